@@ -1,0 +1,280 @@
+/*
+ * ex.h - internal declarations of the example backend ("process").
+ *
+ * The example backend runs each container's command as a host process.
+ * Nothing here is exported from the .so: the build uses
+ * -fvisibility=hidden, so only sockerless_backend_entry_v1 is visible.
+ */
+#ifndef EX_H
+#define EX_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <sockerless/plugin.h>
+
+/* ------------------------------------------------------------------ */
+/* Captured output (ex_logbuf.c)                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * One chunk of output: a whole line ending in '\n', or a fragment that
+ * arrived without one (a prompt, a line still being written).
+ */
+struct ex_rec {
+	int64_t ts_ns;
+	int fd;          /* 1 or 2 */
+	size_t len;
+	char data[];
+};
+
+/*
+ * A bounded FIFO of records.  Record number `seq` stays addressable until
+ * the byte limit pushes it out; readers remember the next seq they want.
+ * Not locked: the owner (struct ex_ctr) holds its mutex around every call.
+ */
+struct ex_logbuf {
+	struct ex_rec **ring;
+	size_t cap, head, count;
+	uint64_t first_seq;   /* seq of ring[head] */
+	size_t bytes, limit;
+};
+
+void ex_logbuf_init(struct ex_logbuf *lb, size_t limit);
+void ex_logbuf_fini(struct ex_logbuf *lb);
+static inline uint64_t ex_logbuf_end(const struct ex_logbuf *lb)
+{
+	return lb->first_seq + lb->count;
+}
+/* Splits `data` at newlines and appends the pieces.  0 or SL_ENOMEM. */
+int ex_logbuf_append(struct ex_logbuf *lb, int fd, int64_t ts_ns,
+	const char *data, size_t len);
+/*
+ * Copies records [from, end) (from is raised to the oldest kept record).
+ * *out is a malloc'd array of malloc'd records; the caller frees it with
+ * ex_recs_free.  *next receives the seq after the last copied record.
+ */
+int ex_logbuf_copy(const struct ex_logbuf *lb, uint64_t from,
+	struct ex_rec ***out, size_t *n, uint64_t *next);
+void ex_recs_free(struct ex_rec **v, size_t n);
+
+/* Joins fragments back into lines, per stream (ex_lines.c). */
+struct ex_line {
+	int64_t ts_ns;
+	int fd;
+	size_t len;
+	char *data;          /* malloc'd, owned by the struct ex_lines */
+};
+
+struct ex_pending {
+	char *buf;
+	size_t len, cap;
+	int64_t ts_ns;
+};
+
+struct ex_lines {
+	struct ex_line *v;   /* completed lines, in order */
+	size_t n, cap;
+	struct ex_pending pend[3];  /* index = fd */
+};
+
+void ex_lines_init(struct ex_lines *l);
+/* Adds a record; completes a line when it ends in '\n'.  0 or SL_ENOMEM. */
+int ex_lines_feed(struct ex_lines *l, const struct ex_rec *r);
+/* Turns every pending fragment into a line (the output has ended). */
+int ex_lines_flush(struct ex_lines *l);
+/* Drops the completed lines, keeping the pending fragments. */
+void ex_lines_clear(struct ex_lines *l);
+void ex_lines_fini(struct ex_lines *l);
+
+/* ------------------------------------------------------------------ */
+/* Host processes (ex_spawn.c, ex_pump.c)                               */
+/* ------------------------------------------------------------------ */
+
+struct ex_spawn_req {
+	const char *const *argv;   /* argv[0] looked up in env's PATH */
+	char *const *envp;         /* complete environment */
+	const char *cwd;           /* must exist */
+	const char *user;          /* "", "uid[:gid]" or "name[:group]" */
+	int tty;                   /* allocate a pseudo-terminal */
+	int want_stdin;            /* a pipe to stdin (else /dev/null) */
+	int discard_output;        /* stdout/stderr to /dev/null */
+	unsigned short rows, cols; /* initial TTY size; 0 = leave */
+};
+
+/* The parent's ends of a child's stdio; -1 when absent. */
+struct ex_child {
+	pid_t pid;                 /* also its process group and session id */
+	int in_fd;                 /* write end of stdin, or the pty master */
+	int out_fd;                /* read end of stdout, or the pty master */
+	int err_fd;
+	int pty;                   /* out_fd/in_fd are one pty master */
+};
+
+/*
+ * Starts a process in its own session.  Returns 0 once execve succeeded,
+ * else an SL_E* code with the message set on `call`.  The caller owns the
+ * fds in *ch and must reap ch->pid.
+ */
+int ex_spawn(const struct sl_host_v1 *host, sl_call *call,
+	const struct ex_spawn_req *req, struct ex_child *ch);
+
+/* Closes the fds in *ch (not the process). */
+void ex_child_close(struct ex_child *ch);
+
+/*
+ * Builds the environment of a container or exec: `base` overridden by
+ * `over` (either may be NULL), plus PATH and HOSTNAME when missing and
+ * TERM=xterm with a TTY.  The result is a malloc'd NULL-terminated array
+ * of malloc'd strings; free with ex_strv_free.  NULL on ENOMEM.
+ */
+char **ex_env_build(const char *const *base, const char *const *over,
+	const char *hostname, int tty);
+void ex_strv_free(char **v);
+
+/* Receives output chunks from ex_pump(); returns 0, or < 0 to stop
+ * forwarding (the pump keeps draining so the child does not block). */
+typedef int (*ex_sink_fn)(void *arg, int fd, const char *buf, size_t n);
+
+/*
+ * Reads the child's output into `sink` until it exits, then kills what is
+ * left of its process group and reaps it.  `cancel_fd` (or -1) makes the
+ * pump SIGKILL the group when it turns readable.  `lock`/`pid_slot`, when
+ * given, are the mutex and variable through which other threads signal
+ * the child: the pump sets *pid_slot to 0 under `lock` before it reaps, so
+ * nobody signals a recycled pid.  Returns the wait status; *cancelled is
+ * set when cancel_fd fired.
+ */
+int ex_pump(struct ex_child *ch, int cancel_fd, ex_sink_fn sink, void *arg,
+	pthread_mutex_t *lock, pid_t *pid_slot, int *cancelled);
+
+/* 128+signal for a signal, else the exit status (Docker's convention). */
+int ex_exit_code(int wstatus);
+
+/* ------------------------------------------------------------------ */
+/* Backend and container state (example.c, ex_ctr.c)                    */
+/* ------------------------------------------------------------------ */
+
+/* One exec instance (docker exec) while it runs or after (detached). */
+struct ex_exec {
+	struct ex_exec *next;
+	char id[72];
+	pid_t pid;            /* 0 once reaped */
+	int pty_fd;           /* -1 without TTY; owned by the exec's runner */
+	int running;
+	int exit_code;
+	int reaper;           /* `thread` is a detached exec's reaper to join */
+	pthread_t thread;
+};
+
+struct ex_backend;
+
+struct ex_ctr {
+	struct ex_ctr *next;
+	struct ex_backend *be;
+	char id[72];
+	unsigned refs;        /* under be->lock */
+	int listed;           /* in be->ctrs; under be->lock */
+
+	/* Serialises state reports so RUNNING never follows its EXITED. */
+	pthread_mutex_t report_lock;
+	/* Protects everything below; never held across host callbacks. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;  /* output, start, exit, removal */
+
+	struct ex_logbuf log;
+	uint64_t gen;         /* runs started so far */
+	uint64_t run_seq;     /* first log seq of the current run */
+	int64_t run_started_ns;
+	int attached_run;     /* an attach already streams this run */
+	int running;          /* a process runs for gen */
+	uint64_t exited_gen;  /* the last run whose EXITED was reported */
+	int paused;
+	int removed;
+	pid_t pid;            /* 0 when none (see ex_pump) */
+	int in_fd;            /* container stdin (pipe or pty), or -1 */
+	int pty;              /* in_fd is the pty master */
+	int pty_fd;           /* the pty master for resize, or -1 */
+	int exit_code;
+	int stdin_once;
+	int sup_joinable;
+	pthread_t sup;        /* the supervisor of the current run */
+	sl_container *handle; /* referenced while the supervisor runs */
+	struct ex_exec *execs;
+};
+
+struct ex_backend {
+	const struct sl_host_v1 *host;
+	pthread_mutex_t lock;          /* the container list */
+	struct ex_ctr *ctrs;
+	size_t log_limit;              /* per container, bytes */
+	int stop_timeout;              /* seconds, when the container has none */
+	int shutdown_timeout;          /* seconds fini waits after SIGTERM */
+	/* Strings for info(), filled at init. */
+	char os_name[512];
+	char arch[72];
+	char kernel[72];
+	char status_buf[64];
+	const char *driver_status[3];
+};
+
+/* Finds the container's record, creating it when absent.  Returns a
+ * reference (release with ex_ctr_put) or NULL on ENOMEM. */
+struct ex_ctr *ex_ctr_get(struct ex_backend *be, const sl_container *c,
+	int create);
+void ex_ctr_put(struct ex_ctr *x);
+/* Takes x out of the list (remove, fini) and drops the list's ref. */
+void ex_ctr_unlist(struct ex_ctr *x);
+/* Joins the finished supervisor and exec reapers of x; x->lock NOT held. */
+void ex_ctr_join(struct ex_ctr *x);
+
+/* Signals the container's process group (and its execs' groups when
+ * `execs`); call with x->lock held.  No-op when nothing runs. */
+void ex_ctr_signal(struct ex_ctr *x, int signo, int execs);
+
+/* Unix time in nanoseconds, CLOCK_REALTIME. */
+int64_t ex_now_ns(void);
+/* Absolute CLOCK_REALTIME deadline `ms` from now, for cond waits. */
+void ex_deadline(struct timespec *ts, long ms);
+/*
+ * "PID STARTTIME" (the start time from /proc/PID/stat), which tells a
+ * process apart from a later one that reuses its pid.
+ */
+void ex_process_tag(pid_t pid, char *buf, size_t len);
+/* "SIGTERM", "TERM", "15" -> 15; 0 when unknown. */
+int ex_parse_signal(const char *s);
+
+/* ------------------------------------------------------------------ */
+/* Hook tables (ex_lifecycle.c, ex_streams.c, ex_exec.c)                */
+/* ------------------------------------------------------------------ */
+
+extern const struct sl_container_ops_v1 ex_container_ops;
+extern const struct sl_stream_ops_v1 ex_stream_ops;
+extern const struct sl_exec_ops_v1 ex_exec_ops;
+
+/* Kills every container and joins every thread (fini). */
+void ex_lifecycle_shutdown(struct ex_backend *be);
+
+/* Copies the client's stdin to a process (ex_stdin.c). */
+struct ex_stdin {
+	const struct sl_host_v1 *host;
+	sl_stream *s;
+	struct ex_ctr *ctr;      /* container stdin: written via ctr->in_fd */
+	int fd;                  /* exec stdin: written directly, or -1 */
+	int close_on_eof;
+	int stop;                /* set by ex_stdin_join under ctr->lock */
+	pthread_t thread;
+	int started;
+};
+
+/* Starts the copy thread; 0 or SL_ENOMEM. */
+int ex_stdin_start(struct ex_stdin *p);
+/*
+ * Waits for it.  It ends at the client's EOF or when the stream fails;
+ * ex_stdin_join only stops it from waiting for a container run to start.
+ */
+void ex_stdin_join(struct ex_stdin *p);
+
+#endif /* EX_H */

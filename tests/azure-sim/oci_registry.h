@@ -1,0 +1,49 @@
+/* oci_registry.h - a libcurl client for one repository of an OCI
+ * distribution registry: manifests and blobs, with the registry's auth
+ * challenge (Bearer token from the realm, or Basic) handled on a 401.
+ * Internal to the puller. Not thread-safe: one per pull. */
+#ifndef SL_OCI_REGISTRY_H
+#define SL_OCI_REGISTRY_H
+
+#include <stddef.h>
+
+#include "oci_image.h"
+
+struct oci_reg_opts {
+	const char *host;         /* host[:port] contacted */
+	int plain_http;           /* http:// instead of https:// */
+	const char *repository;   /* e.g. "library/busybox" */
+	const char *display_ref;  /* reference used in error messages */
+	const struct oci_credentials *creds; /* may be NULL */
+	oci_cancel_fn cancel;     /* may be NULL */
+	void *cancel_ud;
+	long connect_timeout_s;
+	long request_timeout_s;
+};
+
+struct oci_reg;
+
+/* Returns 0 and *out (free with oci_reg_close) or a negative status. */
+int oci_reg_open(const struct oci_reg_opts *o, struct oci_reg **out,
+		 struct oci_err *err);
+void oci_reg_close(struct oci_reg *r);
+
+/* GET /v2/<repo>/manifests/<ref> (tag or digest). On success *body (heap,
+ * NUL terminated, caller frees), *len, *content_type (heap or NULL) and
+ * *digest (heap: sha256 of the body as received). If ref is a digest the
+ * body must match it. */
+int oci_reg_manifest(struct oci_reg *r, const char *ref, char **body,
+		     size_t *len, char **content_type, char **digest,
+		     struct oci_err *err);
+
+/* GET a blob into memory (at most max bytes), verified against digest.
+ * *body is a heap NUL-terminated buffer the caller frees. */
+int oci_reg_blob_mem(struct oci_reg *r, const char *digest, size_t max,
+		     char **body, size_t *len, struct oci_err *err);
+
+/* GET a blob into the file descriptor fd (written from its current
+ * offset), verified against digest. */
+int oci_reg_blob_fd(struct oci_reg *r, const char *digest, int fd,
+		    struct oci_err *err);
+
+#endif

@@ -1,0 +1,50 @@
+/* run_spawn.h - start one container process: clone into new mount, PID,
+ * UTS and IPC namespaces, mount the overlay (if any), /proc, a tmpfs
+ * /dev with the usual nodes, the bind mounts, chroot, chdir, drop to the
+ * image user and exec. Internal to the runner. */
+#ifndef SL_RUN_SPAWN_H
+#define SL_RUN_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct run_bind {
+	const char *src;  /* host path */
+	const char *dst;  /* absolute path inside the container */
+	int is_file;      /* bind a file (target created as an empty file) */
+};
+
+struct run_spawn_req {
+	/* Overlay: lowerdir/upperdir/workdir mounted on merged, which is the
+	 * root. Without overlay (lower NULL), root is used as is. */
+	const char *lower, *upper, *work, *merged;
+	const char *root;
+	const char *hostname;
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;
+	int set_user;
+	uid_t uid;
+	gid_t gid;
+	const struct run_bind *binds;
+	size_t n_binds;
+};
+
+struct run_proc {
+	pid_t pid;
+	int pidfd;
+	int out_fd; /* read ends, non-blocking, close-on-exec */
+	int err_fd;
+};
+
+/* Start the process. Blocks only until the child has exec'd (or failed
+ * to). Returns:
+ *   0  running; *p filled (caller closes the fds and reaps the pid)
+ *   1  the container could not be started: msg holds the reason in runc's
+ *      words (e.g. `exec: "x": executable file not found in $PATH`);
+ *      the child has been reaped
+ *  <0  -errno of a local failure (pipe, clone), msg filled. */
+int run_spawn(const struct run_spawn_req *req, struct run_proc *p,
+	      char *msg, size_t msglen);
+
+#endif

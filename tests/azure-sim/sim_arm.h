@@ -1,0 +1,67 @@
+/* sim_arm.h - Azure Resource Manager conventions shared by every ARM route:
+ * the error envelope, api-version checks, the response headers ARM adds,
+ * and its subscription/resource-group lookups. */
+#ifndef SIM_ARM_H
+#define SIM_ARM_H
+
+#include "sim_http.h"
+
+struct json_object;
+
+/* Which resource provider an ARM route belongs to (api-version sets). */
+enum sim_arm_rp {
+	SIM_RP_APP = 0,       /* Microsoft.App: jobs, managedEnvironments */
+	SIM_RP_RESOURCES,     /* Microsoft.Resources: resource groups */
+};
+
+/* ARM's error envelope {"error":{"code","message"[,"target"]}} with
+ * Content-Type application/json; charset=utf-8. target may be NULL. */
+void sim_arm_error(struct sim_resp *resp, unsigned int status, const char *code,
+		   const char *target, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Check ?api-version= for rp and the resource type named in messages
+ * (e.g. "jobs"). Returns 0 when acceptable, else fills resp with ARM's
+ * 400 (MissingApiVersionParameter, InvalidApiVersionParameter or
+ * NoRegisteredProviderFound) and returns -EINVAL. */
+int sim_arm_check_api_version(const struct sim_req *req, struct sim_resp *resp,
+			      enum sim_arm_rp rp, const char *type);
+
+/* True when api (a Microsoft.App api-version) carries
+ * properties.detailedStatus on executions (the 2024-08-02-preview line). */
+int sim_arm_has_detailed_status(const char *api);
+
+/* Add the headers ARM puts on every response: x-ms-request-id,
+ * x-ms-correlation-request-id, x-ms-routing-request-id, the
+ * x-ms-ratelimit-remaining-* pair for the method, Cache-Control/Pragma/
+ * Expires, and x-ms-client-request-id when x-ms-return-client-request-id
+ * is true. Idempotent (already-set headers are kept). */
+void sim_arm_headers(const struct sim_req *req, struct sim_resp *resp);
+
+/* Token-bucket throttling per subscription and operation class, as ARM
+ * does since 2024 (reads 250/25 s-1, writes 200/10, deletes 200/10).
+ * Returns the remaining count after taking one token, or -1 when the
+ * bucket is empty (then, if enforcement is on, the caller answers 429). */
+long sim_arm_take_token(const char *subscription, const char *method);
+
+/* Free the throttling buckets (shutdown). */
+void sim_arm_buckets_free(void);
+
+/* Parse a request body as a JSON object. Empty body -> *out = NULL and 0
+ * when allow_empty, else an InvalidRequestContent error. Returns 0 or
+ * -EINVAL with resp filled. The caller puts *out. */
+int sim_arm_parse_body(const struct sim_req *req, struct sim_resp *resp,
+		       int allow_empty, struct json_object **out);
+
+/* 404 ResourceGroupNotFound / SubscriptionNotFound check: returns 0 when
+ * the subscription and resource group exist (rg may be NULL to check only
+ * the subscription), else fills resp and returns -ENOENT. */
+int sim_arm_check_scope(struct sim_resp *resp, const char *sub, const char *rg);
+
+/* The operation id for a stats/fault name of an ARM request: the
+ * route's op. Helper for ids. Writes "/subscriptions/{sub}/resourceGroups/
+ * {rg}/providers/Microsoft.App/jobs/{job}" into a new string (caller
+ * frees). */
+char *sim_arm_job_id(const char *sub, const char *rg, const char *job);
+
+#endif

@@ -1,0 +1,822 @@
+/* test_kql.c - the KQL subset engine against an in-memory table: every
+ * operator, precedence, literals and escapes, ordering ties, nulls, and the
+ * exact error for each construct outside the subset. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kql.h"
+#include "kql_priv.h"
+
+/* ---- the test table T ---- */
+
+static const struct kql_column t_cols[] = {
+	{ "TimeGenerated", KQL_T_DATETIME, false },
+	{ "Name", KQL_T_STRING, false },
+	{ "Log", KQL_T_STRING, false },
+	{ "N", KQL_T_LONG, false },
+	{ "R", KQL_T_REAL, false },
+	{ "B", KQL_T_BOOL, false },
+	{ "G", KQL_T_GUID, false },
+	{ "Opt", KQL_T_LONG, false },
+	{ "Secret", KQL_T_REAL, true },
+};
+enum { C_TIME, C_NAME, C_LOG, C_N, C_R, C_B, C_G, C_OPT, C_SECRET, NCOLS };
+
+#define NROWS 5
+static struct kql_value t_cells[NROWS][NCOLS];
+static const struct kql_value *t_rows[NROWS];
+
+static int64_t dt(const char *s)
+{
+	int64_t t = 0;
+	assert_int_equal(kql_parse_datetime(s, strlen(s), &t), 0);
+	return t;
+}
+
+static void fill(int i, const char *time, const char *name, const char *log,
+		 int64_t n, double r, bool b, const char *g, const int64_t *opt)
+{
+	t_cells[i][C_TIME] = kql_datetime(dt(time));
+	t_cells[i][C_NAME] = kql_str(name);
+	t_cells[i][C_LOG] = kql_str(log);
+	t_cells[i][C_N] = kql_long(n);
+	t_cells[i][C_R] = kql_real(r);
+	t_cells[i][C_B] = kql_bool(b);
+	t_cells[i][C_G] = kql_str(g);
+	t_cells[i][C_G].type = KQL_T_GUID;
+	t_cells[i][C_OPT] = opt ? kql_long(*opt) : kql_null(KQL_T_LONG);
+	t_cells[i][C_SECRET] = kql_real(42);
+	t_rows[i] = t_cells[i];
+}
+
+static int setup(void **state)
+{
+	static const int64_t five = 5, three = 3;
+	(void)state;
+	fill(0, "2024-01-01T00:00:00Z", "alpha", "Hello World", 1, 1.5, true,
+	     "aaaaaaaa-0000-0000-0000-000000000001", NULL);
+	fill(1, "2024-01-01T00:00:01.5Z", "Beta", "error: disk-full at /var", 2,
+	     2.5, false, "bbbbbbbb-0000-0000-0000-000000000002", &five);
+	fill(2, "2024-01-01T00:00:01.5Z", "gamma", "it's \"quoted\"", 2, -1, true,
+	     "cccccccc-0000-0000-0000-000000000003", &three);
+	fill(3, "2024-01-02T00:00:00Z", "ALPHA", "helloworld", 3, 0.25, false,
+	     "dddddddd-0000-0000-0000-000000000004", NULL);
+	fill(4, "2024-01-02T06:00:00.1234567Z", "", "C:\\path\\x", 0, 1e20, true,
+	     "eeeeeeee-0000-0000-0000-000000000005", &five);
+	return 0;
+}
+
+static int resolve_t(void *ctx, const char *name, struct kql_table *out)
+{
+	(void)ctx;
+	if (strcmp(name, "T") != 0)
+		return -ENOENT;
+	out->cols = t_cols;
+	out->ncols = NCOLS;
+	out->rows = t_rows;
+	out->nrows = NROWS;
+	return 0;
+}
+
+static int64_t now_ticks;
+static size_t max_rows;
+
+static int run(const char *q, struct kql_result **r, struct kql_error *e)
+{
+	struct kql_env env;
+	memset(&env, 0, sizeof(env));
+	env.resolve = resolve_t;
+	env.now_ticks = now_ticks ? now_ticks : dt("2024-01-02T12:00:00Z");
+	env.max_rows = max_rows;
+	return kql_run(q, &env, r, e);
+}
+
+/* Run q, expect success, return the result. */
+static struct kql_result *ok(const char *q)
+{
+	struct kql_result *r = NULL;
+	struct kql_error e;
+	int rc = run(q, &r, &e);
+	if (rc)
+		fail_msg("query failed (%d): %s\n  %s: %s", rc, q, e.code,
+			 e.message);
+	return r;
+}
+
+/* Run q, expect a query error, return it. */
+static struct kql_error bad(const char *q)
+{
+	struct kql_result *r = NULL;
+	struct kql_error e;
+	int rc = run(q, &r, &e);
+	if (rc == 0) {
+		kql_result_free(r);
+		fail_msg("query unexpectedly succeeded: %s", q);
+	}
+	assert_int_equal(rc, -EINVAL);
+	assert_int_not_equal(e.kind, KQL_ERR_NONE);
+	return e;
+}
+
+/* Number of rows of q. */
+static size_t nrows(const char *q)
+{
+	struct kql_result *r = ok(q);
+	size_t n = r->nrows;
+	kql_result_free(r);
+	return n;
+}
+
+/* Text of a cell, for comparisons. */
+static const char *fmt(const struct kql_value *v)
+{
+	static char buf[8][128];
+	static int k;
+	char *b = buf[k++ % 8];
+	if (v->null && v->type != KQL_T_STRING)
+		return "null";
+	switch (v->type) {
+	case KQL_T_STRING:
+	case KQL_T_GUID:
+	case KQL_T_DYNAMIC:
+		snprintf(b, 128, "%.*s", (int)v->u.s.n, v->u.s.p);
+		break;
+	case KQL_T_BOOL:
+		snprintf(b, 128, "%s", v->u.b ? "true" : "false");
+		break;
+	case KQL_T_INT:
+	case KQL_T_LONG:
+		snprintf(b, 128, "%lld", (long long)v->u.l);
+		break;
+	case KQL_T_REAL:
+		kql_format_real(v->u.r, b, 128);
+		break;
+	case KQL_T_DATETIME:
+		kql_format_datetime(v->u.ticks, b, 128);
+		break;
+	case KQL_T_TIMESPAN:
+		kql_format_timespan(v->u.ticks, b, 128);
+		break;
+	default:
+		return "?";
+	}
+	return b;
+}
+
+/* The values of column col (by name) of q, joined with '|'. */
+static char *column(const char *q, const char *col)
+{
+	static char out[1024];
+	struct kql_result *r = ok(q);
+	int c = -1;
+	out[0] = '\0';
+	for (size_t i = 0; i < r->ncols; i++)
+		if (strcmp(r->cols[i].name, col) == 0)
+			c = (int)i;
+	if (c < 0)
+		fail_msg("no column %s in result of %s", col, q);
+	for (size_t i = 0; i < r->nrows; i++) {
+		if (i)
+			strcat(out, "|");
+		strncat(out, fmt(&r->rows[i][c]), sizeof(out) - strlen(out) - 1);
+	}
+	kql_result_free(r);
+	return out;
+}
+
+/* The column names of q's result, joined with ','. */
+static char *columns(const char *q)
+{
+	static char out[1024];
+	struct kql_result *r = ok(q);
+	out[0] = '\0';
+	for (size_t i = 0; i < r->ncols; i++) {
+		if (i)
+			strcat(out, ",");
+		strcat(out, r->cols[i].name);
+		strcat(out, ":");
+		strcat(out, kql_type_name(r->cols[i].type));
+	}
+	kql_result_free(r);
+	return out;
+}
+
+/* ---- tests ---- */
+
+static void test_table_and_take(void **state)
+{
+	(void)state;
+	assert_int_equal(nrows("T"), NROWS);
+	assert_int_equal(nrows("T | take 2"), 2);
+	assert_int_equal(nrows("T | limit 0"), 0);
+	assert_int_equal(nrows("T | take 100"), NROWS);
+	assert_int_equal(nrows("T | take 1 + 1"), 2);
+	assert_string_equal(column("T | take 3", "Name"), "alpha|Beta|gamma");
+	assert_int_equal(nrows("T;"), NROWS);
+	assert_int_equal(nrows("// comment\nT // trailing\n| take 1"), 1);
+}
+
+static void test_equality_case(void **state)
+{
+	(void)state;
+	assert_string_equal(column("T | where Name == \"alpha\"", "N"), "1");
+	assert_string_equal(column("T | where Name == \"ALPHA\"", "N"), "3");
+	assert_string_equal(column("T | where Name =~ \"Alpha\"", "N"), "1|3");
+	assert_string_equal(column("T | where Name != \"alpha\"", "N"),
+			    "2|2|3|0");
+	assert_string_equal(column("T | where Name !~ \"alpha\"", "N"), "2|2|0");
+	assert_string_equal(column("T | where Name == ''", "N"), "0");
+	/* guids are values: compared without case */
+	assert_string_equal(
+		column("T | where G == 'AAAAAAAA-0000-0000-0000-000000000001'", "N"),
+		"1");
+	assert_string_equal(
+		column("T | where G == guid(bbbbbbbb-0000-0000-0000-000000000002)",
+		       "N"),
+		"2");
+}
+
+static void test_has(void **state)
+{
+	(void)state;
+	/* whole terms, any case */
+	assert_string_equal(column("T | where Log has 'world'", "N"), "1");
+	assert_string_equal(column("T | where Log has 'WORLD'", "N"), "1");
+	assert_string_equal(column("T | where Log has 'disk'", "N"), "2");
+	assert_string_equal(column("T | where Log has 'disk-full'", "N"), "2");
+	assert_int_equal(nrows("T | where Log has 'isk'"), 0);
+	assert_int_equal(nrows("T | where Log has 'hello'"), 1); /* not helloworld */
+	assert_string_equal(column("T | where Log has 'var'", "N"), "2");
+	assert_string_equal(column("T | where Log has_cs 'World'", "N"), "1");
+	assert_int_equal(nrows("T | where Log has_cs 'WORLD'"), 0);
+	assert_int_equal(nrows("T | where Log !has 'world'"), NROWS - 1);
+	assert_int_equal(nrows("T | where Log !has_cs 'world'"), NROWS);
+	assert_true(kql_str_has("a.b", 3, ".b", 2, false));
+	assert_false(kql_str_has("ab", 2, "b", 1, false));
+	assert_true(kql_str_has("x b", 3, "B", 1, false));
+}
+
+static void test_contains_starts_ends(void **state)
+{
+	(void)state;
+	assert_string_equal(column("T | where Log contains 'LOWOR'", "N"), "3");
+	assert_string_equal(column("T | where Log contains 'lo wor'", "N"), "1");
+	assert_int_equal(nrows("T | where Log contains_cs 'LOWOR'"), 0);
+	assert_string_equal(column("T | where Log contains_cs 'lo Wor'", "N"), "1");
+	assert_int_equal(nrows("T | where Log !contains 'o'"), 1);
+	assert_int_equal(nrows("T | where Log !contains_cs 'H'"), 4);
+	assert_string_equal(column("T | where Log startswith 'HEL'", "N"), "1|3");
+	assert_string_equal(column("T | where Log startswith_cs 'hel'", "N"), "3");
+	assert_int_equal(nrows("T | where Log !startswith 'hel'"), 3);
+	assert_int_equal(nrows("T | where Log !startswith_cs 'hel'"), 4);
+	assert_string_equal(column("T | where Log endswith '/VAR'", "N"), "2");
+	assert_int_equal(nrows("T | where Log endswith_cs '/VAR'"), 0);
+	assert_int_equal(nrows("T | where Log !endswith 'D'"), 3);
+	assert_int_equal(nrows("T | where Log !endswith_cs 'D'"), NROWS);
+	/* string operators compare a number's text */
+	assert_string_equal(column("T | where N startswith '3'", "Name"), "ALPHA");
+}
+
+static void test_numeric_compare(void **state)
+{
+	(void)state;
+	assert_string_equal(column("T | where N > 1", "N"), "2|2|3");
+	assert_string_equal(column("T | where N >= 2", "N"), "2|2|3");
+	assert_string_equal(column("T | where N < 2", "N"), "1|0");
+	assert_string_equal(column("T | where N <= 2", "N"), "1|2|2|0");
+	assert_string_equal(column("T | where N == 2.0", "Name"), "Beta|gamma");
+	assert_string_equal(column("T | where R < 0", "N"), "2");
+	assert_string_equal(column("T | where R > 1e19", "N"), "0");
+	assert_string_equal(column("T | where N == -1 + 3", "N"), "2|2");
+	assert_string_equal(column("T | where B", "N"), "1|2|0");
+	assert_string_equal(column("T | where B == false", "N"), "2|3");
+	assert_string_equal(column("T | where N <> 2", "N"), "1|3|0");
+}
+
+static void test_logic_precedence(void **state)
+{
+	(void)state;
+	/* and binds tighter than or */
+	assert_string_equal(
+		column("T | where N == 1 or N == 2 and Name == 'gamma'", "Name"),
+		"alpha|gamma");
+	assert_string_equal(
+		column("T | where (N == 1 or N == 2) and Name == 'gamma'", "Name"),
+		"gamma");
+	assert_string_equal(
+		column("T | where not(Name == 'alpha') and N < 3", "Name"),
+		"Beta|gamma|");
+	assert_string_equal(column("T | where not(B)", "N"), "2|3");
+	assert_string_equal(column("T | where N * 2 + 1 == 5", "N"), "2|2");
+	assert_string_equal(column("T | where N + 2 * 2 == 5", "N"), "1");
+	assert_string_equal(column("T | where -N < -2", "N"), "3");
+	assert_string_equal(column("T | where N % 2 == 1", "N"), "1|3");
+	/* filter is where's synonym */
+	assert_int_equal(nrows("T | filter N == 2"), 2);
+	assert_int_equal(nrows("T | where N == 2 | where Name == 'Beta'"), 1);
+}
+
+static void test_datetime_literals(void **state)
+{
+	(void)state;
+	assert_string_equal(
+		column("T | where TimeGenerated > datetime(2024-01-01T00:00:01Z)",
+		       "N"),
+		"2|2|3|0");
+	assert_string_equal(
+		column("T | where TimeGenerated == datetime(\"2024-01-01 00:00:01.5\")",
+		       "Name"),
+		"Beta|gamma");
+	assert_string_equal(
+		column("T | where TimeGenerated == "
+		       "datetime(2024-01-01T00:00:01.5000000Z)",
+		       "N"),
+		"2|2");
+	assert_string_equal(
+		column("T | where TimeGenerated >= datetime(2024-01-02)", "N"),
+		"3|0");
+	assert_string_equal(
+		column("T | where TimeGenerated == "
+		       "datetime(2024-01-02T07:00:00.1234567+01:00)",
+		       "N"),
+		"0");
+	/* the printed value reads back exactly (follow-mode overlap) */
+	assert_string_equal(column("T | where N == 0", "TimeGenerated"),
+			    "2024-01-02T06:00:00.1234567Z");
+	assert_int_equal(
+		nrows("T | where TimeGenerated > datetime(2024-01-02T06:00:00.1234567Z)"),
+		0);
+	assert_int_equal(nrows("T | where TimeGenerated > datetime(null)"), 0);
+	assert_int_equal(
+		nrows("T | where TimeGenerated between (datetime(2024-01-01) .. "
+		      "datetime(2024-01-01T00:00:01.5Z))"),
+		3);
+	assert_int_equal(
+		nrows("T | where N !between (1 .. 2)"), 2);
+}
+
+static void test_ago_and_timespans(void **state)
+{
+	(void)state;
+	/* now = 2024-01-02T12:00:00Z */
+	assert_string_equal(column("T | where TimeGenerated > ago(1d)", "N"),
+			    "3|0");
+	assert_string_equal(column("T | where TimeGenerated > ago(6h)", "N"), "0");
+	assert_int_equal(nrows("T | where TimeGenerated > ago(5h)"), 0);
+	assert_int_equal(nrows("T | where TimeGenerated > ago(360m)"), 1);
+	assert_int_equal(nrows("T | where TimeGenerated > ago(21600s)"), 1);
+	assert_int_equal(nrows("T | where TimeGenerated > ago(21599800ms)"), 0);
+	assert_int_equal(nrows("T | where TimeGenerated > ago(1.5d)"), 4);
+	assert_int_equal(nrows("T | where TimeGenerated > ago(timespan(06:00:00))"),
+			 1);
+	assert_int_equal(nrows("T | where TimeGenerated > now() - 6h"), 1);
+	assert_int_equal(nrows("T | where TimeGenerated > now(-6h)"), 1);
+	assert_int_equal(nrows("T | where TimeGenerated > ago(2min) - 1d"), 2);
+	assert_string_equal(column("T | where N == 1 | extend d = 1d + 2h + 30m + "
+				   "10s + 100ms | project d",
+				   "d"),
+			    "1.02:30:10.1000000");
+	assert_string_equal(
+		column("T | where N == 0 | project x = TimeGenerated - "
+		       "datetime(2024-01-02)",
+		       "x"),
+		"06:00:00.1234567");
+}
+
+static void test_string_literals(void **state)
+{
+	(void)state;
+	assert_string_equal(column("T | where Log == 'it\\'s \"quoted\"'", "N"),
+			    "2");
+	assert_string_equal(column("T | where Log == \"it's \\\"quoted\\\"\"", "N"),
+			    "2");
+	assert_string_equal(column("T | where Log == @'C:\\path\\x'", "N"), "0");
+	assert_string_equal(column("T | where Log == 'C:\\\\path\\\\x'", "N"), "0");
+	assert_string_equal(column("T | where Log == @\"it's \"\"quoted\"\"\"", "N"),
+			    "2");
+	assert_string_equal(column("T | where Name == 'al' \"pha\"", "N"), "1");
+	assert_string_equal(column("T | where Name == h'alpha'", "N"), "1");
+	assert_string_equal(column("T | where Name == '\\u0061lpha'", "N"), "1");
+	assert_string_equal(
+		column("T | take 1 | project s = 'a\\tb\\nc\\\\', u = '\\u00e9'", "s"),
+		"a\tb\nc\\");
+	assert_string_equal(column("T | take 1 | project u = '\\u00e9'", "u"),
+			    "\xc3\xa9");
+	assert_string_equal(column("T | take 1 | project u = ```multi\nline```",
+				   "u"),
+			    "multi\nline");
+}
+
+static void test_order_ties_and_nulls(void **state)
+{
+	(void)state;
+	/* default is descending; ties keep input order */
+	assert_string_equal(column("T | order by N", "Name"),
+			    "ALPHA|Beta|gamma|alpha|");
+	assert_string_equal(column("T | sort by N asc", "Name"),
+			    "|alpha|Beta|gamma|ALPHA");
+	assert_string_equal(column("T | sort by N desc, Name asc", "Name"),
+			    "ALPHA|Beta|gamma|alpha|");
+	assert_string_equal(column("T | sort by N asc, Name desc", "Name"),
+			    "|alpha|gamma|Beta|ALPHA");
+	assert_string_equal(column("T | order by TimeGenerated asc", "N"),
+			    "1|2|2|3|0");
+	/* ordinal string order: upper case before lower case */
+	assert_string_equal(column("T | order by Name asc", "Name"),
+			    "|ALPHA|Beta|alpha|gamma");
+	/* nulls: first when ascending, last when descending, unless told */
+	assert_string_equal(column("T | order by Opt asc", "N"), "1|3|2|2|0");
+	assert_string_equal(column("T | order by Opt desc", "N"), "2|0|2|1|3");
+	assert_string_equal(column("T | order by Opt asc nulls last", "N"),
+			    "2|2|0|1|3");
+	assert_string_equal(column("T | order by Opt desc nulls first", "N"),
+			    "1|3|2|0|2");
+	assert_string_equal(column("T | order by N * -1 asc | take 2", "N"), "3|2");
+	assert_string_equal(column("T | top 2 by R", "N"), "0|2");
+	assert_string_equal(column("T | top 2 by R asc", "N"), "2|3");
+	assert_string_equal(column("T | order by B asc, N asc", "N"), "2|3|0|1|2");
+}
+
+static void test_project(void **state)
+{
+	(void)state;
+	assert_string_equal(columns("T | project Name, N"),
+			    "Name:string,N:long");
+	assert_string_equal(columns("T | project X = Name, Y = N * 2.5, Z = B"),
+			    "X:string,Y:real,Z:bool");
+	assert_string_equal(column("T | project X = Name", "X"),
+			    "alpha|Beta|gamma|ALPHA|");
+	assert_string_equal(column("T | project Y = N * 2.5 | take 2", "Y"),
+			    "2.5|5");
+	assert_string_equal(columns("T | project N + 1, strlen(Name)"),
+			    "Column1:long,Column2:long");
+	assert_string_equal(columns("T | project TimeGenerated, Secret"),
+			    "TimeGenerated:datetime,Secret:real");
+	/* hidden columns are left out of the default output */
+	assert_null(strstr(columns("T"), "Secret"));
+	assert_non_null(strstr(columns("T"), "Opt:long"));
+	assert_string_equal(columns("T | project-away Log, G, Opt, TimeGenerated"),
+			    "Name:string,N:long,R:real,B:bool");
+	assert_string_equal(column("T | project N | where N > 2", "N"), "3");
+}
+
+static void test_extend_and_count(void **state)
+{
+	(void)state;
+	assert_string_equal(column("T | extend a = N + 1, b = a * 2 | take 2", "b"),
+			    "4|6");
+	assert_string_equal(columns("T | extend N = N * 10 | project-away Log, "
+				    "G, Opt, TimeGenerated, R, B"),
+			    "Name:string,N:long");
+	assert_string_equal(column("T | extend N = N * 10 | take 2", "N"), "10|20");
+	assert_string_equal(columns("T | extend strcat(Name, '!') | project-away "
+				    "TimeGenerated, Name, Log, N, R, B, G, Opt"),
+			    "Column1:string");
+	assert_string_equal(columns("T | count"), "Count:long");
+	assert_string_equal(column("T | count", "Count"), "5");
+	assert_string_equal(column("T | where N == 2 | count", "Count"), "2");
+	assert_string_equal(column("T | where N == 99 | count", "Count"), "0");
+	assert_string_equal(column("T | take 3 | count", "Count"), "3");
+}
+
+static void test_in_and_functions(void **state)
+{
+	(void)state;
+	assert_string_equal(column("T | where Name in ('alpha', 'gamma')", "N"),
+			    "1|2");
+	assert_string_equal(column("T | where Name in~ ('ALPHA')", "N"), "1|3");
+	assert_string_equal(column("T | where Name !in ('alpha', 'gamma', '')",
+				   "N"),
+			    "2|3");
+	assert_string_equal(column("T | where Name !in~ ('alpha', 'BETA')", "N"),
+			    "2|0");
+	assert_string_equal(column("T | where N in (2, 3)", "N"), "2|2|3");
+	assert_string_equal(column("T | where isempty(Name)", "N"), "0");
+	assert_int_equal(nrows("T | where isnotempty(Name)"), 4);
+	assert_string_equal(column("T | where isnull(Opt)", "N"), "1|3");
+	assert_string_equal(column("T | where isnotnull(Opt)", "N"), "2|2|0");
+	assert_string_equal(column("T | where isempty(Opt)", "N"), "1|3");
+	assert_string_equal(column("T | project s = tolower(Name) | take 2", "s"),
+			    "alpha|beta");
+	assert_string_equal(column("T | project s = toupper(Name) | take 2", "s"),
+			    "ALPHA|BETA");
+	assert_string_equal(column("T | project s = strlen(Log) | take 2", "s"),
+			    "11|24");
+	assert_string_equal(
+		column("T | project s = strcat(Name, '-', N, '-', B) | take 2", "s"),
+		"alpha-1-true|Beta-2-false");
+	assert_string_equal(
+		column("T | project s = tostring(TimeGenerated) | take 1", "s"),
+		"2024-01-01T00:00:00Z");
+	assert_string_equal(column("T | project s = tostring(R) | take 5", "s"),
+			    "1.5|2.5|-1|0.25|1E+20");
+	assert_string_equal(column("T | project s = tostring(Opt) | take 2", "s"),
+			    "|5");
+	assert_string_equal(column("T | take 1 | project t = now()", "t"),
+			    "2024-01-02T12:00:00Z");
+}
+
+static void test_null_and_arith(void **state)
+{
+	(void)state;
+	assert_int_equal(nrows("T | where Opt > 1"), 3);
+	assert_int_equal(nrows("T | where Opt != 5"), 1); /* null != 5 is null */
+	assert_int_equal(nrows("T | where not(Opt == 5)"), 1);
+	assert_int_equal(nrows("T | where Opt == 5 or N == 1"), 3);
+	assert_string_equal(column("T | take 3 | project x = N / 0", "x"),
+			    "null|null|null");
+	assert_string_equal(column("T | take 3 | project x = 7 / 2", "x"),
+			    "3|3|3");
+	assert_string_equal(column("T | take 1 | project x = 7 / 2.0", "x"), "3.5");
+	assert_string_equal(column("T | take 1 | project x = long(null)", "x"),
+			    "null");
+	assert_string_equal(column("T | take 1 | project x = real(2) * int(3)",
+				   "x"),
+			    "6");
+	assert_string_equal(column("T | take 1 | project x = 1h / 30m", "x"), "2");
+	assert_string_equal(column("T | take 1 | project x = 0x1F", "x"), "31");
+	assert_string_equal(column("T | take 1 | project x = bool(false)", "x"),
+			    "false");
+	assert_string_equal(column("T | take 1 | project x = dynamic(null)", "x"),
+			    "null");
+}
+
+static void test_max_rows(void **state)
+{
+	struct kql_result *r;
+	(void)state;
+	max_rows = 2;
+	r = ok("T");
+	max_rows = 0;
+	assert_int_equal(r->nrows, 2);
+	assert_true(r->truncated);
+	kql_result_free(r);
+	r = ok("T | take 2");
+	assert_false(r->truncated);
+	kql_result_free(r);
+}
+
+/* ---- errors ---- */
+
+static void expect_syntax(const char *q, const char *token, int line, int pos)
+{
+	struct kql_error e = bad(q);
+	char msg[300];
+	if (e.kind != KQL_ERR_SYNTAX)
+		fail_msg("%s: expected a syntax error, got %s %s", q, e.code,
+			 e.message);
+	assert_string_equal(e.code, "SYN0002");
+	assert_true(e.has_location);
+	assert_string_equal(e.token, token);
+	assert_int_equal(e.line, line);
+	assert_int_equal(e.pos, pos);
+	snprintf(msg, sizeof(msg),
+		 "Query could not be parsed at '%s' on line [%d,%d]", token, line,
+		 pos);
+	assert_string_equal(e.message, msg);
+}
+
+static void expect_semantic(const char *q, const char *code, const char *msg)
+{
+	struct kql_error e = bad(q);
+	if (e.kind != KQL_ERR_SEMANTIC)
+		fail_msg("%s: expected a semantic error, got %s %s", q, e.code,
+			 e.message);
+	assert_string_equal(e.code, code);
+	assert_string_equal(e.message, msg);
+	assert_false(e.has_location);
+}
+
+static void test_syntax_errors(void **state)
+{
+	(void)state;
+	/* Azure's own example (Azure SDK troubleshooting guides) */
+	expect_syntax("My Not So Valid Query", "Not", 1, 3);
+	/* operators outside the subset are refused, never ignored */
+	expect_syntax("T | summarize count() by Name", "summarize", 1, 4);
+	expect_syntax("T | join (T) on N", "join", 1, 4);
+	expect_syntax("T | distinct Name", "distinct", 1, 4);
+	expect_syntax("T | parse Log with * 'x' y", "parse", 1, 4);
+	expect_syntax("T | mv-expand Log", "mv-expand", 1, 4);
+	expect_syntax("T | project-rename X = Name", "project-rename", 1, 4);
+	expect_syntax("T | render table", "render", 1, 4);
+	expect_syntax("T | union T", "union", 1, 4);
+	expect_syntax("let x = 1; T", "let", 1, 0);
+	expect_syntax("union T", "union", 1, 0);
+	expect_syntax("print 1", "print", 1, 0);
+	expect_syntax("T | where Log matches regex 'a'", "matches", 1, 14);
+	expect_syntax("T | where Name.foo == 1", ".", 1, 14);
+	expect_syntax("T | where Name == ['x']", "[", 1, 18);
+	expect_syntax("T | project *", "*", 1, 12);
+	/* keywords are case-sensitive */
+	expect_syntax("T | WHERE N == 1", "WHERE", 1, 4);
+	expect_syntax("T | where N == 1 AND N == 2", "AND", 1, 17);
+	/* malformed */
+	expect_syntax("T | where", "<EOF>", 1, 9);
+	expect_syntax("T | where N == 1 and", "<EOF>", 1, 20);
+	expect_syntax("T | where Name = 'x'", "=", 1, 15);
+	expect_syntax("T | where Name == 'abc", "'abc", 1, 18);
+	expect_syntax("T | where Name == 'a\\qb'", "'a\\qb'", 1, 18);
+	expect_syntax("T | where N == 1x", "1x", 1, 15);
+	expect_syntax("T | take 5 5", "5", 1, 11);
+	expect_syntax("T | order N", "N", 1, 10);
+	expect_syntax("T | sort by N up", "up", 1, 14);
+	expect_syntax("T | order by N nulls middle", "middle", 1, 21);
+	expect_syntax("T | top 3", "<EOF>", 1, 9);
+	expect_syntax("T | where (N == 1", "<EOF>", 1, 17);
+	expect_syntax("T | where N in ()", ")", 1, 16);
+	expect_syntax("T; T", "T", 1, 3);
+	expect_syntax("T | where TimeGenerated > datetime(2024-13-01)",
+		      "2024-13-01", 1, 35);
+	expect_syntax("T | where x == timespan(5 parsecs)", "5 parsecs", 1, 24);
+	expect_syntax("T |", "<EOF>", 1, 3);
+	expect_syntax("", "<EOF>", 1, 0);
+	expect_syntax("T\n| where N == 1\n| sumarize", "sumarize", 3, 2);
+	expect_syntax("T | where N == 1 # 2", "#", 1, 17);
+}
+
+static void test_semantic_errors(void **state)
+{
+	(void)state;
+	expect_semantic("Nope | where N == 1", "SEM0100",
+			"'where' operator: Failed to resolve table or column "
+			"expression named 'Nope'");
+	expect_semantic("Nope | take 10", "SEM0100",
+			"'take' operator: Failed to resolve table or column "
+			"expression named 'Nope'");
+	expect_semantic("Nope | limit 10", "SEM0100",
+			"'take' operator: Failed to resolve table or column "
+			"expression named 'Nope'");
+	expect_semantic("Nope", "SEM0100",
+			"Failed to resolve table or column expression named "
+			"'Nope'");
+	/* table names are case-sensitive */
+	expect_semantic("t | count", "SEM0100",
+			"'count' operator: Failed to resolve table or column "
+			"expression named 't'");
+	expect_semantic("T | where Nme == 1", "SEM0100",
+			"'where' operator: Failed to resolve column or scalar "
+			"expression named 'Nme'");
+	expect_semantic("T | where name == 'x'", "SEM0100",
+			"'where' operator: Failed to resolve column or scalar "
+			"expression named 'name'");
+	expect_semantic("T | project Nme", "SEM0100",
+			"'project' operator: Failed to resolve scalar expression "
+			"named 'Nme'");
+	expect_semantic("T | order by Nme", "SEM0100",
+			"'sort' operator: Failed to resolve scalar expression "
+			"named 'Nme'");
+	expect_semantic("T | extend x = Nme", "SEM0100",
+			"'extend' operator: Failed to resolve scalar expression "
+			"named 'Nme'");
+	expect_semantic("T | project-away Nme", "SEM0100",
+			"'project-away' operator: Failed to resolve scalar "
+			"expression named 'Nme'");
+	expect_semantic("T | project N | where Name == 'x'", "SEM0100",
+			"'where' operator: Failed to resolve column or scalar "
+			"expression named 'Name'");
+	expect_semantic("T | take N", "SEM0100",
+			"'take' operator: Failed to resolve scalar expression "
+			"named 'N'");
+	/* unknown functions */
+	expect_semantic("T | where isnotnullish(Name)", "SEM0100",
+			"'where' operator: Failed to resolve scalar expression "
+			"named 'isnotnullish'");
+	expect_semantic("T | extend x = extract('a', 0, Log)", "SEM0100",
+			"'extend' operator: Failed to resolve scalar expression "
+			"named 'extract'");
+	/* types */
+	expect_semantic("T | where TimeGenerated > '2024-01-01'", "SEM0025",
+			"Cannot compare values of types datetime and string. Try "
+			"adding explicit casts");
+	expect_semantic("T | where N == 'x'", "SEM0025",
+			"Cannot compare values of types long and string. Try "
+			"adding explicit casts");
+	expect_semantic("T | where N", "SEM0025",
+			"'where' operator: The predicate must be a Boolean "
+			"expression, not long");
+	expect_semantic("T | where Name =~ 5", "SEM0025",
+			"'where' operator: The operator '=~' is not defined for "
+			"the operand types string and long");
+	expect_semantic("T | where Name has 5", "SEM0025",
+			"'where' operator: The operator 'string operator' is not "
+			"defined for the operand types string and long");
+	expect_semantic("T | where N == 1 and Name", "SEM0025",
+			"'where' operator: The operator 'and' is not defined for "
+			"the operand types bool and string");
+	expect_semantic("T | where ago('1d') < TimeGenerated", "SEM0219",
+			"'where' operator: function 'ago' does not accept an "
+			"argument of type string");
+	expect_semantic("T | where ago() < TimeGenerated", "SEM0219",
+			"'where' operator: function 'ago' got 0 argument(s), "
+			"expected 1");
+	expect_semantic("T | take 'a'", "SEM0025",
+			"'take' operator: the number of rows must be of type "
+			"long, not string");
+	expect_semantic("T | project N, N", "SEM0001",
+			"'project' operator: A column named 'N' is specified more "
+			"than once");
+	expect_semantic("T | extend x = Name + 1", "SEM0025",
+			"'extend' operator: The operator '+' is not defined for "
+			"the operand types string and long");
+}
+
+/* ---- values ---- */
+
+static void test_value_formats(void **state)
+{
+	char b[64];
+	int64_t t;
+	(void)state;
+	kql_format_datetime(dt("2017-08-24T06:59:59Z"), b, sizeof(b));
+	assert_string_equal(b, "2017-08-24T06:59:59Z");
+	kql_format_datetime(dt("2024-01-15T10:30:00.123Z"), b, sizeof(b));
+	assert_string_equal(b, "2024-01-15T10:30:00.123Z");
+	kql_format_datetime(dt("2024-01-15T10:30:00.12345678Z"), b, sizeof(b));
+	assert_string_equal(b, "2024-01-15T10:30:00.1234567Z");
+	kql_format_datetime(kql_ticks_from_ns(1700000000123456789LL), b,
+			    sizeof(b));
+	assert_string_equal(b, "2023-11-14T22:13:20.1234567Z");
+	kql_format_datetime(dt("1969-12-31T23:59:59.9Z"), b, sizeof(b));
+	assert_string_equal(b, "1969-12-31T23:59:59.9Z");
+	kql_format_datetime(dt("2000-02-29T00:00:00-05:30"), b, sizeof(b));
+	assert_string_equal(b, "2000-02-29T05:30:00Z");
+	assert_int_equal(kql_parse_datetime("2023-02-29", 10, &t), -EINVAL);
+	assert_int_equal(kql_parse_datetime("2024-01-01T25:00", 16, &t), -EINVAL);
+	assert_int_equal(kql_parse_datetime("2024-01-01X", 11, &t), -EINVAL);
+
+	kql_format_timespan(10 * KQL_TICKS_PER_SEC, b, sizeof(b));
+	assert_string_equal(b, "00:00:10");
+	kql_format_timespan(-(KQL_TICKS_PER_SEC / 10), b, sizeof(b));
+	assert_string_equal(b, "-00:00:00.1000000");
+	assert_int_equal(kql_parse_timespan_literal("100ms", 5, &t), 0);
+	assert_int_equal(t, 100 * KQL_TICKS_PER_MS);
+	assert_int_equal(kql_parse_timespan_literal("1.5h", 4, &t), 0);
+	assert_int_equal(t, 90LL * 60 * KQL_TICKS_PER_SEC);
+	assert_int_equal(kql_parse_timespan_literal("2.00:00:01", 10, &t), 0);
+	assert_int_equal(t, (2LL * 86400 + 1) * KQL_TICKS_PER_SEC);
+	assert_int_equal(kql_parse_timespan_literal("3parsecs", 8, &t), -EINVAL);
+
+	assert_int_equal(kql_parse_iso_duration("PT1H", 4, &t), 0);
+	assert_int_equal(t, 3600 * KQL_TICKS_PER_SEC);
+	assert_int_equal(kql_parse_iso_duration("P3DT12H", 7, &t), 0);
+	assert_int_equal(t, (3LL * 86400 + 12 * 3600) * KQL_TICKS_PER_SEC);
+	assert_int_equal(kql_parse_iso_duration("PT0.5S", 6, &t), 0);
+	assert_int_equal(t, KQL_TICKS_PER_SEC / 2);
+	assert_int_equal(kql_parse_iso_duration("P1W", 3, &t), 0);
+	assert_int_equal(kql_parse_iso_duration("P1M", 3, &t), -EINVAL);
+	assert_int_equal(kql_parse_iso_duration("PT", 2, &t), -EINVAL);
+	assert_int_equal(kql_parse_iso_duration("1H", 2, &t), -EINVAL);
+
+	kql_format_real(1.286, b, sizeof(b));
+	assert_string_equal(b, "1.286");
+	kql_format_real(0.1 + 0.2, b, sizeof(b));
+	assert_string_equal(b, "0.30000000000000004");
+	kql_format_real(1e20, b, sizeof(b));
+	assert_string_equal(b, "1E+20");
+	assert_true(kql_is_guid("00000000-0000-0000-0000-0000000000EE", 36));
+	assert_false(kql_is_guid("00000000-0000-0000-0000-0000000000e", 35));
+	assert_false(kql_is_guid("00000000x0000-0000-0000-0000000000ee", 36));
+	{
+		enum kql_type ty;
+		assert_int_equal(kql_type_parse("double", &ty), 0);
+		assert_int_equal(ty, KQL_T_REAL);
+		assert_string_equal(kql_type_name(KQL_T_GUID), "guid");
+		assert_int_equal(kql_type_parse("nope", &ty), -EINVAL);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table_and_take),
+		cmocka_unit_test(test_equality_case),
+		cmocka_unit_test(test_has),
+		cmocka_unit_test(test_contains_starts_ends),
+		cmocka_unit_test(test_numeric_compare),
+		cmocka_unit_test(test_logic_precedence),
+		cmocka_unit_test(test_datetime_literals),
+		cmocka_unit_test(test_ago_and_timespans),
+		cmocka_unit_test(test_string_literals),
+		cmocka_unit_test(test_order_ties_and_nulls),
+		cmocka_unit_test(test_project),
+		cmocka_unit_test(test_extend_and_count),
+		cmocka_unit_test(test_in_and_functions),
+		cmocka_unit_test(test_null_and_arith),
+		cmocka_unit_test(test_max_rows),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_semantic_errors),
+		cmocka_unit_test(test_value_formats),
+	};
+	return cmocka_run_group_tests_name("kql", tests, setup, NULL);
+}

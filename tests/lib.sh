@@ -1,0 +1,112 @@
+# tests/lib.sh - shared helpers for the shell tests (TAP output).
+#
+# Sourced by tests/*.sh.  Provides ok/not_ok bookkeeping, a scratch
+# directory, and starting/stopping sockerlessd on a private unix socket.
+
+: "${top_builddir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$top_builddir}"
+SOCKERLESSD="$top_builddir/sockerlessd"
+TAP_N=0
+TAP_FAILED=0
+
+tap_plan() { echo "1..$1"; }
+
+ok() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1"
+}
+
+not_ok() {
+	TAP_N=$((TAP_N + 1))
+	TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N - $1"
+	shift
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/# /'
+	done
+}
+
+skip() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1 # SKIP $2"
+}
+
+# check DESCRIPTION COMMAND...: ok when the command succeeds.
+check() {
+	desc=$1
+	shift
+	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
+}
+
+# contains DESCRIPTION HAYSTACK NEEDLE
+contains() {
+	case $2 in
+	*"$3"*) ok "$1" ;;
+	*) not_ok "$1" "expected to find: $3" "got: $2" ;;
+	esac
+}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sl-test.XXXXXX")
+SL_PIDS=""
+
+cleanup() {
+	for p in $SL_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $SL_PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+# start_daemon NAME ARGS...: starts sockerlessd with a socket and data root
+# under $tmp/NAME; sets SL_SOCK, SL_PID and DOCKER_HOST.  Waits until it
+# answers /_ping (10 s at most).
+start_daemon() {
+	name=$1
+	shift
+	mkdir -p "$tmp/$name"
+	SL_SOCK="$tmp/$name/sockerless.sock"
+	"$SOCKERLESSD" -H "unix://$SL_SOCK" --data-root "$tmp/$name/data" "$@" \
+		>"$tmp/$name/log" 2>&1 &
+	SL_PID=$!
+	SL_PIDS="$SL_PIDS $SL_PID"
+	export DOCKER_HOST="unix://$SL_SOCK"
+	i=0
+	while [ $i -lt 100 ]; do
+		if curl -sf --unix-socket "$SL_SOCK" http://d/_ping >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! kill -0 "$SL_PID" 2>/dev/null; then
+			echo "# daemon exited early:"; sed 's/^/# /' "$tmp/$name/log"
+			return 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# daemon did not answer /_ping"; sed 's/^/# /' "$tmp/$name/log"
+	return 1
+}
+
+# stop_daemon: SIGTERM and wait; returns the daemon's exit status.
+stop_daemon() {
+	kill -TERM "$SL_PID"
+	wait "$SL_PID"
+	rc=$?
+	SL_PIDS=$(echo "$SL_PIDS" | sed "s/ $SL_PID\b//")
+	return $rc
+}
+
+# api METHOD PATH [curl args]: prints "STATUS BODY".
+api() {
+	m=$1
+	p=$2
+	shift 2
+	curl -s -o "$tmp/body" -w '%{http_code}' -X "$m" --unix-socket "$SL_SOCK" "$@" "http://d$p" >"$tmp/code"
+	printf '%s %s' "$(cat "$tmp/code")" "$(cat "$tmp/body")"
+}
+
+tap_done() {
+	[ "$TAP_FAILED" -eq 0 ]
+}

@@ -1,0 +1,64 @@
+#!/bin/sh
+# Loader failures: each prints one clear line and exits non-zero.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+
+P="$top_builddir/tests/plugins/.libs"
+tap_plan 12
+
+# expect_fail DESC EXPECTED-TEXT ARGS...
+expect_fail() {
+	desc=$1
+	want=$2
+	shift 2
+	out=$("$SOCKERLESSD" -H "unix://$tmp/s.sock" --data-root "$tmp/data" "$@" 2>&1)
+	rc=$?
+	lines=$(printf '%s\n' "$out" | wc -l)
+	case $out in
+	*"$want"*)
+		if [ $rc -ne 0 ] && [ "$lines" -eq 1 ]; then
+			ok "$desc"
+		else
+			not_ok "$desc" "exit $rc, $lines lines" "$out"
+		fi ;;
+	*) not_ok "$desc" "exit $rc; want: $want" "got: $out" ;;
+	esac
+}
+
+expect_fail "unknown name lists where it looked" \
+	"backend 'nosuch' not found: looked for nosuch.so in $tmp/pd" \
+	--backend=nosuch --plugin-dir "$tmp/pd"
+expect_fail "missing file" "backend file /nonexistent/x.so not found" \
+	--backend=/nonexistent/x.so
+printf 'not an ELF file\n' > "$tmp/text.so"
+expect_fail "not a shared object" "$tmp/text.so is not a shared object" \
+	--backend="$tmp/text.so"
+expect_fail "entry symbol missing" \
+	"is not a Sockerless backend: entry symbol sockerless_backend_entry_v1 not found" \
+	--backend="$P/noentry.so"
+expect_fail "entry of another major" \
+	"is built for plugin ABI major 2, this daemon speaks major 1" \
+	--backend="$P/v2entry.so"
+expect_fail "ABI major mismatch names both versions" \
+	"backend ABI 2.0 is incompatible with this daemon's ABI 1.0" \
+	--backend="$P/badmajor.so"
+expect_fail "newer minor refused" \
+	"backend needs plugin ABI 1.1 but this daemon provides 1.0" \
+	--backend="$P/newminor.so"
+expect_fail "table too small" "backend table is 16 bytes, smaller than the v1.0 minimum" \
+	--backend="$P/small.so"
+expect_fail "init failure carries the plugin's message" \
+	"backend 'testplug' failed to initialise: cannot reach the cloud: credentials missing (test)" \
+	--backend="$P/initfail.so"
+expect_fail "no backend given" "no backend given" 
+expect_fail "plugin-dir lookup by name" "backend 'minimalx' not found" \
+	--backend=minimalx --plugin-dir "$P"
+
+# The same plugin dir loads a valid plugin by name.
+if start_daemon good --backend=minimal --plugin-dir "$P"; then
+	info=$(curl -s --unix-socket "$SL_SOCK" http://d/info)
+	contains "valid plugin loads by name and reports its driver" "$info" '"Driver":"testplug"'
+	stop_daemon
+else
+	not_ok "valid plugin loads by name"
+fi
+tap_done

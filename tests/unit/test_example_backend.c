@@ -1,0 +1,1148 @@
+/*
+ * test_example_backend.c - drives the example backend (example.so) through
+ * its hook tables with a small fake host, the way the daemon would.
+ *
+ * The fake host implements struct sl_host_v1 over plain structs: container
+ * and exec records with fixed fields, streams that collect what is written
+ * (and feed scripted stdin), and a log of reported states.  The backend is
+ * loaded with dlopen() from the build tree, so this also checks that the
+ * .so is self-contained.
+ */
+#define _GNU_SOURCE 1
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <sockerless/plugin.h>
+
+/* ------------------------------------------------------------------ */
+/* Fake host objects                                                    */
+/* ------------------------------------------------------------------ */
+
+#define MAX_STATES 32
+#define MAX_DATA 8
+
+struct sl_container {
+	char id[65];
+	const char *strs[16];
+	const char *const *lists[16];
+	int64_t ints[24];
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct sl_state_v1 states[MAX_STATES];
+	char errors[MAX_STATES][128];
+	int nstates;
+	char *keys[MAX_DATA], *vals[MAX_DATA];
+	int refs;
+	struct sl_container *next;
+};
+
+struct sl_exec {
+	const char *strs[8];
+	const char *const *lists[4];
+	int64_t ints[8];
+};
+
+struct sl_call {
+	int cancelled;
+	int pipe[2];
+	int status;
+	char msg[512];
+};
+
+struct sl_stream {
+	pthread_mutex_t lock;
+	char out[3][16384];   /* by fd; [0] unused */
+	size_t len[3];
+	int lines;
+	int64_t last_ts;
+	int ts_in_order;
+	/* scripted stdin: returned once, then EOF (or block until cancelled) */
+	const char *in;
+	int in_done;
+	int fail_writes;
+};
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sl_container *registry;
+static const char *opt_stop_timeout = "2";
+static const char *opt_shutdown_timeout = "1";
+
+static void h_logv(void *hctx, int level, const char *fmt, va_list ap)
+{
+	(void)hctx;
+	if (level > SL_LOG_WARN)
+		return;
+	fputs("# backend: ", stdout);
+	vprintf(fmt, ap);
+	fputc('\n', stdout);
+}
+
+static void *h_alloc(size_t n)
+{
+	return calloc(1, n);
+}
+
+static void h_free(void *p)
+{
+	free(p);
+}
+
+static const char *h_config_get(void *hctx, const char *key)
+{
+	(void)hctx;
+	if (strcmp(key, "stop-timeout") == 0)
+		return opt_stop_timeout;
+	if (strcmp(key, "shutdown-timeout") == 0)
+		return opt_shutdown_timeout;
+	if (strcmp(key, "log-buffer-bytes") == 0)
+		return "65536";
+	return NULL;
+}
+
+static const char *h_state_dir(void *hctx)
+{
+	(void)hctx;
+	return "/tmp";
+}
+
+static int h_set_error(sl_call *call, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(call->msg, sizeof(call->msg), fmt, ap);
+	va_end(ap);
+	call->status = status;
+	return status;
+}
+
+static int h_cancelled(sl_call *call)
+{
+	return __atomic_load_n(&call->cancelled, __ATOMIC_SEQ_CST);
+}
+
+static int h_cancel_fd(sl_call *call)
+{
+	return call->pipe[0];
+}
+
+static const char *h_ctr_str(const sl_container *c, int f)
+{
+	if (f == SL_CTR_ID)
+		return c->id;
+	return f > 0 && f < 16 ? c->strs[f] : NULL;
+}
+
+static const char *const *h_ctr_list(const sl_container *c, int f)
+{
+	return f > 0 && f < 16 ? c->lists[f] : NULL;
+}
+
+static int64_t h_ctr_int(const sl_container *c, int f)
+{
+	return f > 0 && f < 24 ? c->ints[f] : 0;
+}
+
+static const void *h_ctr_raw(const sl_container *c, size_t *len)
+{
+	(void)c;
+	*len = 2;
+	return "{}";
+}
+
+static int h_data_set(sl_container *c, const char *k, const char *v)
+{
+	int i, rc = 0;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < MAX_DATA; i++)
+		if (c->keys[i] && strcmp(c->keys[i], k) == 0)
+			break;
+	if (i < MAX_DATA) {
+		free(c->vals[i]);
+		c->vals[i] = v ? strdup(v) : NULL;
+		if (!v) {
+			free(c->keys[i]);
+			c->keys[i] = NULL;
+		}
+	} else if (v) {
+		for (i = 0; i < MAX_DATA && c->keys[i]; i++)
+			;
+		if (i == MAX_DATA) {
+			rc = SL_ENOMEM;
+		} else {
+			c->keys[i] = strdup(k);
+			c->vals[i] = strdup(v);
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+static char *h_data_get(const sl_container *cc, const char *k)
+{
+	sl_container *c = (sl_container *)cc;
+	char *r = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	for (int i = 0; i < MAX_DATA; i++)
+		if (c->keys[i] && strcmp(c->keys[i], k) == 0)
+			r = strdup(c->vals[i]);
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+static sl_container *h_ref(sl_container *c)
+{
+	__atomic_add_fetch(&c->refs, 1, __ATOMIC_SEQ_CST);
+	return c;
+}
+
+static void h_unref(sl_container *c)
+{
+	__atomic_sub_fetch(&c->refs, 1, __ATOMIC_SEQ_CST);
+}
+
+static sl_container *h_lookup(void *hctx, const char *id)
+{
+	sl_container *c;
+
+	(void)hctx;
+	pthread_mutex_lock(&reg_lock);
+	for (c = registry; c; c = c->next)
+		if (strcmp(c->id, id) == 0)
+			break;
+	if (c)
+		h_ref(c);
+	pthread_mutex_unlock(&reg_lock);
+	return c;
+}
+
+static int h_foreach(void *hctx, int (*fn)(sl_container *, void *), void *arg)
+{
+	int rc = 0;
+
+	(void)hctx;
+	pthread_mutex_lock(&reg_lock);
+	for (sl_container *c = registry; c && !rc; c = c->next)
+		rc = fn(c, arg);
+	pthread_mutex_unlock(&reg_lock);
+	return rc;
+}
+
+static void h_state_changed(sl_container *c, const struct sl_state_v1 *st)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->nstates < MAX_STATES) {
+		c->states[c->nstates] = *st;
+		snprintf(c->errors[c->nstates], sizeof(c->errors[0]), "%s",
+			st->error ? st->error : "");
+		c->states[c->nstates].error = NULL;
+		c->nstates++;
+	}
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static const char *h_exec_str(const sl_exec *e, int f)
+{
+	return f > 0 && f < 8 ? e->strs[f] : NULL;
+}
+
+static const char *const *h_exec_list(const sl_exec *e, int f)
+{
+	return f > 0 && f < 4 ? e->lists[f] : NULL;
+}
+
+static int64_t h_exec_int(const sl_exec *e, int f)
+{
+	return f > 0 && f < 8 ? e->ints[f] : 0;
+}
+
+static int h_exec_data_set(sl_exec *e, const char *k, const char *v)
+{
+	(void)e;
+	(void)k;
+	(void)v;
+	return 0;
+}
+
+static char *h_exec_data_get(const sl_exec *e, const char *k)
+{
+	(void)e;
+	(void)k;
+	return NULL;
+}
+
+static void out_add(sl_stream *s, int fd, const void *buf, size_t n)
+{
+	fd = fd == 2 ? 2 : 1;
+	if (s->len[fd] + n >= sizeof(s->out[fd]))
+		n = sizeof(s->out[fd]) - 1 - s->len[fd];
+	memcpy(s->out[fd] + s->len[fd], buf, n);
+	s->len[fd] += n;
+	s->out[fd][s->len[fd]] = '\0';
+}
+
+static ssize_t h_write(sl_stream *s, int fd, const void *buf, size_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->fail_writes) {
+		pthread_mutex_unlock(&s->lock);
+		return SL_ECANCELED;
+	}
+	out_add(s, fd, buf, n);
+	pthread_mutex_unlock(&s->lock);
+	return (ssize_t)n;
+}
+
+static int h_write_line(sl_stream *s, int fd, int64_t ts, const char *line,
+	size_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	out_add(s, fd, line, n);
+	if (n == 0 || line[n - 1] != '\n')
+		out_add(s, fd, "\n", 1);
+	if (ts < s->last_ts || ts <= 0)
+		s->ts_in_order = 0;
+	s->last_ts = ts;
+	s->lines++;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static ssize_t h_read(sl_stream *s, void *buf, size_t n)
+{
+	size_t len;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->in_done || !s->in) {
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
+	len = strlen(s->in);
+	if (len > n)
+		len = n;
+	memcpy(buf, s->in, len);
+	s->in_done = 1;
+	pthread_mutex_unlock(&s->lock);
+	return (ssize_t)len;
+}
+
+static struct sl_host_v1 host = {
+	SL_HEADER(struct sl_host_v1),
+	.hctx = NULL,
+	.logv = h_logv,
+	.alloc = h_alloc,
+	.free = h_free,
+	.config_get = h_config_get,
+	.state_dir = h_state_dir,
+	.set_error = h_set_error,
+	.cancelled = h_cancelled,
+	.cancel_fd = h_cancel_fd,
+	.ctr_str = h_ctr_str,
+	.ctr_list = h_ctr_list,
+	.ctr_int = h_ctr_int,
+	.ctr_raw_config = h_ctr_raw,
+	.ctr_data_set = h_data_set,
+	.ctr_data_get = h_data_get,
+	.ctr_ref = h_ref,
+	.ctr_unref = h_unref,
+	.ctr_lookup = h_lookup,
+	.ctr_foreach = h_foreach,
+	.state_changed = h_state_changed,
+	.exec_str = h_exec_str,
+	.exec_list = h_exec_list,
+	.exec_int = h_exec_int,
+	.exec_data_set = h_exec_data_set,
+	.exec_data_get = h_exec_data_get,
+	.stream_write = h_write,
+	.stream_write_line = h_write_line,
+	.stream_read = h_read,
+};
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                              */
+/* ------------------------------------------------------------------ */
+
+static void *dl;
+static const struct sl_backend_v1 *be;
+static void *state;
+static int next_id;
+
+static sl_call *call_new(void)
+{
+	sl_call *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	assert_int_equal(pipe2(c->pipe, O_CLOEXEC), 0);
+	return c;
+}
+
+static void call_free(sl_call *c)
+{
+	close(c->pipe[0]);
+	close(c->pipe[1]);
+	free(c);
+}
+
+static sl_stream *stream_new(const char *in)
+{
+	sl_stream *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
+	pthread_mutex_init(&s->lock, NULL);
+	s->ts_in_order = 1;
+	s->in = in;
+	return s;
+}
+
+static void stream_free(sl_stream *s)
+{
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+/* A container running `sh -c script` (with no image). */
+static sl_container *ctr_new(const char *script)
+{
+	sl_container *c = calloc(1, sizeof(*c));
+	static const char *const ep[] = { "/bin/sh", "-c", NULL };
+	const char **cmd = calloc(2, sizeof(*cmd));
+
+	assert_non_null(c);
+	assert_non_null(cmd);
+	cmd[0] = script;
+	snprintf(c->id, sizeof(c->id), "%064x", ++next_id);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	c->lists[SL_CTR_ENTRYPOINT] = ep;
+	c->lists[SL_CTR_CMD] = cmd;
+	c->ints[SL_CTR_STOP_TIMEOUT] = -1;
+	pthread_mutex_lock(&reg_lock);
+	c->next = registry;
+	registry = c;
+	pthread_mutex_unlock(&reg_lock);
+	return c;
+}
+
+static void ctr_free(sl_container *c)
+{
+	pthread_mutex_lock(&reg_lock);
+	for (sl_container **pp = &registry; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+	for (int i = 0; i < MAX_DATA; i++) {
+		free(c->keys[i]);
+		free(c->vals[i]);
+	}
+	free((void *)c->lists[SL_CTR_CMD]);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* Index of the first recorded state `status` at or after `from`; waits
+ * up to ms.  -1 on timeout. */
+static int wait_state(sl_container *c, int status, int from, int ms)
+{
+	struct timespec ts;
+	int idx = -1;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		for (int i = from; i < c->nstates; i++) {
+			if (c->states[i].status == status) {
+				idx = i;
+				break;
+			}
+		}
+		if (idx >= 0 || pthread_cond_timedwait(&c->cond, &c->lock, &ts))
+			break;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return idx;
+}
+
+static int start(sl_container *c)
+{
+	sl_call *call = call_new();
+	int rc = be->containers->start(state, call, c);
+
+	if (rc != SL_OK)
+		printf("# start: %d %s\n", rc, call->msg);
+	call_free(call);
+	return rc;
+}
+
+/* Runs `script`, waits for its exit, returns the exit code. */
+static int run_to_exit(sl_container *c)
+{
+	int i;
+
+	assert_int_equal(start(c), SL_OK);
+	i = wait_state(c, SL_STATUS_EXITED, 0, 5000);
+	assert_true(i >= 0);
+	return c->states[i].exit_code;
+}
+
+static void logs(sl_container *c, sl_stream *s, int out, int err,
+	int64_t tail, int follow)
+{
+	struct sl_logs_opts_v1 o = {
+		SL_HEADER(struct sl_logs_opts_v1),
+		.follow = follow, .stdout_wanted = out, .stderr_wanted = err,
+		.tail = tail,
+	};
+	sl_call *call = call_new();
+
+	assert_int_equal(be->streams->logs(state, call, c, &o, s), SL_OK);
+	call_free(call);
+}
+
+static int remove_ctr(sl_container *c, int force)
+{
+	sl_call *call = call_new();
+	int rc = be->containers->remove(state, call, c, force);
+
+	call_free(call);
+	return rc;
+}
+
+/* Waits until the log contains `needle`. */
+static int wait_output(sl_container *c, const char *needle, int ms)
+{
+	for (int t = 0; t < ms; t += 20) {
+		sl_stream *s = stream_new(NULL);
+		int found;
+
+		logs(c, s, 1, 1, -1, 0);
+		found = strstr(s->out[1], needle) || strstr(s->out[2], needle);
+		stream_free(s);
+		if (found)
+			return 1;
+		usleep(20000);
+	}
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int gone(pid_t pid)
+{
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* ------------------------------------------------------------------ */
+/* Setup                                                                */
+/* ------------------------------------------------------------------ */
+
+static int group_setup(void **ts)
+{
+	const char *bd = getenv("top_builddir");
+	const char *so = getenv("EXAMPLE_SO");
+	char path[4096];
+	sl_backend_entry_v1_fn entry;
+	sl_call *call;
+	int rc;
+
+	(void)ts;
+	signal(SIGPIPE, SIG_IGN);  /* as the daemon does */
+	if (!so) {
+		snprintf(path, sizeof(path), "%s/plugin-api/example/.libs/example.so",
+			bd ? bd : ".");
+		so = path;
+	}
+	dl = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+	if (!dl) {
+		printf("# dlopen %s: %s\n", so, dlerror());
+		return -1;
+	}
+	*(void **)&entry = dlsym(dl, SL_ENTRY_SYMBOL);
+	if (!entry || entry(&host, &be) != SL_OK || !be)
+		return -1;
+	call = call_new();
+	rc = be->init(&host, call, &state);
+	if (rc != SL_OK)
+		printf("# init: %s\n", call->msg);
+	call_free(call);
+	return rc == SL_OK ? 0 : -1;
+}
+
+static int group_teardown(void **ts)
+{
+	(void)ts;
+	if (be && state)
+		be->fini(state);
+	/* Never dlclose a backend after a successful init (the ABI rule). */
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tests                                                                */
+/* ------------------------------------------------------------------ */
+
+static void test_entry_checks_abi(void **ts)
+{
+	sl_backend_entry_v1_fn entry;
+	const struct sl_backend_v1 *out = NULL;
+	struct sl_host_v1 h = host;
+
+	(void)ts;
+	*(void **)&entry = dlsym(dl, SL_ENTRY_SYMBOL);
+	assert_non_null(entry);
+	h.abi_major = SL_ABI_MAJOR + 1;
+	assert_int_equal(entry(&h, &out), SL_EABI);
+	h = host;
+	h.struct_size = 8;
+	assert_int_equal(entry(&h, &out), SL_EABI);
+	assert_int_equal(entry(&host, &out), SL_OK);
+	assert_int_equal(out->abi_major, SL_ABI_MAJOR);
+	assert_true(out->abi_minor <= SL_ABI_MINOR);
+	assert_int_equal(out->struct_size, sizeof(struct sl_backend_v1));
+	assert_string_equal(out->name, "example");
+	/* Only the entry is visible. */
+	assert_null(dlsym(dl, "ex_spawn"));
+	assert_null(dlsym(dl, "ex_container_ops"));
+}
+
+static void test_info(void **ts)
+{
+	struct sl_info_v1 info;
+	sl_call *call = call_new();
+
+	(void)ts;
+	memset(&info, 0, sizeof(info));
+	info.struct_size = sizeof(info);
+	info.abi_major = SL_ABI_MAJOR;
+	assert_int_equal(be->info(state, call, &info), SL_OK);
+	assert_string_equal(info.driver, "process");
+	assert_string_equal(info.os_type, "linux");
+	assert_true(info.ncpu >= 1);
+	assert_true(info.mem_total > 0);
+	assert_non_null(info.kernel_version);
+	assert_non_null(info.driver_status);
+	assert_non_null(info.driver_status[0]);
+	call_free(call);
+}
+
+static void test_output_and_logs(void **ts)
+{
+	sl_container *c = ctr_new(
+		"echo out1; echo err1 >&2; echo out2; echo err2 >&2; printf tail");
+	sl_stream *s;
+	int i;
+
+	(void)ts;
+	assert_int_equal(run_to_exit(c), 0);
+	i = wait_state(c, SL_STATUS_RUNNING, 0, 0);
+	assert_true(i >= 0);
+	assert_true(c->states[i].pid > 0);
+	assert_true(c->states[i].started_ns > 0);
+	i = wait_state(c, SL_STATUS_EXITED, 0, 0);
+	assert_true(c->states[i].finished_ns >= c->states[0].started_ns);
+
+	s = stream_new(NULL);
+	logs(c, s, 1, 0, -1, 0);
+	assert_string_equal(s->out[1], "out1\nout2\ntail\n");
+	assert_int_equal(s->len[2], 0);
+	assert_true(s->ts_in_order);
+	stream_free(s);
+
+	s = stream_new(NULL);
+	logs(c, s, 0, 1, -1, 0);
+	assert_string_equal(s->out[2], "err1\nerr2\n");
+	stream_free(s);
+
+	s = stream_new(NULL);
+	logs(c, s, 1, 1, 2, 0);   /* the last two lines of both streams */
+	assert_int_equal(s->lines, 2);
+	assert_string_equal(s->out[2], "err2\n");
+	assert_string_equal(s->out[1], "tail\n");
+	stream_free(s);
+
+	s = stream_new(NULL);
+	logs(c, s, 1, 1, 0, 0);
+	assert_int_equal(s->lines, 0);
+	stream_free(s);
+
+	assert_int_equal(remove_ctr(c, 0), SL_OK);
+	ctr_free(c);
+}
+
+static void test_exit_codes(void **ts)
+{
+	sl_container *a = ctr_new("exit 3");
+	sl_container *b = ctr_new("kill -TERM $$");
+
+	(void)ts;
+	assert_int_equal(run_to_exit(a), 3);
+	assert_int_equal(run_to_exit(b), 128 + SIGTERM);
+	/* A second start is a new run with its own exit. */
+	assert_int_equal(start(a), SL_OK);
+	assert_true(wait_state(a, SL_STATUS_EXITED, 2, 5000) >= 0);
+	assert_int_equal(remove_ctr(a, 0), SL_OK);
+	assert_int_equal(remove_ctr(b, 0), SL_OK);
+	ctr_free(a);
+	ctr_free(b);
+}
+
+static void test_start_errors(void **ts)
+{
+	sl_container *a = ctr_new("true");
+	static const char *const missing[] = { "no-such-command-xyz", NULL };
+	static const char *const nofile[] = { "/no/such/file", NULL };
+	sl_call *call;
+
+	(void)ts;
+	a->lists[SL_CTR_ENTRYPOINT] = missing;
+	call = call_new();
+	assert_int_equal(be->containers->start(state, call, a), SL_EINVAL);
+	assert_non_null(strstr(call->msg, "executable file not found"));
+	call_free(call);
+
+	a->lists[SL_CTR_ENTRYPOINT] = nofile;
+	call = call_new();
+	assert_int_equal(be->containers->start(state, call, a), SL_EINVAL);
+	assert_non_null(strstr(call->msg, "no such file"));
+	call_free(call);
+
+	a->lists[SL_CTR_ENTRYPOINT] = NULL;
+	a->strs[SL_CTR_WORKING_DIR] = "/no/such/dir";
+	{
+		static const char *const t[] = { "/bin/true", NULL };
+
+		a->lists[SL_CTR_ENTRYPOINT] = t;
+	}
+	call = call_new();
+	assert_int_equal(be->containers->start(state, call, a), SL_EINVAL);
+	assert_non_null(strstr(call->msg, "working directory"));
+	call_free(call);
+	assert_int_equal(a->nstates, 0);   /* no RUNNING for a failed start */
+
+	/* Binds cannot be honoured without a container filesystem. */
+	{
+		static const char *const binds[] = { "/a:/b", NULL };
+		sl_container *b = ctr_new("true");
+
+		b->lists[SL_CTR_BINDS] = binds;
+		call = call_new();
+		assert_int_equal(be->containers->create(state, call, b),
+			SL_ENOTSUP);
+		call_free(call);
+		ctr_free(b);
+	}
+	assert_int_equal(remove_ctr(a, 0), SL_OK);
+	ctr_free(a);
+}
+
+static void test_env_workdir(void **ts)
+{
+	sl_container *c = ctr_new("echo \"$FOO:$PWD:$HOSTNAME:${SECRET_OF_DAEMON:-none}\"");
+	static const char *const env[] = { "FOO=bar", NULL };
+	sl_stream *s = stream_new(NULL);
+
+	(void)ts;
+	setenv("SECRET_OF_DAEMON", "leak", 1);
+	c->lists[SL_CTR_ENV] = env;
+	c->strs[SL_CTR_WORKING_DIR] = "/tmp";
+	c->strs[SL_CTR_HOSTNAME] = "box";
+	assert_int_equal(run_to_exit(c), 0);
+	logs(c, s, 1, 1, -1, 0);
+	/* The daemon's own environment does not leak into containers. */
+	assert_string_equal(s->out[1], "bar:/tmp:box:none\n");
+	unsetenv("SECRET_OF_DAEMON");
+	stream_free(s);
+	assert_int_equal(remove_ctr(c, 0), SL_OK);
+	ctr_free(c);
+}
+
+static void test_logs_follow(void **ts)
+{
+	sl_container *c = ctr_new("echo a; sleep 0.3; printf 'b'; sleep 0.1; echo c");
+	sl_stream *s = stream_new(NULL);
+
+	(void)ts;
+	assert_int_equal(start(c), SL_OK);
+	logs(c, s, 1, 1, -1, 1);     /* returns when the container exits */
+	assert_true(wait_state(c, SL_STATUS_EXITED, 0, 0) >= 0);
+	assert_string_equal(s->out[1], "a\nbc\n");
+	assert_int_equal(s->lines, 2);
+	stream_free(s);
+	assert_int_equal(remove_ctr(c, 0), SL_OK);
+	ctr_free(c);
+}
+
+static void test_stop_escalates(void **ts)
+{
+	sl_container *c = ctr_new(
+		"trap '' TERM; echo ready; while :; do sleep 0.05; done");
+	sl_call *call = call_new();
+	int64_t t0;
+	int i;
+
+	(void)ts;
+	assert_int_equal(start(c), SL_OK);
+	assert_true(wait_output(c, "ready", 3000));
+	t0 = now_ms();
+	assert_int_equal(be->containers->stop(state, call, c, 0, 1), SL_OK);
+	assert_true(now_ms() - t0 >= 900);      /* waited for the timeout */
+	i = wait_state(c, SL_STATUS_EXITED, 0, 0);  /* reported before return */
+	assert_true(i >= 0);
+	assert_int_equal(c->states[i].exit_code, 128 + SIGKILL);
+	/* Stopping a stopped container: 304. */
+	assert_int_equal(be->containers->stop(state, call, c, 0, 1),
+		SL_ENOTMODIFIED);
+	call_free(call);
+	assert_int_equal(remove_ctr(c, 0), SL_OK);
+	ctr_free(c);
+}
+
+static void test_stop_signal(void **ts)
+{
+	sl_container *c = ctr_new("trap 'exit 42' USR1; echo ready; while :; do sleep 0.05; done");
+	sl_call *call = call_new();
+	int i;
+
+	(void)ts;
+	c->strs[SL_CTR_STOP_SIGNAL] = "SIGUSR1";
+	assert_int_equal(start(c), SL_OK);
+	assert_true(wait_output(c, "ready", 3000));
+	assert_int_equal(be->containers->stop(state, call, c, 0, 5), SL_OK);
+	i = wait_state(c, SL_STATUS_EXITED, 0, 0);
+	assert_true(i >= 0);
+	assert_int_equal(c->states[i].exit_code, 42);
+	call_free(call);
+	assert_int_equal(remove_ctr(c, 0), SL_OK);
+	ctr_free(c);
+}
+
+static void test_kill(void **ts)
+{
+	sl_container *c = ctr_new("exec sleep 30");
+	sl_call *call = call_new();
+	int i;
+
+	(void)ts;
+	assert_int_equal(be->containers->kill(state, call, c, SIGKILL),
+		SL_ECONFLICT);
+	assert_int_equal(start(c), SL_OK);
+	assert_int_equal(be->containers->kill(state, call, c, SIGUSR1), SL_OK);
+	i = wait_state(c, SL_STATUS_EXITED, 0, 5000);
+	assert_true(i >= 0);
+	assert_int_equal(c->states[i].exit_code, 128 + SIGUSR1);
+	call_free(call);
+	assert_int_equal(remove_ctr(c, 0), SL_OK);
+	ctr_free(c);
+}
+
+static int count_lines(sl_container *c)
+{
+	sl_stream *s = stream_new(NULL);
+	int n;
+
+	logs(c, s, 1, 1, -1, 0);
+	n = s->lines;
+	stream_free(s);
+	return n;
+}
+
+static void test_pause_unpause(void **ts)
+{
+	sl_container *c = ctr_new("while :; do echo tick; sleep 0.02; done");
+	sl_call *call = call_new();
+	int n1, n2;
+
+	(void)ts;
+	assert_int_equal(start(c), SL_OK);
+	assert_true(wait_output(c, "tick", 3000));
+	assert_int_equal(be->containers->pause(state, call, c), SL_OK);
+	assert_true(wait_state(c, SL_STATUS_PAUSED, 0, 0) >= 0);
+	assert_int_equal(be->containers->pause(state, call, c), SL_ECONFLICT);
+	usleep(100000);
+	n1 = count_lines(c);
+	usleep(250000);
+	n2 = count_lines(c);
+	assert_int_equal(n1, n2);               /* frozen */
+	assert_int_equal(be->containers->unpause(state, call, c), SL_OK);
+	assert_true(wait_state(c, SL_STATUS_RUNNING, 2, 0) >= 0);
+	usleep(250000);
+	assert_true(count_lines(c) > n2);       /* running again */
+	/* A running container is not removed without force. */
+	assert_int_equal(remove_ctr(c, 0), SL_ECONFLICT);
+	assert_int_equal(remove_ctr(c, 1), SL_OK);
+	assert_true(wait_state(c, SL_STATUS_EXITED, 0, 0) >= 0);
+	call_free(call);
+	ctr_free(c);
+}
+
+static void test_exec(void **ts)
+{
+	sl_container *c = ctr_new("exec sleep 30");
+	static const char *const cenv[] = { "FOO=1", "BAR=x", NULL };
+	static const char *const eenv[] = { "BAR=2", NULL };
+	static const char *const cmd[] = { "sh", "-c",
+		"echo \"$FOO$BAR $(pwd)\"; echo oops >&2; exit 7", NULL };
+	sl_exec e;
+	sl_stream *s = stream_new(NULL);
+	sl_call *call = call_new();
+	int code = -1, running = -1;
+
+	(void)ts;
+	c->lists[SL_CTR_ENV] = cenv;
+	c->strs[SL_CTR_WORKING_DIR] = "/tmp";
+	memset(&e, 0, sizeof(e));
+	e.strs[SL_EXEC_ID] = "exec1";
+	e.lists[SL_EXEC_CMD] = cmd;
+	e.lists[SL_EXEC_ENV] = eenv;
+	e.ints[SL_EXEC_ATTACH_STDOUT] = 1;
+	e.ints[SL_EXEC_ATTACH_STDERR] = 1;
+	/* Not running yet. */
+	assert_int_equal(be->exec->start(state, call, c, &e, s, &code),
+		SL_ECONFLICT);
+	assert_int_equal(start(c), SL_OK);
+	assert_int_equal(be->exec->start(state, call, c, &e, s, &code), SL_OK);
+	assert_int_equal(code, 7);
+	assert_string_equal(s->out[1], "12 /tmp\n");
+	assert_string_equal(s->out[2], "oops\n");
+
+	/* Detached: start returns at once, inspect follows it. */
+	{
+		static const char *const sl[] = { "sleep", "0.3", NULL };
+		sl_exec d;
+
+		memset(&d, 0, sizeof(d));
+		d.strs[SL_EXEC_ID] = "exec2";
+		d.lists[SL_EXEC_CMD] = sl;
+		assert_int_equal(be->exec->start(state, call, c, &d, NULL, &code),
+			SL_OK);
+		assert_int_equal(be->exec->inspect(state, call, c, &d, &running,
+			&code), SL_OK);
+		assert_int_equal(running, 1);
+		usleep(600000);
+		assert_int_equal(be->exec->inspect(state, call, c, &d, &running,
+			&code), SL_OK);
+		assert_int_equal(running, 0);
+		assert_int_equal(code, 0);
+	}
+	stream_free(s);
+	call_free(call);
+	assert_int_equal(remove_ctr(c, 1), SL_OK);
+	ctr_free(c);
+}
+
+struct attach_arg {
+	sl_container *c;
+	sl_stream *s;
+	int rc;
+	int opened_stdin;
+};
+
+static void *attach_thread(void *p)
+{
+	struct attach_arg *a = p;
+	struct sl_attach_opts_v1 o = {
+		SL_HEADER(struct sl_attach_opts_v1),
+		.stdin_wanted = 1, .stdout_wanted = 1, .stderr_wanted = 1,
+		.stream = 1,
+	};
+	sl_call *call = calloc(1, sizeof(*call));
+
+	if (!call || pipe2(call->pipe, O_CLOEXEC) < 0) {
+		a->rc = -100;
+		free(call);
+		return NULL;
+	}
+	a->rc = be->streams->attach(state, call, a->c, &o, a->s);
+	close(call->pipe[0]);
+	close(call->pipe[1]);
+	free(call);
+	return NULL;
+}
+
+static void test_attach_stdin(void **ts)
+{
+	/* docker run -i: attach before start, stdin to cat, EOF ends it. */
+	sl_container *c = ctr_new("cat; echo done >&2");
+	struct attach_arg a = { c, stream_new("hello\n"), 0, 0 };
+	pthread_t th;
+	int i;
+
+	(void)ts;
+	c->ints[SL_CTR_OPEN_STDIN] = 1;
+	c->ints[SL_CTR_STDIN_ONCE] = 1;
+	assert_int_equal(pthread_create(&th, NULL, attach_thread, &a), 0);
+	usleep(100000);
+	assert_int_equal(start(c), SL_OK);
+	pthread_join(th, NULL);
+	assert_int_equal(a.rc, SL_OK);
+	assert_string_equal(a.s->out[1], "hello\n");
+	assert_string_equal(a.s->out[2], "done\n");
+	i = wait_state(c, SL_STATUS_EXITED, 0, 5000);
+	assert_true(i >= 0);
+	assert_int_equal(c->states[i].exit_code, 0);
+	stream_free(a.s);
+	assert_int_equal(remove_ctr(c, 0), SL_OK);
+	ctr_free(c);
+}
+
+static void test_attach_after_start(void **ts)
+{
+	/* The 101 is sent before the hook runs: output printed between
+	 * start and the hook must not be lost. */
+	sl_container *c = ctr_new("echo early; sleep 0.3; echo late");
+	struct attach_arg a = { c, stream_new(NULL), 0, 0 };
+	pthread_t th;
+
+	(void)ts;
+	assert_int_equal(start(c), SL_OK);
+	usleep(100000);
+	assert_int_equal(pthread_create(&th, NULL, attach_thread, &a), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(a.rc, SL_OK);
+	assert_string_equal(a.s->out[1], "early\nlate\n");
+	stream_free(a.s);
+	assert_int_equal(remove_ctr(c, 0), SL_OK);
+	ctr_free(c);
+}
+
+static void test_tty(void **ts)
+{
+	sl_container *c = ctr_new("test -t 0 && test -t 1 && echo \"tty $TERM\"; stty size");
+	sl_stream *s = stream_new(NULL);
+
+	(void)ts;
+	c->ints[SL_CTR_TTY] = 1;
+	c->ints[SL_CTR_CONSOLE_HEIGHT] = 33;
+	c->ints[SL_CTR_CONSOLE_WIDTH] = 101;
+	assert_int_equal(run_to_exit(c), 0);
+	logs(c, s, 1, 1, -1, 0);
+	assert_non_null(strstr(s->out[1], "tty xterm"));
+	assert_non_null(strstr(s->out[1], "33 101"));
+	stream_free(s);
+	assert_int_equal(remove_ctr(c, 0), SL_OK);
+	ctr_free(c);
+}
+
+static void test_recover(void **ts)
+{
+	sl_container *c = ctr_new("true");
+	sl_call *call = call_new();
+	char *v;
+	int i;
+
+	(void)ts;
+	/* As left by a daemon that died while the process ran. */
+	assert_int_equal(h_data_set(c, "process", "999999999 12345"), 0);
+	assert_int_equal(be->recover(state, call), SL_OK);
+	i = wait_state(c, SL_STATUS_EXITED, 0, 0);
+	assert_true(i >= 0);
+	assert_int_equal(c->states[i].exit_code, 255);
+	assert_non_null(strstr(c->errors[i], "lost the process"));
+	v = h_data_get(c, "process");
+	assert_null(v);
+	call_free(call);
+	ctr_free(c);
+}
+
+static void test_fini_kills_everything(void **ts)
+{
+	sl_container *a = ctr_new("sleep 30 & echo $!; wait");
+	sl_container *b = ctr_new("trap '' TERM; echo ready; while :; do sleep 0.05; done");
+	void *st2 = NULL;
+	void *saved = state;
+	sl_stream *s = stream_new(NULL);
+	sl_call *call = call_new();
+	pid_t pa, pb, grandchild;
+	int ia, ib;
+
+	(void)ts;
+	assert_int_equal(be->init(&host, call, &st2), SL_OK);
+	state = st2;
+	assert_int_equal(start(a), SL_OK);
+	assert_int_equal(start(b), SL_OK);
+	assert_true(wait_output(a, "\n", 3000));
+	assert_true(wait_output(b, "ready", 3000));
+	logs(a, s, 1, 0, -1, 0);
+	grandchild = (pid_t)atoi(s->out[1]);
+	assert_true(grandchild > 0);
+	pa = a->states[0].pid;
+	pb = b->states[0].pid;
+	be->fini(st2);
+	state = saved;
+	/* Both reported, the TERM-ignoring one killed after the timeout. */
+	ia = wait_state(a, SL_STATUS_EXITED, 0, 0);
+	ib = wait_state(b, SL_STATUS_EXITED, 0, 0);
+	assert_true(ia >= 0 && ib >= 0);
+	assert_int_equal(b->states[ib].exit_code, 128 + SIGKILL);
+	/* Reaped (no zombies of ours) and the grandchild is gone too. */
+	assert_true(gone(pa));
+	assert_true(gone(pb));
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	for (int t = 0; t < 50 && !gone(grandchild); t++)
+		usleep(20000);
+	assert_true(gone(grandchild));
+	stream_free(s);
+	call_free(call);
+	ctr_free(a);
+	ctr_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_entry_checks_abi),
+		cmocka_unit_test(test_info),
+		cmocka_unit_test(test_output_and_logs),
+		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_start_errors),
+		cmocka_unit_test(test_env_workdir),
+		cmocka_unit_test(test_logs_follow),
+		cmocka_unit_test(test_stop_escalates),
+		cmocka_unit_test(test_stop_signal),
+		cmocka_unit_test(test_kill),
+		cmocka_unit_test(test_pause_unpause),
+		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_attach_stdin),
+		cmocka_unit_test(test_attach_after_start),
+		cmocka_unit_test(test_tty),
+		cmocka_unit_test(test_recover),
+		cmocka_unit_test(test_fini_kills_everything),
+	};
+
+	return cmocka_run_group_tests_name("example_backend", tests,
+		group_setup, group_teardown);
+}
