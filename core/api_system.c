@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,21 +262,6 @@ struct events_stream {
 	size_t pending_len, pending_off;
 };
 
-/* The client hung up: nothing to write to, so stop waiting. */
-static int client_gone(struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *ci;
-	struct pollfd p;
-
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (!ci)
-		return 0;
-	p.fd = ci->connect_fd;
-	p.events = POLLRDHUP;
-	p.revents = 0;
-	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
-}
-
 static ssize_t events_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct events_stream *es = cls;
@@ -287,7 +271,7 @@ static ssize_t events_read(void *cls, uint64_t pos, char *buf, size_t max)
 	while (!es->pending) {
 		int rc;
 
-		if (sl_call_shutting_down() || client_gone(es->conn))
+		if (sl_call_shutting_down() || sl_http_client_gone(es->conn))
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		rc = sl_events_next(es->sub, 500, &es->pending);
 		if (rc < 0)

@@ -35,6 +35,9 @@ struct sl_ctr_state {
 	int64_t finished_ns;
 	char *error;            /* may be NULL */
 	int restart_count;
+	int exits;              /* how many times it has exited (wait next-exit) */
+	int removed;            /* gone from the table (wait removed) */
+	int removing;           /* a removal is in progress */
 };
 
 struct sl_container {

@@ -23,6 +23,7 @@ static struct sl_container **tab;
 static size_t tab_len, tab_cap;
 static unsigned long tab_gen;
 static struct sl_store *tab_store;
+static void (*tab_exit_hook)(struct sl_container *c);
 static struct sl_events *tab_events;
 
 static int tab_push(struct sl_container *c)
@@ -173,11 +174,13 @@ void sl_ctrtab_remove(struct sl_container *c)
 			found = 1;
 			break;
 		}
-	tab_gen++;
-	pthread_cond_broadcast(&tab_cond);
 	pthread_mutex_unlock(&tab_lock);
 	if (!found)
 		return;
+	pthread_mutex_lock(&c->lock);
+	c->state.removed = 1;
+	pthread_mutex_unlock(&c->lock);
+	sl_ctrtab_broadcast();
 	if (tab_store)
 		sl_store_delete(tab_store, "containers", c->str[SL_CTR_ID]);
 	sl_ctrtab_event(c, "destroy", NULL);
@@ -275,6 +278,8 @@ void sl_ctrtab_state_changed(struct sl_container *c,
 		c->state.error = NULL;
 	}
 	if (st->status == SL_STATUS_EXITED || st->status == SL_STATUS_DEAD) {
+		if (changed)
+			c->state.exits++;
 		c->state.exit_code = st->exit_code;
 		if (changed || st->finished_ns)
 			c->state.finished_ns = st->finished_ns ? st->finished_ns : now_ns();
@@ -305,6 +310,8 @@ void sl_ctrtab_state_changed(struct sl_container *c,
 
 			snprintf(code, sizeof(code), "%d", st->exit_code);
 			sl_ctrtab_event(c, "die", extra);
+			if (tab_exit_hook)
+				tab_exit_hook(c);
 			break;
 		}
 		default:
@@ -312,6 +319,11 @@ void sl_ctrtab_state_changed(struct sl_container *c,
 		}
 	}
 	sl_ctrtab_broadcast();
+}
+
+void sl_ctrtab_set_exit_hook(void (*fn)(struct sl_container *c))
+{
+	tab_exit_hook = fn;
 }
 
 void sl_ctrtab_counts(int *total, int *running, int *paused, int *stopped)

@@ -39,6 +39,10 @@ void sl_ctrtab_state_changed(struct sl_container *c,
 /* Writes the record to the store again (after backend data changed). */
 int sl_ctrtab_persist(struct sl_container *c);
 
+/* Called (from the reporting thread) after a container exited; the
+ * lifecycle code uses it for AutoRemove and restart policies. */
+void sl_ctrtab_set_exit_hook(void (*fn)(struct sl_container *c));
+
 void sl_ctrtab_counts(int *total, int *running, int *paused, int *stopped);
 
 /* Publishes a container event with the usual attributes (name, image,

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,4 +160,19 @@ int sl_http_api_at_least(struct sl_req *r, int major, int minor)
 {
 	return r->api_major > major ||
 		(r->api_major == major && r->api_minor >= minor);
+}
+
+int sl_http_client_gone(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct pollfd p;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci)
+		return 0;
+	p.fd = ci->connect_fd;
+	p.events = POLLRDHUP;
+	p.revents = 0;
+	return poll(&p, 1, 0) > 0 &&
+		(p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }

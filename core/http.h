@@ -70,6 +70,10 @@ const char *sl_http_header(struct sl_req *r, const char *key);
  * returns NULL.  An empty body yields an empty object.  Caller puts. */
 struct json_object *sl_http_body_json(struct sl_req *r);
 
+/* True once the client hung up (checked without blocking), so a long
+ * poll can stop waiting for nobody. */
+int sl_http_client_gone(struct MHD_Connection *conn);
+
 /* True when the request's API version is at least major.minor. */
 int sl_http_api_at_least(struct sl_req *r, int major, int minor);
 

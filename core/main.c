@@ -16,10 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/api_ctr.h"
 #include "core/call.h"
 #include "core/ctrtab.h"
 #include "core/daemon.h"
 #include "core/events.h"
+#include "core/exec.h"
 #include "core/host.h"
 #include "core/http.h"
 #include "core/listen.h"
@@ -27,6 +29,7 @@
 #include "core/log.h"
 #include "core/server.h"
 #include "core/store.h"
+#include "core/worker.h"
 
 #define MAX_LISTENERS 16
 #define MAX_BACKEND_OPTS 64
@@ -377,6 +380,7 @@ int main(int argc, char **argv)
 		fail("%s", err);
 		goto out;
 	}
+	sl_api_lifecycle_init();
 	if (sl_ctrtab_init(sl_daemon.store, sl_daemon.events) < 0) {
 		fail("%s", "cannot load the container records");
 		goto out;
@@ -441,11 +445,13 @@ out_server:
 	sl_events_shutdown(sl_daemon.events);
 	sl_ctrtab_broadcast();
 	sl_server_stop();
+	sl_work_drain();
 out_listeners:
 	for (size_t i = 0; i < n_ls; i++)
 		sl_listen_close(&ls[i]);
 out_backend:
 	sl_loader_fini(&sl_daemon.backend);
+	sl_exec_table_clear();
 out_ctr:
 	sl_ctrtab_fini();
 out:

@@ -213,7 +213,7 @@ int sl_store_put(struct sl_store *st, const char *kind, const char *id, const ch
 	int dfd = -1, fd = -1, rc;
 	bool tmp_made = false;
 
-	if (!sl_store_valid_id(kind) || !sl_store_valid_id(id) || (json == NULL && len > 0))
+	if (!sl_store_valid_id(kind) || !sl_store_valid_id(id) || json == NULL || len == 0)
 		return -EINVAL;
 	snprintf(final, sizeof(final), "%s" DOC_SUFFIX, id);
 	snprintf(tmp, sizeof(tmp), TMP_PREFIX "%s.%ld.%lu", id, (long)getpid(),

@@ -55,7 +55,7 @@ bool sl_store_valid_id(const char *s);
 
 /* Atomically writes json[0..len) as <kind>/<id>.json, creating the kind directory on demand.
  * The bytes are stored as given (the caller serializes; sl_store_load rejects non-objects).
- * Returns 0, -EINVAL (bad kind/id), or the errno of the failing system call. */
+ * Returns 0, -EINVAL (bad kind/id, no bytes), or the -errno of the failing system call. */
 int sl_store_put(struct sl_store *st, const char *kind, const char *id, const char *json,
                  size_t len);
 
@@ -73,9 +73,10 @@ int sl_store_get(struct sl_store *st, const char *kind, const char *id, char **j
  * the load and is returned by sl_store_load. */
 typedef int (*sl_store_load_fn)(const char *id, struct json_object *doc, void *arg);
 
-/* Loads every <kind>/<id>.json: removes leftover temp files, skips files that are empty, unreadable,
- * too large, not JSON or not a JSON object (each reported to the logger and counted in
- * *n_corrupt, which may be NULL), and calls fn for the rest. A missing kind directory is an
+/* Loads every <kind>/<id>.json: removes leftover temp files, skips files that are empty,
+ * unreadable, too large, not JSON or not a JSON object (each reported to the logger and counted
+ * in *n_corrupt, which may be NULL), and calls fn for the rest. Hidden files are ignored, other
+ * names that are not valid ids are reported but not counted. A missing kind directory is an
  * empty kind. Returns 0, fn's non-zero return, or a negative errno when the directory itself
  * cannot be read. */
 int sl_store_load(struct sl_store *st, const char *kind, sl_store_load_fn fn, void *arg,

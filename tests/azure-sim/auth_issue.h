@@ -42,11 +42,16 @@ int auth_handle(struct auth *a, const struct auth_request *req,
  * Entra does).  grant_type=client_credentials with client_id, scope
  * ("<resource>/.default", exactly one) and either client_secret or
  * client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer
- * + client_assertion (certificate assertion or federated token: the
- * signature cannot be checked here, so any well-formed JWT is accepted if
- * its exp/nbf are current and, when present, sub/iss equal client_id for a
- * certificate assertion or aud is "api://AzureADTokenExchange" for a
- * federated one).
+ * + client_assertion.  The assertion's signature cannot be checked here
+ * (no client certificates or OIDC issuers), so a well-formed JWT is
+ * accepted when exp (required) and nbf are current and either
+ *   - iss equals client_id (certificate assertion): sub must equal it too
+ *     and aud must be a string ending in "/{tenant}/oauth2/v2.0/token" or
+ *     "/{tenant}/oauth2/token" (any host), or
+ *   - iss is anything else (federated token): aud must be
+ *     "api://AzureADTokenExchange"; any issuer and subject are trusted.
+ * A client_secret, when present, is used instead of an assertion.
+ * Tenant in the path: the configured tenant id, case-insensitively.
  * 200 {"token_type":"Bearer","expires_in":N,"ext_expires_in":N,
  *      "access_token":"..."} with aud = the scope's resource.
  * Errors use Entra's body {"error","error_description":"AADSTSnnn: ...

@@ -4,28 +4,30 @@
  * is ever ignored silently.
  *
  * Supported (everything else is an error):
- *   query      := [tabular] [';']           comments: // to end of line
+ *   query      := tabular [';']             comments: // to end of line
  *   tabular    := TableName { '|' operator }
  *   operator   := where|filter Predicate
  *               | order by|sort by Expr [asc|desc] [nulls first|last] {, ...}
  *                   (default desc; nulls last for desc, first for asc;
  *                    ties keep the input order - the sort is stable)
- *               | take|limit N       (N a non-negative integer literal)
- *               | top N by Expr [asc|desc] [nulls first|last] {, ...}
+ *               | take|limit N       (N a constant long expression)
+ *               | top N by Expr [asc|desc] [nulls first|last]   (one key)
  *               | project Item {, Item}      Item := Column | Name = Expr | Expr
  *               | project-away Column {, Column}
  *               | extend Item {, Item}       (bare expressions get Column1..)
  *               | count                      (one column "Count", long)
  *   Expr       := or/and (lowest), comparison, + -, * / %, unary -, primary
- *   comparison := == != < <= > >= =~ !~
+ *   comparison := == != (or <>) < <= > >= =~ !~
  *               | has !has has_cs !has_cs contains !contains contains_cs
  *                 !contains_cs startswith !startswith startswith_cs
  *                 !startswith_cs endswith !endswith endswith_cs !endswith_cs
- *               | in (lit, ...) | !in (...) | in~ (...) | !in~ (...)
- *   primary    := Column | literal | ( Expr ) | Function ( args )
+ *               | in (expr, ...) | !in (...) | in~ (...) | !in~ (...)
+ *               | between (a .. b) | !between (a .. b)
+ *   primary    := Column | ['Column'] | literal | ( Expr ) | Function(args)
  *   literal    := 'str' | "str" (escapes \\ \' \" \n \r \t \uXXXX; adjacent
  *                 literals concatenate) | @'verbatim' | @"verbatim" | h'..'
- *               | 123 | 1.5 | 1e3 | true | false | 1d 2h 30m 10s 100ms ...
+ *               | 123 | 0x1F | 1.5 | 1e3 | true | false
+ *               | 1d 2h 30m 10s 100ms 1.5h 5min ... (timespan)
  *               | datetime(2024-01-01T00:00:00Z) | datetime("...")
  *               | datetime(null) | timespan(1h) | time(1h) | dynamic(null)
  *               | long(5) int(5) real(1.5) bool(true) and their (null)
@@ -33,8 +35,9 @@
  *                 isnotnull(x) tostring(x) tolower(s) toupper(s) strlen(s)
  *                 strcat(a, ...)
  * Semantics: == != on strings are case-sensitive, =~ !~ case-insensitive
- * (ASCII folding); has = whole term, case-insensitive (a term is bounded by
- * non-alphanumeric characters or the ends); contains = substring,
+ * (ASCII folding, as for every case-insensitive operator here); has =
+ * whole term, case-insensitive (a term is bounded by non-alphanumeric
+ * characters or the ends); contains = substring,
  * case-insensitive; startswith/endswith case-insensitive; the _cs variants
  * are case-sensitive.  String operators accept any scalar and compare its
  * tostring() form.  Comparisons with null are null, and where keeps only

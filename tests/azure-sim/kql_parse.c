@@ -368,6 +368,23 @@ static struct kql_expr *parse_primary(struct parser *p)
 		return e;
 	case TK_IDENT:
 		break;
+	case TK_OTHER:
+		if (t.text[0] == '[') {
+			/* ['column name'] */
+			advance(p);
+			if (p->cur.kind != TK_STRING)
+				return fail(p);
+			e = new_expr(p, EX_COL, &t.loc);
+			if (!e)
+				return NULL;
+			e->name = p->cur.str;
+			advance(p);
+			if (p->cur.kind != TK_OTHER || p->cur.text[0] != ']')
+				return fail(p);
+			advance(p);
+			return e;
+		}
+		return fail(p);
 	default:
 		return fail(p);
 	}

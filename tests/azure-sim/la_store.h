@@ -110,7 +110,11 @@ struct la_console_record {
 /* A system (lifecycle) event. */
 struct la_system_record {
 	int64_t time_ns;              /* TimeGenerated; 0 = now */
-	const char *job_name;         /* ARM job name: ComponentName */
+	const char *job_name;         /* ARM job name (only the fallback for
+	                               * execution_name: these tables have no
+	                               * ARM-job-name column; ComponentName and
+	                               * ComponentType stay "", they name Spring
+	                               * components) */
 	const char *execution_name;   /* JobName(_s) (the k8s job); NULL =
 	                               * job_name */
 	const char *replica_name;     /* ReplicaName(_s), "" when the event is

@@ -1,4 +1,6 @@
 /* oci_manifest.c - manifest, index and config documents. */
+#include "config.h"
+
 #include "oci_manifest.h"
 #include "oci_digest.h"
 #include "oci_util.h"

@@ -1,5 +1,7 @@
 /* oci_pull.c - the puller: reference -> registry -> manifest -> config ->
  * layers -> cached rootfs (see oci_image.h). */
+#include "config.h"
+
 #include "oci_image.h"
 #include "oci_digest.h"
 #include "oci_fs.h"

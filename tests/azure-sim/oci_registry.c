@@ -1,4 +1,6 @@
 /* oci_registry.c - OCI distribution client over libcurl. */
+#include "config.h"
+
 #include "oci_registry.h"
 #include "oci_digest.h"
 #include "oci_manifest.h"

@@ -1,4 +1,6 @@
 /* oci_tar.c - layer unpacking (see oci_tar.h). */
+#include "config.h"
+
 #include "oci_tar.h"
 #include "oci_digest.h"
 #include "oci_fs.h"
@@ -752,6 +754,23 @@ static int read_blob_text(struct unpack *u, int64_t size, char **out)
 	return 0;
 }
 
+/* Skip the padding after an entry's data. Returns 0, 1 if the data ended
+ * cleanly before the padding (treated as the end of the archive, as Go's
+ * archive/tar does; umoci writes such layers), or -1 with in->why. */
+static int skip_pad(struct tin *in, int64_t pad)
+{
+	long avail;
+
+	if (pad == 0)
+		return 0;
+	avail = tin_fill(in);
+	if (avail == 0)
+		return 1;
+	if (avail < 0)
+		return -1;
+	return tin_read(in, NULL, (uint64_t)pad);
+}
+
 static int unpack_stream(struct unpack *u)
 {
 	unsigned char h[BLK];
@@ -762,8 +781,16 @@ static int unpack_stream(struct unpack *u)
 		struct entry e = { 0 };
 		int64_t pad;
 		char type;
+		int pr;
 
-		if (tin_read(u->in, h, BLK) < 0) {
+		long avail = tin_fill(u->in);
+
+		/* Some writers omit the two zero blocks: a clean end of data
+		 * at a header boundary ends the archive, as Go's reader has
+		 * it. */
+		if (avail == 0)
+			break;
+		if (avail < 0 || tin_read(u->in, h, BLK) < 0) {
 			rc = oci_err_set(u->err, OCI_E_PROTOCOL,
 					 "failed to extract layer: %s", u->in->why);
 			break;
@@ -816,11 +843,14 @@ static int unpack_stream(struct unpack *u)
 				if (rc < 0)
 					break;
 			}
-			if (tin_read(u->in, NULL, (uint64_t)pad) < 0) {
+			pr = skip_pad(u->in, pad);
+			if (pr < 0) {
 				rc = oci_err_set(u->err, OCI_E_PROTOCOL,
 						 "failed to extract layer: %s", u->in->why);
 				break;
 			}
+			if (pr > 0)
+				break;
 			continue;
 		}
 
@@ -871,11 +901,14 @@ static int unpack_stream(struct unpack *u)
 		free(e.link);
 		if (rc < 0)
 			break;
-		if (tin_read(u->in, NULL, (uint64_t)pad) < 0) {
+		pr = skip_pad(u->in, pad);
+		if (pr < 0) {
 			rc = oci_err_set(u->err, OCI_E_PROTOCOL,
 					 "failed to extract layer: %s", u->in->why);
 			break;
 		}
+		if (pr > 0)
+			break;
 	}
 	pending_clear(&pd);
 	return rc;

@@ -1,5 +1,7 @@
 /* run_engine.c - replica threads: pull, spawn, read output, stop, reap
  * (see run_replica.h). */
+#include "config.h"
+
 #include "run_replica.h"
 #include "oci_fs.h"
 #include "oci_util.h"

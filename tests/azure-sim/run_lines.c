@@ -1,4 +1,6 @@
 /* run_lines.c - line splitting for container output. */
+#include "config.h"
+
 #include "run_lines.h"
 
 #include <string.h>

@@ -1,6 +1,8 @@
 /* run_probe.c - can this process run replicas? Tries, in a throw-away
  * child, what run_spawn does: namespaces, private mounts, tmpfs, proc,
  * mknod, chroot. */
+#include "config.h"
+
 #include "run_replica.h"
 #include "oci_fs.h"
 #include "oci_util.h"

@@ -6,6 +6,8 @@
  * (set*id go through syscall() because glibc's wrappers would try to
  * signal threads that do not exist in the child). Everything it needs is
  * prepared by the parent beforehand. */
+#include "config.h"
+
 #include "run_spawn.h"
 #include "oci_fs.h"
 

@@ -1,4 +1,6 @@
 /* run_spec.c - spec copy/validation and Kubernetes argv/env rules. */
+#include "config.h"
+
 #include "run_spec.h"
 #include "oci_util.h"
 

@@ -1,4 +1,6 @@
 /* run_user.c - image USER resolution. */
+#include "config.h"
+
 #include "run_user.h"
 #include "oci_fs.h"
 

@@ -9,6 +9,8 @@
 
 #include <json-c/json.h>
 
+#include "sim_json.h"
+
 #include "sim_util.h"
 
 static int add_str(char ***arr, size_t *n, const char *s)
@@ -273,7 +275,7 @@ static int load_lists(struct sim_config *cfg, struct json_object *root, char **e
 
 	if ((a = arr(root, "subscriptions", err, &bad))) {
 		free_strs(&cfg->subscriptions, &cfg->nsubscriptions);
-		n = json_object_array_length(a);
+		n = sim_alen(a);
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *e = json_object_array_get_idx(a, i);
 			const char *s = json_object_is_type(e, json_type_string)
@@ -291,7 +293,7 @@ static int load_lists(struct sim_config *cfg, struct json_object *root, char **e
 		return -EINVAL;
 	if ((a = arr(root, "resourceGroups", err, &bad))) {
 		free_rgs(cfg);
-		n = json_object_array_length(a);
+		n = sim_alen(a);
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *e = json_object_array_get_idx(a, i);
 			const char *sub = jstr(e, "subscription");
@@ -311,7 +313,7 @@ static int load_lists(struct sim_config *cfg, struct json_object *root, char **e
 		return -EINVAL;
 	if ((a = arr(root, "workspaces", err, &bad))) {
 		free_strs(&cfg->workspaces, &cfg->nworkspaces);
-		n = json_object_array_length(a);
+		n = sim_alen(a);
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *e = json_object_array_get_idx(a, i);
 			const char *s = json_object_is_type(e, json_type_string)
@@ -329,7 +331,7 @@ static int load_lists(struct sim_config *cfg, struct json_object *root, char **e
 		return -EINVAL;
 	if ((a = arr(root, "managedEnvironments", err, &bad))) {
 		free_envs(cfg);
-		n = json_object_array_length(a);
+		n = sim_alen(a);
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *e = json_object_array_get_idx(a, i);
 			const char *sub = jstr(e, "subscription");
@@ -353,7 +355,7 @@ static int load_lists(struct sim_config *cfg, struct json_object *root, char **e
 		return -EINVAL;
 	if ((a = arr(root, "clients", err, &bad))) {
 		free_clients(cfg);
-		n = json_object_array_length(a);
+		n = sim_alen(a);
 		cfg->clients = calloc(n ? n : 1, sizeof(*cfg->clients));
 		if (!cfg->clients)
 			return -ENOMEM;
@@ -397,7 +399,7 @@ static int load_lists(struct sim_config *cfg, struct json_object *root, char **e
 	}
 	if ((a = arr(root, "insecureRegistries", err, &bad))) {
 		free_strs(&cfg->insecure_registries, &cfg->ninsecure);
-		n = json_object_array_length(a);
+		n = sim_alen(a);
 		for (size_t i = 0; i < n; i++) {
 			const char *s = json_object_get_string(json_object_array_get_idx(a, i));
 			if (s && add_str(&cfg->insecure_registries, &cfg->ninsecure, s))

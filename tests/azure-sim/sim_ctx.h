@@ -9,7 +9,7 @@
 
 struct auth;
 struct run_engine;
-struct sim_la;
+struct la_store;
 struct sim_faults;
 struct sim_stats;
 struct sim_state;
@@ -20,7 +20,7 @@ struct sim_ctx {
 	char *base_url;             /* "http://127.0.0.1:PORT", no trailing '/' */
 	struct auth *auth;          /* SIM-AUTH */
 	struct run_engine *engine;  /* SIM-RUN; NULL when workloads are off */
-	struct sim_la *la;          /* adapter over SIM-LA's store */
+	struct la_store *la;        /* SIM-LA's tables */
 	struct sim_state *state;    /* ARM resources */
 	struct sim_faults *faults;
 	struct sim_stats *stats;

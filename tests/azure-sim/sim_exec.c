@@ -14,6 +14,8 @@
 
 #include <json-c/json.h>
 
+#include "sim_json.h"
+
 #include "la_store.h"
 #include "run_replica.h"
 #include "sim_arm.h"
@@ -125,7 +127,7 @@ static const char *jstr(struct json_object *o, const char *k)
 
 static const char *secret_value(struct json_object *secrets, const char *name)
 {
-	for (size_t i = 0; secrets && i < json_object_array_length(secrets); i++) {
+	for (size_t i = 0; secrets && i < sim_alen(secrets); i++) {
 		struct json_object *s = json_object_array_get_idx(secrets, i);
 		const char *n = jstr(s, "name");
 		if (n && strcmp(n, name) == 0)
@@ -136,7 +138,7 @@ static const char *secret_value(struct json_object *secrets, const char *name)
 
 static const char *const *plan_argv(struct plan *p, struct json_object *arr)
 {
-	size_t n = arr ? json_object_array_length(arr) : 0;
+	size_t n = arr ? sim_alen(arr) : 0;
 	const char **v;
 
 	if (!n)
@@ -167,7 +169,7 @@ static int plan_container(struct plan *p, struct run_container_spec *c,
 	c->args = plan_argv(p, jget(src, "args"));
 	c->cpu = res && jget(res, "cpu") ? json_object_get_double(jget(res, "cpu")) : 0.5;
 	c->memory = plan_str(p, jstr(res, "memory") ? jstr(res, "memory") : "1Gi");
-	n = env ? json_object_array_length(env) : 0;
+	n = env ? sim_alen(env) : 0;
 	if (n) {
 		struct run_env_var *ev = plan_keep(p, calloc(n, sizeof(*ev)));
 		if (!ev)
@@ -189,12 +191,12 @@ static int plan_container(struct plan *p, struct run_container_spec *c,
 		c->env = ev;
 		c->n_env = n;
 	}
-	for (size_t i = 0; job_ctrs && i < json_object_array_length(job_ctrs); i++) {
+	for (size_t i = 0; job_ctrs && i < sim_alen(job_ctrs); i++) {
 		struct json_object *jc = json_object_array_get_idx(job_ctrs, i);
 		if (jstr(jc, "name") && c->name && strcmp(jstr(jc, "name"), c->name) == 0)
 			mounts = jget(jc, "volumeMounts");
 	}
-	n = mounts ? json_object_array_length(mounts) : 0;
+	n = mounts ? sim_alen(mounts) : 0;
 	if (n) {
 		struct run_volume_mount *m = plan_keep(p, calloc(n, sizeof(*m)));
 		if (!m)
@@ -215,7 +217,7 @@ static int plan_containers(struct plan *p, struct json_object *arr, struct json_
 			   struct json_object *secrets, const struct run_container_spec **out,
 			   size_t *nout)
 {
-	size_t n = arr ? json_object_array_length(arr) : 0;
+	size_t n = arr ? sim_alen(arr) : 0;
 	struct run_container_spec *c;
 
 	*out = NULL;
@@ -271,7 +273,7 @@ static struct plan *plan_build(struct sim_job *job, const char *exec, struct jso
 	    plan_containers(p, jget(tmpl, "containers"), jget(jt, "containers"), secrets,
 			    &p->spec.containers, &p->spec.n_containers))
 		goto fail;
-	n = vols ? json_object_array_length(vols) : 0;
+	n = vols ? sim_alen(vols) : 0;
 	if (n) {
 		struct run_volume *v = plan_keep(p, calloc(n, sizeof(*v)));
 		if (!v)
@@ -284,7 +286,7 @@ static struct plan *plan_build(struct sim_job *job, const char *exec, struct jso
 		p->spec.volumes = v;
 		p->spec.n_volumes = n;
 	}
-	n = regs ? json_object_array_length(regs) : 0;
+	n = regs ? sim_alen(regs) : 0;
 	if (n) {
 		struct run_registry_cred *r = plan_keep(p, calloc(n, sizeof(*r)));
 		if (!r)
@@ -876,7 +878,7 @@ static struct json_object *exec_containers(struct json_object *arr)
 {
 	struct json_object *out = json_object_new_array();
 
-	for (size_t i = 0; arr && i < json_object_array_length(arr); i++)
+	for (size_t i = 0; arr && i < sim_alen(arr); i++)
 		json_object_array_add(out, exec_container(json_object_array_get_idx(arr, i)));
 	return out;
 }
@@ -885,7 +887,7 @@ static struct json_object *exec_containers(struct json_object *arr)
 static int check_override_refs(struct json_object *arr, struct json_object *secrets,
 			       struct sim_resp *resp)
 {
-	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+	for (size_t i = 0; arr && i < sim_alen(arr); i++) {
 		struct json_object *c = json_object_array_get_idx(arr, i), *env = jget(c, "env");
 		if (!jstr(c, "image") || !jstr(c, "name")) {
 			sim_arm_error(resp, 400, "ContainerAppImageRequired", NULL,
@@ -893,7 +895,7 @@ static int check_override_refs(struct json_object *arr, struct json_object *secr
 				      "image.");
 			return -EINVAL;
 		}
-		for (size_t k = 0; env && k < json_object_array_length(env); k++) {
+		for (size_t k = 0; env && k < sim_alen(env); k++) {
 			const char *ref = jstr(json_object_array_get_idx(env, k), "secretRef");
 			if (ref && !secret_value(secrets, ref)) {
 				sim_arm_error(resp, 400, "ContainerAppSecretRefNotFound", NULL,
@@ -940,7 +942,7 @@ void sim_h_job_start(struct sim_req *req, struct sim_resp *resp)
 	tmpl = json_object_new_object();
 	/* The override replaces the job's container lists it names; volume
 	 * mounts stay those of the job's container with the same name. */
-	if (body && jget(body, "containers") && json_object_array_length(jget(body, "containers")))
+	if (body && jget(body, "containers") && sim_alen(jget(body, "containers")))
 		json_object_object_add(tmpl, "containers", exec_containers(jget(body, "containers")));
 	else
 		json_object_object_add(tmpl, "containers", exec_containers(jget(jt, "containers")));

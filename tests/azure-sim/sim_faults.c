@@ -13,6 +13,8 @@
 
 #include <json-c/json.h>
 
+#include "sim_json.h"
+
 #include "sim_util.h"
 
 #define MAX_SEQ 64
@@ -226,7 +228,7 @@ static struct rule *parse_rule(struct sim_faults *f, struct json_object *o, char
 	if (json_object_object_get_ex(o, "sequence", &v)) {
 		size_t n;
 		if (!json_object_is_type(v, json_type_array) ||
-		    (n = json_object_array_length(v)) == 0 || n > MAX_SEQ) {
+		    (n = sim_alen(v)) == 0 || n > MAX_SEQ) {
 			*err = sim_strdupf("sequence must be an array of 1..%d steps", MAX_SEQ);
 			goto fail;
 		}
@@ -256,7 +258,7 @@ int sim_faults_add(struct sim_faults *f, struct json_object *rules,
 		*ids = NULL;
 	pthread_mutex_lock(&f->mu);
 	if (is_arr)
-		n = json_object_array_length(rules);
+		n = sim_alen(rules);
 	for (size_t i = 0; i < n; i++) {
 		struct rule *r = parse_rule(f, is_arr ? json_object_array_get_idx(rules, i) : rules, err);
 		if (!r) {

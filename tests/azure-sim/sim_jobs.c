@@ -10,6 +10,8 @@
 
 #include <json-c/json.h>
 
+#include "sim_json.h"
+
 #include "auth_issue.h"
 #include "sim_arm.h"
 #include "sim_ctx.h"
@@ -59,12 +61,12 @@ static void keep_secret_values(struct json_object *doc, struct json_object *old)
 	    !json_object_object_get_ex(p, "configuration", &c) ||
 	    !json_object_object_get_ex(c, "secrets", &os) || !os)
 		return;
-	for (size_t i = 0; i < json_object_array_length(ns); i++) {
+	for (size_t i = 0; i < sim_alen(ns); i++) {
 		struct json_object *s = json_object_array_get_idx(ns, i), *n, *v;
 		if (json_object_object_get_ex(s, "value", &v) || json_object_object_get_ex(s, "keyVaultUrl", &v) ||
 		    !json_object_object_get_ex(s, "name", &n))
 			continue;
-		for (size_t k = 0; k < json_object_array_length(os); k++) {
+		for (size_t k = 0; k < sim_alen(os); k++) {
 			struct json_object *o = json_object_array_get_idx(os, k), *on, *ov;
 			if (json_object_object_get_ex(o, "name", &on) &&
 			    strcmp(json_object_get_string(on), json_object_get_string(n)) == 0 &&
@@ -352,7 +354,7 @@ void sim_h_job_list_secrets(struct sim_req *req, struct sim_resp *resp)
 	if (json_object_object_get_ex(job->doc, "properties", &p) &&
 	    json_object_object_get_ex(p, "configuration", &c) &&
 	    json_object_object_get_ex(c, "secrets", &s) && s) {
-		for (size_t i = 0; i < json_object_array_length(s); i++) {
+		for (size_t i = 0; i < sim_alen(s); i++) {
 			struct json_object *copy = NULL;
 			if (json_object_deep_copy(json_object_array_get_idx(s, i), &copy, NULL) == 0)
 				json_object_array_add(arr, copy);

@@ -12,6 +12,8 @@
 #include <strings.h>
 
 #include <json-c/json.h>
+
+#include "sim_json.h"
 #include <openssl/sha.h>
 
 #include "sim_arm.h"
@@ -40,7 +42,6 @@ struct fld {
 static const struct node n_str = { T_STR, NULL, NULL, "System.String" };
 static const struct node n_int = { T_INT, NULL, NULL, "System.Int32" };
 static const struct node n_num = { T_NUM, NULL, NULL, "System.Double" };
-static const struct node n_bool = { T_BOOL, NULL, NULL, "System.Boolean" };
 static const struct node n_anyobj = { T_OBJ, NULL, NULL, "System.Object" };
 static const struct node n_strarr = { T_ARR, NULL, &n_str, "System.String[]" };
 
@@ -207,7 +208,7 @@ static int check_children(struct json_object *o, const struct node *n, const cha
 		return 0;
 	}
 	if (n->t == T_ARR) {
-		size_t len = json_object_array_length(o);
+		size_t len = sim_alen(o);
 		for (size_t i = 0; i < len; i++) {
 			struct json_object *v = json_object_array_get_idx(o, i), *repl = NULL;
 			if (!v)
@@ -384,7 +385,7 @@ static void fmt_num(double v, char *out, size_t outsz)
 int sim_jobspec_check_resources(struct json_object *containers, struct sim_resp *resp)
 {
 	double cpu = 0, mem = 0;
-	size_t n = containers ? json_object_array_length(containers) : 0;
+	size_t n = containers ? sim_alen(containers) : 0;
 	char c[32], m[32], combos[2048];
 	size_t o = 0;
 	int ok;
@@ -451,7 +452,7 @@ static int valid_secret_name(const char *s)
 
 static int has_secret(struct json_object *secrets, const char *name)
 {
-	size_t n = secrets ? json_object_array_length(secrets) : 0;
+	size_t n = secrets ? sim_alen(secrets) : 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const char *s = gets(json_object_array_get_idx(secrets, i), "name");
@@ -465,7 +466,7 @@ static int check_containers(struct json_object *arr, const char *what,
 			    struct json_object *secrets, struct json_object *volumes,
 			    struct sim_resp *resp)
 {
-	size_t n = arr ? json_object_array_length(arr) : 0;
+	size_t n = arr ? sim_alen(arr) : 0;
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(arr, i);
@@ -498,7 +499,7 @@ static int check_containers(struct json_object *arr, const char *what,
 				return -EINVAL;
 			}
 		}
-		for (size_t k = 0; env && k < json_object_array_length(env); k++) {
+		for (size_t k = 0; env && k < sim_alen(env); k++) {
 			struct json_object *e = json_object_array_get_idx(env, k);
 			const char *en = gets(e, "name"), *ref = gets(e, "secretRef");
 			if (!en || !*en) {
@@ -514,10 +515,10 @@ static int check_containers(struct json_object *arr, const char *what,
 				return -EINVAL;
 			}
 		}
-		for (size_t k = 0; mounts && k < json_object_array_length(mounts); k++) {
+		for (size_t k = 0; mounts && k < sim_alen(mounts); k++) {
 			const char *vn = gets(json_object_array_get_idx(mounts, k), "volumeName");
 			int found = 0;
-			for (size_t v = 0; vn && volumes && v < json_object_array_length(volumes); v++) {
+			for (size_t v = 0; vn && volumes && v < sim_alen(volumes); v++) {
 				const char *nm = gets(json_object_array_get_idx(volumes, v), "name");
 				if (nm && strcmp(nm, vn) == 0)
 					found = 1;
@@ -678,7 +679,7 @@ int sim_jobspec_validate(struct json_object *doc, const char *sub, const char *r
 			      trig);
 		return -EINVAL;
 	}
-	for (size_t i = 0; secrets && i < json_object_array_length(secrets); i++) {
+	for (size_t i = 0; secrets && i < sim_alen(secrets); i++) {
 		const char *sn = gets(json_object_array_get_idx(secrets, i), "name");
 		if (!sn || !valid_secret_name(sn)) {
 			sim_arm_error(resp, 400, "ContainerAppInvalidSecretName", NULL,
@@ -698,7 +699,7 @@ int sim_jobspec_validate(struct json_object *doc, const char *sub, const char *r
 			}
 		}
 	}
-	for (size_t i = 0; i < json_object_array_length(get(cfg, "registries")); i++) {
+	for (size_t i = 0; i < sim_alen(get(cfg, "registries")); i++) {
 		const char *ref = gets(json_object_array_get_idx(get(cfg, "registries"), i),
 				       "passwordSecretRef");
 		if (ref && !has_secret(secrets, ref)) {
@@ -707,7 +708,7 @@ int sim_jobspec_validate(struct json_object *doc, const char *sub, const char *r
 			return -EINVAL;
 		}
 	}
-	if (!containers || json_object_array_length(containers) == 0) {
+	if (!containers || sim_alen(containers) == 0) {
 		sim_arm_error(resp, 400, "ContainerAppCreateMustContainContainer", NULL,
 			      "A container app job must contain at least one container in "
 			      "'properties.template.containers'.");
@@ -738,7 +739,7 @@ static void derived_guid(const char *text, char out[37])
 
 static void fill_container_defaults(struct json_object *arr)
 {
-	size_t n = arr ? json_object_array_length(arr) : 0;
+	size_t n = arr ? sim_alen(arr) : 0;
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(arr, i), *res;
@@ -898,7 +899,7 @@ struct json_object *sim_jobspec_render(struct sim_job *job, const char *api)
 		add_copy(props, "workloadProfileName", get(src, "workloadProfileName"));
 	cfg = copy_of(get(src, "configuration"));
 	secrets = get(cfg, "secrets");
-	for (size_t i = 0; secrets && i < json_object_array_length(secrets); i++)
+	for (size_t i = 0; secrets && i < sim_alen(secrets); i++)
 		json_object_object_del(json_object_array_get_idx(secrets, i), "value");
 	if (cfg)
 		json_object_object_add(props, "configuration", cfg);

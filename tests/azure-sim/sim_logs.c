@@ -309,7 +309,7 @@ size_t sim_logs_format_record(enum sim_logs_format fmt, const struct timespec *t
 			      int synthetic, int stream, int partial,
 			      const char *text, size_t len, char *out, size_t outsz)
 {
-	char stamp[48];
+	char stamp[80];
 	size_t o;
 	int w;
 
@@ -322,7 +322,7 @@ size_t sim_logs_format_record(enum sim_logs_format fmt, const struct timespec *t
 		char base[32];
 		gmtime_r(&ts->tv_sec, &tm);
 		strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(stamp, sizeof(stamp), "%s.%06ld+00:00", base, ts->tv_nsec / 1000);
+		snprintf(stamp, sizeof(stamp), "%.32s.%06d+00:00", base, (int)(ts->tv_nsec / 1000) % 1000000);
 	} else {
 		sim_time_z(ts, stamp, sizeof(stamp));
 	}

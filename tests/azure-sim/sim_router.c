@@ -20,6 +20,7 @@
 #include "sim_arm.h"
 #include "sim_authz.h"
 #include "sim_ctx.h"
+#include "sim_exec.h"
 #include "sim_faults.h"
 #include "sim_http.h"
 #include "sim_routes.h"
@@ -296,11 +297,14 @@ void sim_router_dispatch(struct sim_req *req, struct sim_resp *resp)
 			goto finish;
 	}
 	rt->fn(req, resp);
+	/* Replica stops queued under the state lock go out now. */
+	sim_exec_flush_stops();
 finish:
 	if (is_arm(rt->kind))
 		sim_arm_headers(req, resp);
 	if (ctx->cfg->verbose)
 		fprintf(stderr, "sockerless-azure-sim: %s %s -> %u (%s)\n", req->method, path,
 			resp->drop ? 0 : resp->status, rt->op);
-	sim_stats_count(ctx->stats, rt->op, resp->drop ? 0 : resp->status);
+	if (rt->kind != K_ADMIN)
+		sim_stats_count(ctx->stats, rt->op, resp->drop ? 0 : resp->status);
 }

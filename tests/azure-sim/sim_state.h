@@ -45,7 +45,7 @@ struct sim_ctr {
 	int exit_code;              /* valid when TERMINATED; -1 = never ran */
 	struct timespec started;
 	struct timespec finished;
-	char container_id[72];      /* "containerd://<64 hex>" */
+	char container_id[96];      /* "containerd://<64 hex>" */
 };
 
 struct sim_replica {

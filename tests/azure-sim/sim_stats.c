@@ -106,7 +106,7 @@ struct json_object *sim_stats_json(struct sim_stats *s)
 		struct json_object *by = json_object_new_object();
 		json_object_object_add(ops, c->op, json_object_new_int64((int64_t)c->total));
 		for (int i = 0; i < MAX_STATUS && c->status[i]; i++) {
-			char k[8];
+			char k[16];
 			snprintf(k, sizeof(k), "%u", c->status[i]);
 			json_object_object_add(by, k, json_object_new_int64((int64_t)c->status_n[i]));
 		}

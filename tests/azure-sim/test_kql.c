@@ -301,6 +301,9 @@ static void test_numeric_compare(void **state)
 	assert_string_equal(column("T | where B", "N"), "1|2|0");
 	assert_string_equal(column("T | where B == false", "N"), "2|3");
 	assert_string_equal(column("T | where N <> 2", "N"), "1|3|0");
+	assert_string_equal(column("T | where ['N'] == 3", "Name"), "ALPHA");
+	assert_string_equal(column("T | project [\"a b\"] = N | take 1", "a b"),
+			    "1");
 }
 
 static void test_logic_precedence(void **state)
@@ -616,7 +619,8 @@ static void test_syntax_errors(void **state)
 	expect_syntax("print 1", "print", 1, 0);
 	expect_syntax("T | where Log matches regex 'a'", "matches", 1, 14);
 	expect_syntax("T | where Name.foo == 1", ".", 1, 14);
-	expect_syntax("T | where Name == ['x']", "[", 1, 18);
+	expect_syntax("T | where Name == ['x'", "<EOF>", 1, 22);
+	expect_syntax("T | where [Name] == 'x'", "Name", 1, 11);
 	expect_syntax("T | project *", "*", 1, 12);
 	/* keywords are case-sensitive */
 	expect_syntax("T | WHERE N == 1", "WHERE", 1, 4);
@@ -685,6 +689,9 @@ static void test_semantic_errors(void **state)
 	expect_semantic("T | project N | where Name == 'x'", "SEM0100",
 			"'where' operator: Failed to resolve column or scalar "
 			"expression named 'Name'");
+	expect_semantic("T | where ['x'] == 1", "SEM0100",
+			"'where' operator: Failed to resolve column or scalar "
+			"expression named 'x'");
 	expect_semantic("T | take N", "SEM0100",
 			"'take' operator: Failed to resolve scalar expression "
 			"named 'N'");

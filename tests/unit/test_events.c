@@ -120,8 +120,8 @@ static void test_docker_line_shape(void **state)
 	sub = sl_events_subscribe(bus, ALL, NO, NULL);
 	assert_non_null(sub);
 	/* Legacy status/id/from first, attributes sorted, newline-terminated. */
-	expect_line(sub, "{\"status\":\"die\",\"id\":\"c0ffee\",\"from\":\"docker.io/library/alpine:3.19\","
-	                 "\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"c0ffee\","
+	expect_line(sub, "{\"status\":\"die\",\"id\":\"c0ffee\","
+	                 "\"from\":\"docker.io/library/alpine:3.19\",\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"c0ffee\","
 	                 "\"Attributes\":{\"com.example.tier\":\"front\",\"exitCode\":\"0\","
 	                 "\"image\":\"docker.io/library/alpine:3.19\",\"name\":\"web\"}},"
 	                 "\"scope\":\"local\",\"time\":1700000000,\"timeNano\":1700000000123456789}\n");

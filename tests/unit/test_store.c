@@ -324,6 +324,10 @@ static void test_id_validation(void **state)
 		assert_int_equal(sl_store_get(fx->st, "containers", bad[i], &buf, &len), -EINVAL);
 	}
 	assert_false(sl_store_valid_id(NULL));
+	/* An empty document would only be reported as corrupt at the next start. */
+	assert_int_equal(sl_store_put(fx->st, "containers", "empty", "", 0), -EINVAL);
+	assert_int_equal(sl_store_put(fx->st, "containers", "empty", NULL, 0), -EINVAL);
+	assert_false(exists(fx, "containers/empty.json"));
 	assert_int_equal(put_str(fx->st, "..", "passwd", "{}"), -EINVAL);
 	assert_false(exists(fx, "../passwd.json"));
 	assert_int_equal(sl_store_load(fx->st, "../a", collect, NULL, NULL), -EINVAL);

@@ -1,0 +1,178 @@
+#!/bin/bash
+# sim-arm.sh - ARM Microsoft.App jobs without workloads: create (201,
+# InProgress, Azure-AsyncOperation) -> LRO poll -> Succeeded, get, update
+# (200), list with nextLink paging, PATCH merge, listSecrets vs GET,
+# getAuthToken, start/list/stop executions, delete (202 + Location, then
+# 404; unknown -> 204), ARM headers, resource groups and environments,
+# /_sim/health and /_sim/stats.
+. "$(dirname "$0")/lib.sh"
+
+sim_start --no-workloads --lro-delay-ms 1500 --page-size 2 || { ok 1 "simulator starts"; done_testing; }
+ok 0 "simulator starts on a free port ($SIM_PORT)"
+
+req GET /_sim/health
+is "$STATUS" 200 "health answers 200"
+is "$(jv "d['status']")" ok "health says ok"
+
+"$SIM_BIN" --help >"$TMP/help" 2>&1
+check "--help documents --config" grep -q -- --config "$TMP/help"
+check "--help documents --registry-map" grep -q -- --registry-map "$TMP/help"
+
+arm_auth
+body=$(job_body docker.io/library/busybox:latest '["/bin/sh","-c","echo hi"]' \
+	',"secrets":[{"name":"tok","value":"s3cret-value"}]')
+req PUT "$JOBS/job-a?api-version=$API" "$body" -H 'x-ms-client-request-id: 11111111-2222-3333-4444-555555555555' \
+	-H 'x-ms-return-client-request-id: true'
+cp "$TMP/body" "$TMP/put-body"
+cp "$TMP/hdr" "$TMP/put-hdr"
+put_status=$STATUS
+async=$(hdr Azure-AsyncOperation)
+apath=${async#$SIM_URL}
+req GET "$apath"
+is "$(jv "d['status']")" InProgress "async operation InProgress at first"
+cp "$TMP/put-body" "$TMP/body"
+cp "$TMP/put-hdr" "$TMP/hdr"
+is "$put_status" 201 "PUT new job -> 201"
+is "$(jv "d['properties']['provisioningState']")" InProgress "new job is InProgress"
+check "Azure-AsyncOperation header present" test -n "$async"
+is "$(hdr Retry-After)" 1 "Retry-After on the create"
+check "x-ms-request-id header" test -n "$(hdr x-ms-request-id)"
+check "x-ms-correlation-request-id header" test -n "$(hdr x-ms-correlation-request-id)"
+is "$(hdr x-ms-client-request-id)" 11111111-2222-3333-4444-555555555555 "client request id echoed when asked"
+check "ratelimit writes header" test -n "$(hdr x-ms-ratelimit-remaining-subscription-writes)"
+check "secret value not echoed by PUT" sh -c "! grep -q s3cret-value '$TMP/body'"
+is "$(jv "d['properties']['configuration']['manualTriggerConfig']['parallelism']")" 1 "defaults filled (manualTriggerConfig)"
+is "$(jv "d['id']")" "$JOBS/job-a" "id is the ARM id"
+is "$(jv "d['type']")" Microsoft.App/jobs "type"
+
+# Poll the async operation as ARM clients do.
+sleep 1.6
+req GET "$apath"
+is "$(jv "d['status']")" Succeeded "async operation Succeeded later"
+check "operation has endTime" test -n "$(jv "d['endTime']")"
+req GET "$JOBS/job-a?api-version=$API"
+is "$STATUS" 200 "GET job -> 200"
+is "$(jv "d['properties']['provisioningState']")" Succeeded "job Succeeded after the LRO"
+check "GET never returns secret values" sh -c "! grep -q s3cret-value '$TMP/body'"
+is "$(jv "d['properties']['configuration']['secrets'][0]['name']")" tok "secret names are listed"
+check "ratelimit reads header" test -n "$(hdr x-ms-ratelimit-remaining-subscription-reads)"
+check "eventStreamEndpoint on the job" test -n "$(jv "d['properties']['eventStreamEndpoint']")"
+
+req POST "$JOBS/job-a/listSecrets?api-version=$API"
+is "$STATUS" 200 "listSecrets -> 200"
+is "$(jv "d['value'][0]['value']")" s3cret-value "listSecrets returns the value"
+
+req PUT "$JOBS/job-a?api-version=$API" "$body"
+is "$STATUS" 200 "PUT existing job -> 200"
+
+# PATCH: merge patch; arrays replaced.
+req PATCH "$JOBS/job-a?api-version=$API" '{"tags":{"team":"x"},"properties":{"configuration":{"replicaTimeout":99}}}'
+is "$STATUS" 202 "PATCH -> 202 while provisioning"
+check "PATCH Location header" test -n "$(hdr Location)"
+loc=$(hdr Location)
+req GET "${loc#$SIM_URL}"
+is "$STATUS" 202 "Location poll -> 202 while running"
+sleep 1.6
+req GET "${loc#$SIM_URL}"
+is "$STATUS" 200 "Location poll -> 200 when done"
+is "$(jv "d['properties']['configuration']['replicaTimeout']")" 99 "PATCH changed replicaTimeout"
+is "$(jv "d['tags']['team']")" x "PATCH added a tag"
+is "$(jv "d['properties']['template']['containers'][0]['name']")" main "PATCH kept the template"
+req POST "$JOBS/job-a/listSecrets?api-version=$API"
+is "$(jv "d['value'][0]['value']")" s3cret-value "PATCH kept the secret value"
+
+# Paging: page size 2, five jobs -> 3 pages.
+for j in job-b job-c job-d job-e; do
+	req PUT "$JOBS/$j?api-version=$API" "$body"
+done
+req GET "$JOBS?api-version=$API"
+is "$(jv "len(d['value'])")" 2 "first page has 2 jobs"
+next=$(jv "d.get('nextLink') or ''")
+check "nextLink present" test -n "$next"
+total=2
+pages=1
+while [ -n "$next" ] && [ $pages -lt 10 ]; do
+	req GET "${next#$SIM_URL}"
+	total=$((total + $(jv "len(d['value'])")))
+	next=$(jv "d.get('nextLink') or ''")
+	pages=$((pages + 1))
+done
+is "$total" 5 "following nextLink lists all 5 jobs"
+is "$pages" 3 "in 3 pages"
+req GET "/subscriptions/$SUB/providers/Microsoft.App/jobs?api-version=$API&\$top=10"
+is "$(jv "len(d['value'])")" 5 "list by subscription with \$top"
+
+# getAuthToken (the log stream's data-plane token).
+req POST "$JOBS/job-a/getAuthToken?api-version=2023-11-02-preview"
+is "$STATUS" 200 "getAuthToken -> 200"
+check "getAuthToken has a token" test -n "$(jv "d['properties']['token']")"
+check "getAuthToken has expires" test -n "$(jv "d['properties']['expires']")"
+
+# Executions without workloads: they start and fail at once.
+req POST "$JOBS/job-a/start?api-version=$API"
+is "$STATUS" 202 "start -> 202"
+ex=$(jv "d['name']")
+check "execution name is <job>-<7 lowercase alnum>" sh -c "echo '$ex' | grep -Eq '^job-a-[a-z0-9]{7}$'"
+check "start has Location" test -n "$(hdr Location)"
+req GET "${loc#$SIM_URL}" # an old, finished operation still answers
+req GET "$(hdr Location | sed "s#$SIM_URL##")"
+req GET "$JOBS/job-a/executions/$ex?api-version=$API"
+is "$STATUS" 200 "GET execution -> 200"
+is "$(jv "d['name']")" "$ex" "execution name"
+check "execution has startTime" test -n "$(jv "d['properties']['startTime']")"
+req GET "$JOBS/job-a/executions?api-version=$API"
+is "$(jv "d['value'][0]['name']")" "$ex" "executions list has it first"
+req POST "$JOBS/job-a/executions/$ex/stop?api-version=$API"
+is "$STATUS" 200 "stop a finished execution -> 200"
+req POST "$JOBS/job-a/stop/$ex?api-version=$API"
+is "$STATUS" 200 "legacy /stop/{exec} -> 200"
+req POST "$JOBS/job-a/stop?api-version=$API"
+is "$STATUS" 200 "stop all -> 200"
+check "stop all returns a value list" test "$(jv "type(d['value']).__name__")" = list
+req GET "$JOBS/job-a/executions/nope-1234567?api-version=$API"
+is "$STATUS" 404 "unknown execution -> 404"
+
+# Delete.
+req DELETE "$JOBS/job-b?api-version=$API"
+is "$STATUS" 202 "DELETE -> 202"
+dloc=$(hdr Location)
+check "DELETE Location header" test -n "$dloc"
+req GET "$JOBS/job-b?api-version=$API"
+is "$(jv "d['properties']['provisioningState']")" Deleting "job shows Deleting"
+sleep 1.6
+req GET "${dloc#$SIM_URL}"
+is "$STATUS" 200 "delete Location poll -> 200 when done"
+req GET "$JOBS/job-b?api-version=$API"
+is "$STATUS" 404 "deleted job -> 404"
+is "$(jv "d['error']['code']")" ResourceNotFound "404 code ResourceNotFound"
+req DELETE "$JOBS/never-existed?api-version=$API"
+is "$STATUS" 204 "DELETE unknown job -> 204"
+
+# Resource groups and managed environments.
+req PUT "/subscriptions/$SUB/resourcegroups/rg-two?api-version=2021-04-01" '{"location":"westus"}'
+is "$STATUS" 201 "create a resource group -> 201"
+req GET "/subscriptions/$SUB/resourceGroups/rg-two?api-version=2021-04-01"
+is "$(jv "d['location']")" westus "GET resource group"
+req PUT "/subscriptions/$SUB/resourceGroups/rg-two/providers/Microsoft.App/managedEnvironments/env2?api-version=$API" \
+	"{\"location\":\"westus\",\"properties\":{\"appLogsConfiguration\":{\"destination\":\"log-analytics\",\"logAnalyticsConfiguration\":{\"customerId\":\"$WS\",\"sharedKey\":\"k\"}}}}"
+is "$STATUS" 201 "create a managed environment -> 201"
+check "environment never returns the shared key" sh -c "! grep -q sharedKey '$TMP/body'"
+env2=/subscriptions/$SUB/resourceGroups/rg-two/providers/Microsoft.App/managedEnvironments/env2
+req PUT "/subscriptions/$SUB/resourceGroups/rg-two/providers/Microsoft.App/jobs/job-z?api-version=$API" \
+	"$(job_body docker.io/library/busybox:latest '["true"]' | sed "s#$ENV_ID#$env2#")"
+is "$STATUS" 201 "a job in the new environment -> 201"
+req GET "/subscriptions/$SUB/resourceGroups/rg-two/providers/Microsoft.App/jobs?api-version=$API"
+is "$(jv "len(d['value'])")" 1 "listing is per resource group"
+
+# Stats count calls per operation.
+req GET /_sim/stats
+is "$STATUS" 200 "/_sim/stats -> 200"
+check "stats count Jobs_CreateOrUpdate" test "$(jv "d['operations']['Jobs_CreateOrUpdate']")" -ge 7
+is "$(jv "d['operations']['Jobs_ListByResourceGroup']")" 4 "stats count list calls exactly"
+req DELETE /_sim/stats
+req GET /_sim/stats
+is "$(jv "d['total']")" 0 "stats reset"
+
+sim_stop
+is "$?" 0 "simulator exits 0 on SIGTERM"
+done_testing
