@@ -42,6 +42,8 @@ enum MHD_Result sl_api_exec_inspect(struct sl_req *r);
 /* routes.c: 501 naming the operation, for what Sockerless does not do. */
 enum MHD_Result sl_api_unsupported(struct sl_req *r);
 
+enum MHD_Result sl_api_image_inspect(struct sl_req *r);
+
 /* Images known to the daemon (for /info). */
 int sl_api_image_count(void);
 

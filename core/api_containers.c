@@ -336,6 +336,37 @@ static struct json_object *list_entry(struct sl_container *c,
 	return o;
 }
 
+/*
+ * Label filters: the filters module matches flat key, value pairs; the
+ * record keeps "key=value" strings.  Returns whether c's labels match.
+ */
+static int labels_match(const struct sl_filters *f, struct sl_container *c)
+{
+	char **labels = c->list[SL_CTR_LABELS];
+	size_t n = 0;
+	char **flat;
+	int ok;
+
+	if (!f || !sl_filters_has_key(f, "label"))
+		return 1;
+	while (labels && labels[n])
+		n++;
+	flat = calloc(2 * n + 1, sizeof(char *));
+	if (!flat)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t kl = strcspn(labels[i], "=");
+
+		flat[2 * i] = strndup(labels[i], kl);
+		flat[2 * i + 1] = labels[i][kl] ? labels[i] + kl + 1 : "";
+	}
+	ok = sl_filters_match_label(f, (const char *const *)flat);
+	for (size_t i = 0; i < n; i++)
+		free(flat[2 * i]);
+	free(flat);
+	return ok;
+}
+
 struct list_ctx {
 	struct json_object *arr;
 	struct sl_filters *f;
@@ -349,7 +380,7 @@ static int status_matches(const struct sl_filters *f, int status)
 {
 	const char *const *v = sl_filters_get(f, "status");
 
-	if (!v)
+	if (!sl_filters_has_key(f, "status") || !v)
 		return 1;
 	for (; *v; v++)
 		if (!strcmp(*v, sl_ctr_status_name(status)))
@@ -383,7 +414,7 @@ static int list_pick(struct sl_container *c, void *arg)
 			(!sl_filters_has_key(lc->f, "exited") ||
 			 (st.status == SL_STATUS_EXITED &&
 			  sl_filters_exact_match(lc->f, "exited", exit_s))) &&
-			sl_filters_match_label(lc->f, (const char *const *)c->list[SL_CTR_LABELS]);
+			labels_match(lc->f, c);
 	}
 	if (!keep)
 		return 0;
@@ -686,7 +717,7 @@ static int prune_one(struct sl_container *c, void *arg)
 
 	if (s != SL_STATUS_EXITED && s != SL_STATUS_DEAD && s != SL_STATUS_CREATED)
 		return 0;
-	if (pc->f && !sl_filters_match_label(pc->f, (const char *const *)c->list[SL_CTR_LABELS]))
+	if (!labels_match(pc->f, c))
 		return 0;
 	sl_call_begin(&call);
 	if (sl_api_ctr_destroy(c, 0, &call) == SL_OK)

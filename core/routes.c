@@ -63,7 +63,7 @@ const struct sl_route sl_routes[] = {
 	{"POST", "/build", U, SL_ROUTE_RAW_BODY, "image build"},
 	{"POST", "/build/prune", U, 0, "build cache prune"},
 	{"POST", "/commit", U, 0, "container commit"},
-	{"GET", "/images/{name}/json", U, 0, "image inspect"},
+	{"GET", "/images/{name}/json", sl_api_image_inspect, 0, "image inspect"},
 	{"GET", "/images/{name}/history", U, 0, "image history"},
 	{"POST", "/images/{name}/push", U, 0, "image push"},
 	{"POST", "/images/{name}/tag", U, 0, "image tag"},
@@ -137,6 +137,16 @@ enum MHD_Result sl_api_unsupported(struct sl_req *r)
 		"%s is not supported by Sockerless (backend %s)",
 		r->route ? r->route->operation : "this operation",
 		sl_daemon.backend.name);
+}
+
+/*
+ * The daemon keeps no image store yet, so no image is known: 404, which
+ * is also what makes `docker inspect NAME` fall through to "No such
+ * object" as with dockerd.
+ */
+enum MHD_Result sl_api_image_inspect(struct sl_req *r)
+{
+	return sl_http_error(r, 404, "No such image: %s", r->params[0]);
 }
 
 int sl_api_image_count(void)

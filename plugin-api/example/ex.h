@@ -198,7 +198,6 @@ struct ex_ctr {
 	int pty;              /* in_fd is the pty master */
 	int pty_fd;           /* the pty master for resize, or -1 */
 	int exit_code;
-	int stdin_once;
 	int sup_joinable;
 	pthread_t sup;        /* the supervisor of the current run */
 	sl_container *handle; /* referenced while the supervisor runs */

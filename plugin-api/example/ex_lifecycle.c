@@ -228,7 +228,6 @@ static int ctr_start(void *state, sl_call *call, sl_container *c)
 	x->in_fd = sa->ch.in_fd;
 	x->pty = sa->ch.pty;
 	x->pty_fd = sa->ch.pty ? sa->ch.out_fd : -1;
-	x->stdin_once = host->ctr_int(c, SL_CTR_STDIN_ONCE) != 0;
 	x->gen++;
 	x->run_seq = ex_logbuf_end(&x->log);
 	x->run_started_ns = started;

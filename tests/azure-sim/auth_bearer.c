@@ -203,10 +203,24 @@ static struct json_object *error_obj(const char *code, const char *message,
 	return o;
 }
 
+/* The description may quote a client-chosen audience: keep it inside
+ * its quoted-string and on one header line. */
+static void quoted_safe(char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && p[i]; i++) {
+		if (p[i] == '"' || p[i] == '\\')
+			p[i] = '\'';
+		else if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			p[i] = ' ';
+	}
+}
+
 static int arm_refuse(struct auth *a, const struct inspected *in,
 		      struct auth_response *err)
 {
-	char msg[1024], when[2][48], chal[1400];
+	char msg[1024], safe[1024], when[2][48], chal[1400];
 	const char *code = "InvalidAuthenticationToken";
 	const char *desc = NULL;
 	struct json_object *o;
@@ -280,9 +294,11 @@ static int arm_refuse(struct auth *a, const struct inspected *in,
 	rc = auth_i_send_json(err, 401, o);
 	if (rc)
 		return rc;
+	snprintf(safe, sizeof(safe), "%s", desc);
+	quoted_safe(safe, strlen(safe));
 	snprintf(chal, sizeof(chal), "Bearer authorization_uri="
 		 "\"https://login.windows.net/%s\", error=\"invalid_token\", "
-		 "error_description=\"%s\"", a->tenant, desc);
+		 "error_description=\"%s\"", a->tenant, safe);
 	rc = auth_response_add_header(err, "WWW-Authenticate", chal);
 	if (!rc)
 		rc = auth_response_add_header(err, "x-ms-failure-cause",

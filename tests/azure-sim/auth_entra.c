@@ -56,6 +56,9 @@ static int common_headers(struct entra_req *e)
 
 /* Formats into a heap string; NULL on allocation failure. */
 static char *vfmt(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
+
+static char *vfmt(const char *fmt, va_list ap)
 {
 	va_list ap2;
 	char *buf;

@@ -1039,6 +1039,25 @@ static void test_arm_bearer(void **state)
 	free(authz);
 	free(tok);
 
+	/* an audience with quotes and a line break stays inside the
+	 * challenge's quoted-string */
+	tok = craft("{\"aud\":\"a\\\"b\\r\\nX-Evil: 1\",\"iss\":\"https://sts."
+		    "windows.net/" TENANT "/\",\"oid\":\"o\",\"exp\":99999999999}");
+	authz = bearer(tok);
+	{
+		struct auth_response e3;
+		struct json_object *o3 = refuse(a, AUTH_API_ARM, authz, 401, &e3);
+		const char *chal = auth_response_header(&e3, "WWW-Authenticate");
+
+		assert_null(strchr(chal, '\r'));
+		assert_null(strchr(chal, '\n'));
+		assert_non_null(strstr(chal, "resource 'a'b  X-Evil: 1'."));
+		json_object_put(o3);
+		auth_response_clear(&e3);
+	}
+	free(authz);
+	free(tok);
+
 	/* crafted: other issuer, no oid, not yet valid, no exp */
 	tok = craft("{\"aud\":\"https://management.azure.com/\",\"iss\":\"https://"
 		    "sts.windows.net/x/\",\"oid\":\"o\",\"exp\":99999999999}");

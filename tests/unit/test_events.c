@@ -121,7 +121,8 @@ static void test_docker_line_shape(void **state)
 	assert_non_null(sub);
 	/* Legacy status/id/from first, attributes sorted, newline-terminated. */
 	expect_line(sub, "{\"status\":\"die\",\"id\":\"c0ffee\","
-	                 "\"from\":\"docker.io/library/alpine:3.19\",\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"c0ffee\","
+	                 "\"from\":\"docker.io/library/alpine:3.19\",\"Type\":\"container\","
+	                 "\"Action\":\"die\",\"Actor\":{\"ID\":\"c0ffee\","
 	                 "\"Attributes\":{\"com.example.tier\":\"front\",\"exitCode\":\"0\","
 	                 "\"image\":\"docker.io/library/alpine:3.19\",\"name\":\"web\"}},"
 	                 "\"scope\":\"local\",\"time\":1700000000,\"timeNano\":1700000000123456789}\n");
@@ -406,7 +407,8 @@ static void test_until_passes_live(void **state)
 {
 	struct sl_events *bus = sl_events_new(8);
 	struct timespec ts;
-	struct waiter w = { .timeout_ms = -1 };
+	/* Long but finite, so a broken `until` fails the test instead of hanging it. */
+	struct waiter w = { .timeout_ms = 5000 };
 	pthread_t th;
 	int64_t now;
 
@@ -416,7 +418,7 @@ static void test_until_passes_live(void **state)
 	w.sub = sl_events_subscribe(bus, NO, now + 200 * 1000000LL, NULL);
 	assert_int_equal(pthread_create(&th, NULL, wait_thread, &w), 0);
 	assert_int_equal(pthread_join(th, NULL), 0);
-	/* No timeout given: the stream ends by itself once `until` passes. */
+	/* The stream ends by itself once `until` passes, long before the timeout. */
 	assert_int_equal(w.rc, -1);
 	assert_true(w.waited_ms >= 150 && w.waited_ms < 3000);
 	sl_events_unsubscribe(w.sub);
@@ -432,7 +434,7 @@ static void test_shutdown_wakes_all(void **state)
 
 	(void)state;
 	for (i = 0; i < 3; i++) {
-		w[i] = (struct waiter){ .timeout_ms = -1 };
+		w[i] = (struct waiter){ .timeout_ms = i == 2 ? -1 : 5000 };
 		w[i].sub = sl_events_subscribe(bus, i == 0 ? ALL : NO, NO, NULL);
 		assert_int_equal(pthread_create(&th[i], NULL, wait_thread, &w[i]), 0);
 	}
@@ -463,7 +465,7 @@ static void *next_then_unsubscribe(void *arg)
 	struct late_unsub *l = arg;
 	char *line = NULL;
 
-	l->rc = sl_events_next(l->sub, -1, &line);
+	l->rc = sl_events_next(l->sub, 5000, &line);
 	sleep_ms(50); /* sl_events_free must wait for this */
 	sl_events_unsubscribe(l->sub);
 	return NULL;

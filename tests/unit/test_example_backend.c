@@ -891,14 +891,15 @@ static void test_pause_unpause(void **ts)
 	assert_int_equal(be->containers->pause(state, call, c), SL_OK);
 	assert_true(wait_state(c, SL_STATUS_PAUSED, 0, 0) >= 0);
 	assert_int_equal(be->containers->pause(state, call, c), SL_ECONFLICT);
-	usleep(100000);
+	usleep(300000);   /* let the reader drain what was already written */
 	n1 = count_lines(c);
-	usleep(250000);
+	usleep(300000);
 	n2 = count_lines(c);
 	assert_int_equal(n1, n2);               /* frozen */
 	assert_int_equal(be->containers->unpause(state, call, c), SL_OK);
 	assert_true(wait_state(c, SL_STATUS_RUNNING, 2, 0) >= 0);
-	usleep(250000);
+	for (int t = 0; t < 150 && count_lines(c) <= n2; t++)
+		usleep(20000);
 	assert_true(count_lines(c) > n2);       /* running again */
 	/* A running container is not removed without force. */
 	assert_int_equal(remove_ctr(c, 0), SL_ECONFLICT);
