@@ -847,6 +847,13 @@ static void test_long_lines(void **state)
 	s = one("exec-long-nnnnn", &c);
 	r = run_one(engine, &s, 20000);
 	assert_int_equal(r->result, RUN_REPLICA_SUCCEEDED);
+	if (r->nout != 4) {
+		int i;
+
+		for (i = 0; i < r->nout; i++)
+			printf("# line %d: stream %d len %zu partial %d: %.60s\n", i, r->out[i].stream,
+			       r->out[i].len, r->out[i].partial, r->out[i].line);
+	}
 	assert_int_equal(r->nout, 4);
 	assert_int_equal(r->out[0].len, 16384);
 	assert_int_equal(r->out[0].partial, 1);
@@ -961,6 +968,9 @@ static void test_copy_mode_and_shutdown(void **state)
 	s = one("exec-copy-rrrrr", &c);
 	r = run_one(e2, &s, 0);
 	assert_true(wait_out(r, "c", "copy-ok", 20000) >= 0);
+	t0 = mono_ms();
+	while (!process_with_arg("4321") && mono_ms() - t0 < 5000)
+		usleep(20000); /* the exec follows the echo */
 	assert_true(process_with_arg("4321"));
 	assert_int_equal(run_engine_live(e2), 1);
 	t0 = mono_ms();
