@@ -27,6 +27,11 @@ done
 export DOCKER_HOST="unix://$sock"
 set -x
 docker version
+docker run --rm busybox echo hello from sockerless
+id=$(docker run -d busybox sh -c "echo started; sleep 1; echo done")
+docker logs -f "$id"
+docker ps -a
+docker rm "$id"
 docker info
 set +x
 if [ $keep -eq 1 ]; then
