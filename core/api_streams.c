@@ -152,6 +152,7 @@ enum MHD_Result sl_api_ctr_attach(struct sl_req *r)
 	j->opts.logs = sl_http_query_bool(r, "logs", 0);
 	j->opts.stream = sl_http_query_bool(r, "stream", 0);
 	j->opts.tty = tty;
+	j->opts.requested_ns = sl_time_now_ns();
 	w.fn = attach_work;
 	w.arg = j;
 	w.arg_free = attach_free;

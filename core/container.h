@@ -18,7 +18,7 @@
 
 #define SL_CTR_NSTR 12
 #define SL_CTR_NLIST 12
-#define SL_CTR_NINT 18
+#define SL_CTR_NINT 18   /* config ints; the state ids read c->state */
 
 struct sl_kv {
 	char *key;

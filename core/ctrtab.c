@@ -266,6 +266,11 @@ void sl_ctrtab_state_changed(struct sl_container *c,
 
 	if (!c || !st || st->struct_size < offsetof(struct sl_state_v1, error))
 		return;
+	if (st->status == SL_STATUS_REMOVED) {
+		/* The cloud side is gone (an AutoRemove done by the backend). */
+		sl_ctrtab_remove(c);
+		return;
+	}
 	pthread_mutex_lock(&c->lock);
 	old = c->state.status;
 	changed = old != st->status;

@@ -124,7 +124,23 @@ static const char *const *h_ctr_list(const sl_container *c, int f)
 
 static int64_t h_ctr_int(const sl_container *c, int f)
 {
-	return f > 0 && f < SL_CTR_NINT ? c->ints[f] : 0;
+	struct sl_container *m = (struct sl_container *)c;
+	int64_t v = 0;
+
+	if (f > 0 && f < SL_CTR_STATUS)
+		return c->ints[f];
+	/* The recorded state changes, so it is read under the lock. */
+	pthread_mutex_lock(&m->lock);
+	switch (f) {
+	case SL_CTR_STATUS: v = m->state.status; break;
+	case SL_CTR_PID: v = m->state.pid; break;
+	case SL_CTR_STARTED_NS: v = m->state.started_ns; break;
+	case SL_CTR_FINISHED_NS: v = m->state.finished_ns; break;
+	case SL_CTR_EXIT_CODE: v = m->state.exit_code; break;
+	default: break;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return v;
 }
 
 static const void *h_ctr_raw(const sl_container *c, size_t *len)
@@ -195,7 +211,13 @@ static int h_stream_write_line(sl_stream *s, int fd, int64_t ts,
 
 static ssize_t h_stream_read(sl_stream *s, void *b, size_t n)
 {
-	return sl_stream_read(s, b, n);
+	return sl_stream_read(s, b, n, -1);
+}
+
+static ssize_t h_stream_read_timeout(sl_stream *s, void *b, size_t n,
+	int timeout_ms)
+{
+	return sl_stream_read(s, b, n, timeout_ms);
 }
 
 static const struct sl_host_v1 host_table = {
@@ -228,6 +250,7 @@ static const struct sl_host_v1 host_table = {
 	.stream_write = h_stream_write,
 	.stream_write_line = h_stream_write_line,
 	.stream_read = h_stream_read,
+	.stream_read_timeout = h_stream_read_timeout,
 };
 
 const struct sl_host_v1 *sl_host_get(const char *backend_name,

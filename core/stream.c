@@ -103,9 +103,10 @@ int sl_stream_write_line(struct sl_stream *s, int fd, int64_t ts_ns,
 	return w < 0 ? (int)w : SL_OK;
 }
 
-ssize_t sl_stream_read(struct sl_stream *s, void *buf, size_t n)
+ssize_t sl_stream_read(struct sl_stream *s, void *buf, size_t n,
+	int timeout_ms)
 {
 	if (!s->recv)
 		return 0;
-	return s->recv(s, buf, n);
+	return s->recv(s, buf, n, timeout_ms);
 }

@@ -14,8 +14,10 @@
 struct sl_stream {
 	/* Sends bytes as they should appear on the wire. */
 	ssize_t (*send)(struct sl_stream *s, const void *buf, size_t n);
-	/* Receives client bytes; 0 at EOF, negative status when gone. */
-	ssize_t (*recv)(struct sl_stream *s, void *buf, size_t n);
+	/* Receives client bytes; 0 at EOF, negative status when gone,
+	 * SL_ETIMEDOUT after timeout_ms (-1 = no limit). */
+	ssize_t (*recv)(struct sl_stream *s, void *buf, size_t n,
+		int timeout_ms);
 	int multiplexed;      /* stdcopy frames (non-TTY) */
 	int timestamps;       /* prefix log lines with RFC3339Nano */
 	int want_stdout, want_stderr;
@@ -28,7 +30,8 @@ ssize_t sl_stream_write(struct sl_stream *s, int fd, const void *buf,
 /* Writes a log line with an optional timestamp prefix and newline. */
 int sl_stream_write_line(struct sl_stream *s, int fd, int64_t ts_ns,
 	const char *line, size_t n);
-ssize_t sl_stream_read(struct sl_stream *s, void *buf, size_t n);
+ssize_t sl_stream_read(struct sl_stream *s, void *buf, size_t n,
+	int timeout_ms);
 
 /* Formats unix ns as Docker's fixed-width RFC3339Nano, e.g.
  * "2024-01-02T03:04:05.123456789Z".  buf holds at least 32 bytes. */

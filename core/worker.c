@@ -252,9 +252,11 @@ enum MHD_Result sl_work_respond_chunked(struct sl_req *r,
 
 /* ---- upgrade: worker <-> socket ----------------------------------------- */
 
-static ssize_t job_recv(struct sl_stream *s, void *buf, size_t n)
+static ssize_t job_recv(struct sl_stream *s, void *buf, size_t n,
+	int timeout_ms)
 {
 	struct job *j = s->ctx;
+	int waited = 0;
 
 	if (j->extra_len) {
 		size_t k = j->extra_len < n ? j->extra_len : n;
@@ -270,10 +272,20 @@ static ssize_t job_recv(struct sl_stream *s, void *buf, size_t n)
 		struct pollfd pf = {.fd = j->fd_out, .events = POLLIN};
 		ssize_t got;
 
+		int slice = 200;
+
 		if (sl_call_is_cancelled(&j->call))
 			return SL_ECANCELED;
-		if (poll(&pf, 1, 200) <= 0)
+		if (timeout_ms >= 0) {
+			if (waited >= timeout_ms)
+				return SL_ETIMEDOUT;
+			if (timeout_ms - waited < slice)
+				slice = timeout_ms - waited;
+		}
+		if (poll(&pf, 1, slice) <= 0) {
+			waited += slice;
 			continue;
+		}
 		got = recv(j->fd_out, buf, n, 0);
 		if (got > 0)
 			return got;

@@ -28,9 +28,21 @@
  * Threading: every hook may be called concurrently from any thread, even
  * for the same container; the backend locks its own state.  init() returns
  * before any other hook is called and fini() is called after every other
- * hook has returned.  Backends install no signal handlers, never call
- * exit(), setenv(), chdir() or setlocale(), and leave no thread running
- * after fini().  The host ignores SIGPIPE process-wide.
+ * hook has returned.  The host holds none of its locks while it calls a
+ * hook, and no host service calls a hook back, so a backend thread may
+ * call state_changed, ctr_data_set or ctr_lookup while any hook (for the
+ * same container too) is in progress: a stop hook may wait for the exit
+ * its own supervisor thread reports.
+ *
+ * Processes: backends install no signal handlers, never call exit(),
+ * setenv(), chdir() or setlocale(), and leave no thread running after
+ * fini().  The host ignores SIGPIPE process-wide (reset it in a child
+ * before execve), never ignores SIGCHLD, never reaps children it did not
+ * start (no wait(), no waitpid(-1)), and opens its own descriptors
+ * close-on-exec.
+ *
+ * A backend should check the host table in its entry function with
+ * SL_HAS_FIELD(host, struct sl_host_v1, <the newest service it calls>).
  */
 #ifndef SOCKERLESS_PLUGIN_H
 #define SOCKERLESS_PLUGIN_H
@@ -199,7 +211,13 @@ enum sl_ctr_int_field {
 	SL_CTR_CREATED_NS = 14,    /* unix time in nanoseconds */
 	SL_CTR_RESTART_MAX = 15,
 	SL_CTR_CONSOLE_HEIGHT = 16,
-	SL_CTR_CONSOLE_WIDTH = 17
+	SL_CTR_CONSOLE_WIDTH = 17,
+	/* The state the host has recorded (what recover() reconciles). */
+	SL_CTR_STATUS = 18,        /* enum sl_ctr_status */
+	SL_CTR_PID = 19,
+	SL_CTR_STARTED_NS = 20,
+	SL_CTR_FINISHED_NS = 21,
+	SL_CTR_EXIT_CODE = 22
 };
 
 /* Exec fields, read through exec_str / exec_list / exec_int. */
@@ -248,7 +266,9 @@ enum sl_ctr_status {
 struct sl_state_v1 {
 	SL_HEADER_FIELDS;
 	int32_t status;        /* enum sl_ctr_status */
-	int32_t exit_code;     /* meaningful for EXITED */
+	/* For EXITED: the process's status, or 128 + the signal number when a
+	 * signal killed it (Docker's rule: 137 for SIGKILL). */
+	int32_t exit_code;
 	int64_t started_ns;    /* unix ns; 0 = unchanged */
 	int64_t finished_ns;   /* unix ns; 0 = unchanged */
 	int32_t pid;           /* informative; 0 when not local */
@@ -259,8 +279,9 @@ struct sl_state_v1 {
 
 /*
  * What GET /info shows of the backend.  The host allocates it, zeroes it,
- * sets the header, and the backend fills what it knows.  Strings are
- * borrowed until the hook returns.
+ * sets the header, and the backend fills what it knows.  The host reads
+ * the strings after the hook returned, so they must stay valid until
+ * fini(): static storage or the backend's own state.
  */
 struct sl_info_v1 {
 	SL_HEADER_FIELDS;
@@ -275,7 +296,11 @@ struct sl_info_v1 {
 	const char *const *driver_status;
 };
 
-/* Options for logs().  since/until are unix ns, 0 = unbounded. */
+/*
+ * Options for logs().  since/until are unix ns, 0 = unbounded.  tail
+ * counts the last lines that pass the stream and time filters, as Docker
+ * does.
+ */
 struct sl_logs_opts_v1 {
 	SL_HEADER_FIELDS;
 	int32_t follow;
@@ -296,12 +321,19 @@ struct sl_attach_opts_v1 {
 	int32_t logs;         /* replay earlier output first */
 	int32_t stream;       /* keep streaming live output */
 	int32_t tty;          /* the container has a TTY: one raw stream */
+	/*
+	 * When the client asked (unix ns).  The client may start the
+	 * container before this hook runs (docker run sends attach, then
+	 * start, once it has the 101), so stream the output produced since
+	 * this time, not only what comes after the hook began.
+	 */
+	int64_t requested_ns;
 };
 
 /*
  * A path inside a container, for archive stat/get (Docker's
- * X-Docker-Container-Path-Stat).  Filled by the backend; strings borrowed
- * until the hook returns.
+ * X-Docker-Container-Path-Stat).  Filled by the backend; the strings are
+ * allocated with host->alloc and the host frees them.
  */
 struct sl_path_stat_v1 {
 	SL_HEADER_FIELDS;
@@ -412,9 +444,10 @@ struct sl_host_v1 {
 	sl_container *(*ctr_lookup)(void *hctx, const char *id);
 
 	/*
-	 * Calls fn for every container in the store, with a borrowed handle.
-	 * Stops early and returns fn's value when it returns non-zero.  Do not
-	 * call state_changed with REMOVED from inside fn; collect ids instead.
+	 * Calls fn for every container in the store, with a borrowed handle,
+	 * over a snapshot: fn may use every host service, including
+	 * state_changed.  Stops early and returns fn's value when it returns
+	 * non-zero.
 	 */
 	int (*ctr_foreach)(void *hctx,
 		int (*fn)(sl_container *c, void *arg), void *arg);
@@ -454,9 +487,18 @@ struct sl_host_v1 {
 	/*
 	 * Reads what the client sends (attach/exec stdin, an archive upload).
 	 * Blocks; returns the byte count, 0 at end of input (the client
-	 * half-closed: close the process's stdin), or SL_ECANCELED.
+	 * half-closed: close the process's stdin), or SL_ECANCELED.  What the
+	 * client sends after the hook returned is discarded.
 	 */
 	ssize_t (*stream_read)(sl_stream *s, void *buf, size_t n);
+
+	/*
+	 * Like stream_read, but gives up after timeout_ms (-1 = no limit)
+	 * with SL_ETIMEDOUT and nothing read, so a stdin pump can notice that
+	 * the process ended while the client keeps its stdin open.
+	 */
+	ssize_t (*stream_read_timeout)(sl_stream *s, void *buf, size_t n,
+		int timeout_ms);
 };
 
 /* printf-style logging through the host. */
@@ -482,6 +524,10 @@ static inline void sl_host_log(const struct sl_host_v1 *host, int level,
  *   - Return SL_OK or a negative enum sl_status after host->set_error().
  *   - Hooks may block (cloud calls, follow streams) but must return soon
  *     after host->cancelled(call) turns non-zero.
+ *   - The host checks the recorded state first (start of a running
+ *     container is 304, kill of a stopped one 409, ...).  When the cloud
+ *     disagrees with the record, return SL_ENOTMODIFIED for "already in
+ *     that state" and SL_ECONFLICT for "not possible in this state".
  */
 
 /* Container lifecycle. */
@@ -611,7 +657,8 @@ struct sl_archive_ops_v1 {
 };
 
 /* Image pulls are done by the host's registry client; these let the
- * backend take part. */
+ * backend take part.  A NULL table (or hook) means the host pulls alone:
+ * unlike the other tables, it is not a 501. */
 struct sl_image_ops_v1 {
 	SL_HEADER_FIELDS;
 
@@ -633,7 +680,7 @@ struct sl_image_ops_v1 {
 		struct sl_credentials_v1 *out);
 };
 
-/* Named volumes. */
+/* Named volumes.  NULL: docker volume create and rm answer 501. */
 struct sl_volume_ops_v1 {
 	SL_HEADER_FIELDS;
 

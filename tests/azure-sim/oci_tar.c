@@ -433,6 +433,13 @@ struct unpack {
 	struct oci_err *err;
 };
 
+/* Ownership is best effort when not running as root (a rootless pull
+ * keeps the caller's ids, as rootless container tools do). */
+static int own_failed(int r)
+{
+	return r < 0 && !(errno == EPERM && geteuid() != 0);
+}
+
 static int fail(struct unpack *u, const char *what, const char *path, int e)
 {
 	return oci_err_set(u->err, OCI_E_IO, "failed to extract layer: %s \"%s\": %s",
@@ -554,7 +561,7 @@ static int apply_entry(struct unpack *u, struct entry *e)
 	if (!*clean) {
 		/* The root itself: only a directory's metadata applies. */
 		if (e->type == '5') {
-			if (fchown(u->rootfd, (uid_t)e->uid, (gid_t)e->gid) < 0 ||
+			if (own_failed(fchown(u->rootfd, (uid_t)e->uid, (gid_t)e->gid)) ||
 			    fchmod(u->rootfd, perm) < 0)
 				rc = fail(u, "chmod", "/", errno);
 		}
@@ -604,7 +611,7 @@ static int apply_entry(struct unpack *u, struct entry *e)
 		data_left = 0;
 		if (rc < 0)
 			goto out;
-		if (fchown(fd, (uid_t)e->uid, (gid_t)e->gid) < 0 ||
+		if (own_failed(fchown(fd, (uid_t)e->uid, (gid_t)e->gid)) ||
 		    fchmod(fd, perm) < 0 || futimens(fd, ts) < 0) {
 			rc = fail(u, "chmod", e->name, errno);
 			goto out;
@@ -617,8 +624,8 @@ static int apply_entry(struct unpack *u, struct entry *e)
 				goto out;
 			}
 		}
-		if (fchownat(pfd, base, (uid_t)e->uid, (gid_t)e->gid,
-			     AT_SYMLINK_NOFOLLOW) < 0 ||
+		if (own_failed(fchownat(pfd, base, (uid_t)e->uid, (gid_t)e->gid,
+					AT_SYMLINK_NOFOLLOW)) ||
 		    fchmodat(pfd, base, perm, 0) < 0 ||
 		    utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0) {
 			rc = fail(u, "chmod", e->name, errno);
@@ -632,8 +639,8 @@ static int apply_entry(struct unpack *u, struct entry *e)
 			rc = fail(u, "symlink", e->name, errno);
 			goto out;
 		}
-		if (fchownat(pfd, base, (uid_t)e->uid, (gid_t)e->gid,
-			     AT_SYMLINK_NOFOLLOW) < 0 ||
+		if (own_failed(fchownat(pfd, base, (uid_t)e->uid, (gid_t)e->gid,
+					AT_SYMLINK_NOFOLLOW)) ||
 		    utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0) {
 			rc = fail(u, "chown", e->name, errno);
 			goto out;
@@ -685,11 +692,15 @@ static int apply_entry(struct unpack *u, struct entry *e)
 
 		if (mknodat(pfd, base, kind | perm,
 			    makedev((unsigned)e->devmaj, (unsigned)e->devmin)) < 0) {
+			/* Rootless: device nodes are skipped, as rootless
+			 * runtimes do. */
+			if (errno == EPERM && geteuid() != 0 && kind != S_IFIFO)
+				goto out;
 			rc = fail(u, "mknod", e->name, errno);
 			goto out;
 		}
-		if (fchownat(pfd, base, (uid_t)e->uid, (gid_t)e->gid,
-			     AT_SYMLINK_NOFOLLOW) < 0 ||
+		if (own_failed(fchownat(pfd, base, (uid_t)e->uid, (gid_t)e->gid,
+					AT_SYMLINK_NOFOLLOW)) ||
 		    fchmodat(pfd, base, perm, 0) < 0) {
 			rc = fail(u, "chown", e->name, errno);
 			goto out;

@@ -173,14 +173,16 @@ static void close_stream(struct replica *r, struct ctr *c, int idx)
 	*fd = -1;
 }
 
-/* Read what is available; close the stream at EOF. */
+/* Read what is available (up to 1 MiB); close the stream at EOF. */
 static void read_stream(struct replica *r, struct ctr *c, int idx)
 {
 	struct emit_ctx x = { r, c, idx == 0 ? RUN_STDOUT : RUN_STDERR };
 	char buf[READ_CHUNK];
-	int *fd = stream_fd(c, idx);
+	int *fd = stream_fd(c, idx), rounds = 0;
 
-	while (*fd >= 0) {
+	/* Bounded, so one chatty container cannot starve the others (or
+	 * the stop/timeout checks) of this loop. */
+	while (*fd >= 0 && rounds++ < 16) {
 		ssize_t n = read(*fd, buf, sizeof(buf));
 
 		if (n < 0 && errno == EINTR)
@@ -305,9 +307,9 @@ static void reap(struct ctr *c)
  * exited and its output is drained. */
 static void wait_ctrs(struct replica *r, size_t from, size_t to)
 {
-	struct pollfd pf[1 + 3 * 64];
-	size_t owner[1 + 3 * 64];
-	int kind[1 + 3 * 64];
+	struct pollfd pf[1 + 3 * RUN_MAX_CONTAINERS];
+	size_t owner[1 + 3 * RUN_MAX_CONTAINERS];
+	int kind[1 + 3 * RUN_MAX_CONTAINERS];
 
 	for (;;) {
 		int64_t now = now_ms(), timeout = -1;
@@ -333,7 +335,7 @@ static void wait_ctrs(struct replica *r, size_t from, size_t to)
 		pf[n].events = POLLIN;
 		owner[n] = 0;
 		kind[n++] = -1;
-		for (i = from; i < to && n + 3 <= sizeof(pf) / sizeof(pf[0]); i++) {
+		for (i = from; i < to; i++) {
 			struct ctr *c = &r->ctrs[i];
 
 			if (c->state != C_RUNNING)

@@ -99,6 +99,9 @@ struct run_registry_cred {
 	const char *password;
 };
 
+/* Upper bound on init containers + containers of one replica. */
+#define RUN_MAX_CONTAINERS 64
+
 struct run_replica_spec {
 	const char *replica_name; /* "<execution>-<5 alnum>"; also hostname */
 	const struct run_container_spec *init_containers;

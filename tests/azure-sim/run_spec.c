@@ -268,6 +268,11 @@ int run_spec_copy(const struct run_replica_spec *in,
 	if (in->n_containers == 0 || !in->containers)
 		return set_err(err, RUN_E_INVALID, "replica \"%s\" has no containers",
 			       in->replica_name);
+	/* The replica thread polls three fds per container in a fixed
+	 * array; Container Apps allows far fewer containers anyway. */
+	if (in->n_containers + in->n_init_containers > RUN_MAX_CONTAINERS)
+		return set_err(err, RUN_E_INVALID, "replica \"%s\" has more than %d containers",
+			       in->replica_name, RUN_MAX_CONTAINERS);
 	if (in->replica_timeout_s < 0)
 		return set_err(err, RUN_E_INVALID, "negative replicaTimeout");
 	s = calloc(1, sizeof(*s));

@@ -320,7 +320,6 @@ static void rec_dump(struct rec *r)
 /* ---- environment ---- */
 
 static const char *skip_reason;
-static char skip_buf[RUN_ERR_MAX + 64];
 static char *tmp;
 static char registry_host[128];
 static struct run_engine *engine;
@@ -358,9 +357,9 @@ static int group_setup(void **state)
 		return 0;
 	}
 	if (run_probe(&err) < 0) {
-		snprintf(skip_buf, sizeof(skip_buf), "namespaces unavailable: %s", err.msg);
-		skip_reason = skip_buf;
-		return 0;
+		/* Root without namespaces is a broken test host: fail. */
+		printf("# run_probe: %s\n", err.msg);
+		return -1;
 	}
 	tmp = trh_mkdtemp("sl-run-replica");
 	if (!tmp)
@@ -1002,5 +1001,11 @@ int main(void)
 		cmocka_unit_test(test_copy_mode_and_shutdown),
 	};
 
+	/* cmocka reports skipped tests as "not ok # SKIP", which the TAP
+	 * driver counts as failures: skip the whole program instead. */
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root (namespaces, mounts, root-owned image files)\n");
+		return 0;
+	}
 	return cmocka_run_group_tests_name("run_replica", tests, group_setup, group_teardown);
 }

@@ -117,6 +117,8 @@ sim_stop() {  # SIGTERM, wait up to 20 s; returns the simulator's exit status
 	fi
 	wait "$pid" 2>/dev/null
 	rc=$?
+	# SIM_LOG_COPY=FILE keeps the simulator's stderr (e.g. sanitizer runs).
+	[ -n "${SIM_LOG_COPY:-}" ] && cat "$TMP/sim.log" >>"$SIM_LOG_COPY"
 	return $rc
 }
 registry_start() {  # sets REGISTRY_HOST
