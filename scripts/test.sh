@@ -23,7 +23,8 @@ run_suite() {
 	if ! (cd "$dir" && make -j2 >make.out 2>&1); then
 		tail -50 "$dir/make.out"; echo "build failed in $dir"; status=1; return
 	fi
-	(cd "$dir" && make -j2 check >check.out 2>&1) || status=1
+	check_rc=0
+	(cd "$dir" && make -j2 check >check.out 2>&1) || check_rc=1
 	# Show every test's TAP lines, then any failure's log in full.
 	for log in $(find "$dir" -name '*.log' ! -name test-suite.log ! -name config.log | sort); do
 		if grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null; then
@@ -35,6 +36,15 @@ run_suite() {
 	fi
 	p=$(cat $(find "$dir" -name '*.trs') 2>/dev/null | grep -c '^:test-result: \(PASS\|SKIP\|XFAIL\)')
 	f=$(cat $(find "$dir" -name '*.trs') 2>/dev/null | grep -c '^:test-result: \(FAIL\|ERROR\|XPASS\)')
+	if [ $check_rc -ne 0 ]; then
+		status=1
+		# make check failed without a failing test: the build of a test
+		# broke.  Count it, and show why.
+		if [ "$f" -eq 0 ]; then
+			grep -E 'error|Error' "$dir/check.out" | head -20
+			f=1
+		fi
+	fi
 	echo "suite $dir: $p passed, $f failed"
 	pass=$((pass + p))
 	fail=$((fail + f))

@@ -9,6 +9,7 @@
 #define EX_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -59,6 +60,9 @@ int ex_logbuf_append(struct ex_logbuf *lb, int fd, int64_t ts_ns,
 int ex_logbuf_copy(const struct ex_logbuf *lb, uint64_t from,
 	struct ex_rec ***out, size_t *n, uint64_t *next);
 void ex_recs_free(struct ex_rec **v, size_t n);
+/* The seq of the oldest kept record read at or after ts_ns (the end when
+ * there is none). */
+uint64_t ex_logbuf_since(const struct ex_logbuf *lb, int64_t ts_ns);
 
 /* Joins fragments back into lines, per stream (ex_lines.c). */
 struct ex_line {
@@ -186,9 +190,7 @@ struct ex_ctr {
 
 	struct ex_logbuf log;
 	uint64_t gen;         /* runs started so far */
-	uint64_t run_seq;     /* first log seq of the current run */
-	int64_t run_started_ns;
-	int attached_run;     /* an attach already streams this run */
+	int64_t finished_ns;  /* when run `gen` ended; 0 while it runs */
 	int running;          /* a process runs for gen */
 	uint64_t exited_gen;  /* the last run whose EXITED was reported */
 	int paused;
@@ -238,10 +240,11 @@ int64_t ex_now_ns(void);
 /* Absolute CLOCK_REALTIME deadline `ms` from now, for cond waits. */
 void ex_deadline(struct timespec *ts, long ms);
 /*
- * "PID STARTTIME" (the start time from /proc/PID/stat), which tells a
- * process apart from a later one that reuses its pid.
+ * When process `pid` started, in unix ns (from /proc/PID/stat and the
+ * boot clock, so accurate to a clock tick unless the wall clock has been
+ * stepped since); 0 when there is no such process.
  */
-void ex_process_tag(pid_t pid, char *buf, size_t len);
+int64_t ex_process_start_ns(pid_t pid);
 /* "SIGTERM", "TERM", "15" -> 15; 0 when unknown. */
 int ex_parse_signal(const char *s);
 
@@ -263,7 +266,7 @@ struct ex_stdin {
 	struct ex_ctr *ctr;      /* container stdin: written via ctr->in_fd */
 	int fd;                  /* exec stdin: written directly, or -1 */
 	int close_on_eof;
-	int stop;                /* set by ex_stdin_join under ctr->lock */
+	atomic_int stop;         /* set by ex_stdin_join: the hook returns */
 	pthread_t thread;
 	int started;
 };
@@ -271,8 +274,9 @@ struct ex_stdin {
 /* Starts the copy thread; 0 or SL_ENOMEM. */
 int ex_stdin_start(struct ex_stdin *p);
 /*
- * Waits for it.  It ends at the client's EOF or when the stream fails;
- * ex_stdin_join only stops it from waiting for a container run to start.
+ * Stops the thread and waits for it (within one read slice).  Call it
+ * once the output has ended: the client may keep its stdin open after
+ * the process is gone (docker run -i at a terminal).
  */
 void ex_stdin_join(struct ex_stdin *p);
 

@@ -62,6 +62,7 @@ static void *supervise(void *arg)
 	const struct sl_host_v1 *host = x->be->host;
 	sl_container *h;
 	int cancelled, status, code;
+	int64_t finished;
 
 	status = ex_pump(&sa->ch, -1, ctr_sink, x, &x->lock, &x->pid,
 		&cancelled);
@@ -81,13 +82,14 @@ static void *supervise(void *arg)
 	pthread_mutex_lock(&x->report_lock);
 	/* Not running before the host hears of it: a `docker rm` right
 	 * after `docker wait` must not get "container is running". */
+	finished = ex_now_ns();
 	pthread_mutex_lock(&x->lock);
 	x->running = 0;
 	x->paused = 0;
 	x->exit_code = code;
+	x->finished_ns = finished;
 	pthread_mutex_unlock(&x->lock);
-	(void)host->ctr_data_set(h, "process", NULL);
-	report(x, h, SL_STATUS_EXITED, code, 0, ex_now_ns(), 0);
+	report(x, h, SL_STATUS_EXITED, code, 0, finished, 0);
 	/* stop() returns once this is set: after the report. */
 	pthread_mutex_lock(&x->lock);
 	x->exited_gen = x->gen;
@@ -191,7 +193,6 @@ static int ctr_start(void *state, sl_call *call, sl_container *c)
 	const struct sl_host_v1 *host = be->host;
 	struct sup_arg *sa = NULL;
 	struct ex_ctr *x;
-	char tag[64];
 	int64_t started;
 	pid_t pid;
 	int rc;
@@ -229,9 +230,7 @@ static int ctr_start(void *state, sl_call *call, sl_container *c)
 	x->pty = sa->ch.pty;
 	x->pty_fd = sa->ch.pty ? sa->ch.out_fd : -1;
 	x->gen++;
-	x->run_seq = ex_logbuf_end(&x->log);
-	x->run_started_ns = started;
-	x->attached_run = 0;
+	x->finished_ns = 0;
 	x->running = 1;
 	x->paused = 0;
 	x->handle = host->ctr_ref(c);
@@ -241,6 +240,7 @@ static int ctr_start(void *state, sl_call *call, sl_container *c)
 		(void)kill(-pid, SIGKILL);
 		x->pid = 0;
 		x->running = 0;
+		x->finished_ns = started;
 		x->exited_gen = x->gen;
 		host->ctr_unref(x->handle);
 		x->handle = NULL;
@@ -258,8 +258,7 @@ static int ctr_start(void *state, sl_call *call, sl_container *c)
 	pthread_mutex_unlock(&x->lock);
 	sa = NULL;
 
-	ex_process_tag(pid, tag, sizeof(tag));
-	(void)host->ctr_data_set(c, "process", tag);
+	/* recover() finds the process again by this pid and start time. */
 	report(x, c, SL_STATUS_RUNNING, 0, started, 0, pid);
 	rc = SL_OK;
 out:

@@ -133,3 +133,13 @@ void ex_recs_free(struct ex_rec **v, size_t n)
 		free(v[i]);
 	free(v);
 }
+
+uint64_t ex_logbuf_since(const struct ex_logbuf *lb, int64_t ts_ns)
+{
+	size_t i = lb->count;
+
+	/* Records are appended in time order: walk back from the newest. */
+	while (i > 0 && lb->ring[(lb->head + i - 1) % lb->cap]->ts_ns >= ts_ns)
+		i--;
+	return lb->first_seq + i;
+}

@@ -1,10 +1,14 @@
 /*
  * ex_stdin.c - copies what the client sends to a process's stdin.
  *
- * host->stream_read blocks, so the copy runs on its own thread while the
- * hook's thread writes output.  For a container the target is whatever
- * stdin the current run has (an attach may come before start, as
- * `docker run -i` does), so every chunk looks the fd up under the lock.
+ * Reading the client blocks, so the copy runs on its own thread while the
+ * hook's thread writes output.  It reads in slices (stream_read_timeout)
+ * so that the hook can stop it when the process has ended although the
+ * client still holds its stdin open; otherwise the hook, and with it the
+ * client's output stream, would wait for the user's Ctrl-D.  For a
+ * container the target is whatever stdin the current run has (an attach
+ * may come before start, as `docker run -i` does), so every chunk looks
+ * the fd up under the lock.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,7 +42,8 @@ static int ctr_stdin_fd(struct ex_stdin *p)
 	int fd = -1;
 
 	pthread_mutex_lock(&x->lock);
-	while (!x->removed && !p->stop && !(x->running && x->in_fd >= 0)) {
+	while (!x->removed && !atomic_load(&p->stop) &&
+	       !(x->running && x->in_fd >= 0)) {
 		struct timespec ts;
 
 		if (x->running && x->in_fd < 0)
@@ -78,8 +83,10 @@ static void *stdin_main(void *arg)
 	int broken = 0;
 	ssize_t n = -1;
 
-	while (buf) {
-		n = p->host->stream_read(p->s, buf, CHUNK);
+	while (buf && !atomic_load(&p->stop)) {
+		n = p->host->stream_read_timeout(p->s, buf, CHUNK, SLICE_MS);
+		if (n == SL_ETIMEDOUT)
+			continue;
 		if (n <= 0)
 			break;
 		if (broken)
@@ -102,19 +109,24 @@ static void *stdin_main(void *arg)
 
 int ex_stdin_start(struct ex_stdin *p)
 {
+	atomic_init(&p->stop, 0);
 	p->started = pthread_create(&p->thread, NULL, stdin_main, p) == 0;
 	return p->started ? 0 : SL_ENOMEM;
 }
 
 void ex_stdin_join(struct ex_stdin *p)
 {
-	if (p->started && p->ctr) {
+	if (!p->started)
+		return;
+	if (p->ctr) {
+		/* Under the lock, so a waiter in ctr_stdin_fd sees it. */
 		pthread_mutex_lock(&p->ctr->lock);
-		p->stop = 1;
+		atomic_store(&p->stop, 1);
 		pthread_cond_broadcast(&p->ctr->cond);
 		pthread_mutex_unlock(&p->ctr->lock);
+	} else {
+		atomic_store(&p->stop, 1);
 	}
-	if (p->started)
-		pthread_join(p->thread, NULL);
+	pthread_join(p->thread, NULL);
 	p->started = 0;
 }

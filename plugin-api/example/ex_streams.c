@@ -15,12 +15,6 @@
 #include "ex.h"
 
 #define SLICE_MS 200
-/*
- * `docker run` attaches, gets the 101, then starts the container; the
- * hook may run a moment after start.  The first attach to a run this
- * young gets the run's output from its beginning.
- */
-#define ATTACH_GRACE_NS (2LL * 1000000000)
 
 static int line_wanted(const struct sl_logs_opts_v1 *o, const struct ex_line *l)
 {
@@ -173,7 +167,12 @@ static int s_attach(void *state, sl_call *call, sl_container *c,
 	uint64_t from, gen;
 	size_t n = 0;
 	int rc = 0, done = 0;
+	int64_t since = 0;
 
+	if (SL_HAS_FIELD(opts, struct sl_attach_opts_v1, requested_ns))
+		since = opts->requested_ns;
+	if (since <= 0)
+		since = ex_now_ns();
 	if (!x)
 		return host->set_error(call, SL_ENOMEM, "out of memory");
 	memset(&in, 0, sizeof(in));
@@ -190,18 +189,20 @@ static int s_attach(void *state, sl_call *call, sl_container *c,
 		}
 	}
 
+	/*
+	 * `docker run` attaches, gets the 101 and starts the container, so
+	 * the process may have printed, or even exited, before this hook
+	 * runs: stream what was read since the client asked.  The run to
+	 * follow is the one that was running at that time or began since;
+	 * when the last run had already ended, the attach is for the next
+	 * run (docker start -a attaches before it starts).
+	 */
 	pthread_mutex_lock(&x->lock);
-	if (opts->logs)
-		from = 0;
-	else if (x->running && !x->attached_run &&
-		 ex_now_ns() - x->run_started_ns < ATTACH_GRACE_NS)
-		from = x->run_seq;
+	from = opts->logs ? 0 : ex_logbuf_since(&x->log, since);
+	if (x->running || (x->gen > 0 && x->finished_ns >= since))
+		gen = x->gen;
 	else
-		from = ex_logbuf_end(&x->log);
-	/* Not running: this attach is for the next run (docker start -a). */
-	gen = x->running ? x->gen : x->gen + 1;
-	if (x->running)
-		x->attached_run = 1;
+		gen = x->gen + 1;
 	if (opts->logs)
 		rc = ex_logbuf_copy(&x->log, from, &recs, &n, &from);
 	pthread_mutex_unlock(&x->lock);
@@ -217,10 +218,6 @@ static int s_attach(void *state, sl_call *call, sl_container *c,
 			rc = write_recs(host, io, opts, recs, n);
 		ex_recs_free(recs, n);
 	}
-	pthread_mutex_lock(&x->lock);
-	if (x->gen >= gen)
-		x->attached_run = 1;
-	pthread_mutex_unlock(&x->lock);
 	ex_stdin_join(&in);
 	ex_ctr_put(x);
 	if (rc == SL_ECANCELED)

@@ -1,5 +1,6 @@
 /*
- * ex_util.c - environment building, signal names, clocks.
+ * ex_util.c - environment building, signal names, clocks, process
+ * start times.
  */
 #define _GNU_SOURCE 1
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ex.h"
 
@@ -106,29 +108,34 @@ nomem:
 	return NULL;
 }
 
-/* "PID STARTTIME" from /proc, so recover() can tell a recycled pid. */
-void ex_process_tag(pid_t pid, char *buf, size_t len)
+int64_t ex_process_start_ns(pid_t pid)
 {
 	char path[64], stat[1024];
-	unsigned long long start = 0;
+	unsigned long long ticks = 0;
+	struct timespec boot;
+	long hz = sysconf(_SC_CLK_TCK);
+	int64_t age;
 	FILE *f;
 	char *p;
 	size_t n;
 
-	snprintf(buf, len, "%d 0", (int)pid);
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
-		return;
+		return 0;
 	n = fread(stat, 1, sizeof(stat) - 1, f);
 	fclose(f);
 	stat[n] = '\0';
-	/* Field 22; the command name (field 2) may contain spaces. */
+	/* Field 22, in ticks since boot; the command name (field 2) may
+	 * contain spaces and parentheses, so parse after the last ')'. */
 	p = strrchr(stat, ')');
-	if (p && sscanf(p + 1,
+	if (!p || hz <= 0 || sscanf(p + 1,
 	    " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-	    &start) == 1)
-		snprintf(buf, len, "%d %llu", (int)pid, start);
+	    &ticks) != 1 || clock_gettime(CLOCK_BOOTTIME, &boot) < 0)
+		return 0;
+	age = (int64_t)boot.tv_sec * 1000000000 + boot.tv_nsec -
+		(int64_t)(ticks * (1000000000ULL / (unsigned long long)hz));
+	return ex_now_ns() - age;
 }
 
 int64_t ex_now_ns(void)

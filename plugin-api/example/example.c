@@ -139,54 +139,33 @@ static int be_info(void *state, sl_call *call, struct sl_info_v1 *out)
 	return SL_OK;
 }
 
-/* Collecting ids first keeps host calls out of the foreach callback. */
-struct recover_ctx {
-	const struct sl_host_v1 *host;
-	char **ids;
-	size_t n, cap;
-	int nomem;
-};
-
-static int collect(sl_container *c, void *arg)
-{
-	struct recover_ctx *r = arg;
-	const char *id = r->host->ctr_str(c, SL_CTR_ID);
-
-	if (!id)
-		return 0;
-	if (r->n == r->cap) {
-		size_t ncap = r->cap ? r->cap * 2 : 16;
-		char **nv = realloc(r->ids, ncap * sizeof(*nv));
-
-		if (!nv) {
-			r->nomem = 1;
-			return 1;
-		}
-		r->ids = nv;
-		r->cap = ncap;
-	}
-	r->ids[r->n] = strdup(id);
-	if (!r->ids[r->n]) {
-		r->nomem = 1;
-		return 1;
-	}
-	r->n++;
-	return 0;
-}
+/*
+ * How far the start time read back from /proc may be from the one the
+ * host recorded (taken just after execve) for the pid to still name our
+ * process.  A recycled pid would have to have started within this window
+ * of the original; a wall clock stepped by more than this since the start
+ * makes recover leave the process alone rather than risk a stranger.
+ */
+#define SAME_PROCESS_NS (2LL * 1000000000)
 
 /*
- * A container whose process we started before the daemon restarted: its
- * pipes died with the old daemon, so nobody can read its output or reap
- * it.  Kill what is left (if the pid still names the same process) and
- * report the container as exited with 255, the code dockerd uses when it
- * lost track of a container, saying why in State.Error.
+ * A container the host recorded as running: its process was started by
+ * the daemon that died, and its pipes went with it, so nobody can read
+ * its output or reap it.  Kill what is left (if the pid still names the
+ * same process) and report the container as exited with 255, the code
+ * dockerd uses when it lost track of a container, saying why in
+ * State.Error.  ctr_foreach iterates over a snapshot, so state_changed
+ * may be called from here.
  */
-static void recover_one(struct ex_backend *be, const char *id)
+static int recover_one(sl_container *c, void *arg)
 {
+	struct ex_backend *be = arg;
 	const struct sl_host_v1 *host = be->host;
-	sl_container *c = host->ctr_lookup(host->hctx, id);
-	char *tag, now[64];
-	int pid = 0;
+	int64_t status = host->ctr_int(c, SL_CTR_STATUS);
+	int64_t pid = host->ctr_int(c, SL_CTR_PID);
+	int64_t started = host->ctr_int(c, SL_CTR_STARTED_NS);
+	int64_t now_started, diff;
+	int killed = 0;
 	struct sl_state_v1 st = {
 		SL_HEADER(struct sl_state_v1),
 		.status = SL_STATUS_EXITED,
@@ -194,44 +173,33 @@ static void recover_one(struct ex_backend *be, const char *id)
 		.error = "the example backend lost the process when the daemon restarted",
 	};
 
-	if (!c)
-		return;
-	tag = host->ctr_data_get(c, "process");
-	if (tag) {
-		if (sscanf(tag, "%d", &pid) == 1 && pid > 1) {
-			ex_process_tag(pid, now, sizeof(now));
-			/* "PID 0" means the start time was unknown. */
-			if (strcmp(now, tag) == 0 && strstr(tag, " 0") == NULL)
-				(void)kill(-pid, SIGKILL);
-		}
-		(void)host->ctr_data_set(c, "process", NULL);
-		st.finished_ns = ex_now_ns();
-		host->state_changed(c, &st);
-		sl_host_log(host, SL_LOG_WARN,
-			"example backend: container %.12s lost its process (pid %d) in the restart",
-			id, pid);
-		host->free(tag);
+	if (status != SL_STATUS_RUNNING && status != SL_STATUS_PAUSED &&
+	    status != SL_STATUS_RESTARTING)
+		return 0;
+	if (pid > 1 && pid <= INT32_MAX && started > 0) {
+		now_started = ex_process_start_ns((pid_t)pid);
+		diff = now_started - started;
+		if (now_started > 0 && diff < SAME_PROCESS_NS &&
+		    diff > -SAME_PROCESS_NS)
+			killed = kill(-(pid_t)pid, SIGKILL) == 0;
 	}
-	host->ctr_unref(c);
+	st.finished_ns = ex_now_ns();
+	host->state_changed(c, &st);
+	sl_host_log(host, SL_LOG_WARN,
+		"example backend: container %.12s lost its process (pid %lld%s) in the restart",
+		host->ctr_str(c, SL_CTR_ID), (long long)pid,
+		killed ? ", killed" : ", not found");
+	return 0;
 }
 
 static int be_recover(void *state, sl_call *call)
 {
 	struct ex_backend *be = state;
 	const struct sl_host_v1 *host = be->host;
-	struct recover_ctx r = { .host = host };
-	int rc = SL_OK;
 
-	(void)host->ctr_foreach(host->hctx, collect, &r);
-	if (r.nomem)
-		rc = host->set_error(call, SL_ENOMEM, "out of memory");
-	for (size_t i = 0; i < r.n; i++) {
-		if (rc == SL_OK)
-			recover_one(be, r.ids[i]);
-		free(r.ids[i]);
-	}
-	free(r.ids);
-	return rc;
+	(void)call;
+	(void)host->ctr_foreach(host->hctx, recover_one, be);
+	return SL_OK;
 }
 
 static const struct sl_backend_v1 example_backend = {
@@ -258,8 +226,8 @@ SL_EXPORT int sockerless_backend_entry_v1(const struct sl_host_v1 *host,
 		return SL_EINVAL;
 	if (host->abi_major != SL_ABI_MAJOR)
 		return SL_EABI;
-	/* Every service this backend calls is a v1.0 one. */
-	if (!SL_HAS_FIELD(host, struct sl_host_v1, stream_read))
+	/* The newest service it calls (the stdin pumps). */
+	if (!SL_HAS_FIELD(host, struct sl_host_v1, stream_read_timeout))
 		return SL_EABI;
 	*out = &example_backend;
 	return SL_OK;

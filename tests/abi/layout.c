@@ -84,7 +84,8 @@ PIN(sl_attach_opts_v1, stderr_wanted, 16, 4);
 PIN(sl_attach_opts_v1, logs, 20, 4);
 PIN(sl_attach_opts_v1, stream, 24, 4);
 PIN(sl_attach_opts_v1, tty, 28, 4);
-PIN_SIZE(sl_attach_opts_v1, 32);
+PIN(sl_attach_opts_v1, requested_ns, 32, 8);
+PIN_SIZE(sl_attach_opts_v1, 40);
 
 /* struct sl_path_stat_v1 */
 PIN(sl_path_stat_v1, struct_size, 0, 4);
@@ -156,7 +157,8 @@ PIN(sl_host_v1, exec_data_get, 200, 8);
 PIN(sl_host_v1, stream_write, 208, 8);
 PIN(sl_host_v1, stream_write_line, 216, 8);
 PIN(sl_host_v1, stream_read, 224, 8);
-PIN_SIZE(sl_host_v1, 232);
+PIN(sl_host_v1, stream_read_timeout, 232, 8);
+PIN_SIZE(sl_host_v1, 240);
 
 /* struct sl_container_ops_v1 */
 PIN(sl_container_ops_v1, struct_size, 0, 4);
@@ -302,6 +304,11 @@ PIN_ENUM(SL_CTR_CREATED_NS, 14);
 PIN_ENUM(SL_CTR_RESTART_MAX, 15);
 PIN_ENUM(SL_CTR_CONSOLE_HEIGHT, 16);
 PIN_ENUM(SL_CTR_CONSOLE_WIDTH, 17);
+PIN_ENUM(SL_CTR_STATUS, 18);
+PIN_ENUM(SL_CTR_PID, 19);
+PIN_ENUM(SL_CTR_STARTED_NS, 20);
+PIN_ENUM(SL_CTR_FINISHED_NS, 21);
+PIN_ENUM(SL_CTR_EXIT_CODE, 22);
 
 /* enum sl_exec_str_field */
 PIN_ENUM(SL_EXEC_ID, 1);

@@ -9,7 +9,14 @@
  * of the replica), env = image Env overlaid by the spec env, and argv with
  * Kubernetes semantics: `command` replaces the image ENTRYPOINT and `args`
  * replaces CMD (command without args drops CMD; args alone keep
- * ENTRYPOINT). The container's first process is PID 1 of its namespace, so
+ * ENTRYPOINT). As kubelet does, "$(NAME)" in command, args and env
+ * values is replaced by the spec env var NAME (env values see only the
+ * vars listed before them; image Env is not used), "$$" becomes "$" and
+ * unknown references stay as written. The env also gets HOSTNAME and a
+ * default PATH if the image has none; /etc/hostname, /etc/hosts and the
+ * host's /etc/resolv.conf are bind-mounted as in a pod (no network
+ * namespace: the host network is shared). A missing WorkingDir is created.
+ * The container's first process is PID 1 of its namespace, so
  * like in Kubernetes a PID 1 that installs no SIGTERM handler ignores the
  * stop signal and is killed after the grace period.
  *

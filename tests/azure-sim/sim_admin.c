@@ -27,6 +27,7 @@ static void admin_error(struct sim_resp *resp, unsigned int status, const char *
 	json_object_put(o);
 }
 
+/* The request body as JSON or NULL; the caller puts it. */
 static struct json_object *parse(const struct sim_req *req)
 {
 	return req->body_len ? json_tokener_parse(req->body) : NULL;
@@ -112,6 +113,7 @@ void sim_h_fault_delete(struct sim_req *req, struct sim_resp *resp)
 		sim_resp_empty(resp, 204);
 }
 
+/* Current settings; the caller puts them. */
 static struct json_object *settings_json(void)
 {
 	struct sim_ctx *ctx = sim_ctx();

@@ -303,8 +303,8 @@ static int load_lists(struct sim_config *cfg, struct json_object *root, char **e
 				*err = sim_strdupf("config: resourceGroups[%zu] needs a name", i);
 				return -EINVAL;
 			}
-			if (add_rg(cfg, sub ? sub : cfg->subscriptions ? cfg->subscriptions[0]
-								 : SIM_DEFAULT_SUBSCRIPTION,
+			if (add_rg(cfg, sub ? sub : cfg->nsubscriptions ? cfg->subscriptions[0]
+								  : SIM_DEFAULT_SUBSCRIPTION,
 				   name, loc ? loc : SIM_DEFAULT_LOCATION))
 				return -ENOMEM;
 		}
@@ -422,7 +422,6 @@ int sim_config_load(struct sim_config *cfg, const char *path, char **err)
 {
 	struct json_object *root;
 	int rc = 0;
-	int port = -1;
 
 	*err = NULL;
 	root = json_object_from_file(path);
@@ -448,7 +447,6 @@ int sim_config_load(struct sim_config *cfg, const char *path, char **err)
 			goto out;
 		}
 	}
-	(void)port;
 	if ((rc = set_long(&cfg->ingestion_delay_ms, root, "ingestionDelayMs", err)) ||
 	    (rc = set_long(&cfg->token_lifetime_s, root, "tokenLifetimeSeconds", err)) ||
 	    (rc = set_long(&cfg->lro_delay_ms, root, "lroDelayMs", err)) ||

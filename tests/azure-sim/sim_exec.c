@@ -238,7 +238,7 @@ static int plan_containers(struct plan *p, struct json_object *arr, struct json_
 }
 
 /* Build a plan for executing tmpl (the effective JobExecutionTemplate) of
- * job; state lock held. */
+ * job; state lock held. Released with plan_unref(); NULL on ENOMEM. */
 static struct plan *plan_build(struct sim_job *job, const char *exec, struct json_object *tmpl)
 {
 	struct sim_ctx *ctx = sim_ctx();
@@ -772,6 +772,7 @@ static void add_time(struct json_object *o, const char *k, const struct timespec
 	json_object_object_add(o, k, json_object_new_string(buf));
 }
 
+/* detailedStatus of an execution; the caller puts it. */
 static struct json_object *render_detailed(struct sim_exec *ex)
 {
 	struct json_object *ds = json_object_new_object(), *reps = json_object_new_array();
@@ -814,6 +815,7 @@ static struct json_object *render_detailed(struct sim_exec *ex)
 	return ds;
 }
 
+/* An execution as ARM returns it; the caller puts it. */
 static struct json_object *render_exec(struct sim_job *job, struct sim_exec *ex,
 				       const char *api, int with_template)
 {
@@ -856,7 +858,8 @@ static void exec_not_found(struct sim_resp *resp, const char *rg, const char *jo
 		      job, exec, rg);
 }
 
-/* Copy the JobExecutionContainer fields of a template container. */
+/* Copy the JobExecutionContainer fields of a template container (new
+ * object, caller puts). */
 static struct json_object *exec_container(struct json_object *c)
 {
 	static const char *const keys[] = { "image", "name", "command", "args", "env", "resources",
@@ -874,6 +877,7 @@ static struct json_object *exec_container(struct json_object *c)
 	return o;
 }
 
+/* New array (caller puts). */
 static struct json_object *exec_containers(struct json_object *arr)
 {
 	struct json_object *out = json_object_new_array();
@@ -1208,6 +1212,7 @@ static void started_text(const struct timespec *ts, char *out, size_t outsz)
 		 tm.tm_mday, tm.tm_year + 1900, h, tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
 }
 
+/* A replica in the recorded 2023-11-02-preview shape; the caller puts it. */
 static struct json_object *render_replica(struct sim_job *job, struct sim_exec *ex,
 					  struct sim_replica *r)
 {

@@ -838,6 +838,7 @@ void sim_jobspec_merge_patch(struct json_object *target, struct json_object *pat
 	}
 }
 
+/* Deep copy (caller puts), NULL for NULL. */
 static struct json_object *copy_of(struct json_object *o)
 {
 	struct json_object *c = NULL;

@@ -7,9 +7,10 @@
 #include "sim_http.h"
 #include "sim_state.h"
 
-/* Create an operation (state lock held) that completes after the
- * configured LRO delay (or delay_ms when >= 0) and remember where it
- * lives. NULL on ENOMEM. */
+/* Create an operation (state lock held) of subscription sub that
+ * completes after the configured LRO delay (or delay_ms when >= 0). The
+ * state owns it. NULL on ENOMEM. location is kept for future use (the
+ * URLs are built by sim_lro_headers). */
 struct sim_op *sim_lro_new(struct sim_state *st, enum sim_op_kind kind,
 			   const char *resource_id, const char *sub,
 			   const char *location, long delay_ms);

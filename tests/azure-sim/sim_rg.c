@@ -28,6 +28,7 @@ static const char *jstr(struct json_object *o, const char *k)
 	return NULL;
 }
 
+/* Resource group body; the caller puts it. */
 static struct json_object *render_rg(struct sim_rg *r)
 {
 	struct json_object *o = json_object_new_object(), *p = json_object_new_object();
@@ -125,6 +126,7 @@ void sim_h_rg_head(struct sim_req *req, struct sim_resp *resp)
 	sim_resp_empty(resp, found ? 204 : 404);
 }
 
+/* Managed environment body; the caller puts it. */
 static struct json_object *render_env(struct sim_env *e)
 {
 	struct json_object *o = json_object_new_object(), *p = NULL, *alc, *lac;

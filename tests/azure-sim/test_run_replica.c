@@ -917,6 +917,26 @@ static void test_layered_image(void **state)
 	rec_free(r);
 }
 
+static void test_image_user(void **state)
+{
+	const char *const cmd[] = { "sh", "-c", "echo uid=$(id -u) gid=$(id -g)", NULL };
+	struct run_container_spec c = { 0 };
+	struct run_replica_spec s;
+	struct rec *r;
+
+	(void)state;
+	SKIP_IF_NEEDED();
+	c.name = "u";
+	c.image = "nobody";
+	c.command = cmd;
+	s = one("exec-user-sssss", &c);
+	r = run_one(engine, &s, 20000);
+	rec_dump(r);
+	assert_int_equal(r->result, RUN_REPLICA_SUCCEEDED);
+	assert_true(find_out(r, "u", "uid=65534 gid=65534") >= 0);
+	rec_free(r);
+}
+
 /* Is a process with this exact argv[1] alive? */
 static int process_with_arg(const char *arg)
 {
@@ -998,6 +1018,7 @@ int main(void)
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_rootfs_private),
 		cmocka_unit_test(test_layered_image),
+		cmocka_unit_test(test_image_user),
 		cmocka_unit_test(test_copy_mode_and_shutdown),
 	};
 

@@ -3,8 +3,10 @@
  * its hook tables with a small fake host, the way the daemon would.
  *
  * The fake host implements struct sl_host_v1 over plain structs: container
- * and exec records with fixed fields, streams that collect what is written
- * (and feed scripted stdin), and a log of reported states.  The backend is
+ * and exec records with fixed fields (the recorded-state ints follow the
+ * reported states, as in the daemon), streams that collect what is written
+ * (and feed scripted stdin, optionally never closed), and a log of
+ * reported states.  The backend is
  * loaded with dlopen() from the build tree, so this also checks that the
  * .so is self-contained.
  */
@@ -71,9 +73,11 @@ struct sl_stream {
 	int lines;
 	int64_t last_ts;
 	int ts_in_order;
-	/* scripted stdin: returned once, then EOF (or block until cancelled) */
+	/* scripted stdin: returned once, then EOF, or with keep_open
+	 * nothing more (the client holds its stdin open) */
 	const char *in;
 	int in_done;
+	int keep_open;
 	int fail_writes;
 };
 
@@ -153,9 +157,18 @@ static const char *const *h_ctr_list(const sl_container *c, int f)
 	return f > 0 && f < 16 ? c->lists[f] : NULL;
 }
 
-static int64_t h_ctr_int(const sl_container *c, int f)
+static int64_t h_ctr_int(const sl_container *cc, int f)
 {
-	return f > 0 && f < 24 ? c->ints[f] : 0;
+	sl_container *c = (sl_container *)cc;
+	int64_t v;
+
+	if (f <= 0 || f >= 24)
+		return 0;
+	/* The recorded state changes under state_changed. */
+	pthread_mutex_lock(&c->lock);
+	v = c->ints[f];
+	pthread_mutex_unlock(&c->lock);
+	return v;
 }
 
 static const void *h_ctr_raw(const sl_container *c, size_t *len)
@@ -233,21 +246,59 @@ static sl_container *h_lookup(void *hctx, const char *id)
 	return c;
 }
 
+/* Over a snapshot, without the registry lock: fn may call anything. */
 static int h_foreach(void *hctx, int (*fn)(sl_container *, void *), void *arg)
 {
-	int rc = 0;
+	sl_container *snap[64];
+	int rc = 0, n = 0;
 
 	(void)hctx;
 	pthread_mutex_lock(&reg_lock);
-	for (sl_container *c = registry; c && !rc; c = c->next)
-		rc = fn(c, arg);
+	for (sl_container *c = registry; c && n < 64; c = c->next)
+		snap[n++] = h_ref(c);
 	pthread_mutex_unlock(&reg_lock);
+	for (int i = 0; i < n; i++) {
+		if (!rc)
+			rc = fn(snap[i], arg);
+		h_unref(snap[i]);
+	}
 	return rc;
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Keeps the recorded-state ints the way the daemon does. */
+static void record_state(sl_container *c, const struct sl_state_v1 *st)
+{
+	int changed = c->ints[SL_CTR_STATUS] != st->status;
+
+	c->ints[SL_CTR_STATUS] = st->status;
+	if (st->status == SL_STATUS_RUNNING && changed) {
+		c->ints[SL_CTR_STARTED_NS] = st->started_ns ? st->started_ns
+			: wall_ns();
+		c->ints[SL_CTR_FINISHED_NS] = 0;
+		c->ints[SL_CTR_EXIT_CODE] = 0;
+	}
+	if (st->status == SL_STATUS_EXITED || st->status == SL_STATUS_DEAD) {
+		c->ints[SL_CTR_EXIT_CODE] = st->exit_code;
+		c->ints[SL_CTR_FINISHED_NS] = st->finished_ns ? st->finished_ns
+			: wall_ns();
+		c->ints[SL_CTR_PID] = 0;
+	} else if (st->pid) {
+		c->ints[SL_CTR_PID] = st->pid;
+	}
 }
 
 static void h_state_changed(sl_container *c, const struct sl_state_v1 *st)
 {
 	pthread_mutex_lock(&c->lock);
+	record_state(c, st);
 	if (c->nstates < MAX_STATES) {
 		c->states[c->nstates] = *st;
 		snprintf(c->errors[c->nstates], sizeof(c->errors[0]), "%s",
@@ -326,14 +377,31 @@ static int h_write_line(sl_stream *s, int fd, int64_t ts, const char *line,
 	return 0;
 }
 
-static ssize_t h_read(sl_stream *s, void *buf, size_t n)
+/*
+ * Without a timeout a client that keeps stdin open blocks the reader for
+ * KEEP_OPEN_MS (then EOF, so a broken backend fails by being slow rather
+ * than hanging the test run).
+ */
+#define KEEP_OPEN_MS 6000
+
+static ssize_t h_read_timeout(sl_stream *s, void *buf, size_t n,
+	int timeout_ms)
 {
 	size_t len;
 
 	pthread_mutex_lock(&s->lock);
 	if (s->in_done || !s->in) {
+		int keep = s->keep_open;
+
 		pthread_mutex_unlock(&s->lock);
-		return 0;
+		if (!keep)
+			return 0;
+		if (timeout_ms < 0 || timeout_ms > KEEP_OPEN_MS) {
+			usleep(KEEP_OPEN_MS * 1000);
+			return 0;
+		}
+		usleep((useconds_t)timeout_ms * 1000);
+		return SL_ETIMEDOUT;
 	}
 	len = strlen(s->in);
 	if (len > n)
@@ -342,6 +410,11 @@ static ssize_t h_read(sl_stream *s, void *buf, size_t n)
 	s->in_done = 1;
 	pthread_mutex_unlock(&s->lock);
 	return (ssize_t)len;
+}
+
+static ssize_t h_read(sl_stream *s, void *buf, size_t n)
+{
+	return h_read_timeout(s, buf, n, -1);
 }
 
 static struct sl_host_v1 host = {
@@ -374,6 +447,7 @@ static struct sl_host_v1 host = {
 	.stream_write = h_write,
 	.stream_write_line = h_write_line,
 	.stream_read = h_read,
+	.stream_read_timeout = h_read_timeout,
 };
 
 /* ------------------------------------------------------------------ */
@@ -627,6 +701,9 @@ static void test_entry_checks_abi(void **ts)
 	assert_int_equal(entry(&h, &out), SL_EABI);
 	h = host;
 	h.struct_size = 8;
+	assert_int_equal(entry(&h, &out), SL_EABI);
+	/* A host from before stream_read_timeout. */
+	h.struct_size = offsetof(struct sl_host_v1, stream_read_timeout);
 	assert_int_equal(entry(&h, &out), SL_EABI);
 	assert_int_equal(entry(&host, &out), SL_OK);
 	assert_int_equal(out->abi_major, SL_ABI_MAJOR);
@@ -969,6 +1046,7 @@ struct attach_arg {
 	sl_stream *s;
 	int rc;
 	int opened_stdin;
+	int64_t requested_ns;   /* when the "client" asked */
 };
 
 static void *attach_thread(void *p)
@@ -977,7 +1055,7 @@ static void *attach_thread(void *p)
 	struct sl_attach_opts_v1 o = {
 		SL_HEADER(struct sl_attach_opts_v1),
 		.stdin_wanted = 1, .stdout_wanted = 1, .stderr_wanted = 1,
-		.stream = 1,
+		.stream = 1, .requested_ns = a->requested_ns,
 	};
 	sl_call *call = calloc(1, sizeof(*call));
 
@@ -997,13 +1075,14 @@ static void test_attach_stdin(void **ts)
 {
 	/* docker run -i: attach before start, stdin to cat, EOF ends it. */
 	sl_container *c = ctr_new("cat; echo done >&2");
-	struct attach_arg a = { c, stream_new("hello\n"), 0, 0 };
+	struct attach_arg a = { c, stream_new("hello\n"), 0, 0, 0 };
 	pthread_t th;
 	int i;
 
 	(void)ts;
 	c->ints[SL_CTR_OPEN_STDIN] = 1;
 	c->ints[SL_CTR_STDIN_ONCE] = 1;
+	a.requested_ns = wall_ns();
 	assert_int_equal(pthread_create(&th, NULL, attach_thread, &a), 0);
 	usleep(100000);
 	assert_int_equal(start(c), SL_OK);
@@ -1024,10 +1103,11 @@ static void test_attach_after_start(void **ts)
 	/* The 101 is sent before the hook runs: output printed between
 	 * start and the hook must not be lost. */
 	sl_container *c = ctr_new("echo early; sleep 0.3; echo late");
-	struct attach_arg a = { c, stream_new(NULL), 0, 0 };
+	struct attach_arg a = { c, stream_new(NULL), 0, 0, 0 };
 	pthread_t th;
 
 	(void)ts;
+	a.requested_ns = wall_ns();
 	assert_int_equal(start(c), SL_OK);
 	usleep(100000);
 	assert_int_equal(pthread_create(&th, NULL, attach_thread, &a), 0);
@@ -1037,6 +1117,113 @@ static void test_attach_after_start(void **ts)
 	stream_free(a.s);
 	assert_int_equal(remove_ctr(c, 0), SL_OK);
 	ctr_free(c);
+}
+
+static void test_attach_requested_ns(void **ts)
+{
+	/* Output read after the request but before the hook ran is
+	 * delivered; output from before the request is not. */
+	sl_container *c = ctr_new("echo before; sleep 0.4; echo after");
+	sl_container *q = ctr_new("echo quick");
+	struct attach_arg a = { c, stream_new(NULL), 0, 0, 0 };
+	struct attach_arg b = { q, stream_new(NULL), 0, 0, 0 };
+	pthread_t th;
+	int64_t t0;
+
+	(void)ts;
+	assert_int_equal(start(c), SL_OK);
+	assert_true(wait_output(c, "before", 3000));
+	a.requested_ns = wall_ns();
+	assert_true(wait_output(c, "after", 3000));
+	attach_thread(&a);
+	assert_int_equal(a.rc, SL_OK);
+	assert_string_equal(a.s->out[1], "after\n");
+
+	/* docker run of a command that exits before the hook runs: the
+	 * hook still gets its output and returns at once. */
+	b.requested_ns = wall_ns();
+	assert_int_equal(start(q), SL_OK);
+	assert_true(wait_state(q, SL_STATUS_EXITED, 0, 5000) >= 0);
+	t0 = now_ms();
+	attach_thread(&b);
+	assert_true(now_ms() - t0 < 1000);
+	assert_int_equal(b.rc, SL_OK);
+	assert_string_equal(b.s->out[1], "quick\n");
+	stream_free(b.s);
+
+	/* docker start -a of the exited container: the attach (asked
+	 * before the start) is for the new run only. */
+	b.s = stream_new(NULL);
+	b.requested_ns = wall_ns();
+	assert_int_equal(pthread_create(&th, NULL, attach_thread, &b), 0);
+	usleep(100000);
+	assert_int_equal(start(q), SL_OK);
+	pthread_join(th, NULL);
+	assert_int_equal(b.rc, SL_OK);
+	assert_string_equal(b.s->out[1], "quick\n");
+
+	stream_free(a.s);
+	stream_free(b.s);
+	assert_int_equal(remove_ctr(c, 0), SL_OK);
+	assert_int_equal(remove_ctr(q, 0), SL_OK);
+	ctr_free(c);
+	ctr_free(q);
+}
+
+static void test_stdin_kept_open(void **ts)
+{
+	/* sleep 4 | docker run -i ... echo hi: the process ends while the
+	 * client still holds stdin open; attach must not wait for its EOF. */
+	sl_container *c = ctr_new("echo hi");
+	struct attach_arg a = { c, stream_new(NULL), 0, 0, 0 };
+	static const char *const cmd[] = { "echo", "exec-hi", NULL };
+	sl_container *r = ctr_new("exec sleep 30");
+	sl_stream *s = stream_new(NULL);
+	sl_call *call = call_new();
+	pthread_t th;
+	sl_exec e;
+	int64_t t0;
+	int code = -1;
+
+	(void)ts;
+	c->ints[SL_CTR_OPEN_STDIN] = 1;
+	c->ints[SL_CTR_STDIN_ONCE] = 1;
+	a.s->keep_open = 1;
+	a.requested_ns = wall_ns();
+	t0 = now_ms();
+	assert_int_equal(pthread_create(&th, NULL, attach_thread, &a), 0);
+	usleep(50000);
+	assert_int_equal(start(c), SL_OK);
+	pthread_join(th, NULL);
+	printf("# attach with stdin held open returned after %lld ms\n",
+		(long long)(now_ms() - t0));
+	assert_true(now_ms() - t0 < 1500);   /* KEEP_OPEN_MS is 6000 */
+	assert_int_equal(a.rc, SL_OK);
+	assert_string_equal(a.s->out[1], "hi\n");
+
+	/* docker exec -i the same way. */
+	memset(&e, 0, sizeof(e));
+	e.strs[SL_EXEC_ID] = "exec-open";
+	e.lists[SL_EXEC_CMD] = cmd;
+	e.ints[SL_EXEC_ATTACH_STDIN] = 1;
+	e.ints[SL_EXEC_ATTACH_STDOUT] = 1;
+	s->keep_open = 1;
+	assert_int_equal(start(r), SL_OK);
+	t0 = now_ms();
+	assert_int_equal(be->exec->start(state, call, r, &e, s, &code), SL_OK);
+	printf("# exec with stdin held open returned after %lld ms\n",
+		(long long)(now_ms() - t0));
+	assert_true(now_ms() - t0 < 1500);
+	assert_int_equal(code, 0);
+	assert_string_equal(s->out[1], "exec-hi\n");
+
+	stream_free(a.s);
+	stream_free(s);
+	call_free(call);
+	assert_int_equal(remove_ctr(c, 0), SL_OK);
+	assert_int_equal(remove_ctr(r, 1), SL_OK);
+	ctr_free(c);
+	ctr_free(r);
 }
 
 static void test_tty(void **ts)
@@ -1057,25 +1244,68 @@ static void test_tty(void **ts)
 	ctr_free(c);
 }
 
+/* A process group leader running `sleep 30`, as a dead daemon left it. */
+static pid_t orphan(void)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setpgid(0, 0);
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	return pid;
+}
+
+/* Records c as RUNNING with `pid`, as the host would have stored it. */
+static void record_running(sl_container *c, pid_t pid, int64_t started)
+{
+	c->ints[SL_CTR_STATUS] = SL_STATUS_RUNNING;
+	c->ints[SL_CTR_PID] = pid;
+	c->ints[SL_CTR_STARTED_NS] = started;
+}
+
 static void test_recover(void **ts)
 {
-	sl_container *c = ctr_new("true");
+	sl_container *gone_c = ctr_new("true");
+	sl_container *ours = ctr_new("true");
+	sl_container *other = ctr_new("true");
+	sl_container *done = ctr_new("true");
+	sl_container *lost[] = { gone_c, ours, other };
 	sl_call *call = call_new();
-	char *v;
-	int i;
+	pid_t p1 = orphan(), p2 = orphan();
+	int i, st;
 
 	(void)ts;
-	/* As left by a daemon that died while the process ran. */
-	assert_int_equal(h_data_set(c, "process", "999999999 12345"), 0);
+	/* As left by a daemon that died while the processes ran: one is
+	 * gone, one still runs, and one pid now names another process
+	 * (a different start time). */
+	record_running(gone_c, 999999999, wall_ns());
+	record_running(ours, p1, wall_ns());
+	record_running(other, p2, wall_ns() - 3600LL * 1000000000);
+	done->ints[SL_CTR_STATUS] = SL_STATUS_EXITED;
 	assert_int_equal(be->recover(state, call), SL_OK);
-	i = wait_state(c, SL_STATUS_EXITED, 0, 0);
-	assert_true(i >= 0);
-	assert_int_equal(c->states[i].exit_code, 255);
-	assert_non_null(strstr(c->errors[i], "lost the process"));
-	v = h_data_get(c, "process");
-	assert_null(v);
+	for (int k = 0; k < 3; k++) {
+		i = wait_state(lost[k], SL_STATUS_EXITED, 0, 0);
+		assert_true(i >= 0);
+		assert_int_equal(lost[k]->states[i].exit_code, 255);
+		assert_non_null(strstr(lost[k]->errors[i], "lost the process"));
+		assert_int_equal(lost[k]->ints[SL_CTR_STATUS], SL_STATUS_EXITED);
+	}
+	assert_int_equal(done->nstates, 0);   /* not touched */
+	/* Ours was killed, the stranger was not. */
+	assert_int_equal(waitpid(p1, &st, 0), p1);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	assert_int_equal(waitpid(p2, &st, WNOHANG), 0);
+	kill(p2, SIGKILL);
+	assert_int_equal(waitpid(p2, &st, 0), p2);
 	call_free(call);
-	ctr_free(c);
+	ctr_free(gone_c);
+	ctr_free(ours);
+	ctr_free(other);
+	ctr_free(done);
 }
 
 static void test_fini_kills_everything(void **ts)
@@ -1139,6 +1369,8 @@ int main(void)
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_attach_stdin),
 		cmocka_unit_test(test_attach_after_start),
+		cmocka_unit_test(test_attach_requested_ns),
+		cmocka_unit_test(test_stdin_kept_open),
 		cmocka_unit_test(test_tty),
 		cmocka_unit_test(test_recover),
 		cmocka_unit_test(test_fini_kills_everything),

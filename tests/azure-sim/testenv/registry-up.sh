@@ -17,6 +17,7 @@
 #                            (Env ARCHMARK=arm64) and the amd64 one
 #                            (Env ARCHMARK=amd64)
 #   library/busybox-v2s2:latest  busybox in Docker schema 2 media types
+#   library/nobody:latest    busybox with User "nobody" (65534:65534)
 #
 # Needs the Debian packages docker-registry, umoci, skopeo, busybox-static
 # and curl; run as root (umoci keeps file ownership).
@@ -152,6 +153,9 @@ umoci config --image "$oci:busybox" --tag echoer \
 	--config.env FOO=from-image --config.env BAR=image-bar \
 	--config.workingdir /work
 
+# nobody: a non-root image USER, resolved from the image's /etc/passwd.
+umoci config --image "$oci:busybox" --tag nobody --config.user nobody
+
 # layered: whiteout and opaque-directory layers on top of busybox.
 extra="$build/extra"
 mkdir -p "$extra/data" "$extra/opq/sub"
@@ -179,6 +183,7 @@ push() {
 }
 push "oci:$oci:busybox" "docker://$host/library/busybox:latest"
 push "oci:$oci:echoer" "docker://$host/library/echoer:latest"
+push "oci:$oci:nobody" "docker://$host/library/nobody:latest"
 push "oci:$oci:layered" "docker://$host/library/layered:latest"
 push --format v2s2 "oci:$oci:busybox" "docker://$host/library/busybox-v2s2:latest"
 push "oci:$oci:multi-amd64" "docker://$host/library/multi:amd64"
