@@ -81,7 +81,9 @@ docker kill ticker >/dev/null
 code=$(docker wait ticker)
 [ "$code" = 137 ] && ok "kill + wait gives 137" || not_ok "kill/wait" "$code"
 
-out=$(timeout 5 docker events --since 1m --until 0s --filter container=ticker --filter event=die --format '{{.Action}} {{.Actor.Attributes.exitCode}}' | tail -1)
+# The CLI sends --until as whole seconds (as dockerd's own client does), so
+# ask for one second past now: the stream replays, then ends at that time.
+out=$(timeout 5 docker events --since 1m --until "$(( $(date +%s) + 1 ))" --filter container=ticker --filter event=die --format '{{.Action}} {{.Actor.Attributes.exitCode}}' | tail -1)
 [ "$out" = "die 137" ] && ok "events replay die with its exit code" || not_ok "events" "$out"
 
 docker rm ticker >/dev/null
