@@ -1,7 +1,7 @@
 /* auth_form: application/x-www-form-urlencoded and URL query-string parsing
  * (percent-decoding), plus percent-encoding for building URLs.
  *
- * Shared by the token endpoints (form bodies) and SIM-FRONT (query strings,
+ * Shared by the token endpoints (form bodies) and the HTTP front end (query strings,
  * nextLink building). No HTTP, no global state; thread-safe per object.
  */
 #ifndef SL_AZSIM_AUTH_FORM_H

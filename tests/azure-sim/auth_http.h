@@ -1,5 +1,5 @@
 /* auth_http: the transport-neutral request/response types used by the auth
- * module.  SIM-FRONT fills a struct auth_request from libmicrohttpd, calls an
+ * module.  the HTTP front end fills a struct auth_request from libmicrohttpd, calls an
  * auth_* function, and sends the struct auth_response back (status,
  * Content-Type, extra headers, body).  The auth module never touches HTTP.
  */

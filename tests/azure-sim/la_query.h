@@ -1,5 +1,5 @@
 /* la_query: one Log Analytics query request in, Azure's exact response out
- * (docs/azure-wire.md section 5).  No HTTP and no auth here: SIM-FRONT
+ * (docs/azure-wire.md section 5).  No HTTP and no auth here: the HTTP front end
  * routes GET/POST /v1/workspaces/{id}/query, checks the bearer token, then
  * calls la_query_run() (GET: query and timespan from the query string) or
  * la_query_run_post() (POST: the raw JSON body), and sends *status, *body
@@ -76,7 +76,7 @@ int la_query_run_post(struct la_store *st, const char *workspace_id,
 
 /* Build a plain OneAPI error body {"error":{"message":...,"code":...,
  * "correlationId":...}} (correlation_id NULL = random GUID).  Returns a heap
- * string the caller frees, or NULL on ENOMEM.  For SIM-FRONT's own Log
+ * string the caller frees, or NULL on ENOMEM.  For the simulator's own Log
  * Analytics errors (e.g. 404 PathNotFoundError for an unknown path under
  * /v1). */
 char *la_query_error_body(const char *code, const char *message,

@@ -1,4 +1,4 @@
-/* sim_authz.c - adapts struct sim_req/sim_resp to SIM-AUTH's
+/* sim_authz.c - adapts struct sim_req/sim_resp to the auth module's
  * transport-neutral auth_request/auth_response. */
 #include "config.h"
 

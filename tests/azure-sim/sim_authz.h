@@ -1,4 +1,4 @@
-/* sim_authz.h - glue between the HTTP front end and SIM-AUTH: bearer
+/* sim_authz.h - glue between the HTTP front end and the auth module: bearer
  * checks for ARM, Log Analytics and the data plane, and the token
  * endpoints. */
 #ifndef SIM_AUTHZ_H

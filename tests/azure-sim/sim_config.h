@@ -57,7 +57,7 @@ struct sim_config {
 	char **insecure_registries; /* plain-HTTP registries besides loopback */
 	size_t ninsecure;
 	long ingestion_delay_ms;
-	long token_lifetime_s;      /* 0 = SIM-AUTH default */
+	long token_lifetime_s;      /* 0 = the auth module default */
 	long lro_delay_ms;          /* InProgress -> Succeeded */
 	long logstream_retention_s; /* replica output kept after it ends */
 	long replica_cleanup_s;     /* replicas listed after the run */

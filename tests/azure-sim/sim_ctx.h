@@ -18,9 +18,9 @@ struct sim_logs;
 struct sim_ctx {
 	struct sim_config *cfg;
 	char *base_url;             /* "http://127.0.0.1:PORT", no trailing '/' */
-	struct auth *auth;          /* SIM-AUTH */
-	struct run_engine *engine;  /* SIM-RUN; NULL when workloads are off */
-	struct la_store *la;        /* SIM-LA's tables */
+	struct auth *auth;          /* the auth module */
+	struct run_engine *engine;  /* the runner; NULL when workloads are off */
+	struct la_store *la;        /* the Log Analytics module's tables */
 	struct sim_state *state;    /* ARM resources */
 	struct sim_faults *faults;
 	struct sim_stats *stats;

@@ -1,5 +1,5 @@
-/* sim_exec.h - job executions: starting replicas through SIM-RUN's engine,
- * feeding their output and events into Log Analytics (SIM-LA) and the log
+/* sim_exec.h - job executions: starting replicas through the runner's engine,
+ * feeding their output and events into Log Analytics (the Log Analytics module) and the log
  * stream buffers, and tracking status and exit codes. */
 #ifndef SIM_EXEC_H
 #define SIM_EXEC_H

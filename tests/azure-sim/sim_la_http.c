@@ -1,5 +1,5 @@
 /* sim_la_http.c - the Log Analytics query API over HTTP: GET/POST
- * /v1/workspaces/{id}/query, answered by SIM-LA's la_query. */
+ * /v1/workspaces/{id}/query, answered by the Log Analytics module's la_query. */
 #include "config.h"
 
 #include <stdlib.h>
