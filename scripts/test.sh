@@ -7,6 +7,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 "$top/scripts/deps.sh" || exit 1
 autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
+# The Azure fixtures and docs live in shared/ beside the checkout; an
+# absolute path keeps them reachable from make distcheck's copy too.
+if [ -z "${SL_SHARED_DIR:-}" ] && [ -d "$top/../shared/fixtures" ]; then
+	SL_SHARED_DIR=$(cd "$top/../shared" && pwd)
+fi
+export SL_SHARED_DIR
 
 pass=0
 fail=0
