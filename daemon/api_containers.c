@@ -566,10 +566,12 @@ enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 	/* A cheap refresh keeps inspect truthful when the cloud moved on. */
 	if (sl_daemon.backend.containers.refresh && sl_api_ctr_status(c) == SL_STATUS_RUNNING) {
 		struct sl_call call;
+		int rc;
 
 		sl_call_begin(&call);
-		if (sl_daemon.backend.containers.refresh(sl_daemon.backend.state, &call, c))
-			sl_debug("refresh %.12s: %s", c->str[SL_CTR_ID], sl_call_message(&call, -11));
+		rc = sl_daemon.backend.containers.refresh(sl_daemon.backend.state, &call, c);
+		if (rc)
+			sl_debug("refresh %.12s: %s", c->str[SL_CTR_ID], sl_call_message(&call, rc));
 		sl_call_end(&call);
 	}
 	sl_ctr_get_state(c, &s);
@@ -714,16 +716,18 @@ static int prune_one(struct sl_container *c, void *arg)
 	struct prune_ctx *pc = arg;
 	int s = sl_api_ctr_status(c);
 	struct sl_call call;
+	int rc;
 
 	if (s != SL_STATUS_EXITED && s != SL_STATUS_DEAD && s != SL_STATUS_CREATED)
 		return 0;
 	if (!labels_match(pc->f, c))
 		return 0;
 	sl_call_begin(&call);
-	if (sl_api_ctr_destroy(c, 0, &call) == SL_OK)
+	rc = sl_api_ctr_destroy(c, 0, &call);
+	if (rc == SL_OK)
 		json_object_array_add(pc->deleted, json_object_new_string(c->str[SL_CTR_ID]));
 	else
-		sl_warn("prune: %s: %s", c->str[SL_CTR_ID], sl_call_message(&call, -11));
+		sl_warn("prune: %s: %s", c->str[SL_CTR_ID], sl_call_message(&call, rc));
 	sl_call_end(&call);
 	return 0;
 }

@@ -25,6 +25,8 @@
 		} \
 	} while (0)
 
+static void auto_remove(void *arg);
+
 static void mark_running(struct sl_container *c)
 {
 	struct sl_state_v1 st = {SL_HEADER(struct sl_state_v1)};
@@ -56,8 +58,6 @@ enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 	sl_call_begin(&call);
 	rc = sl_daemon.backend.containers.start(sl_daemon.backend.state, &call, c);
 	if (rc) {
-		struct sl_state_v1 st = {SL_HEADER(struct sl_state_v1)};
-
 		ret = sl_api_hook_error(r, &call, rc, NULL);
 		/* Docker records a failed start on the container. */
 		pthread_mutex_lock(&c->lock);
@@ -65,8 +65,11 @@ enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 		c->state.error = strdup(sl_call_message(&call, rc));
 		pthread_mutex_unlock(&c->lock);
 		sl_call_end(&call);
-		(void)st;
 		sl_ctrtab_persist(c);
+		/* As dockerd: a --rm container that cannot start is removed, or
+		 * `docker run --rm` would wait for "removed" forever. */
+		if (c->ints[SL_CTR_AUTO_REMOVE])
+			sl_work_spawn_detached(auto_remove, sl_ctr_ref(c));
 		sl_ctr_unref(c);
 		return ret;
 	}
