@@ -94,6 +94,10 @@ enum MHD_Result sl_api_version(struct sl_req *r)
 	add_str(det, "Os", "linux");
 	add_str(det, "Arch", go_arch());
 	add_str(det, "KernelVersion", u.release);
+	add_str(det, "GitCommit", "sockerless");
+	add_str(det, "GoVersion", "n/a (C11)");
+	add_str(det, "BuildTime", __DATE__ " " __TIME__);
+	add_str(det, "Experimental", "false");
 	add_str(eng, "Name", "Engine");
 	add_str(eng, "Version", PACKAGE_VERSION);
 	json_object_object_add(eng, "Details", det);

@@ -4,7 +4,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 P="$top_builddir/tests/plugins/.libs"
-tap_plan 24
+tap_plan 27
 
 start_daemon api --backend="$P/minimal.so" || { echo "Bail out! daemon did not start"; exit 1; }
 
@@ -47,6 +47,14 @@ head -c 17000000 /dev/zero > "$tmp/big"
 r=$(api POST /v1.47/containers/create -H 'Content-Type: application/json' --data-binary @"$tmp/big")
 contains "oversized body refused with JSON" "$r" '413 {"message":"request body too large'
 
+r=$(api POST /v1.47/containers/create -H 'Content-Type: application/json' -d '{"Image": "busybox", ')
+contains "malformed JSON is a 400 JSON error" "$r" '400 {"message":"invalid JSON:'
+r=$(api POST /v1.47/containers/create -H 'Content-Type: application/json' -d '["not", "an", "object"]')
+contains "a JSON array body is refused" "$r" '400 {"message":"invalid JSON: the body must be a JSON object"}'
+r=$(api POST /v1.47/containers/create -H 'Content-Type: application/json' -d '{"Image":"busybox","Cmd":["true"]}')
+id=$(echo "$r" | sed -n 's/.*"Id":"\([0-9a-f]*\)".*/\1/p')
+r=$(api POST "/v1.47/containers/$id/start")
+contains "a hook the backend lacks is 501 naming the operation" "$r" '501 {"message":"container start is not supported by the testplug backend"}'
 r=$(api GET '/v1.47/events?since=0&until=1')
 contains "events with until ends" "$r" "200"
 r=$(api GET '/v1.47/events?filters=%7Bbad')
