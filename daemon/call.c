@@ -89,13 +89,20 @@ int sl_call_shutting_down(void)
 	return v;
 }
 
+int sl_call_vset_error(struct sl_call *call, int status, const char *fmt,
+	va_list ap)
+{
+	call->status = status;
+	vsnprintf(call->message, sizeof(call->message), fmt, ap);
+	return status;
+}
+
 int sl_call_set_error(struct sl_call *call, int status, const char *fmt, ...)
 {
 	va_list ap;
 
-	call->status = status;
 	va_start(ap, fmt);
-	vsnprintf(call->message, sizeof(call->message), fmt, ap);
+	sl_call_vset_error(call, status, fmt, ap);
 	va_end(ap);
 	return status;
 }

@@ -5,6 +5,8 @@
 #ifndef SL_CALL_H
 #define SL_CALL_H
 
+#include <stdarg.h>
+
 #include "sockerless/plugin.h"
 
 struct sl_call {
@@ -29,6 +31,8 @@ int sl_call_shutting_down(void);
 /* Records an error (host->set_error); returns status. */
 int sl_call_set_error(struct sl_call *call, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int sl_call_vset_error(struct sl_call *call, int status, const char *fmt,
+	va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* The message for a failed call: the backend's, or a generic one naming
  * the status when the backend set none. */

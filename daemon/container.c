@@ -420,18 +420,6 @@ struct sl_container *sl_ctr_ref(struct sl_container *c)
 	return c;
 }
 
-static void kv_free(struct sl_kv *kv)
-{
-	while (kv) {
-		struct sl_kv *n = kv->next;
-
-		free(kv->key);
-		free(kv->value);
-		free(kv);
-		kv = n;
-	}
-}
-
 void sl_ctr_unref(struct sl_container *c)
 {
 	if (!c || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_SEQ_CST) > 0)
@@ -442,62 +430,27 @@ void sl_ctr_unref(struct sl_container *c)
 		sl_strv_free(c->list[i]);
 	free(c->raw);
 	free(c->state.error);
-	kv_free(c->data);
+	sl_kv_free(c->data);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 
 int sl_ctr_data_set(struct sl_container *c, const char *key, const char *value)
 {
-	struct sl_kv **pp, *kv;
-	int rc = 0;
+	int rc;
 
 	pthread_mutex_lock(&c->lock);
-	for (pp = &c->data; *pp; pp = &(*pp)->next)
-		if (!strcmp((*pp)->key, key))
-			break;
-	kv = *pp;
-	if (!value) {
-		if (kv) {
-			*pp = kv->next;
-			kv->next = NULL;
-			kv_free(kv);
-		}
-		goto out;
-	}
-	if (kv) {
-		char *nv = strdup(value);
-
-		if (!nv) {
-			rc = SL_ENOMEM;
-			goto out;
-		}
-		free(kv->value);
-		kv->value = nv;
-		goto out;
-	}
-	kv = calloc(1, sizeof(*kv));
-	if (!kv || !(kv->key = strdup(key)) || !(kv->value = strdup(value))) {
-		kv_free(kv);
-		rc = SL_ENOMEM;
-		goto out;
-	}
-	*pp = kv;
-out:
+	rc = sl_kv_set(&c->data, key, value);
 	pthread_mutex_unlock(&c->lock);
 	return rc;
 }
 
 char *sl_ctr_data_get(struct sl_container *c, const char *key)
 {
-	char *v = NULL;
+	char *v;
 
 	pthread_mutex_lock(&c->lock);
-	for (struct sl_kv *kv = c->data; kv; kv = kv->next)
-		if (!strcmp(kv->key, key)) {
-			v = strdup(kv->value);
-			break;
-		}
+	v = sl_kv_get(c->data, key);
 	pthread_mutex_unlock(&c->lock);
 	return v;
 }

@@ -15,16 +15,11 @@
 #include <json-c/json.h>
 
 #include "sockerless/plugin.h"
+#include "daemon/kv.h"
 
 #define SL_CTR_NSTR 12
 #define SL_CTR_NLIST 12
 #define SL_CTR_NINT 18   /* config ints; the state ids read c->state */
-
-struct sl_kv {
-	char *key;
-	char *value;
-	struct sl_kv *next;
-};
 
 struct sl_ctr_state {
 	int status;             /* enum sl_ctr_status */

@@ -26,31 +26,10 @@ int64_t sl_exec_int(const sl_exec *e, int f)
 
 int sl_exec_data_set(sl_exec *e, const char *key, const char *value)
 {
-	struct sl_kv **pp, *kv;
-	int rc = 0;
+	int rc;
 
 	pthread_mutex_lock(&e->lock);
-	for (pp = &e->data; *pp && strcmp((*pp)->key, key); pp = &(*pp)->next)
-		;
-	kv = *pp;
-	if (kv) {
-		*pp = kv->next;
-		free(kv->key);
-		free(kv->value);
-		free(kv);
-	}
-	if (value) {
-		kv = calloc(1, sizeof(*kv));
-		if (!kv || !(kv->key = strdup(key)) || !(kv->value = strdup(value))) {
-			if (kv)
-				free(kv->key);
-			free(kv);
-			rc = SL_ENOMEM;
-		} else {
-			kv->next = e->data;
-			e->data = kv;
-		}
-	}
+	rc = sl_kv_set(&e->data, key, value);
 	pthread_mutex_unlock(&e->lock);
 	return rc;
 }
@@ -58,14 +37,10 @@ int sl_exec_data_set(sl_exec *e, const char *key, const char *value)
 char *sl_exec_data_get(const sl_exec *e, const char *key)
 {
 	sl_exec *me = (sl_exec *)e;
-	char *v = NULL;
+	char *v;
 
 	pthread_mutex_lock(&me->lock);
-	for (struct sl_kv *kv = me->data; kv; kv = kv->next)
-		if (!strcmp(kv->key, key)) {
-			v = strdup(kv->value);
-			break;
-		}
+	v = sl_kv_get(me->data, key);
 	pthread_mutex_unlock(&me->lock);
 	return v;
 }
@@ -180,14 +155,7 @@ void sl_exec_unref(sl_exec *e)
 		free(e->str[i]);
 	for (int i = 0; i < SL_EXEC_NLIST; i++)
 		sl_strv_free(e->list[i]);
-	while (e->data) {
-		struct sl_kv *n = e->data->next;
-
-		free(e->data->key);
-		free(e->data->value);
-		free(e->data);
-		e->data = n;
-	}
+	sl_kv_free(e->data);
 	sl_ctr_unref(e->ctr);
 	pthread_mutex_destroy(&e->lock);
 	free(e);

@@ -91,17 +91,6 @@ static const char *h_state_dir(void *ctx)
 	return hctx.state_dir;
 }
 
-static int h_set_error(sl_call *call, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	call->status = status;
-	va_start(ap, fmt);
-	vsnprintf(call->message, sizeof(call->message), fmt, ap);
-	va_end(ap);
-	return status;
-}
-
 static int h_cancelled(sl_call *call)
 {
 	return sl_call_is_cancelled(call);
@@ -228,7 +217,7 @@ static const struct sl_host_v1 host_table = {
 	.free = h_free,
 	.config_get = h_config_get,
 	.state_dir = h_state_dir,
-	.set_error = h_set_error,
+	.set_error = sl_call_set_error,
 	.cancelled = h_cancelled,
 	.cancel_fd = h_cancel_fd,
 	.ctr_str = h_ctr_str,
