@@ -15,9 +15,6 @@
 #include "daemon/exec.h"
 #include "daemon/worker.h"
 
-#define CT_RAW "application/vnd.docker.raw-stream"
-#define CT_MUX "application/vnd.docker.multiplexed-stream"
-
 enum MHD_Result sl_api_exec_create(struct sl_req *r)
 {
 	struct json_object *body, *resp;
@@ -186,7 +183,7 @@ enum MHD_Result sl_api_exec_start(struct sl_req *r)
 	w.arg_free = exec_free;
 	w.multiplexed = !tty;
 	w.want_stdout = w.want_stderr = 1;
-	w.content_type = (!tty && sl_http_api_at_least(r, 1, 42)) ? CT_MUX : CT_RAW;
+	w.content_type = sl_work_content_type(r, tty);
 	if (!sl_http_header(r, "Upgrade"))
 		return sl_work_respond_chunked(r, &w);
 	return sl_work_respond_upgrade(r, &w);

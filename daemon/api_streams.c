@@ -13,17 +13,18 @@
 #include "daemon/timeparse.h"
 #include "daemon/worker.h"
 
-#define CT_RAW "application/vnd.docker.raw-stream"
-#define CT_MUX "application/vnd.docker.multiplexed-stream"
-
-struct logs_job {
+/* What a logs or attach worker needs: the container and the options. */
+struct stream_job {
 	struct sl_container *c;
-	struct sl_logs_opts_v1 opts;
+	union {
+		struct sl_logs_opts_v1 logs;
+		struct sl_attach_opts_v1 attach;
+	} opts;
 };
 
-static void logs_free(void *arg)
+static void job_free(void *arg)
 {
-	struct logs_job *j = arg;
+	struct stream_job *j = arg;
 
 	sl_ctr_unref(j->c);
 	free(j);
@@ -31,10 +32,18 @@ static void logs_free(void *arg)
 
 static int logs_work(struct sl_stream *s, struct sl_call *call, void *arg)
 {
-	struct logs_job *j = arg;
+	struct stream_job *j = arg;
 
 	return sl_daemon.backend.streams.logs(sl_daemon.backend.state, call,
-		j->c, &j->opts, s);
+		j->c, &j->opts.logs, s);
+}
+
+static int attach_work(struct sl_stream *s, struct sl_call *call, void *arg)
+{
+	struct stream_job *j = arg;
+
+	return sl_daemon.backend.streams.attach(sl_daemon.backend.state, call,
+		j->c, &j->opts.attach, s);
 }
 
 static int time_param(struct sl_req *r, const char *key, int64_t *out)
@@ -50,7 +59,7 @@ static int time_param(struct sl_req *r, const char *key, int64_t *out)
 enum MHD_Result sl_api_ctr_logs(struct sl_req *r)
 {
 	struct sl_work w = {0};
-	struct logs_job *j;
+	struct stream_job *j;
 	struct sl_container *c;
 	enum MHD_Result ret;
 	const char *tail = sl_http_query(r, "tail");
@@ -82,50 +91,29 @@ enum MHD_Result sl_api_ctr_logs(struct sl_req *r)
 	}
 	tty = (int)c->ints[SL_CTR_TTY];
 	j->c = c;
-	j->opts = (struct sl_logs_opts_v1){SL_HEADER(struct sl_logs_opts_v1)};
-	j->opts.follow = sl_http_query_bool(r, "follow", 0);
-	j->opts.stdout_wanted = sl_http_query_bool(r, "stdout", 0);
-	j->opts.stderr_wanted = sl_http_query_bool(r, "stderr", 0);
-	j->opts.timestamps = sl_http_query_bool(r, "timestamps", 0);
-	j->opts.since_ns = since;
-	j->opts.until_ns = until;
-	j->opts.tail = ntail;
+	j->opts.logs = (struct sl_logs_opts_v1){SL_HEADER(struct sl_logs_opts_v1)};
+	j->opts.logs.follow = sl_http_query_bool(r, "follow", 0);
+	j->opts.logs.stdout_wanted = sl_http_query_bool(r, "stdout", 0);
+	j->opts.logs.stderr_wanted = sl_http_query_bool(r, "stderr", 0);
+	j->opts.logs.timestamps = sl_http_query_bool(r, "timestamps", 0);
+	j->opts.logs.since_ns = since;
+	j->opts.logs.until_ns = until;
+	j->opts.logs.tail = ntail;
 	w.fn = logs_work;
 	w.arg = j;
-	w.arg_free = logs_free;
+	w.arg_free = job_free;
 	w.multiplexed = !tty;
-	w.content_type = (!tty && sl_http_api_at_least(r, 1, 42)) ? CT_MUX : CT_RAW;
-	w.timestamps = j->opts.timestamps;
-	w.want_stdout = j->opts.stdout_wanted;
-	w.want_stderr = j->opts.stderr_wanted;
+	w.content_type = sl_work_content_type(r, tty);
+	w.timestamps = j->opts.logs.timestamps;
+	w.want_stdout = j->opts.logs.stdout_wanted;
+	w.want_stderr = j->opts.logs.stderr_wanted;
 	return sl_work_respond_chunked(r, &w);
-}
-
-struct attach_job {
-	struct sl_container *c;
-	struct sl_attach_opts_v1 opts;
-};
-
-static void attach_free(void *arg)
-{
-	struct attach_job *j = arg;
-
-	sl_ctr_unref(j->c);
-	free(j);
-}
-
-static int attach_work(struct sl_stream *s, struct sl_call *call, void *arg)
-{
-	struct attach_job *j = arg;
-
-	return sl_daemon.backend.streams.attach(sl_daemon.backend.state, call,
-		j->c, &j->opts, s);
 }
 
 enum MHD_Result sl_api_ctr_attach(struct sl_req *r)
 {
 	struct sl_work w = {0};
-	struct attach_job *j;
+	struct stream_job *j;
 	struct sl_container *c;
 	enum MHD_Result ret;
 	const char *up = sl_http_header(r, "Upgrade");
@@ -145,25 +133,25 @@ enum MHD_Result sl_api_ctr_attach(struct sl_req *r)
 	}
 	tty = (int)c->ints[SL_CTR_TTY];
 	j->c = c;
-	j->opts = (struct sl_attach_opts_v1){SL_HEADER(struct sl_attach_opts_v1)};
-	j->opts.stdin_wanted = sl_http_query_bool(r, "stdin", 0);
-	j->opts.stdout_wanted = sl_http_query_bool(r, "stdout", 0);
-	j->opts.stderr_wanted = sl_http_query_bool(r, "stderr", 0);
-	j->opts.logs = sl_http_query_bool(r, "logs", 0);
-	j->opts.stream = sl_http_query_bool(r, "stream", 0);
-	j->opts.tty = tty;
-	j->opts.requested_ns = sl_time_now_ns();
+	j->opts.attach = (struct sl_attach_opts_v1){SL_HEADER(struct sl_attach_opts_v1)};
+	j->opts.attach.stdin_wanted = sl_http_query_bool(r, "stdin", 0);
+	j->opts.attach.stdout_wanted = sl_http_query_bool(r, "stdout", 0);
+	j->opts.attach.stderr_wanted = sl_http_query_bool(r, "stderr", 0);
+	j->opts.attach.logs = sl_http_query_bool(r, "logs", 0);
+	j->opts.attach.stream = sl_http_query_bool(r, "stream", 0);
+	j->opts.attach.tty = tty;
+	j->opts.attach.requested_ns = sl_time_now_ns();
 	w.fn = attach_work;
 	w.arg = j;
-	w.arg_free = attach_free;
+	w.arg_free = job_free;
 	w.multiplexed = !tty;
 	w.want_stdout = 1;
 	w.want_stderr = 1;
-	w.content_type = (!tty && sl_http_api_at_least(r, 1, 42)) ? CT_MUX : CT_RAW;
+	w.content_type = sl_work_content_type(r, tty);
 	/* Without an Upgrade header (dockerode's non-hijacked mode) only the
 	 * output can flow: libmicrohttpd cannot read a body while it sends. */
 	if (!up) {
-		j->opts.stdin_wanted = 0;
+		j->opts.attach.stdin_wanted = 0;
 		return sl_work_respond_chunked(r, &w);
 	}
 	return sl_work_respond_upgrade(r, &w);

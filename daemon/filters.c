@@ -335,7 +335,10 @@ out:
 
 /* ---- matching ---------------------------------------------------------------------------- */
 
-bool sl_filters_exact_match(const struct sl_filters *f, const char *key, const char *source)
+/* True when the key is absent or one of its values matches source, in full
+ * or (prefix) as a leading part: moby's ExactMatch and FuzzyMatch. */
+static bool match_values(const struct sl_filters *f, const char *key, const char *source,
+                         bool prefix)
 {
 	const struct sl_filter_key *k = find_key(f, key);
 	size_t i;
@@ -344,25 +347,24 @@ bool sl_filters_exact_match(const struct sl_filters *f, const char *key, const c
 		return true;
 	if (source == NULL)
 		source = "";
-	for (i = 0; i < k->n; i++)
-		if (strcmp(k->values[i], source) == 0)
+	for (i = 0; i < k->n; i++) {
+		size_t n = strlen(k->values[i]);
+
+		if (prefix ? strncmp(source, k->values[i], n) == 0
+		           : strcmp(k->values[i], source) == 0)
 			return true;
+	}
 	return false;
+}
+
+bool sl_filters_exact_match(const struct sl_filters *f, const char *key, const char *source)
+{
+	return match_values(f, key, source, false);
 }
 
 bool sl_filters_fuzzy_match(const struct sl_filters *f, const char *key, const char *source)
 {
-	const struct sl_filter_key *k = find_key(f, key);
-	size_t i;
-
-	if (k == NULL || k->n == 0)
-		return true;
-	if (source == NULL)
-		source = "";
-	for (i = 0; i < k->n; i++)
-		if (strncmp(source, k->values[i], strlen(k->values[i])) == 0)
-			return true;
-	return false;
+	return match_values(f, key, source, true);
 }
 
 /* Last value for name in a flat k,v list (later pairs override, like a Go map built in order). */

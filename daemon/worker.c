@@ -369,3 +369,10 @@ enum MHD_Result sl_work_respond_upgrade(struct sl_req *r,
 	MHD_add_response_header(resp, "Content-Type", w->content_type);
 	return sl_http_queue(r, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
 }
+
+const char *sl_work_content_type(struct sl_req *r, int tty)
+{
+	if (!tty && sl_http_api_at_least(r, 1, 42))
+		return "application/vnd.docker.multiplexed-stream";
+	return "application/vnd.docker.raw-stream";
+}

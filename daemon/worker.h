@@ -31,6 +31,10 @@ struct sl_work {
 	int multiplexed, timestamps, want_stdout, want_stderr;
 };
 
+/* Docker's content type for a stdio stream: multiplexed (stdcopy) for a
+ * non-TTY stream from API 1.42 on, raw otherwise. */
+const char *sl_work_content_type(struct sl_req *r, int tty);
+
 /* 200 with a chunked body the work writes. Takes ownership of w->arg. */
 enum MHD_Result sl_work_respond_chunked(struct sl_req *r,
 	const struct sl_work *w);
