@@ -1,4 +1,4 @@
-/* tests/unit/test_events.c - the Docker events bus (daemon/events.c). */
+/* tests/unit/test_events.c - the Docker events bus (core/events.c). */
 #include "config.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* tests/unit/test_filters.c - the query parameters /events, /containers/json and the prune
- * endpoints share: Docker `filters` parsing and matching (daemon/filters.c) and the since/until
- * time forms plus RFC3339Nano output (daemon/timeparse.c). */
+ * endpoints share: Docker `filters` parsing and matching (core/filters.c) and the since/until
+ * time forms plus RFC3339Nano output (core/timeparse.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -280,7 +280,7 @@ static void test_build_and_dup(void **state)
 	sl_filters_free(NULL);
 }
 
-/* ---- since/until and timestamps (daemon/timeparse.c) ---------------------------------- */
+/* ---- since/until and timestamps (core/timeparse.c) ---------------------------------- */
 
 #define S 1000000000LL
 /* 2024-01-02T03:04:05Z */

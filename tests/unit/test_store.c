@@ -1,4 +1,4 @@
-/* tests/unit/test_store.c - durable JSON document store (daemon/store.c). */
+/* tests/unit/test_store.c - durable JSON document store (core/store.c). */
 #include "config.h"
 
 #include <dirent.h>

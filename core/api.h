@@ -1,0 +1,50 @@
+/*
+ * api.h - the Docker API handlers, one family per api_*.c file.
+ */
+#ifndef SL_API_H
+#define SL_API_H
+
+#include "core/http.h"
+
+/* api_system.c */
+enum MHD_Result sl_api_ping(struct sl_req *r);
+enum MHD_Result sl_api_version(struct sl_req *r);
+enum MHD_Result sl_api_info(struct sl_req *r);
+enum MHD_Result sl_api_events(struct sl_req *r);
+
+/* api_containers.c */
+enum MHD_Result sl_api_ctr_create(struct sl_req *r);
+enum MHD_Result sl_api_ctr_list(struct sl_req *r);
+enum MHD_Result sl_api_ctr_inspect(struct sl_req *r);
+enum MHD_Result sl_api_ctr_remove(struct sl_req *r);
+enum MHD_Result sl_api_ctr_prune(struct sl_req *r);
+
+/* api_lifecycle.c */
+enum MHD_Result sl_api_ctr_start(struct sl_req *r);
+enum MHD_Result sl_api_ctr_stop(struct sl_req *r);
+enum MHD_Result sl_api_ctr_kill(struct sl_req *r);
+enum MHD_Result sl_api_ctr_restart(struct sl_req *r);
+enum MHD_Result sl_api_ctr_pause(struct sl_req *r);
+enum MHD_Result sl_api_ctr_unpause(struct sl_req *r);
+enum MHD_Result sl_api_ctr_wait(struct sl_req *r);
+
+/* api_streams.c */
+enum MHD_Result sl_api_ctr_logs(struct sl_req *r);
+enum MHD_Result sl_api_ctr_attach(struct sl_req *r);
+enum MHD_Result sl_api_ctr_resize(struct sl_req *r);
+
+/* api_exec.c */
+enum MHD_Result sl_api_exec_create(struct sl_req *r);
+enum MHD_Result sl_api_exec_start(struct sl_req *r);
+enum MHD_Result sl_api_exec_resize(struct sl_req *r);
+enum MHD_Result sl_api_exec_inspect(struct sl_req *r);
+
+/* routes.c: 501 naming the operation, for what Sockerless does not do. */
+enum MHD_Result sl_api_unsupported(struct sl_req *r);
+
+enum MHD_Result sl_api_image_inspect(struct sl_req *r);
+
+/* Images known to the daemon (for /info). */
+int sl_api_image_count(void);
+
+#endif

@@ -1,0 +1,760 @@
+/*
+ * api_containers.c - create, list, inspect, remove and prune.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/api.h"
+#include "core/api_ctr.h"
+#include "core/ctrtab.h"
+#include "core/daemon.h"
+#include "core/exec.h"
+#include "core/filters.h"
+#include "core/log.h"
+#include "core/timeparse.h"
+
+#define JSON_STR(s) json_object_new_string((s) ? (s) : "")
+
+void sl_random_hex(char *out, size_t nbytes)
+{
+	unsigned char raw[64];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (nbytes > sizeof(raw))
+		nbytes = sizeof(raw);
+	if (fd < 0 || read(fd, raw, nbytes) != (ssize_t)nbytes) {
+		/* Should not happen; still give distinct ids. */
+		for (size_t i = 0; i < nbytes; i++)
+			raw[i] = (unsigned char)(rand() ^ (int)time(NULL) ^ (int)i);
+	}
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+/* Docker-style names: adjective_surname. */
+static void random_name(char *out, size_t len)
+{
+	static const char *const left[] = {"admiring", "brave", "clever",
+		"dazzling", "eager", "focused", "gallant", "happy", "jolly",
+		"keen", "lucid", "modest", "nifty", "optimistic", "pensive",
+		"quirky", "relaxed", "serene", "tender", "upbeat", "vibrant",
+		"wizardly", "youthful", "zealous"};
+	static const char *const right[] = {"babbage", "curie", "dijkstra",
+		"euler", "feynman", "goldberg", "hopper", "hypatia", "knuth",
+		"lamport", "lovelace", "mccarthy", "noether", "pike", "ritchie",
+		"shannon", "thompson", "turing", "wozniak", "yonath"};
+	char hex[5];
+
+	sl_random_hex(hex, 2);
+	snprintf(out, len, "%s_%s",
+		left[strtoul(hex, NULL, 16) % (sizeof(left) / sizeof(left[0]))],
+		right[strtoul(hex + 2, NULL, 16) % (sizeof(right) / sizeof(right[0]))]);
+}
+
+static int valid_name(const char *n)
+{
+	if (*n == '/')
+		n++;
+	if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') ||
+	      (*n >= '0' && *n <= '9')) || strlen(n) < 2)
+		return 0;
+	for (const char *p = n; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-'))
+			return 0;
+	return 1;
+}
+
+/*
+ * Normalises an image reference as the Docker CLI does: "alpine" ->
+ * "docker.io/library/alpine:latest".  Returns 0, or -1 for a malformed
+ * reference.
+ */
+static int normalize_image(const char *in, char *out, size_t len)
+{
+	const char *slash = strchr(in, '/'), *last = strrchr(in, '/');
+	const char *tagsep, *at = strchr(in, '@');
+	int has_domain = 0;
+
+	if (!*in || strchr(in, ' ') || in[strlen(in) - 1] == ':' ||
+	    in[strlen(in) - 1] == '/')
+		return -1;
+	for (const char *p = in; *p; p++)
+		if ((*p >= 'A' && *p <= 'Z') && (!slash || p > slash) && (!at || p < at)) {
+			/* Docker: repository names must be lowercase. */
+			const char *colon = strrchr(in, ':');
+
+			if (!colon || p < colon)
+				return -1;
+		}
+	if (slash) {
+		size_t dl = (size_t)(slash - in);
+
+		has_domain = memchr(in, '.', dl) || memchr(in, ':', dl) ||
+			(dl == 9 && !strncmp(in, "localhost", 9));
+	}
+	tagsep = strrchr(last ? last : in, ':');
+	snprintf(out, len, "%s%s%s%s", has_domain ? "" : "docker.io/",
+		(!has_domain && !slash) ? "library/" : "", in,
+		(at || tagsep) ? "" : ":latest");
+	return 0;
+}
+
+enum MHD_Result sl_api_ctr_create(struct sl_req *r)
+{
+	const char *qname = sl_http_query(r, "name");
+	struct json_object *body, *img, *resp;
+	struct sl_container *c;
+	char id[65], name[256], ref[512], err[1024];
+	enum MHD_Result ret;
+	int rc;
+
+	if (qname && *qname) {
+		if (!valid_name(qname))
+			return sl_http_error(r, 400,
+				"Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+				qname);
+		snprintf(name, sizeof(name), "%s", qname[0] == '/' ? qname + 1 : qname);
+	} else {
+		random_name(name, sizeof(name));
+	}
+	body = sl_http_body_json(r);
+	if (!body)
+		return MHD_YES;
+	if (!json_object_object_get_ex(body, "Image", &img) ||
+	    !json_object_is_type(img, json_type_string) ||
+	    !*json_object_get_string(img)) {
+		json_object_put(body);
+		return sl_http_error(r, 400, "Config.Image is required: no image specified");
+	}
+	if (normalize_image(json_object_get_string(img), ref, sizeof(ref)) < 0) {
+		ret = sl_http_error(r, 400, "invalid reference format: %s",
+			json_object_get_string(img));
+		json_object_put(body);
+		return ret;
+	}
+	json_object_put(body);
+
+	sl_random_hex(id, 32);
+	c = sl_ctr_from_create(id, name, r->body ? r->body : "{}",
+		r->body ? r->body_len : 2, ref, NULL, NULL, sl_time_now_ns(),
+		err, sizeof(err));
+	if (!c)
+		return sl_http_error(r, 400, "%s", err);
+	if (!c->list[SL_CTR_ENTRYPOINT] && !c->list[SL_CTR_CMD]) {
+		sl_ctr_unref(c);
+		return sl_http_error(r, 400,
+			"no command specified: give a command (the image config of %s is not known to this daemon)",
+			ref);
+	}
+	rc = sl_ctrtab_add(c, err, sizeof(err));
+	if (rc) {
+		sl_ctr_unref(c);
+		return sl_http_error(r, sl_http_status_of(rc), "%s", err);
+	}
+	if (sl_daemon.backend.containers.create) {
+		struct sl_call call;
+
+		sl_call_begin(&call);
+		rc = sl_daemon.backend.containers.create(sl_daemon.backend.state, &call, c);
+		if (rc) {
+			ret = sl_api_hook_error(r, &call, rc, NULL);
+			sl_call_end(&call);
+			/* Refused: the record must not stay behind. */
+			pthread_mutex_lock(&c->lock);
+			c->state.removing = 1;
+			pthread_mutex_unlock(&c->lock);
+			sl_ctrtab_remove(c);
+			sl_ctr_unref(c);
+			return ret;
+		}
+		sl_call_end(&call);
+	}
+	sl_ctrtab_event(c, "create", NULL);
+	resp = json_object_new_object();
+	json_object_object_add(resp, "Id", json_object_new_string(id));
+	json_object_object_add(resp, "Warnings", json_object_new_array());
+	ret = sl_http_json(r, 201, resp);
+	json_object_put(resp);
+	sl_ctr_unref(c);
+	return ret;
+}
+
+static struct json_object *strv_json(char **v)
+{
+	struct json_object *a;
+
+	if (!v)
+		return NULL;
+	a = json_object_new_array();
+	for (; *v; v++)
+		json_object_array_add(a, json_object_new_string(*v));
+	return a;
+}
+
+static struct json_object *kv_object(char **v)
+{
+	struct json_object *o = json_object_new_object();
+
+	for (; v && *v; v++) {
+		size_t kl = strcspn(*v, "=");
+		char *k = strndup(*v, kl);
+
+		if (!k)
+			continue;
+		json_object_object_add(o, k, json_object_new_string((*v)[kl] ? *v + kl + 1 : ""));
+		free(k);
+	}
+	return o;
+}
+
+/* "Up 5 minutes", "Exited (0) 2 seconds ago", as docker ps prints. */
+static void human_duration(int64_t ns, char *buf, size_t len)
+{
+	int64_t s = ns / 1000000000;
+
+	if (s < 1)
+		snprintf(buf, len, "Less than a second");
+	else if (s < 60)
+		snprintf(buf, len, "%lld seconds", (long long)s);
+	else if (s < 120)
+		snprintf(buf, len, "About a minute");
+	else if (s < 3600)
+		snprintf(buf, len, "%lld minutes", (long long)(s / 60));
+	else if (s < 7200)
+		snprintf(buf, len, "About an hour");
+	else if (s < 172800)
+		snprintf(buf, len, "%lld hours", (long long)(s / 3600));
+	else
+		snprintf(buf, len, "%lld days", (long long)(s / 86400));
+}
+
+static void status_text(const struct sl_ctr_state *st, char *buf, size_t len)
+{
+	char d[64];
+	int64_t now = sl_time_now_ns();
+
+	switch (st->status) {
+	case SL_STATUS_RUNNING:
+	case SL_STATUS_PAUSED:
+		human_duration(now - st->started_ns, d, sizeof(d));
+		snprintf(buf, len, "Up %s%s", d,
+			st->status == SL_STATUS_PAUSED ? " (Paused)" : "");
+		break;
+	case SL_STATUS_EXITED:
+	case SL_STATUS_DEAD:
+		human_duration(now - st->finished_ns, d, sizeof(d));
+		snprintf(buf, len, "Exited (%d) %s ago", st->exit_code, d);
+		break;
+	case SL_STATUS_RESTARTING:
+		snprintf(buf, len, "Restarting");
+		break;
+	default:
+		snprintf(buf, len, "Created");
+	}
+}
+
+static char *command_line(struct sl_container *c)
+{
+	size_t n = 1;
+	char *s;
+
+	for (int f = SL_CTR_ENTRYPOINT; f <= SL_CTR_CMD; f++)
+		for (char **v = c->list[f]; v && *v; v++)
+			n += strlen(*v) + 1;
+	s = calloc(1, n);
+	if (!s)
+		return NULL;
+	for (int f = SL_CTR_ENTRYPOINT; f <= SL_CTR_CMD; f++)
+		for (char **v = c->list[f]; v && *v; v++) {
+			if (*s)
+				strcat(s, " ");
+			strcat(s, *v);
+		}
+	return s;
+}
+
+static struct json_object *ports_json(struct sl_container *c)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (char **v = c->list[SL_CTR_PORT_BINDINGS]; v && *v; v++) {
+		/* "80/tcp=hostip:hostport" */
+		struct json_object *p = json_object_new_object();
+		char *eq = strchr(*v, '='), *colon;
+		int priv = atoi(*v);
+
+		if (!eq)
+			continue;
+		colon = strrchr(eq, ':');
+		json_object_object_add(p, "PrivatePort", json_object_new_int(priv));
+		json_object_object_add(p, "Type", json_object_new_string(strstr(*v, "/udp") ? "udp" : "tcp"));
+		if (colon && colon[1])
+			json_object_object_add(p, "PublicPort", json_object_new_int(atoi(colon + 1)));
+		json_object_array_add(a, p);
+	}
+	return a;
+}
+
+static struct json_object *list_entry(struct sl_container *c,
+	const struct sl_ctr_state *st)
+{
+	struct json_object *o = json_object_new_object(), *names, *hc, *ns;
+	char name[300], status[128];
+	char *cmd = command_line(c);
+
+	snprintf(name, sizeof(name), "/%s", c->str[SL_CTR_NAME]);
+	status_text(st, status, sizeof(status));
+	json_object_object_add(o, "Id", JSON_STR(c->str[SL_CTR_ID]));
+	names = json_object_new_array();
+	json_object_array_add(names, json_object_new_string(name));
+	json_object_object_add(o, "Names", names);
+	json_object_object_add(o, "Image", JSON_STR(c->str[SL_CTR_IMAGE]));
+	json_object_object_add(o, "ImageID", JSON_STR(c->str[SL_CTR_IMAGE_ID]));
+	json_object_object_add(o, "Command", JSON_STR(cmd));
+	json_object_object_add(o, "Created", json_object_new_int64(c->ints[SL_CTR_CREATED_NS] / 1000000000));
+	json_object_object_add(o, "Ports", ports_json(c));
+	json_object_object_add(o, "Labels", kv_object(c->list[SL_CTR_LABELS]));
+	json_object_object_add(o, "State", json_object_new_string(sl_ctr_status_name(st->status)));
+	json_object_object_add(o, "Status", json_object_new_string(status));
+	hc = json_object_new_object();
+	json_object_object_add(hc, "NetworkMode", JSON_STR(c->str[SL_CTR_NETWORK_MODE] ? c->str[SL_CTR_NETWORK_MODE] : "default"));
+	json_object_object_add(o, "HostConfig", hc);
+	ns = json_object_new_object();
+	json_object_object_add(ns, "Networks", json_object_new_object());
+	json_object_object_add(o, "NetworkSettings", ns);
+	json_object_object_add(o, "Mounts", json_object_new_array());
+	free(cmd);
+	return o;
+}
+
+/*
+ * Label filters: the filters module matches flat key, value pairs; the
+ * record keeps "key=value" strings.  Returns whether c's labels match.
+ */
+static int labels_match(const struct sl_filters *f, struct sl_container *c)
+{
+	char **labels = c->list[SL_CTR_LABELS];
+	size_t n = 0;
+	char **flat;
+	int ok;
+
+	if (!f || !sl_filters_has_key(f, "label"))
+		return 1;
+	while (labels && labels[n])
+		n++;
+	flat = calloc(2 * n + 1, sizeof(char *));
+	if (!flat)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t kl = strcspn(labels[i], "=");
+
+		flat[2 * i] = strndup(labels[i], kl);
+		flat[2 * i + 1] = labels[i][kl] ? labels[i] + kl + 1 : "";
+	}
+	ok = sl_filters_match_label(f, (const char *const *)flat);
+	for (size_t i = 0; i < n; i++)
+		free(flat[2 * i]);
+	free(flat);
+	return ok;
+}
+
+struct list_ctx {
+	struct json_object *arr;
+	struct sl_filters *f;
+	int all;
+	long limit;
+	struct sl_container **picked;
+	size_t n, cap;
+};
+
+static int status_matches(const struct sl_filters *f, int status)
+{
+	const char *const *v = sl_filters_get(f, "status");
+
+	if (!sl_filters_has_key(f, "status") || !v)
+		return 1;
+	for (; *v; v++)
+		if (!strcmp(*v, sl_ctr_status_name(status)))
+			return 1;
+	return 0;
+}
+
+static int list_pick(struct sl_container *c, void *arg)
+{
+	struct list_ctx *lc = arg;
+	struct sl_ctr_state st;
+	int keep = 1;
+
+	sl_ctr_get_state(c, &st);
+	free(st.error);
+	if (!lc->all && st.status != SL_STATUS_RUNNING && st.status != SL_STATUS_PAUSED &&
+	    st.status != SL_STATUS_RESTARTING && !sl_filters_has_key(lc->f, "status"))
+		keep = 0;
+	if (keep && lc->f) {
+		char exit_s[16];
+
+		snprintf(exit_s, sizeof(exit_s), "%d", st.exit_code);
+		keep = status_matches(lc->f, st.status) &&
+			(!sl_filters_has_key(lc->f, "id") ||
+			 sl_filters_fuzzy_match(lc->f, "id", c->str[SL_CTR_ID])) &&
+			(!sl_filters_has_key(lc->f, "name") ||
+			 sl_filters_fuzzy_match(lc->f, "name", c->str[SL_CTR_NAME])) &&
+			(!sl_filters_has_key(lc->f, "ancestor") ||
+			 sl_filters_exact_match(lc->f, "ancestor", c->str[SL_CTR_IMAGE]) ||
+			 sl_filters_exact_match(lc->f, "ancestor", c->str[SL_CTR_IMAGE_REF])) &&
+			(!sl_filters_has_key(lc->f, "exited") ||
+			 (st.status == SL_STATUS_EXITED &&
+			  sl_filters_exact_match(lc->f, "exited", exit_s))) &&
+			labels_match(lc->f, c);
+	}
+	if (!keep)
+		return 0;
+	if (lc->n == lc->cap) {
+		size_t ncap = lc->cap ? lc->cap * 2 : 32;
+		struct sl_container **np = realloc(lc->picked, ncap * sizeof(*np));
+
+		if (!np)
+			return SL_ENOMEM;
+		lc->picked = np;
+		lc->cap = ncap;
+	}
+	lc->picked[lc->n++] = sl_ctr_ref(c);
+	return 0;
+}
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct sl_container *x = *(struct sl_container *const *)a;
+	const struct sl_container *y = *(struct sl_container *const *)b;
+
+	return x->ints[SL_CTR_CREATED_NS] < y->ints[SL_CTR_CREATED_NS] ? 1 :
+		x->ints[SL_CTR_CREATED_NS] > y->ints[SL_CTR_CREATED_NS] ? -1 : 0;
+}
+
+enum MHD_Result sl_api_ctr_list(struct sl_req *r)
+{
+	static const char *const keys[] = {"id", "name", "label", "status",
+		"ancestor", "exited", "before", "since", "volume", "network",
+		"health", "isolation", "is-task", "publish", "expose", NULL};
+	struct list_ctx lc = {0};
+	const char *fs = sl_http_query(r, "filters"), *lim = sl_http_query(r, "limit");
+	enum MHD_Result ret;
+	char err[256];
+
+	lc.all = sl_http_query_bool(r, "all", 0);
+	lc.limit = lim ? strtol(lim, NULL, 10) : -1;
+	if (lc.limit > 0)
+		lc.all = 1;
+	if (fs && *fs) {
+		if (sl_filters_parse(fs, &lc.f, err, sizeof(err)) < 0 ||
+		    sl_filters_validate_keys(lc.f, keys, err, sizeof(err)) < 0) {
+			sl_filters_free(lc.f);
+			return sl_http_error(r, 400, "%s", err);
+		}
+	}
+	sl_ctrtab_foreach(list_pick, &lc);
+	if (lc.n)
+		qsort(lc.picked, lc.n, sizeof(*lc.picked), newest_first);
+	lc.arr = json_object_new_array();
+	for (size_t i = 0; i < lc.n; i++) {
+		if (lc.limit <= 0 || (long)i < lc.limit) {
+			struct sl_ctr_state st;
+
+			sl_ctr_get_state(lc.picked[i], &st);
+			json_object_array_add(lc.arr, list_entry(lc.picked[i], &st));
+			free(st.error);
+		}
+		sl_ctr_unref(lc.picked[i]);
+	}
+	free(lc.picked);
+	sl_filters_free(lc.f);
+	ret = sl_http_json(r, 200, lc.arr);
+	json_object_put(lc.arr);
+	return ret;
+}
+
+static struct json_object *time_json(int64_t ns)
+{
+	char buf[SL_TIME_BUFLEN];
+
+	if (!ns)
+		return json_object_new_string("0001-01-01T00:00:00Z");
+	sl_time_format_rfc3339nano_trim(ns, buf);
+	return json_object_new_string(buf);
+}
+
+/* The create body's Config part, with the effective values. */
+static struct json_object *config_json(struct sl_container *c,
+	struct json_object *raw)
+{
+	struct json_object *o = json_object_new_object(), *v;
+	static const char *const pass[] = {"Domainname", "Volumes",
+		"OnBuild", "Healthcheck", "StopTimeout", "Shell", NULL};
+
+	json_object_object_add(o, "Hostname", JSON_STR(c->str[SL_CTR_HOSTNAME] ? c->str[SL_CTR_HOSTNAME] : ""));
+	json_object_object_add(o, "User", JSON_STR(c->str[SL_CTR_USER]));
+	json_object_object_add(o, "AttachStdin", json_object_new_boolean(c->ints[SL_CTR_ATTACH_STDIN]));
+	json_object_object_add(o, "AttachStdout", json_object_new_boolean(c->ints[SL_CTR_ATTACH_STDOUT]));
+	json_object_object_add(o, "AttachStderr", json_object_new_boolean(c->ints[SL_CTR_ATTACH_STDERR]));
+	if (c->list[SL_CTR_EXPOSED_PORTS]) {
+		struct json_object *ep = json_object_new_object();
+
+		for (char **p = c->list[SL_CTR_EXPOSED_PORTS]; *p; p++)
+			json_object_object_add(ep, *p, json_object_new_object());
+		json_object_object_add(o, "ExposedPorts", ep);
+	}
+	json_object_object_add(o, "Tty", json_object_new_boolean(c->ints[SL_CTR_TTY]));
+	json_object_object_add(o, "OpenStdin", json_object_new_boolean(c->ints[SL_CTR_OPEN_STDIN]));
+	json_object_object_add(o, "StdinOnce", json_object_new_boolean(c->ints[SL_CTR_STDIN_ONCE]));
+	json_object_object_add(o, "Env", strv_json(c->list[SL_CTR_ENV]));
+	json_object_object_add(o, "Cmd", strv_json(c->list[SL_CTR_CMD]));
+	json_object_object_add(o, "Image", JSON_STR(c->str[SL_CTR_IMAGE]));
+	json_object_object_add(o, "WorkingDir", JSON_STR(c->str[SL_CTR_WORKING_DIR]));
+	json_object_object_add(o, "Entrypoint", strv_json(c->list[SL_CTR_ENTRYPOINT]));
+	json_object_object_add(o, "Labels", kv_object(c->list[SL_CTR_LABELS]));
+	if (c->str[SL_CTR_STOP_SIGNAL])
+		json_object_object_add(o, "StopSignal", JSON_STR(c->str[SL_CTR_STOP_SIGNAL]));
+	for (size_t i = 0; pass[i]; i++)
+		if (json_object_object_get_ex(raw, pass[i], &v))
+			json_object_object_add(o, pass[i], json_object_get(v));
+	return o;
+}
+
+static struct json_object *hostconfig_json(struct sl_container *c,
+	struct json_object *raw)
+{
+	struct json_object *hc = NULL, *o = NULL, *rp;
+
+	/* deep_copy wants *dst NULL and leaves it so on failure. */
+	if (!json_object_object_get_ex(raw, "HostConfig", &hc) ||
+	    !json_object_is_type(hc, json_type_object) ||
+	    json_object_deep_copy(hc, &o, NULL) < 0 || !o)
+		o = json_object_new_object();
+	if (!json_object_object_get_ex(o, "NetworkMode", NULL))
+		json_object_object_add(o, "NetworkMode", json_object_new_string("default"));
+	if (!json_object_object_get_ex(o, "RestartPolicy", &rp)) {
+		rp = json_object_new_object();
+		json_object_object_add(rp, "Name", json_object_new_string("no"));
+		json_object_object_add(rp, "MaximumRetryCount", json_object_new_int(0));
+		json_object_object_add(o, "RestartPolicy", rp);
+	}
+	json_object_object_add(o, "AutoRemove", json_object_new_boolean(c->ints[SL_CTR_AUTO_REMOVE]));
+	return o;
+}
+
+enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
+{
+	struct json_object *o, *st, *raw, *ns, *sk, *bd;
+	struct sl_container *c;
+	struct sl_ctr_state s;
+	enum MHD_Result ret;
+	char name[300];
+	char **argv0;
+
+	c = sl_api_ctr_get(r, &ret);
+	if (!c)
+		return ret;
+	/* A cheap refresh keeps inspect truthful when the cloud moved on. */
+	if (sl_daemon.backend.containers.refresh && sl_api_ctr_status(c) == SL_STATUS_RUNNING) {
+		struct sl_call call;
+		int rc;
+
+		sl_call_begin(&call);
+		rc = sl_daemon.backend.containers.refresh(sl_daemon.backend.state, &call, c);
+		if (rc)
+			sl_debug("refresh %.12s: %s", c->str[SL_CTR_ID], sl_call_message(&call, rc));
+		sl_call_end(&call);
+	}
+	sl_ctr_get_state(c, &s);
+	raw = json_tokener_parse(c->raw);
+	o = json_object_new_object();
+	json_object_object_add(o, "Id", JSON_STR(c->str[SL_CTR_ID]));
+	json_object_object_add(o, "Created", time_json(c->ints[SL_CTR_CREATED_NS]));
+	argv0 = c->list[SL_CTR_ENTRYPOINT] && c->list[SL_CTR_ENTRYPOINT][0] ?
+		c->list[SL_CTR_ENTRYPOINT] : c->list[SL_CTR_CMD];
+	json_object_object_add(o, "Path", JSON_STR(argv0 ? argv0[0] : ""));
+	{
+		struct json_object *args = json_object_new_array();
+		int first = 1;
+
+		for (int f = SL_CTR_ENTRYPOINT; f <= SL_CTR_CMD; f++)
+			for (char **v = c->list[f]; v && *v; v++) {
+				if (first && argv0 && *v == argv0[0]) {
+					first = 0;
+					continue;
+				}
+				first = 0;
+				json_object_array_add(args, json_object_new_string(*v));
+			}
+		json_object_object_add(o, "Args", args);
+	}
+	st = json_object_new_object();
+	json_object_object_add(st, "Status", json_object_new_string(sl_ctr_status_name(s.status)));
+	json_object_object_add(st, "Running", json_object_new_boolean(s.status == SL_STATUS_RUNNING || s.status == SL_STATUS_PAUSED));
+	json_object_object_add(st, "Paused", json_object_new_boolean(s.status == SL_STATUS_PAUSED));
+	json_object_object_add(st, "Restarting", json_object_new_boolean(s.status == SL_STATUS_RESTARTING));
+	json_object_object_add(st, "OOMKilled", json_object_new_boolean(s.oom_killed));
+	json_object_object_add(st, "Dead", json_object_new_boolean(s.status == SL_STATUS_DEAD));
+	json_object_object_add(st, "Pid", json_object_new_int(s.pid));
+	json_object_object_add(st, "ExitCode", json_object_new_int(s.exit_code));
+	json_object_object_add(st, "Error", JSON_STR(s.error));
+	json_object_object_add(st, "StartedAt", time_json(s.started_ns));
+	json_object_object_add(st, "FinishedAt", time_json(s.finished_ns));
+	json_object_object_add(o, "State", st);
+	json_object_object_add(o, "Image", JSON_STR(c->str[SL_CTR_IMAGE_ID] ? c->str[SL_CTR_IMAGE_ID] : c->str[SL_CTR_IMAGE_REF]));
+	json_object_object_add(o, "ResolvConfPath", json_object_new_string(""));
+	json_object_object_add(o, "HostnamePath", json_object_new_string(""));
+	json_object_object_add(o, "HostsPath", json_object_new_string(""));
+	json_object_object_add(o, "LogPath", json_object_new_string(""));
+	snprintf(name, sizeof(name), "/%s", c->str[SL_CTR_NAME]);
+	json_object_object_add(o, "Name", json_object_new_string(name));
+	json_object_object_add(o, "RestartCount", json_object_new_int(s.restart_count));
+	json_object_object_add(o, "Driver", json_object_new_string(sl_daemon.backend.name));
+	json_object_object_add(o, "Platform", json_object_new_string("linux"));
+	json_object_object_add(o, "MountLabel", json_object_new_string(""));
+	json_object_object_add(o, "ProcessLabel", json_object_new_string(""));
+	json_object_object_add(o, "AppArmorProfile", json_object_new_string(""));
+	json_object_object_add(o, "ExecIDs", NULL);
+	json_object_object_add(o, "HostConfig", hostconfig_json(c, raw));
+	json_object_object_add(o, "Mounts", json_object_new_array());
+	json_object_object_add(o, "Config", config_json(c, raw));
+	ns = json_object_new_object();
+	json_object_object_add(ns, "Networks", json_object_new_object());
+	json_object_object_add(ns, "Ports", json_object_new_object());
+	json_object_object_add(o, "NetworkSettings", ns);
+	/* What the backend keeps for this container; never secrets (ABI). */
+	sk = json_object_new_object();
+	json_object_object_add(sk, "Backend", json_object_new_string(sl_daemon.backend.name));
+	bd = json_object_new_object();
+	pthread_mutex_lock(&c->lock);
+	for (struct sl_kv *kv = c->data; kv; kv = kv->next)
+		json_object_object_add(bd, kv->key, json_object_new_string(kv->value));
+	pthread_mutex_unlock(&c->lock);
+	json_object_object_add(sk, "BackendData", bd);
+	json_object_object_add(o, "Sockerless", sk);
+	ret = sl_http_json(r, 200, o);
+	json_object_put(o);
+	json_object_put(raw);
+	free(s.error);
+	sl_ctr_unref(c);
+	return ret;
+}
+
+/* Calls the backend's remove and drops the record; 0 or a status. */
+int sl_api_ctr_destroy(struct sl_container *c, int force, struct sl_call *call)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->state.removing) {
+		pthread_mutex_unlock(&c->lock);
+		return sl_call_set_error(call, SL_ECONFLICT,
+			"removal of container %s is already in progress", c->str[SL_CTR_NAME]);
+	}
+	c->state.removing = 1;
+	pthread_mutex_unlock(&c->lock);
+	rc = sl_daemon.backend.containers.remove(sl_daemon.backend.state, call, c, force);
+	if (rc) {
+		pthread_mutex_lock(&c->lock);
+		c->state.removing = 0;
+		pthread_mutex_unlock(&c->lock);
+		return rc;
+	}
+	sl_exec_table_forget(c);
+	sl_ctrtab_remove(c);
+	return SL_OK;
+}
+
+enum MHD_Result sl_api_ctr_remove(struct sl_req *r)
+{
+	int force = sl_http_query_bool(r, "force", 0);
+	struct sl_container *c;
+	enum MHD_Result ret;
+	struct sl_call call;
+	int status, rc;
+
+	c = sl_api_ctr_get(r, &ret);
+	if (!c)
+		return ret;
+	if (!sl_daemon.backend.containers.remove) {
+		sl_ctr_unref(c);
+		return sl_api_no_hook(r, "container remove");
+	}
+	status = sl_api_ctr_status(c);
+	if (!force && (status == SL_STATUS_RUNNING || status == SL_STATUS_PAUSED ||
+		       status == SL_STATUS_RESTARTING)) {
+		ret = sl_http_error(r, 409,
+			"cannot remove container \"/%s\": container is %s: stop the container before removing or force remove",
+			c->str[SL_CTR_NAME], sl_ctr_status_name(status));
+		sl_ctr_unref(c);
+		return ret;
+	}
+	sl_call_begin(&call);
+	rc = sl_api_ctr_destroy(c, force, &call);
+	ret = rc ? sl_api_hook_error(r, &call, rc, NULL) : sl_http_empty(r, 204);
+	sl_call_end(&call);
+	sl_ctr_unref(c);
+	return ret;
+}
+
+struct prune_ctx {
+	struct json_object *deleted;
+	struct sl_filters *f;
+};
+
+static int prune_one(struct sl_container *c, void *arg)
+{
+	struct prune_ctx *pc = arg;
+	int s = sl_api_ctr_status(c);
+	struct sl_call call;
+	int rc;
+
+	if (s != SL_STATUS_EXITED && s != SL_STATUS_DEAD && s != SL_STATUS_CREATED)
+		return 0;
+	if (!labels_match(pc->f, c))
+		return 0;
+	sl_call_begin(&call);
+	rc = sl_api_ctr_destroy(c, 0, &call);
+	if (rc == SL_OK)
+		json_object_array_add(pc->deleted, json_object_new_string(c->str[SL_CTR_ID]));
+	else
+		sl_warn("prune: %s: %s", c->str[SL_CTR_ID], sl_call_message(&call, rc));
+	sl_call_end(&call);
+	return 0;
+}
+
+enum MHD_Result sl_api_ctr_prune(struct sl_req *r)
+{
+	static const char *const keys[] = {"label", "label!", "until", NULL};
+	struct prune_ctx pc = {0};
+	const char *fs = sl_http_query(r, "filters");
+	struct json_object *o;
+	enum MHD_Result ret;
+	char err[256];
+
+	if (!sl_daemon.backend.containers.remove)
+		return sl_api_no_hook(r, "container prune");
+	if (fs && *fs && (sl_filters_parse(fs, &pc.f, err, sizeof(err)) < 0 ||
+			  sl_filters_validate_keys(pc.f, keys, err, sizeof(err)) < 0)) {
+		sl_filters_free(pc.f);
+		return sl_http_error(r, 400, "%s", err);
+	}
+	pc.deleted = json_object_new_array();
+	sl_ctrtab_foreach(prune_one, &pc);
+	o = json_object_new_object();
+	json_object_object_add(o, "ContainersDeleted", pc.deleted);
+	json_object_object_add(o, "SpaceReclaimed", json_object_new_int(0));
+	ret = sl_http_json(r, 200, o);
+	json_object_put(o);
+	sl_filters_free(pc.f);
+	return ret;
+}

@@ -1,0 +1,415 @@
+/*
+ * api_lifecycle.c - start, stop, kill, restart, pause, unpause, wait, and
+ * AutoRemove.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/api.h"
+#include "core/api_ctr.h"
+#include "core/ctrtab.h"
+#include "core/daemon.h"
+#include "core/log.h"
+#include "core/worker.h"
+
+/* The hook a route needs, or a 501 answer. */
+#define NEED_HOOK(r, c, hook, op) \
+	do { \
+		if (!sl_daemon.backend.containers.hook) { \
+			sl_ctr_unref(c); \
+			return sl_api_no_hook(r, op); \
+		} \
+	} while (0)
+
+static void auto_remove(void *arg);
+
+static void mark_running(struct sl_container *c)
+{
+	struct sl_state_v1 st = {SL_HEADER(struct sl_state_v1)};
+
+	st.status = SL_STATUS_RUNNING;
+	sl_ctrtab_state_changed(c, &st);
+}
+
+enum MHD_Result sl_api_ctr_start(struct sl_req *r)
+{
+	struct sl_container *c;
+	enum MHD_Result ret;
+	struct sl_call call;
+	int status, rc;
+
+	c = sl_api_ctr_get(r, &ret);
+	if (!c)
+		return ret;
+	NEED_HOOK(r, c, start, "container start");
+	status = sl_api_ctr_status(c);
+	if (status == SL_STATUS_RUNNING) {
+		sl_ctr_unref(c);
+		return sl_http_empty(r, 304);
+	}
+	if (status == SL_STATUS_PAUSED) {
+		sl_ctr_unref(c);
+		return sl_http_error(r, 409, "cannot start a paused container, try unpause instead");
+	}
+	sl_call_begin(&call);
+	rc = sl_daemon.backend.containers.start(sl_daemon.backend.state, &call, c);
+	if (rc) {
+		ret = sl_api_hook_error(r, &call, rc, NULL);
+		/* Docker records a failed start on the container. */
+		pthread_mutex_lock(&c->lock);
+		free(c->state.error);
+		c->state.error = strdup(sl_call_message(&call, rc));
+		pthread_mutex_unlock(&c->lock);
+		sl_call_end(&call);
+		sl_ctrtab_persist(c);
+		/* As dockerd: a --rm container that cannot start is removed, or
+		 * `docker run --rm` would wait for "removed" forever. */
+		if (c->ints[SL_CTR_AUTO_REMOVE])
+			sl_work_spawn_detached(auto_remove, sl_ctr_ref(c));
+		sl_ctr_unref(c);
+		return ret;
+	}
+	sl_call_end(&call);
+	/* The backend may have reported RUNNING (or already EXITED). */
+	if (sl_api_ctr_status(c) == status)
+		mark_running(c);
+	sl_ctr_unref(c);
+	return sl_http_empty(r, 204);
+}
+
+static int query_int(struct sl_req *r, const char *key, int dflt, int *out)
+{
+	const char *v = sl_http_query(r, key);
+	char *end;
+	long n;
+
+	*out = dflt;
+	if (!v || !*v)
+		return 0;
+	n = strtol(v, &end, 10);
+	if (*end || n < -1 || n > 1000000)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+enum MHD_Result sl_api_ctr_stop(struct sl_req *r)
+{
+	struct sl_container *c;
+	enum MHD_Result ret;
+	struct sl_call call;
+	const char *sig = sl_http_query(r, "signal");
+	int t, signo = 0, status, rc;
+
+	if (query_int(r, "t", -1, &t) < 0)
+		return sl_http_error(r, 400, "invalid value for t: %s", sl_http_query(r, "t"));
+	if (sig && *sig && (signo = sl_api_parse_signal(sig)) < 0)
+		return sl_http_error(r, 400, "Invalid signal: %s", sig);
+	c = sl_api_ctr_get(r, &ret);
+	if (!c)
+		return ret;
+	NEED_HOOK(r, c, stop, "container stop");
+	status = sl_api_ctr_status(c);
+	if (status != SL_STATUS_RUNNING && status != SL_STATUS_PAUSED &&
+	    status != SL_STATUS_RESTARTING) {
+		sl_ctr_unref(c);
+		return sl_http_empty(r, 304);
+	}
+	sl_call_begin(&call);
+	rc = sl_daemon.backend.containers.stop(sl_daemon.backend.state, &call, c, signo, t);
+	if (rc) {
+		ret = sl_api_hook_error(r, &call, rc, NULL);
+	} else {
+		sl_ctrtab_event(c, "stop", NULL);
+		ret = sl_http_empty(r, 204);
+	}
+	sl_call_end(&call);
+	sl_ctr_unref(c);
+	return ret;
+}
+
+enum MHD_Result sl_api_ctr_kill(struct sl_req *r)
+{
+	const char *sig = sl_http_query(r, "signal");
+	struct sl_container *c;
+	enum MHD_Result ret;
+	struct sl_call call;
+	int signo = SIGKILL, status, rc;
+	char num[16];
+
+	if (sig && *sig && (signo = sl_api_parse_signal(sig)) < 0)
+		return sl_http_error(r, 400, "Invalid signal: %s", sig);
+	c = sl_api_ctr_get(r, &ret);
+	if (!c)
+		return ret;
+	NEED_HOOK(r, c, kill, "container kill");
+	status = sl_api_ctr_status(c);
+	if (status != SL_STATUS_RUNNING && status != SL_STATUS_PAUSED) {
+		ret = sl_http_error(r, 409,
+			"Cannot kill container: %s: container %s is not running",
+			r->params[0], c->str[SL_CTR_ID]);
+		sl_ctr_unref(c);
+		return ret;
+	}
+	sl_call_begin(&call);
+	rc = sl_daemon.backend.containers.kill(sl_daemon.backend.state, &call, c, signo);
+	if (rc) {
+		ret = sl_api_hook_error(r, &call, rc, NULL);
+	} else {
+		const char *extra[] = {"signal", num, NULL};
+
+		snprintf(num, sizeof(num), "%d", signo);
+		sl_ctrtab_event(c, "kill", extra);
+		ret = sl_http_empty(r, 204);
+	}
+	sl_call_end(&call);
+	sl_ctr_unref(c);
+	return ret;
+}
+
+enum MHD_Result sl_api_ctr_restart(struct sl_req *r)
+{
+	struct sl_container *c;
+	enum MHD_Result ret;
+	struct sl_call call;
+	int t, rc = SL_OK, status;
+
+	if (query_int(r, "t", -1, &t) < 0)
+		return sl_http_error(r, 400, "invalid value for t: %s", sl_http_query(r, "t"));
+	c = sl_api_ctr_get(r, &ret);
+	if (!c)
+		return ret;
+	sl_call_begin(&call);
+	if (sl_daemon.backend.containers.restart) {
+		rc = sl_daemon.backend.containers.restart(sl_daemon.backend.state, &call, c, t);
+	} else if (!sl_daemon.backend.containers.start || !sl_daemon.backend.containers.stop) {
+		sl_call_end(&call);
+		sl_ctr_unref(c);
+		return sl_api_no_hook(r, "container restart");
+	} else {
+		status = sl_api_ctr_status(c);
+		if (status == SL_STATUS_RUNNING || status == SL_STATUS_PAUSED)
+			rc = sl_daemon.backend.containers.stop(sl_daemon.backend.state, &call, c, 0, t);
+		if (!rc) {
+			status = sl_api_ctr_status(c);
+			rc = sl_daemon.backend.containers.start(sl_daemon.backend.state, &call, c);
+			if (!rc && sl_api_ctr_status(c) == status)
+				mark_running(c);
+		}
+	}
+	if (rc) {
+		ret = sl_api_hook_error(r, &call, rc, NULL);
+	} else {
+		sl_ctrtab_event(c, "restart", NULL);
+		ret = sl_http_empty(r, 204);
+	}
+	sl_call_end(&call);
+	sl_ctr_unref(c);
+	return ret;
+}
+
+static enum MHD_Result pause_common(struct sl_req *r, int pause)
+{
+	struct sl_container *c;
+	enum MHD_Result ret;
+	struct sl_call call;
+	int status, rc;
+	int (*hook)(void *, sl_call *, sl_container *);
+
+	c = sl_api_ctr_get(r, &ret);
+	if (!c)
+		return ret;
+	hook = pause ? sl_daemon.backend.containers.pause : sl_daemon.backend.containers.unpause;
+	if (!hook) {
+		sl_ctr_unref(c);
+		return sl_api_no_hook(r, pause ? "container pause" : "container unpause");
+	}
+	status = sl_api_ctr_status(c);
+	if (pause && status == SL_STATUS_PAUSED)
+		ret = sl_http_error(r, 409, "Container %s is already paused", c->str[SL_CTR_ID]);
+	else if (pause && status != SL_STATUS_RUNNING)
+		ret = sl_http_error(r, 409, "Container %s is not running", c->str[SL_CTR_ID]);
+	else if (!pause && status != SL_STATUS_PAUSED)
+		ret = sl_http_error(r, 409, "Container %s is not paused", c->str[SL_CTR_ID]);
+	else {
+		sl_call_begin(&call);
+		rc = hook(sl_daemon.backend.state, &call, c);
+		if (rc) {
+			ret = sl_api_hook_error(r, &call, rc, NULL);
+		} else {
+			if (sl_api_ctr_status(c) == status) {
+				struct sl_state_v1 st = {SL_HEADER(struct sl_state_v1)};
+
+				st.status = pause ? SL_STATUS_PAUSED : SL_STATUS_RUNNING;
+				sl_ctrtab_state_changed(c, &st);
+			}
+			ret = sl_http_empty(r, 204);
+		}
+		sl_call_end(&call);
+	}
+	sl_ctr_unref(c);
+	return ret;
+}
+
+enum MHD_Result sl_api_ctr_pause(struct sl_req *r)
+{
+	return pause_common(r, 1);
+}
+
+enum MHD_Result sl_api_ctr_unpause(struct sl_req *r)
+{
+	return pause_common(r, 0);
+}
+
+/* ---- wait ------------------------------------------------------------- */
+
+enum wait_cond { WAIT_NOT_RUNNING, WAIT_NEXT_EXIT, WAIT_REMOVED };
+
+struct waiter {
+	struct sl_container *c;
+	struct MHD_Connection *conn;
+	enum wait_cond cond;
+	int start_exits;
+	int done;
+	char body[128];
+	size_t len, off;
+};
+
+static int wait_satisfied(struct waiter *w, int *code)
+{
+	int ok;
+
+	pthread_mutex_lock(&w->c->lock);
+	*code = w->c->state.exit_code;
+	switch (w->cond) {
+	case WAIT_REMOVED:
+		ok = w->c->state.removed;
+		break;
+	case WAIT_NEXT_EXIT:
+		ok = w->c->state.exits > w->start_exits || w->c->state.removed;
+		break;
+	default:
+		ok = w->c->state.status != SL_STATUS_RUNNING &&
+			w->c->state.status != SL_STATUS_PAUSED &&
+			w->c->state.status != SL_STATUS_RESTARTING;
+	}
+	pthread_mutex_unlock(&w->c->lock);
+	return ok;
+}
+
+static ssize_t wait_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct waiter *w = cls;
+	size_t n;
+
+	(void)pos;
+	while (!w->done) {
+		unsigned long gen = sl_ctrtab_generation();
+		int code;
+
+		if (wait_satisfied(w, &code)) {
+			w->len = (size_t)snprintf(w->body, sizeof(w->body),
+				"{\"Error\":null,\"StatusCode\":%d}\n", code);
+			w->done = 1;
+			break;
+		}
+		if (sl_call_shutting_down() || sl_http_client_gone(w->conn))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		sl_ctrtab_wait_change(gen, 500);
+	}
+	if (w->off == w->len)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	n = w->len - w->off;
+	if (n > max)
+		n = max;
+	memcpy(buf, w->body + w->off, n);
+	w->off += n;
+	return (ssize_t)n;
+}
+
+static void wait_free(void *cls)
+{
+	struct waiter *w = cls;
+
+	sl_ctr_unref(w->c);
+	free(w);
+}
+
+enum MHD_Result sl_api_ctr_wait(struct sl_req *r)
+{
+	const char *cond = sl_http_query(r, "condition");
+	struct MHD_Response *resp;
+	struct waiter *w;
+	struct sl_container *c;
+	enum MHD_Result ret;
+	enum wait_cond wc = WAIT_NOT_RUNNING;
+
+	if (cond && *cond) {
+		if (!strcmp(cond, "next-exit"))
+			wc = WAIT_NEXT_EXIT;
+		else if (!strcmp(cond, "removed"))
+			wc = WAIT_REMOVED;
+		else if (strcmp(cond, "not-running"))
+			return sl_http_error(r, 400,
+				"invalid condition: \"%s\": must be one of not-running, next-exit, removed", cond);
+	}
+	c = sl_api_ctr_get(r, &ret);
+	if (!c)
+		return ret;
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		sl_ctr_unref(c);
+		return MHD_NO;
+	}
+	w->c = c;
+	w->conn = r->conn;
+	w->cond = wc;
+	pthread_mutex_lock(&c->lock);
+	w->start_exits = c->state.exits;
+	pthread_mutex_unlock(&c->lock);
+	/* The headers go out before the reader blocks: docker run starts the
+	 * container only once it has them. */
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 256,
+		wait_read, w, wait_free);
+	if (!resp) {
+		wait_free(w);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	return sl_http_queue(r, 200, resp);
+}
+
+/* ---- AutoRemove --------------------------------------------------------- */
+
+static void auto_remove(void *arg)
+{
+	struct sl_container *c = arg;
+	struct sl_call call;
+	int rc;
+
+	sl_call_begin(&call);
+	rc = sl_daemon.backend.containers.remove ?
+		sl_api_ctr_destroy(c, 0, &call) : SL_ENOTSUP;
+	if (rc && rc != SL_ECONFLICT)
+		sl_warn("auto-remove of %.12s failed: %s", c->str[SL_CTR_ID],
+			sl_call_message(&call, rc));
+	sl_call_end(&call);
+	sl_ctr_unref(c);
+}
+
+static void on_exit_hook(struct sl_container *c)
+{
+	if (!c->ints[SL_CTR_AUTO_REMOVE])
+		return;
+	/* Not on the reporting thread: it may hold the backend's locks. */
+	sl_work_spawn_detached(auto_remove, sl_ctr_ref(c));
+}
+
+void sl_api_lifecycle_init(void)
+{
+	sl_ctrtab_set_exit_hook(on_exit_hook);
+}

@@ -1,0 +1,88 @@
+/*
+ * container.h - the core's container record (struct sl_container of the
+ * ABI).
+ *
+ * The configuration part is parsed once from the Docker create body (and
+ * the image config) and never changes afterwards, so accessors hand out
+ * borrowed pointers without locking.  The state and the backend's data
+ * change; they sit behind the record's mutex.
+ */
+#ifndef SL_CONTAINER_H
+#define SL_CONTAINER_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "sockerless/plugin.h"
+#include "core/kv.h"
+
+#define SL_CTR_NSTR 12
+#define SL_CTR_NLIST 12
+#define SL_CTR_NINT 18   /* config ints; the state ids read c->state */
+
+struct sl_ctr_state {
+	int status;             /* enum sl_ctr_status */
+	int exit_code;
+	int pid;
+	int oom_killed;
+	int64_t started_ns;
+	int64_t finished_ns;
+	char *error;            /* may be NULL */
+	int restart_count;
+	int exits;              /* how many times it has exited (wait next-exit) */
+	int removed;            /* gone from the table (wait removed) */
+	int removing;           /* a removal is in progress */
+};
+
+struct sl_container {
+	int refs;               /* atomic */
+	char *str[SL_CTR_NSTR];     /* indexed by enum sl_ctr_str_field */
+	char **list[SL_CTR_NLIST];  /* indexed by enum sl_ctr_list_field */
+	int64_t ints[SL_CTR_NINT];  /* indexed by enum sl_ctr_int_field */
+	char *raw;              /* the create body, NUL-terminated copy */
+	size_t raw_len;
+
+	pthread_mutex_t lock;   /* guards everything below */
+	struct sl_ctr_state state;
+	struct sl_kv *data;     /* backend data */
+};
+
+/*
+ * Builds a record from a create body.  `image_config` is the image's
+ * config object ({"Entrypoint","Cmd","Env","WorkingDir","User",...}) or
+ * NULL.  Returns NULL with a message in err on a body Docker would refuse.
+ * The caller owns the result (sl_ctr_unref).
+ */
+struct sl_container *sl_ctr_from_create(const char *id, const char *name,
+	const char *body, size_t len, const char *image_ref,
+	const char *image_id, struct json_object *image_config,
+	int64_t created_ns, char *err, size_t errlen);
+
+/*
+ * Serialises the whole record for the store.  The caller owns the
+ * returned object (json_object_put).
+ */
+struct json_object *sl_ctr_to_json(struct sl_container *c);
+
+/* Rebuilds a record written by sl_ctr_to_json; NULL if malformed. */
+struct sl_container *sl_ctr_from_json(struct json_object *doc, char *err,
+	size_t errlen);
+
+struct sl_container *sl_ctr_ref(struct sl_container *c);
+void sl_ctr_unref(struct sl_container *c);
+
+/* Backend data; get returns a malloc'd copy (caller frees) or NULL. */
+int sl_ctr_data_set(struct sl_container *c, const char *key,
+	const char *value);
+char *sl_ctr_data_get(struct sl_container *c, const char *key);
+
+/* Copies the state out (the error string is strdup'd; caller frees). */
+void sl_ctr_get_state(struct sl_container *c, struct sl_ctr_state *out);
+
+const char *sl_ctr_status_name(int status);
+
+/* Frees a NULL-terminated string array. */
+void sl_strv_free(char **v);
+
+#endif

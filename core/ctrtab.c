@@ -1,0 +1,393 @@
+/*
+ * ctrtab.c - the container table.
+ *
+ * A plain array under one mutex: Docker hosts hold tens to thousands of
+ * containers, and every lookup by prefix or name has to scan anyway.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/ctrtab.h"
+#include "core/events.h"
+#include "core/log.h"
+#include "core/store.h"
+
+static pthread_mutex_t tab_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tab_cond = PTHREAD_COND_INITIALIZER;
+static struct sl_container **tab;
+static size_t tab_len, tab_cap;
+static unsigned long tab_gen;
+static struct sl_store *tab_store;
+static void (*tab_exit_hook)(struct sl_container *c);
+static struct sl_events *tab_events;
+
+static int tab_push(struct sl_container *c)
+{
+	if (tab_len == tab_cap) {
+		size_t ncap = tab_cap ? tab_cap * 2 : 64;
+		struct sl_container **n = realloc(tab, ncap * sizeof(*n));
+
+		if (!n)
+			return SL_ENOMEM;
+		tab = n;
+		tab_cap = ncap;
+	}
+	tab[tab_len++] = c;
+	return SL_OK;
+}
+
+static int load_one(const char *id, struct json_object *doc, void *arg)
+{
+	char err[256];
+	struct sl_container *c = sl_ctr_from_json(doc, err, sizeof(err));
+
+	(void)arg;
+	if (!c) {
+		sl_warn("store: skipping container %s: %s", id, err);
+		return 0;
+	}
+	if (tab_push(c))
+		sl_ctr_unref(c);
+	return 0;
+}
+
+int sl_ctrtab_init(struct sl_store *store, struct sl_events *events)
+{
+	int corrupt = 0, rc;
+
+	tab_store = store;
+	tab_events = events;
+	if (!store)
+		return SL_OK;
+	rc = sl_store_load(store, "containers", load_one, NULL, &corrupt);
+	if (corrupt)
+		sl_warn("store: %d corrupt container record(s) skipped", corrupt);
+	return rc < 0 ? SL_EINTERNAL : SL_OK;
+}
+
+void sl_ctrtab_fini(void)
+{
+	pthread_mutex_lock(&tab_lock);
+	for (size_t i = 0; i < tab_len; i++)
+		sl_ctr_unref(tab[i]);
+	free(tab);
+	tab = NULL;
+	tab_len = tab_cap = 0;
+	pthread_mutex_unlock(&tab_lock);
+}
+
+int sl_ctrtab_persist(struct sl_container *c)
+{
+	struct json_object *o;
+	const char *s;
+	int rc;
+
+	if (!tab_store)
+		return SL_OK;
+	o = sl_ctr_to_json(c);
+	if (!o)
+		return SL_ENOMEM;
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+		JSON_C_TO_STRING_NOSLASHESCAPE);
+	rc = sl_store_put(tab_store, "containers", c->str[SL_CTR_ID], s,
+		strlen(s));
+	if (rc)
+		sl_error("store: cannot write container %.12s (%d)",
+			c->str[SL_CTR_ID], rc);
+	json_object_put(o);
+	return rc ? SL_EINTERNAL : SL_OK;
+}
+
+int sl_ctrtab_add(struct sl_container *c, char *err, size_t errlen)
+{
+	int rc;
+
+	pthread_mutex_lock(&tab_lock);
+	for (size_t i = 0; i < tab_len; i++) {
+		if (!strcmp(tab[i]->str[SL_CTR_NAME], c->str[SL_CTR_NAME])) {
+			snprintf(err, errlen,
+				"Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to remove (or rename) that container to be able to reuse that name.",
+				c->str[SL_CTR_NAME], tab[i]->str[SL_CTR_ID]);
+			pthread_mutex_unlock(&tab_lock);
+			return SL_ECONFLICT;
+		}
+	}
+	rc = tab_push(sl_ctr_ref(c));
+	pthread_mutex_unlock(&tab_lock);
+	if (rc) {
+		sl_ctr_unref(c);
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	return sl_ctrtab_persist(c);
+}
+
+struct sl_container *sl_ctrtab_find(const char *ref, int *ambiguous)
+{
+	struct sl_container *hit = NULL;
+	size_t rl;
+	int n = 0;
+
+	*ambiguous = 0;
+	if (!ref || !*ref)
+		return NULL;
+	if (ref[0] == '/')
+		ref++;
+	rl = strlen(ref);
+	pthread_mutex_lock(&tab_lock);
+	/* Docker's order: full id, then exact name, then id prefix. */
+	for (size_t i = 0; i < tab_len && !hit; i++)
+		if (!strcmp(tab[i]->str[SL_CTR_ID], ref))
+			hit = tab[i];
+	for (size_t i = 0; i < tab_len && !hit; i++)
+		if (!strcmp(tab[i]->str[SL_CTR_NAME], ref))
+			hit = tab[i];
+	if (!hit) {
+		for (size_t i = 0; i < tab_len; i++)
+			if (!strncmp(tab[i]->str[SL_CTR_ID], ref, rl)) {
+				hit = tab[i];
+				n++;
+			}
+		if (n > 1) {
+			*ambiguous = 1;
+			hit = NULL;
+		}
+	}
+	sl_ctr_ref(hit);
+	pthread_mutex_unlock(&tab_lock);
+	return hit;
+}
+
+void sl_ctrtab_remove(struct sl_container *c)
+{
+	int found = 0;
+
+	pthread_mutex_lock(&tab_lock);
+	for (size_t i = 0; i < tab_len; i++)
+		if (tab[i] == c) {
+			tab[i] = tab[--tab_len];
+			found = 1;
+			break;
+		}
+	pthread_mutex_unlock(&tab_lock);
+	if (!found)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->state.removed = 1;
+	pthread_mutex_unlock(&c->lock);
+	sl_ctrtab_broadcast();
+	if (tab_store)
+		sl_store_delete(tab_store, "containers", c->str[SL_CTR_ID]);
+	sl_ctrtab_event(c, "destroy", NULL);
+	sl_ctr_unref(c);
+}
+
+int sl_ctrtab_foreach(int (*fn)(struct sl_container *c, void *arg),
+	void *arg)
+{
+	struct sl_container **snap;
+	size_t n;
+	int rc = 0;
+
+	/* Iterate over a snapshot so fn may call back into the table. */
+	pthread_mutex_lock(&tab_lock);
+	n = tab_len;
+	snap = malloc((n ? n : 1) * sizeof(*snap));
+	if (!snap) {
+		pthread_mutex_unlock(&tab_lock);
+		return SL_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		snap[i] = sl_ctr_ref(tab[i]);
+	pthread_mutex_unlock(&tab_lock);
+	for (size_t i = 0; i < n; i++) {
+		if (!rc)
+			rc = fn(snap[i], arg);
+		sl_ctr_unref(snap[i]);
+	}
+	free(snap);
+	return rc;
+}
+
+void sl_ctrtab_event(struct sl_container *c, const char *action,
+	const char *const *extra)
+{
+	const char *attrs[64];
+	size_t n = 0;
+	char **labels = c->list[SL_CTR_LABELS];
+	char *kbuf[16];
+	size_t nk = 0;
+
+	if (!tab_events)
+		return;
+	attrs[n++] = "image";
+	attrs[n++] = c->str[SL_CTR_IMAGE] ? c->str[SL_CTR_IMAGE] : "";
+	attrs[n++] = "name";
+	attrs[n++] = c->str[SL_CTR_NAME];
+	for (size_t i = 0; extra && extra[i] && extra[i + 1] && n < 40; i += 2) {
+		attrs[n++] = extra[i];
+		attrs[n++] = extra[i + 1];
+	}
+	/* Labels ride along as attributes, as in dockerd. */
+	for (size_t i = 0; labels && labels[i] && nk < 16 && n < 60; i++) {
+		size_t kl = strcspn(labels[i], "=");
+
+		kbuf[nk] = strndup(labels[i], kl);
+		if (!kbuf[nk])
+			break;
+		attrs[n++] = kbuf[nk++];
+		attrs[n++] = labels[i][kl] ? labels[i] + kl + 1 : "";
+	}
+	attrs[n] = NULL;
+	sl_events_publish(tab_events, "container", action, c->str[SL_CTR_ID],
+		attrs);
+	for (size_t i = 0; i < nk; i++)
+		free(kbuf[i]);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void sl_ctrtab_state_changed(struct sl_container *c,
+	const struct sl_state_v1 *st)
+{
+	int old, changed;
+	char code[16];
+
+	if (!c || !st || st->struct_size < offsetof(struct sl_state_v1, error))
+		return;
+	if (st->status == SL_STATUS_REMOVED) {
+		/* The cloud side is gone (an AutoRemove done by the backend). */
+		sl_ctrtab_remove(c);
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	old = c->state.status;
+	changed = old != st->status;
+	c->state.status = st->status;
+	if (st->status == SL_STATUS_RUNNING && changed) {
+		c->state.started_ns = st->started_ns ? st->started_ns : now_ns();
+		c->state.finished_ns = 0;
+		c->state.exit_code = 0;
+		free(c->state.error);
+		c->state.error = NULL;
+	}
+	if (st->status == SL_STATUS_EXITED || st->status == SL_STATUS_DEAD) {
+		if (changed)
+			c->state.exits++;
+		c->state.exit_code = st->exit_code;
+		if (changed || st->finished_ns)
+			c->state.finished_ns = st->finished_ns ? st->finished_ns : now_ns();
+		c->state.pid = 0;
+		c->state.oom_killed = st->oom_killed;
+	} else if (st->pid) {
+		c->state.pid = st->pid;
+	}
+	if (SL_HAS_FIELD(st, struct sl_state_v1, error) && st->error) {
+		free(c->state.error);
+		c->state.error = strdup(st->error);
+	}
+	pthread_mutex_unlock(&c->lock);
+
+	if (st->status != SL_STATUS_REMOVED)
+		sl_ctrtab_persist(c);
+	if (changed) {
+		switch (st->status) {
+		case SL_STATUS_RUNNING:
+			sl_ctrtab_event(c, old == SL_STATUS_PAUSED ? "unpause" : "start", NULL);
+			break;
+		case SL_STATUS_PAUSED:
+			sl_ctrtab_event(c, "pause", NULL);
+			break;
+		case SL_STATUS_EXITED:
+		case SL_STATUS_DEAD: {
+			const char *extra[] = {"exitCode", code, NULL};
+
+			snprintf(code, sizeof(code), "%d", st->exit_code);
+			sl_ctrtab_event(c, "die", extra);
+			if (tab_exit_hook)
+				tab_exit_hook(c);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	sl_ctrtab_broadcast();
+}
+
+void sl_ctrtab_set_exit_hook(void (*fn)(struct sl_container *c))
+{
+	tab_exit_hook = fn;
+}
+
+void sl_ctrtab_counts(int *total, int *running, int *paused, int *stopped)
+{
+	*total = *running = *paused = *stopped = 0;
+	pthread_mutex_lock(&tab_lock);
+	for (size_t i = 0; i < tab_len; i++) {
+		int s;
+
+		pthread_mutex_lock(&tab[i]->lock);
+		s = tab[i]->state.status;
+		pthread_mutex_unlock(&tab[i]->lock);
+		(*total)++;
+		if (s == SL_STATUS_RUNNING || s == SL_STATUS_RESTARTING)
+			(*running)++;
+		else if (s == SL_STATUS_PAUSED)
+			(*paused)++;
+		else
+			(*stopped)++;
+	}
+	pthread_mutex_unlock(&tab_lock);
+}
+
+void sl_ctrtab_broadcast(void)
+{
+	pthread_mutex_lock(&tab_lock);
+	tab_gen++;
+	pthread_cond_broadcast(&tab_cond);
+	pthread_mutex_unlock(&tab_lock);
+}
+
+unsigned long sl_ctrtab_generation(void)
+{
+	unsigned long g;
+
+	pthread_mutex_lock(&tab_lock);
+	g = tab_gen;
+	pthread_mutex_unlock(&tab_lock);
+	return g;
+}
+
+unsigned long sl_ctrtab_wait_change(unsigned long seen, int timeout_ms)
+{
+	struct timespec ts;
+	unsigned long g;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&tab_lock);
+	while (tab_gen == seen) {
+		if (pthread_cond_timedwait(&tab_cond, &tab_lock, &ts))
+			break;
+	}
+	g = tab_gen;
+	pthread_mutex_unlock(&tab_lock);
+	return g;
+}

@@ -1,0 +1,263 @@
+/*
+ * host.c - the services the daemon offers a backend.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/call.h"
+#include "core/container.h"
+#include "core/ctrtab.h"
+#include "core/exec.h"
+#include "core/host.h"
+#include "core/log.h"
+#include "core/stream.h"
+
+struct hostctx {
+	char name[64];
+	const char *const *opts;
+	const char *state_dir;
+	/* Values found in the environment, kept so the pointers we hand out
+	 * live until the daemon exits. */
+	pthread_mutex_t lock;
+	char **env_cache;
+	size_t env_len;
+};
+
+static struct hostctx hctx = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void h_logv(void *ctx, int level, const char *fmt, va_list ap)
+{
+	char buf[2048];
+
+	(void)ctx;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	sl_log(level, "[%s] %s", hctx.name, buf);
+}
+
+static void *h_alloc(size_t n)
+{
+	return calloc(1, n ? n : 1);
+}
+
+static void h_free(void *p)
+{
+	free(p);
+}
+
+static const char *h_config_get(void *ctx, const char *key)
+{
+	char var[256];
+	size_t kl = strlen(key), n;
+	const char *v;
+
+	(void)ctx;
+	for (size_t i = 0; hctx.opts && hctx.opts[i]; i++)
+		if (!strncmp(hctx.opts[i], key, kl) && hctx.opts[i][kl] == '=')
+			return hctx.opts[i] + kl + 1;
+	n = (size_t)snprintf(var, sizeof(var), "SOCKERLESS_%s_%s", hctx.name, key);
+	if (n >= sizeof(var))
+		return NULL;
+	for (char *p = var; *p; p++)
+		*p = (*p == '-' || *p == '.') ? '_' : (char)toupper((unsigned char)*p);
+	v = getenv(var);
+	if (!v)
+		return NULL;
+	/* getenv's pointer may go stale if anyone calls setenv; copy it. */
+	pthread_mutex_lock(&hctx.lock);
+	char **nc = realloc(hctx.env_cache, (hctx.env_len + 1) * sizeof(char *));
+	char *copy = strdup(v);
+
+	if (nc)
+		hctx.env_cache = nc;
+	if (!nc || !copy) {
+		free(copy);
+		copy = NULL;
+	} else {
+		hctx.env_cache[hctx.env_len++] = copy;
+	}
+	pthread_mutex_unlock(&hctx.lock);
+	return copy;
+}
+
+static const char *h_state_dir(void *ctx)
+{
+	(void)ctx;
+	return hctx.state_dir;
+}
+
+static int h_cancelled(sl_call *call)
+{
+	return sl_call_is_cancelled(call);
+}
+
+static int h_cancel_fd(sl_call *call)
+{
+	return sl_call_get_cancel_fd(call);
+}
+
+static const char *h_ctr_str(const sl_container *c, int f)
+{
+	return f > 0 && f < SL_CTR_NSTR ? c->str[f] : NULL;
+}
+
+static const char *const *h_ctr_list(const sl_container *c, int f)
+{
+	return f > 0 && f < SL_CTR_NLIST ? (const char *const *)c->list[f] : NULL;
+}
+
+static int64_t h_ctr_int(const sl_container *c, int f)
+{
+	struct sl_container *m = (struct sl_container *)c;
+	int64_t v = 0;
+
+	if (f > 0 && f < SL_CTR_STATUS)
+		return c->ints[f];
+	/* The recorded state changes, so it is read under the lock. */
+	pthread_mutex_lock(&m->lock);
+	switch (f) {
+	case SL_CTR_STATUS: v = m->state.status; break;
+	case SL_CTR_PID: v = m->state.pid; break;
+	case SL_CTR_STARTED_NS: v = m->state.started_ns; break;
+	case SL_CTR_FINISHED_NS: v = m->state.finished_ns; break;
+	case SL_CTR_EXIT_CODE: v = m->state.exit_code; break;
+	default: break;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return v;
+}
+
+static const void *h_ctr_raw(const sl_container *c, size_t *len)
+{
+	*len = c->raw_len;
+	return c->raw;
+}
+
+static int h_ctr_data_set(sl_container *c, const char *k, const char *v)
+{
+	int rc = sl_ctr_data_set(c, k, v);
+
+	return rc ? rc : sl_ctrtab_persist(c);
+}
+
+static char *h_ctr_data_get(const sl_container *c, const char *k)
+{
+	return sl_ctr_data_get((sl_container *)c, k);
+}
+
+static sl_container *h_ctr_ref(sl_container *c)
+{
+	return sl_ctr_ref(c);
+}
+
+static void h_ctr_unref(sl_container *c)
+{
+	sl_ctr_unref(c);
+}
+
+static sl_container *h_ctr_lookup(void *ctx, const char *id)
+{
+	int amb;
+	sl_container *c;
+
+	(void)ctx;
+	c = sl_ctrtab_find(id, &amb);
+	/* The ABI promises full-id lookup only. */
+	if (c && strcmp(c->str[SL_CTR_ID], id)) {
+		sl_ctr_unref(c);
+		c = NULL;
+	}
+	return c;
+}
+
+static int h_ctr_foreach(void *ctx, int (*fn)(sl_container *, void *),
+	void *arg)
+{
+	(void)ctx;
+	return sl_ctrtab_foreach(fn, arg);
+}
+
+static void h_state_changed(sl_container *c, const struct sl_state_v1 *st)
+{
+	sl_ctrtab_state_changed(c, st);
+}
+
+static ssize_t h_stream_write(sl_stream *s, int fd, const void *b, size_t n)
+{
+	return sl_stream_write(s, fd, b, n);
+}
+
+static int h_stream_write_line(sl_stream *s, int fd, int64_t ts,
+	const char *line, size_t n)
+{
+	return sl_stream_write_line(s, fd, ts, line, n);
+}
+
+static ssize_t h_stream_read(sl_stream *s, void *b, size_t n)
+{
+	return sl_stream_read(s, b, n, -1);
+}
+
+static ssize_t h_stream_read_timeout(sl_stream *s, void *b, size_t n,
+	int timeout_ms)
+{
+	return sl_stream_read(s, b, n, timeout_ms);
+}
+
+static const struct sl_host_v1 host_table = {
+	SL_HEADER(struct sl_host_v1),
+	.hctx = &hctx,
+	.logv = h_logv,
+	.alloc = h_alloc,
+	.free = h_free,
+	.config_get = h_config_get,
+	.state_dir = h_state_dir,
+	.set_error = sl_call_set_error,
+	.cancelled = h_cancelled,
+	.cancel_fd = h_cancel_fd,
+	.ctr_str = h_ctr_str,
+	.ctr_list = h_ctr_list,
+	.ctr_int = h_ctr_int,
+	.ctr_raw_config = h_ctr_raw,
+	.ctr_data_set = h_ctr_data_set,
+	.ctr_data_get = h_ctr_data_get,
+	.ctr_ref = h_ctr_ref,
+	.ctr_unref = h_ctr_unref,
+	.ctr_lookup = h_ctr_lookup,
+	.ctr_foreach = h_ctr_foreach,
+	.state_changed = h_state_changed,
+	.exec_str = sl_exec_str,
+	.exec_list = sl_exec_list,
+	.exec_int = sl_exec_int,
+	.exec_data_set = sl_exec_data_set,
+	.exec_data_get = sl_exec_data_get,
+	.stream_write = h_stream_write,
+	.stream_write_line = h_stream_write_line,
+	.stream_read = h_stream_read,
+	.stream_read_timeout = h_stream_read_timeout,
+};
+
+const struct sl_host_v1 *sl_host_get(const char *backend_name,
+	const char *const *opts, const char *state_dir)
+{
+	snprintf(hctx.name, sizeof(hctx.name), "%s", backend_name);
+	hctx.opts = opts;
+	hctx.state_dir = state_dir;
+	return &host_table;
+}
+
+void sl_host_release(void)
+{
+	pthread_mutex_lock(&hctx.lock);
+	for (size_t i = 0; i < hctx.env_len; i++)
+		free(hctx.env_cache[i]);
+	free(hctx.env_cache);
+	hctx.env_cache = NULL;
+	hctx.env_len = 0;
+	pthread_mutex_unlock(&hctx.lock);
+}

@@ -1,0 +1,468 @@
+/*
+ * main.c - sockerlessd: command line, start-up order, and shutdown.
+ */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/api_ctr.h"
+#include "core/call.h"
+#include "core/ctrtab.h"
+#include "core/daemon.h"
+#include "core/events.h"
+#include "core/exec.h"
+#include "core/host.h"
+#include "core/http.h"
+#include "core/listen.h"
+#include "core/loader.h"
+#include "core/log.h"
+#include "core/server.h"
+#include "core/store.h"
+#include "core/worker.h"
+
+#define MAX_LISTENERS 16
+#define MAX_BACKEND_OPTS 64
+
+struct sl_daemon sl_daemon;
+
+struct options {
+	const char *backend;
+	const char *plugin_dir;
+	const char *hosts[MAX_LISTENERS];
+	size_t n_hosts;
+	const char *backend_opts[MAX_BACKEND_OPTS + 1];
+	size_t n_opts;
+	const char *data_root;
+	const char *log_level;
+	int tls, tlsverify, insecure_tcp;
+	const char *tlscacert, *tlscert, *tlskey;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: sockerlessd --backend=NAME [OPTIONS]\n"
+"\n"
+"A Docker Engine API daemon that runs containers on serverless capacity\n"
+"through a backend plugin.\n"
+"\n"
+"Options:\n"
+"  -b, --backend=NAME|PATH    backend plugin: NAME loads NAME.so from the plugin\n"
+"                             directory; a path containing '/' loads that file\n"
+"      --plugin-dir=DIR       where to look for NAME.so (default:\n"
+"                             %s, and the build tree when run from it)\n"
+"  -o, --backend-opt=KEY=VAL  a backend setting (repeatable); a backend also reads\n"
+"                             SOCKERLESS_<BACKEND>_<KEY> from the environment\n"
+"  -H, --host=ADDR            listen on ADDR (repeatable): unix:///path,\n"
+"                             tcp://HOST:PORT or fd://N (default: %s)\n"
+"      --data-root=DIR        persistent state (default: /var/lib/sockerless for\n"
+"                             root, $XDG_DATA_HOME/sockerless otherwise)\n"
+"  -l, --log-level=LEVEL      error, warn, info (default) or debug\n"
+"      --tls                  serve TLS on TCP listeners (--tlscert, --tlskey)\n"
+"      --tlsverify            TLS and require client certificates signed by\n"
+"                             --tlscacert\n"
+"      --tlscacert=FILE       CA for client certificates\n"
+"      --tlscert=FILE         server certificate (PEM)\n"
+"      --tlskey=FILE          server key (PEM)\n"
+"      --insecure-tcp         allow plain TCP on a non-loopback address (anyone\n"
+"                             who can reach it controls the daemon)\n"
+"  -v, --version              print the version and exit\n"
+"  -h, --help                 print this help and exit\n"
+"\n"
+"Signals: SIGTERM or SIGINT stop accepting, end streams, stop the backend and\n"
+"exit 0.  See sockerlessd(8).\n", BACKENDDIR, "unix:///run/sockerless.sock");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	enum { OPT_PLUGIN_DIR = 256, OPT_DATA_ROOT, OPT_TLS, OPT_TLSVERIFY,
+		OPT_TLSCACERT, OPT_TLSCERT, OPT_TLSKEY, OPT_INSECURE_TCP };
+	static const struct option longopts[] = {
+		{"backend", required_argument, NULL, 'b'},
+		{"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
+		{"backend-opt", required_argument, NULL, 'o'},
+		{"host", required_argument, NULL, 'H'},
+		{"data-root", required_argument, NULL, OPT_DATA_ROOT},
+		{"log-level", required_argument, NULL, 'l'},
+		{"tls", no_argument, NULL, OPT_TLS},
+		{"tlsverify", no_argument, NULL, OPT_TLSVERIFY},
+		{"tlscacert", required_argument, NULL, OPT_TLSCACERT},
+		{"tlscert", required_argument, NULL, OPT_TLSCERT},
+		{"tlskey", required_argument, NULL, OPT_TLSKEY},
+		{"insecure-tcp", no_argument, NULL, OPT_INSECURE_TCP},
+		{"version", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "b:o:H:l:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b': o->backend = optarg; break;
+		case OPT_PLUGIN_DIR: o->plugin_dir = optarg; break;
+		case 'o':
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				fprintf(stderr, "sockerlessd: --backend-opt wants KEY=VALUE, got '%s'\n", optarg);
+				return 2;
+			}
+			if (o->n_opts == MAX_BACKEND_OPTS) {
+				fprintf(stderr, "sockerlessd: too many --backend-opt (max %d)\n", MAX_BACKEND_OPTS);
+				return 2;
+			}
+			o->backend_opts[o->n_opts++] = optarg;
+			break;
+		case 'H':
+			if (o->n_hosts == MAX_LISTENERS) {
+				fprintf(stderr, "sockerlessd: too many -H (max %d)\n", MAX_LISTENERS);
+				return 2;
+			}
+			o->hosts[o->n_hosts++] = optarg;
+			break;
+		case OPT_DATA_ROOT: o->data_root = optarg; break;
+		case 'l': o->log_level = optarg; break;
+		case OPT_TLS: o->tls = 1; break;
+		case OPT_TLSVERIFY: o->tls = o->tlsverify = 1; break;
+		case OPT_TLSCACERT: o->tlscacert = optarg; break;
+		case OPT_TLSCERT: o->tlscert = optarg; break;
+		case OPT_TLSKEY: o->tlskey = optarg; break;
+		case OPT_INSECURE_TCP: o->insecure_tcp = 1; break;
+		case 'v':
+			printf("sockerlessd %s (plugin ABI %d.%d, Docker API %s)\n",
+				PACKAGE_VERSION, SL_ABI_MAJOR, SL_ABI_MINOR, SL_API_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'sockerlessd --help'.\n");
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sockerlessd: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (!o->backend) {
+		fprintf(stderr, "sockerlessd: no backend given: use --backend=NAME (e.g. --backend=example)\n");
+		return 2;
+	}
+	return 0;
+}
+
+static char *read_file(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1 << 20) &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = calloc(1, (size_t)n + 1)) &&
+	    fread(buf, 1, (size_t)n, f) == (size_t)n) {
+		fclose(f);
+		return buf;
+	}
+	snprintf(err, errlen, "cannot read %s", path);
+	free(buf);
+	fclose(f);
+	return NULL;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void default_data_root(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+
+	if (geteuid() == 0)
+		snprintf(buf, len, "/var/lib/sockerless");
+	else if (xdg && *xdg)
+		snprintf(buf, len, "%s/sockerless", xdg);
+	else
+		snprintf(buf, len, "%s/.local/share/sockerless", home ? home : "/tmp");
+}
+
+/* A stable engine id, made once and kept in the data root (docker info
+ * shows it; tools use it to tell daemons apart). */
+static void load_engine_id(void)
+{
+	char path[1100], buf[65] = "";
+	unsigned char raw[32];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/engine-id", sl_daemon.data_root);
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f) && strlen(buf) == 64) {
+			memcpy(sl_daemon.id, buf, 65);
+			fclose(f);
+			return;
+		}
+		fclose(f);
+	}
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, raw, sizeof(raw)) != (ssize_t)sizeof(raw))
+		memset(raw, 0, sizeof(raw));
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < 32; i++)
+		snprintf(sl_daemon.id + 2 * i, 3, "%02x", raw[i]);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%s\n", sl_daemon.id);
+		fclose(f);
+	}
+}
+
+static void store_log(void *arg, const char *msg)
+{
+	(void)arg;
+	sl_warn("store: %s", msg);
+}
+
+/* Candidate directories for --backend=NAME, build tree first when the
+ * daemon runs from it, so `./sockerlessd --backend=example` just works. */
+static void search_dirs(const char *name, char bufs[3][PATH_MAX],
+	const char *dirs[4])
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t k = 0;
+
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		if (!strcmp(exe, SL_ABS_BUILDDIR)) {
+			snprintf(bufs[0], PATH_MAX, "%s/backends/%s/.libs", SL_ABS_BUILDDIR, name);
+			snprintf(bufs[1], PATH_MAX, "%s/plugin-api/%s/.libs", SL_ABS_BUILDDIR, name);
+			dirs[k++] = bufs[0];
+			dirs[k++] = bufs[1];
+		}
+	}
+	dirs[k++] = BACKENDDIR;
+	dirs[k] = NULL;
+}
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Start-up failures: one line on stderr, which is what a user reads. */
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sockerlessd: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	struct sl_listener ls[MAX_LISTENERS];
+	struct sl_tls tls = {0};
+	char err[1024], dflt_host[512], state_dir[1200];
+	char bufs[3][PATH_MAX];
+	const char *dirs[4];
+	size_t n_ls = 0;
+	sigset_t sigs;
+	int rc, sig, exit_code = 1;
+
+	rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc;
+	if (o.log_level) {
+		int lvl = sl_log_parse_level(o.log_level);
+
+		if (lvl < 0) {
+			fail("unknown --log-level '%s' (use error, warn, info or debug)", o.log_level);
+			return 2;
+		}
+		sl_log_set_level(lvl);
+		sl_daemon.debug = lvl == SL_LEVEL_DEBUG;
+	}
+	if (o.tls && (!o.tlscert || !o.tlskey)) {
+		fail("%s", "--tls and --tlsverify need --tlscert and --tlskey");
+		return 2;
+	}
+	if (o.tlsverify && !o.tlscacert) {
+		fail("%s", "--tlsverify needs --tlscacert");
+		return 2;
+	}
+
+	/* Signals: SIGPIPE never kills us (clients vanish mid-stream); the
+	 * stop signals are taken synchronously by sigwait below, so they are
+	 * blocked before any thread (which inherits the mask) starts. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	sl_daemon.start_ns = 0;
+	if (gethostname(sl_daemon.hostname, sizeof(sl_daemon.hostname)) < 0)
+		strcpy(sl_daemon.hostname, "sockerless");
+	if (o.data_root)
+		snprintf(sl_daemon.data_root, sizeof(sl_daemon.data_root), "%s", o.data_root);
+	else
+		default_data_root(sl_daemon.data_root, sizeof(sl_daemon.data_root));
+	if (mkdir_p(sl_daemon.data_root, 0700) < 0) {
+		fail("cannot create data root %s: %s", sl_daemon.data_root,
+			strerror(errno));
+		goto out;
+	}
+	load_engine_id();
+	if (sl_store_open(sl_daemon.data_root, &sl_daemon.store, err, sizeof(err)) < 0) {
+		fail("%s", err);
+		goto out;
+	}
+	sl_store_set_logger(sl_daemon.store, store_log, NULL);
+	sl_daemon.events = sl_events_new(1024);
+	if (!sl_daemon.events) {
+		fail("%s", "out of memory");
+		goto out;
+	}
+
+	/* The backend. */
+	{
+		const char *stem = strrchr(o.backend, '/');
+		char name[64];
+
+		stem = stem ? stem + 1 : o.backend;
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(stem, "."), stem);
+		snprintf(state_dir, sizeof(state_dir), "%s/backends/%s",
+			sl_daemon.data_root, name);
+		if (mkdir_p(state_dir, 0700) < 0) {
+			fail("cannot create %s: %s", state_dir, strerror(errno));
+			goto out;
+		}
+		sl_daemon.host = sl_host_get(name, o.backend_opts, state_dir);
+		search_dirs(name, bufs, dirs);
+	}
+	if (sl_loader_load(o.backend, o.plugin_dir, dirs, sl_daemon.host,
+			   &sl_daemon.backend, err, sizeof(err)) < 0) {
+		fail("%s", err);
+		goto out;
+	}
+	sl_api_lifecycle_init();
+	if (sl_ctrtab_init(sl_daemon.store, sl_daemon.events) < 0) {
+		fail("%s", "cannot load the container records");
+		goto out;
+	}
+	if (sl_loader_init(&sl_daemon.backend, sl_daemon.host, err, sizeof(err)) < 0) {
+		fail("%s", err);
+		goto out_ctr;
+	}
+	sl_info("backend %s %s loaded from %s (ABI %u.%u)",
+		sl_daemon.backend.name, sl_daemon.backend.version,
+		sl_daemon.backend.path, sl_daemon.backend.abi_major,
+		sl_daemon.backend.abi_minor);
+	if (sl_daemon.backend.recover) {
+		struct sl_call call;
+
+		sl_call_begin(&call);
+		rc = sl_daemon.backend.recover(sl_daemon.backend.state, &call);
+		if (rc)
+			sl_warn("backend recover failed: %s", sl_call_message(&call, rc));
+		sl_call_end(&call);
+	}
+
+	/* Listeners. */
+	if (o.tls) {
+		if (!(tls.cert_pem = read_file(o.tlscert, err, sizeof(err))) ||
+		    !(tls.key_pem = read_file(o.tlskey, err, sizeof(err))) ||
+		    (o.tlscacert && !(tls.ca_pem = read_file(o.tlscacert, err, sizeof(err))))) {
+			fail("%s", err);
+			goto out_backend;
+		}
+		tls.verify = o.tlsverify;
+	}
+	if (!o.n_hosts) {
+		sl_listen_default(dflt_host, sizeof(dflt_host));
+		o.hosts[o.n_hosts++] = dflt_host;
+	}
+	for (size_t i = 0; i < o.n_hosts; i++) {
+		if (sl_listen_open(o.hosts[i], o.tls, o.insecure_tcp, &ls[n_ls],
+				   err, sizeof(err)) < 0) {
+			fail("%s", err);
+			goto out_listeners;
+		}
+		n_ls++;
+	}
+	if (sl_server_start(ls, n_ls, &tls, err, sizeof(err)) < 0) {
+		fail("%s", err);
+		goto out_server;
+	}
+	sl_info("sockerlessd %s ready (data root %s)", PACKAGE_VERSION,
+		sl_daemon.data_root);
+
+	do {
+		rc = sigwait(&sigs, &sig);
+	} while (rc == EINTR);
+	sl_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	exit_code = 0;
+
+out_server:
+	/* Cancel first so streaming handlers return, then stop the server,
+	 * which joins the connection threads. */
+	sl_call_cancel_all();
+	sl_events_shutdown(sl_daemon.events);
+	sl_ctrtab_broadcast();
+	sl_server_stop();
+	sl_work_drain();
+out_listeners:
+	for (size_t i = 0; i < n_ls; i++)
+		sl_listen_close(&ls[i]);
+out_backend:
+	sl_loader_fini(&sl_daemon.backend);
+	sl_exec_table_clear();
+out_ctr:
+	sl_ctrtab_fini();
+out:
+	if (sl_daemon.events)
+		sl_events_free(sl_daemon.events);
+	if (sl_daemon.store)
+		sl_store_close(sl_daemon.store);
+	sl_host_release();
+	free(tls.cert_pem);
+	free(tls.key_pem);
+	free(tls.ca_pem);
+	curl_global_cleanup();
+	return exit_code;
+}

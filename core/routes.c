@@ -1,0 +1,156 @@
+/*
+ * routes.c - the route table.
+ *
+ * Every route of the Docker Engine API appears here: the ones served and,
+ * with sl_api_unsupported, the ones Sockerless answers with 501 naming the
+ * operation, so a client never mistakes a missing feature for a typo.
+ */
+#include "config.h"
+
+#include "core/api.h"
+#include "core/daemon.h"
+#include "core/router.h"
+
+#define U sl_api_unsupported
+
+const struct sl_route sl_routes[] = {
+	{"GET", "/_ping", sl_api_ping, 0, "ping"},
+	{"HEAD", "/_ping", sl_api_ping, 0, "ping"},
+	{"GET", "/version", sl_api_version, 0, "version"},
+	{"GET", "/info", sl_api_info, 0, "info"},
+	{"GET", "/events", sl_api_events, 0, "events"},
+	{"GET", "/system/df", U, 0, "system df"},
+	{"POST", "/auth", U, 0, "registry login"},
+
+	/* Containers. */
+	{"GET", "/containers/json", sl_api_ctr_list, 0, "container list"},
+	{"POST", "/containers/create", sl_api_ctr_create, 0, "container create"},
+	{"GET", "/containers/{id}/json", sl_api_ctr_inspect, 0, "container inspect"},
+	{"GET", "/containers/{id}/top", U, 0, "container top"},
+	{"GET", "/containers/{id}/logs", sl_api_ctr_logs, 0, "container logs"},
+	{"GET", "/containers/{id}/changes", U, 0, "container changes"},
+	{"GET", "/containers/{id}/export", U, 0, "container export"},
+	{"GET", "/containers/{id}/stats", U, 0, "container stats"},
+	{"POST", "/containers/{id}/resize", sl_api_ctr_resize, 0, "container resize"},
+	{"POST", "/containers/{id}/start", sl_api_ctr_start, 0, "container start"},
+	{"POST", "/containers/{id}/stop", sl_api_ctr_stop, 0, "container stop"},
+	{"POST", "/containers/{id}/restart", sl_api_ctr_restart, 0, "container restart"},
+	{"POST", "/containers/{id}/kill", sl_api_ctr_kill, 0, "container kill"},
+	{"POST", "/containers/{id}/update", U, 0, "container update"},
+	{"POST", "/containers/{id}/rename", U, 0, "container rename"},
+	{"POST", "/containers/{id}/pause", sl_api_ctr_pause, 0, "container pause"},
+	{"POST", "/containers/{id}/unpause", sl_api_ctr_unpause, 0, "container unpause"},
+	{"POST", "/containers/{id}/attach", sl_api_ctr_attach, 0, "container attach"},
+	{"GET", "/containers/{id}/attach/ws", U, 0, "container attach (websocket)"},
+	{"POST", "/containers/{id}/wait", sl_api_ctr_wait, 0, "container wait"},
+	{"DELETE", "/containers/{id}", sl_api_ctr_remove, 0, "container remove"},
+	{"HEAD", "/containers/{id}/archive", U, 0, "container archive stat"},
+	{"GET", "/containers/{id}/archive", U, 0, "container archive get"},
+	{"PUT", "/containers/{id}/archive", U, SL_ROUTE_RAW_BODY, "container archive put"},
+	{"POST", "/containers/prune", sl_api_ctr_prune, 0, "container prune"},
+	{"POST", "/containers/{id}/exec", sl_api_exec_create, 0, "exec create"},
+	{"POST", "/exec/{id}/start", sl_api_exec_start, 0, "exec start"},
+	{"POST", "/exec/{id}/resize", sl_api_exec_resize, 0, "exec resize"},
+	{"GET", "/exec/{id}/json", sl_api_exec_inspect, 0, "exec inspect"},
+
+	/* Images. */
+	{"GET", "/images/json", U, 0, "image list"},
+	{"POST", "/images/create", U, 0, "image pull"},
+	{"GET", "/images/search", U, 0, "image search"},
+	{"POST", "/images/prune", U, 0, "image prune"},
+	{"POST", "/images/load", U, SL_ROUTE_RAW_BODY, "image load"},
+	{"GET", "/images/get", U, 0, "image save"},
+	{"POST", "/build", U, SL_ROUTE_RAW_BODY, "image build"},
+	{"POST", "/build/prune", U, 0, "build cache prune"},
+	{"POST", "/commit", U, 0, "container commit"},
+	{"GET", "/images/{name}/json", sl_api_image_inspect, 0, "image inspect"},
+	{"GET", "/images/{name}/history", U, 0, "image history"},
+	{"POST", "/images/{name}/push", U, 0, "image push"},
+	{"POST", "/images/{name}/tag", U, 0, "image tag"},
+	{"DELETE", "/images/{name}", U, 0, "image remove"},
+	{"GET", "/images/{name}/get", U, 0, "image save"},
+	{"GET", "/distribution/{name}/json", U, 0, "distribution inspect"},
+
+	/* Volumes and networks. */
+	{"GET", "/volumes", U, 0, "volume list"},
+	{"POST", "/volumes/create", U, 0, "volume create"},
+	{"POST", "/volumes/prune", U, 0, "volume prune"},
+	{"GET", "/volumes/{name}", U, 0, "volume inspect"},
+	{"DELETE", "/volumes/{name}", U, 0, "volume remove"},
+	{"GET", "/networks", U, 0, "network list"},
+	{"POST", "/networks/create", U, 0, "network create"},
+	{"POST", "/networks/prune", U, 0, "network prune"},
+	{"GET", "/networks/{id}", U, 0, "network inspect"},
+	{"DELETE", "/networks/{id}", U, 0, "network remove"},
+	{"POST", "/networks/{id}/connect", U, 0, "network connect"},
+	{"POST", "/networks/{id}/disconnect", U, 0, "network disconnect"},
+
+	/* Swarm-mode and engine plugins: out of Sockerless's scope. */
+	{"GET", "/swarm", U, 0, "swarm inspect"},
+	{"POST", "/swarm/init", U, 0, "swarm init"},
+	{"POST", "/swarm/join", U, 0, "swarm join"},
+	{"POST", "/swarm/leave", U, 0, "swarm leave"},
+	{"POST", "/swarm/update", U, 0, "swarm update"},
+	{"GET", "/swarm/unlockkey", U, 0, "swarm unlock key"},
+	{"POST", "/swarm/unlock", U, 0, "swarm unlock"},
+	{"GET", "/nodes", U, 0, "node list"},
+	{"GET", "/nodes/{id}", U, 0, "node inspect"},
+	{"DELETE", "/nodes/{id}", U, 0, "node remove"},
+	{"POST", "/nodes/{id}/update", U, 0, "node update"},
+	{"GET", "/services", U, 0, "service list"},
+	{"POST", "/services/create", U, 0, "service create"},
+	{"GET", "/services/{id}", U, 0, "service inspect"},
+	{"DELETE", "/services/{id}", U, 0, "service remove"},
+	{"POST", "/services/{id}/update", U, 0, "service update"},
+	{"GET", "/services/{id}/logs", U, 0, "service logs"},
+	{"GET", "/tasks", U, 0, "task list"},
+	{"GET", "/tasks/{id}", U, 0, "task inspect"},
+	{"GET", "/tasks/{id}/logs", U, 0, "task logs"},
+	{"GET", "/secrets", U, 0, "secret list"},
+	{"POST", "/secrets/create", U, 0, "secret create"},
+	{"GET", "/secrets/{id}", U, 0, "secret inspect"},
+	{"DELETE", "/secrets/{id}", U, 0, "secret remove"},
+	{"POST", "/secrets/{id}/update", U, 0, "secret update"},
+	{"GET", "/configs", U, 0, "config list"},
+	{"POST", "/configs/create", U, 0, "config create"},
+	{"GET", "/configs/{id}", U, 0, "config inspect"},
+	{"DELETE", "/configs/{id}", U, 0, "config remove"},
+	{"POST", "/configs/{id}/update", U, 0, "config update"},
+	{"GET", "/plugins", U, 0, "plugin list"},
+	{"GET", "/plugins/privileges", U, 0, "plugin privileges"},
+	{"POST", "/plugins/pull", U, 0, "plugin install"},
+	{"GET", "/plugins/{name}/json", U, 0, "plugin inspect"},
+	{"DELETE", "/plugins/{name}", U, 0, "plugin remove"},
+	{"POST", "/plugins/{name}/enable", U, 0, "plugin enable"},
+	{"POST", "/plugins/{name}/disable", U, 0, "plugin disable"},
+	{"POST", "/plugins/{name}/upgrade", U, 0, "plugin upgrade"},
+	{"POST", "/plugins/create", U, 0, "plugin create"},
+	{"POST", "/plugins/{name}/push", U, 0, "plugin push"},
+	{"POST", "/plugins/{name}/set", U, 0, "plugin set"},
+	{"POST", "/session", U, 0, "session (BuildKit)"},
+	{NULL, NULL, NULL, 0, NULL},
+};
+
+enum MHD_Result sl_api_unsupported(struct sl_req *r)
+{
+	return sl_http_error(r, 501,
+		"%s is not supported by Sockerless (backend %s)",
+		r->route ? r->route->operation : "this operation",
+		sl_daemon.backend.name);
+}
+
+/*
+ * The daemon keeps no image store yet, so no image is known: 404, which
+ * is also what makes `docker inspect NAME` fall through to "No such
+ * object" as with dockerd.
+ */
+enum MHD_Result sl_api_image_inspect(struct sl_req *r)
+{
+	return sl_http_error(r, 404, "No such image: %s", r->params[0]);
+}
+
+int sl_api_image_count(void)
+{
+	/* The core keeps no image records yet. */
+	return 0;
+}

@@ -1,0 +1,223 @@
+/*
+ * server.c - libmicrohttpd daemons and the access handler.
+ *
+ * Thread per connection: Docker requests block for long (wait, logs -f,
+ * events, attach) and backend hooks block on cloud calls, and keeping that
+ * simple for third-party backends is worth a thread each.
+ */
+#include "config.h"
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/http.h"
+#include "core/log.h"
+#include "core/router.h"
+#include "core/server.h"
+
+#define MAX_DAEMONS 16
+#define JSON_BODY_LIMIT (16u << 20)
+#define RAW_BODY_LIMIT (256u << 20)
+
+static struct MHD_Daemon *daemons[MAX_DAEMONS];
+static size_t n_daemons;
+static int tls_verify;
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	sl_debug("http: %s", buf);
+}
+
+/* With --tlsverify the client must present a certificate that chains to
+ * --tlscacert; GnuTLS only requested it during the handshake. */
+static int client_cert_ok(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	unsigned int status = 0;
+	gnutls_session_t s;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return 1;    /* a plain (unix) listener */
+	s = (gnutls_session_t)ci->tls_session;
+	if (gnutls_certificate_get_peers(s, &(unsigned int){0}) == NULL)
+		return 0;
+	if (gnutls_certificate_verify_peers2(s, &status) < 0 || status)
+		return 0;
+	return 1;
+}
+
+static enum MHD_Result dispatch(struct sl_req *r)
+{
+	enum MHD_Result ret;
+	int known;
+
+	if (sl_router_version(r, &ret) < 0)
+		return ret;
+	r->route = sl_router_match(r, &known);
+	if (!r->route) {
+		if (known)
+			return sl_http_error(r, 405, "method %s not allowed on %s",
+				r->method, r->path);
+		return sl_http_error(r, 404, "page not found");
+	}
+	if (r->body_too_large)
+		return sl_http_error(r, 413,
+			"request body too large: the limit is %u MiB",
+			(r->route->flags & SL_ROUTE_RAW_BODY ? RAW_BODY_LIMIT :
+			 JSON_BODY_LIMIT) >> 20);
+	return r->route->fn(r);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+	const char *url, const char *method, const char *version,
+	const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct sl_req *r = *con_cls;
+	size_t limit;
+
+	(void)cls;
+	(void)version;
+	if (!r) {
+		if (tls_verify && !client_cert_ok(conn)) {
+			sl_warn("http: refused a TLS client without a valid certificate");
+			return MHD_NO;
+		}
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return MHD_NO;
+		r->conn = conn;
+		r->method = method;
+		r->url = url;
+		*con_cls = r;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		/* Raw bodies (archives) may be big; JSON never is. */
+		limit = JSON_BODY_LIMIT;
+		if (!strncmp(url, "/", 1) && strstr(url, "/archive"))
+			limit = RAW_BODY_LIMIT;
+		if (!r->body_too_large && r->body_len + *upload_data_size > limit) {
+			r->body_too_large = 1;
+			free(r->body);
+			r->body = NULL;
+			r->body_len = r->body_cap = 0;
+		}
+		if (!r->body_too_large) {
+			if (r->body_len + *upload_data_size + 1 > r->body_cap) {
+				size_t ncap = r->body_cap ? r->body_cap : 4096;
+				char *nb;
+
+				while (ncap < r->body_len + *upload_data_size + 1)
+					ncap *= 2;
+				nb = realloc(r->body, ncap);
+				if (!nb)
+					return MHD_NO;
+				r->body = nb;
+				r->body_cap = ncap;
+			}
+			memcpy(r->body + r->body_len, upload_data, *upload_data_size);
+			r->body_len += *upload_data_size;
+			r->body[r->body_len] = '\0';
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->answered)
+		return MHD_YES;
+	sl_debug("%s %s", method, url);
+	return dispatch(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+	void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct sl_req *r = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (!r)
+		return;
+	sl_router_clear(r);
+	free(r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+int sl_server_start(struct sl_listener *ls, size_t n, const struct sl_tls *tls,
+	char *err, size_t errlen)
+{
+	tls_verify = tls && tls->verify;
+	for (size_t i = 0; i < n; i++) {
+		unsigned int flags = MHD_USE_THREAD_PER_CONNECTION |
+			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+			MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG;
+		int use_tls = ls[i].is_tcp && tls && tls->cert_pem;
+		struct MHD_OptionItem opts[12];
+		size_t k = 0;
+
+		if (n_daemons == MAX_DAEMONS) {
+			snprintf(err, errlen, "too many listeners (max %d)", MAX_DAEMONS);
+			return -1;
+		}
+		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,
+			(intptr_t)log_mhd, NULL};
+		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET,
+			ls[i].fd, NULL};
+		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
+			(intptr_t)on_completed, NULL};
+		/* Docker's X-Registry-Auth headers are large. */
+		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+			256 * 1024, NULL};
+		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+			1024, NULL};
+		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_STACK_SIZE,
+			512 * 1024, NULL};
+		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+			0, NULL};
+		if (use_tls) {
+			flags |= MHD_USE_TLS;
+			opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY,
+				0, tls->key_pem};
+			opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT,
+				0, tls->cert_pem};
+			if (tls->ca_pem)
+				opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST,
+					0, tls->ca_pem};
+		}
+		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+		daemons[n_daemons] = MHD_start_daemon(flags, 0, NULL, NULL,
+			on_request, NULL, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+		if (!daemons[n_daemons]) {
+			snprintf(err, errlen, "cannot serve %s (libmicrohttpd refused%s)",
+				ls[i].spec, use_tls ? "; check the TLS certificate and key" : "");
+			return -1;
+		}
+		/* MHD owns and closes the socket from now on. */
+		ls[i].fd = -1;
+		n_daemons++;
+		sl_info("API listening on %s%s", ls[i].spec, use_tls ? " (TLS)" : "");
+	}
+	return 0;
+}
+
+void sl_server_stop(void)
+{
+	for (size_t i = 0; i < n_daemons; i++) {
+		MHD_stop_daemon(daemons[i]);
+		daemons[i] = NULL;
+	}
+	n_daemons = 0;
+}

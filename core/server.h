@@ -1,0 +1,26 @@
+/*
+ * server.h - the HTTP side of the daemon: one libmicrohttpd daemon per
+ * listener, thread per connection, all feeding the router.
+ */
+#ifndef SL_SERVER_H
+#define SL_SERVER_H
+
+#include "core/listen.h"
+
+struct sl_tls {
+	char *cert_pem;   /* owned by the caller */
+	char *key_pem;
+	char *ca_pem;     /* set with --tlsverify: client certs must chain here */
+	int verify;
+};
+
+/* Starts serving every listener.  TLS applies to the TCP ones when
+ * tls->cert_pem is set.  Returns 0 or -1 with err. */
+int sl_server_start(struct sl_listener *ls, size_t n, const struct sl_tls *tls,
+	char *err, size_t errlen);
+
+/* Stops accepting, then waits for in-flight requests, which the caller
+ * has cancelled (sl_call_cancel_all) so streams end promptly. */
+void sl_server_stop(void);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * worker.h - answers that stream while a backend hook runs.
+ *
+ * libmicrohttpd sends a response from its own connection thread, pulling
+ * bytes from a reader callback, while a backend hook (logs, attach, exec)
+ * wants to push bytes from the thread that calls it.  These helpers run
+ * the hook on a worker thread and connect the two: through a pipe for a
+ * plain chunked response, or straight to the socket after an HTTP upgrade
+ * (the Docker hijack).
+ */
+#ifndef SL_WORKER_H
+#define SL_WORKER_H
+
+#include "core/call.h"
+#include "core/http.h"
+#include "core/stream.h"
+
+/*
+ * The work: runs on the worker thread, writes with sl_stream_* on `s`,
+ * watches `call` for cancellation (client gone, shutdown).  Its return
+ * value is only logged: once bytes flowed, errors can only be in-band.
+ */
+typedef int (*sl_work_fn)(struct sl_stream *s, struct sl_call *call,
+	void *arg);
+
+struct sl_work {
+	sl_work_fn fn;
+	void *arg;
+	void (*arg_free)(void *arg);   /* called once the work is over */
+	const char *content_type;
+	int multiplexed, timestamps, want_stdout, want_stderr;
+};
+
+/* Docker's content type for a stdio stream: multiplexed (stdcopy) for a
+ * non-TTY stream from API 1.42 on, raw otherwise. */
+const char *sl_work_content_type(struct sl_req *r, int tty);
+
+/* 200 with a chunked body the work writes. Takes ownership of w->arg. */
+enum MHD_Result sl_work_respond_chunked(struct sl_req *r,
+	const struct sl_work *w);
+
+/*
+ * 101 UPGRADED, then the work gets the raw socket: writes go to the
+ * client, reads return what the client sends (0 once it half-closes).
+ * Takes ownership of w->arg.
+ */
+enum MHD_Result sl_work_respond_upgrade(struct sl_req *r,
+	const struct sl_work *w);
+
+/* Background tasks (auto-remove, say) are counted so shutdown can wait. */
+void sl_work_spawn_detached(void (*fn)(void *arg), void *arg);
+void sl_work_drain(void);
+
+#endif
