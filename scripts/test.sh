@@ -1,22 +1,60 @@
 #!/bin/sh
 # The whole test suite, from a fresh Debian 12 machine: dependencies, a
 # -Werror build with `make check`, an ASan/UBSan build with `make check`,
-# and `make distcheck`.  Ends with one "N passed, N failed" line.
+# `make distcheck`, and an in-tree ./configure of the tarball that must
+# leave no conftest*/confdefs* behind.
+#
+# Every skipped test is listed with its reason.  The run ends with one
+# line, "N passed, N failed, N skipped".  Under CI=true a skip fails the
+# run unless tests/expected-skips lists it: a green line must not hide a
+# suite that ran nothing.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 "$top/scripts/deps.sh" || exit 1
 autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; exit 1; }
-# The Azure fixtures and docs live in shared/ beside the checkout; an
-# absolute path keeps them reachable from make distcheck's copy too.
-if [ -z "${SL_SHARED_DIR:-}" ] && [ -d "$top/../shared/fixtures" ]; then
-	SL_SHARED_DIR=$(cd "$top/../shared" && pwd)
-fi
-export SL_SHARED_DIR
 
 pass=0
 fail=0
+skipped=0
 status=0
+skips=$(mktemp "${TMPDIR:-/tmp}/sl-skips.XXXXXX")
+trap 'rm -f "$skips"' EXIT
+
+# skips_in FILE...: every "SKIP:" line the TAP driver printed, as
+# "TEST[: CHECK]<TAB>REASON".  A skipped check reads
+# "SKIP: tests/api.sh 71 - docker version # SKIP no docker CLI", a skipped
+# test program (a "1..0 # SKIP" plan) "SKIP: tests/abi/layout - reason".
+skips_in() {
+	awk '/^SKIP: / {
+		sub(/^SKIP: /, "")
+		test = $1
+		sub(/^[^ ]+ ?/, "")
+		sub(/^[0-9]+ ?/, "")
+		sub(/^- /, "")
+		s = " " $0
+		i = index(s, " # SKIP")
+		if (i) {
+			check = substr(s, 2, i - 2)
+			reason = substr(s, i + 7)
+		} else {
+			check = ""
+			reason = $0
+		}
+		sub(/^[: ]+/, "", reason)
+		name = check == "" ? test : test ": " check
+		print name "\t" (reason == "" ? "no reason given" : reason)
+	}' "$@"
+}
+
+# note_skips FILE...: show and remember the skips in FILEs; sets $ns.
+note_skips() {
+	skips_in "$@" >"$skips.new"
+	ns=$(wc -l <"$skips.new")
+	awk -F '\t' '{ print "skip: " $1 " -- " $2 }' "$skips.new"
+	cat "$skips.new" >>"$skips"
+	rm -f "$skips.new"
+}
 
 # run_suite DIR CONFIGURE-ARGS...: build in DIR and run make check there.
 run_suite() {
@@ -31,7 +69,7 @@ run_suite() {
 	fi
 	check_rc=0
 	(cd "$dir" && make -j2 check >check.out 2>&1) || check_rc=1
-	# Show every test's TAP lines, then any failure's log in full.
+	# Show any failure's log in full.
 	for log in $(find "$dir" -name '*.log' ! -name test-suite.log ! -name config.log | sort); do
 		if grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null; then
 			echo "=== $log"; cat "$log"
@@ -40,8 +78,10 @@ run_suite() {
 	if [ -f "$dir/test-suite.log" ]; then
 		sed -n '1,12p' "$dir/test-suite.log"
 	fi
-	p=$(cat $(find "$dir" -name '*.trs') 2>/dev/null | grep -c '^:test-result: \(PASS\|SKIP\|XFAIL\)')
-	f=$(cat $(find "$dir" -name '*.trs') 2>/dev/null | grep -c '^:test-result: \(FAIL\|ERROR\|XPASS\)')
+	results=$(cat $(find "$dir" -name '*.trs') 2>/dev/null | sed -n 's/^:test-result: //p')
+	p=$(printf '%s\n' "$results" | grep -c '^\(PASS\|XFAIL\)')
+	f=$(printf '%s\n' "$results" | grep -c '^\(FAIL\|ERROR\|XPASS\)')
+	s=$(printf '%s\n' "$results" | grep -c '^SKIP')
 	if [ $check_rc -ne 0 ]; then
 		status=1
 		# make check failed without a failing test: the build of a test
@@ -51,15 +91,18 @@ run_suite() {
 			f=1
 		fi
 	fi
-	echo "suite $dir: $p passed, $f failed"
+	note_skips "$dir/check.out"
+	echo "suite $dir: $p passed, $f failed, $s skipped"
 	pass=$((pass + p))
 	fail=$((fail + f))
+	skipped=$((skipped + s))
 }
 
 run_suite "$top/build-check" --enable-werror
 run_suite "$top/build-asan" --enable-werror --enable-sanitizers
 
-# distcheck: the tarball builds, tests and installs on its own.
+# distcheck: the tarball builds, tests and installs on its own.  It counts
+# as one test; the skips inside its make check are listed and counted.
 rm -rf "$top/build-dist"
 mkdir -p "$top/build-dist"
 if (cd "$top/build-dist" && "$top/configure" >/dev/null 2>&1 &&
@@ -72,6 +115,52 @@ else
 	fail=$((fail + 1))
 	status=1
 fi
+ns=0
+[ -f "$top/build-dist/distcheck.out" ] && note_skips "$top/build-dist/distcheck.out"
+skipped=$((skipped + ns))
 
-echo "$pass passed, $fail failed"
+# An in-tree ./configure of the tarball leaves no conftest*/confdefs*
+# (autoconf's own clean-up stops at "rm -f core" when core/ is a directory;
+# configure.ac cleans up after AC_OUTPUT).
+tarball=$(ls "$top"/build-dist/*.tar.gz 2>/dev/null | head -1)
+intree=$(mktemp -d "${TMPDIR:-/tmp}/sl-intree.XXXXXX")
+if [ -n "$tarball" ] && tar -xzf "$tarball" -C "$intree" &&
+    src=$(ls -d "$intree"/*/) && (cd "$src" && ./configure >configure.out 2>&1); then
+	left=$(cd "$src" && ls -d conftest* confdefs* 2>/dev/null)
+	if [ -z "$left" ]; then
+		echo "in-tree configure: clean"
+		pass=$((pass + 1))
+	else
+		echo "in-tree configure: left behind: $left"
+		fail=$((fail + 1))
+		status=1
+	fi
+else
+	echo "in-tree configure: FAILED (tarball ${tarball:-missing})"
+	fail=$((fail + 1))
+	status=1
+fi
+rm -rf "$intree"
+
+# Under CI every skip must be expected: tests/expected-skips lists them as
+# "TEST[: CHECK] -- why", comments (#) and blank lines aside.
+expected=$top/tests/expected-skips
+if [ "${CI:-}" = true ] && [ -s "$skips" ]; then
+	[ -f "$expected" ] || { echo "CI=true: no $expected"; expected=/dev/null; }
+	unexpected=$(awk -F '\t' '
+		FILENAME == ARGV[1] {
+			if ($0 ~ /^[ \t]*(#|$)/) next
+			i = index($0, " -- ")
+			ok[i ? substr($0, 1, i - 1) : $0] = 1
+			next
+		}
+		!($1 in ok) { print "  " $1 " -- " $2 }' "$expected" "$skips")
+	if [ -n "$unexpected" ]; then
+		echo "CI=true: skips not listed in tests/expected-skips:"
+		printf '%s\n' "$unexpected"
+		status=1
+	fi
+fi
+
+echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ] && [ "$status" -eq 0 ]

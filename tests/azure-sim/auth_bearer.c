@@ -3,7 +3,7 @@
  * ARM texts: AuthenticationFailed / InvalidAuthenticationToken /
  * ExpiredAuthenticationToken / InvalidAuthenticationTokenAudience /
  * InvalidAuthenticationTokenTenant as ARM answers them (public captures;
- * azure-wire.md 3.2).  Log Analytics: 401 AuthorizationRequiredError when
+ * README.md, "ARM bearer errors").  Log Analytics: 401 AuthorizationRequiredError when
  * no valid authentication is presented (missing, expired), 403
  * InvalidTokenError when the token is not valid for the API (unreadable,
  * bad signature, other audience), the split its support guide describes. */

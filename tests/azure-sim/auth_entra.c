@@ -1,7 +1,7 @@
 /* auth_entra: Entra ID v2.0 token endpoint, client-credentials grant.
  *
- * Error texts follow what Entra answers (see azure-wire.md 4.1-4.3 and the
- * AADSTS codes observed in public captures); the trace and correlation ids
+ * Error texts follow what Entra answers (README.md, "Entra ID tokens", and
+ * the AADSTS codes observed in public captures); the trace and correlation ids
  * are fresh per request, the correlation id echoes the client's
  * client-request-id header when it sends one, as Entra does. */
 #include "config.h"

@@ -8,7 +8,7 @@
 
 #include "kql.h"
 
-/* Azure's row cap per query (docs/azure-wire.md 5.3). */
+/* Azure's row cap per query (README.md, "Log Analytics query API"). */
 #define LA_MAX_RESULT_ROWS 500000
 
 /* The response body for r; heap, the caller frees it with free().  NULL on

@@ -1,5 +1,5 @@
 /* la_query: one Log Analytics query request in, Azure's exact response out
- * (docs/azure-wire.md section 5).  No HTTP and no auth here: the HTTP front end
+ * (README.md, "Log Analytics query API").  No HTTP and no auth here: the HTTP front end
  * routes GET/POST /v1/workspaces/{id}/query, checks the bearer token, then
  * calls la_query_run() (GET: query and timespan from the query string) or
  * la_query_run_post() (POST: the raw JSON body), and sends *status, *body

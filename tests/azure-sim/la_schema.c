@@ -3,7 +3,7 @@
  * azure-monitor-ref/tables/includes/containerapp{console,system}logs-include.md
  * (ContainerAppSystemLogs.Type is the event severity there, not the table
  * name).  _CL tables: the official compat function and captures
- * (docs/azure-wire.md 5.4). */
+ * (README.md, "Container Apps log tables"). */
 #include "config.h"
 
 #include "la_schema.h"

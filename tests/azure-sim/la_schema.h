@@ -1,5 +1,5 @@
 /* la_schema: the column sets of the four Container Apps log tables
- * (docs/azure-wire.md section 5.4), in the order a query without project
+ * (README.md, "Container Apps log tables"), in the order a query without project
  * returns them.  Names and types follow the official table references and
  * captures; the order is an approximation (Azure's order is not documented,
  * clients must address columns by name). */

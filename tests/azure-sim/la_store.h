@@ -1,5 +1,5 @@
 /* la_store: the simulated Log Analytics workspaces and their Container Apps
- * tables (docs/azure-wire.md section 5.4):
+ * tables (README.md, "Container Apps log tables"):
  *
  *   ContainerAppConsoleLogs_CL   legacy "log-analytics" destination, typed
  *   ContainerAppSystemLogs_CL    suffix columns (_s string, _g guid,

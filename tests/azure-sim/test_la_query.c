@@ -1,6 +1,6 @@
 /* test_la_query.c - the query request -> response function: the typed
  * result against the official Log Analytics v1 examples
- * ($SL_SHARED_DIR/fixtures/azure/loganalytics-v1), Azure's error bodies
+ * (tests/azure-sim/fixtures/loganalytics-v1), Azure's error bodies
  * byte for byte, workspace checks, timespans, and the POST body. */
 #include "config.h"
 
@@ -172,14 +172,14 @@ static void load_fixture(const char *file, struct fixture_table *ft,
 			 json_object **table, const char **query)
 {
 	char path[1024];
-	const char *dir = getenv("SL_SHARED_DIR");
+	const char *dir = getenv("top_srcdir"); /* set by make check */
 	json_object *resp, *t, *cols, *rows, *params, *q;
 	char *text;
 
-	if (!dir)
-		dir = "../shared";
-	snprintf(path, sizeof(path), "%s/fixtures/azure/loganalytics-v1/%s", dir,
-		 file);
+	if (!dir || !*dir)
+		dir = ".";
+	snprintf(path, sizeof(path),
+		 "%s/tests/azure-sim/fixtures/loganalytics-v1/%s", dir, file);
 	text = read_file(path);
 	ft->doc = parse(text);
 	free(text);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""conformance.py - drive every official example in shared/fixtures/azure
+"""conformance.py - drive every official example in tests/azure-sim/fixtures
 against the simulator and compare each answer with the example response's
 shape (field names and JSON types, see jcheck.py). Prints TAP.
 
@@ -76,6 +76,19 @@ def token(scope):
                                  data=form, method="POST")
     with urllib.request.urlopen(req, timeout=30) as r:
         return json.load(r)["access_token"]
+
+
+def skip_unless_workloads(*descs):
+    """The checks that need an execution to have really run: reported as
+    skipped (never silently left out) when the simulator has no workloads."""
+    global N
+    if WORKLOADS:
+        return False
+    for d in descs:
+        N += 1
+        print("ok %d - %s # SKIP executions need root (simulator runs --no-workloads)" % (N, d))
+    sys.stdout.flush()
+    return True
 
 
 def check_shape(desc, example, actual, optional=(), maps=()):
@@ -187,7 +200,7 @@ def terminal():
 
 done = wait(terminal, 90)
 tap(bool(done), "runnable execution finished (%s)" % (done or {}).get("properties", {}).get("status"))
-if WORKLOADS:
+if not skip_unless_workloads("runnable execution Succeeded"):
     tap(done and done["properties"]["status"] == "Succeeded", "runnable execution Succeeded")
 
 opt_code = () if WORKLOADS else ("$.value[].properties.detailedStatus.replicas[].containers[].code",
@@ -205,7 +218,7 @@ for folder in ("containerapps-2025-07-01", "containerapps-2025-10-02-preview"):
     check_shape("Job_Execution_Get (%s): body has the example's shape" % v, e["responses"]["200"]["body"], doc, optional=opt_code)
     if "preview" in v:
         tap("detailedStatus" in doc["properties"], "preview execution carries detailedStatus")
-        if WORKLOADS:
+        if not skip_unless_workloads("detailedStatus has the real exit code 0"):
             codes = [c.get("code") for r in doc["properties"]["detailedStatus"]["replicas"] for c in r["containers"]]
             tap(codes == [0], "detailedStatus has the real exit code 0 (%s)" % codes)
     else:
@@ -215,7 +228,7 @@ rl = fixture("containerapps-2025-07-01/Replicas_List.json")
 st, h, doc = http("GET", "%s/executions/%s/replicas?api-version=2023-11-02-preview" % (RUN, exec_name), token=ARM)
 tap(st == 200 and len(doc["value"]) == 1, "job replicas list -> 200 with one replica")
 check_shape("replicas list has the shape of the app Replicas_List example", rl["responses"]["200"]["body"], doc)
-if WORKLOADS:
+if not skip_unless_workloads("replica lists its started container"):
     tap(doc["value"][0]["properties"]["containers"], "replica lists its started container")
 
 ga = fixture("containerapps-2025-07-01/ContainerApps_GetAuthToken.json")
@@ -235,6 +248,7 @@ if WORKLOADS:
     tap(doc["properties"]["status"] == "Stopped", "stopped execution shows Stopped")
 else:
     tap(doc["properties"]["status"] == "Failed", "without workloads the execution had already failed")
+    skip_unless_workloads("stopped execution shows Stopped")
 
 sm = fixture("containerapps-2025-07-01/Job_Stop_Multiple.json")
 http("POST", "%s/start?api-version=%s" % (RUN, API), sleepy, ARM)
@@ -272,6 +286,8 @@ if WORKLOADS:
         "rows are arrays as wide as the columns")
 else:
     tap(st == 400, "POST query of a table without rows yet -> 400 (as Azure before first ingestion)")
+    skip_unless_workloads("POST query of the console table -> 200", "POST query: body has the example's shape",
+                          "columns are {name, type}", "rows are arrays as wide as the columns")
 gx = fixture("loganalytics-v1/la-get-example.json")
 q = urllib.parse.urlencode({"query": "ContainerAppConsoleLogs_CL | take 10", "timespan": gx["parameters"]["timespan"]})
 st, h, doc = http("GET", "/v1/workspaces/%s/query?%s" % (WS, q), token=LA)
@@ -282,6 +298,7 @@ if WORKLOADS:
     check_shape("GET query: body has the example's shape", ex, doc)
 else:
     tap(st == 400, "GET query of a table without rows yet -> 400")
+    skip_unless_workloads("GET query -> 200", "GET query: body has the example's shape")
 st, h, doc = http("GET", "/v1/workspaces/%s/query?%s" % (gx["parameters"]["workspaceId"], q), token=LA)
 tap(st == 404, "the example's workspace id is unknown here -> 404 (%d)" % st)
 

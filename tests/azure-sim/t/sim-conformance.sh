@@ -1,13 +1,12 @@
 #!/bin/bash
-# sim-conformance.sh - every official example in shared/fixtures/azure is
-# accepted and answered with the example's response shape (conformance.py).
-# As root, executions really run (registry + busybox); otherwise the
-# simulator serves the APIs with --no-workloads and checks what does not
-# depend on a process having run.
+# sim-conformance.sh - every official example in tests/azure-sim/fixtures
+# is accepted and answered with the example's response shape
+# (conformance.py).  As root, executions really run (registry + busybox);
+# otherwise the simulator serves the APIs with --no-workloads, checks what
+# does not depend on a process having run and reports the rest as skipped.
 . "$(dirname "$0")/lib.sh"
 
-FIX=$SL_SHARED_DIR/fixtures/azure
-[ -d "$FIX" ] || skip_all "no fixtures at $FIX"
+FIX=$top_srcdir/tests/azure-sim/fixtures
 
 cat >"$TMP/conf.json" <<EOF
 {
