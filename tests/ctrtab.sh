@@ -4,11 +4,17 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 P="$top_builddir/tests/plugins/.libs"
-tap_plan 26
+tap_plan 29
 
 # field ID GO-TEMPLATE: one inspect field through the docker CLI.
 field() {
 	docker inspect --format "$2" "$1" 2>&1
+}
+
+# stopped NAME: stops the daemon started as NAME; a clean exit also means
+# no sanitizer report in the sanitizer build.
+stopped() {
+	if stop_daemon; then ok "the $1 daemon exits 0"; else not_ok "the $1 daemon exits 0" "$(tail -20 "$tmp/$1/log")"; fi
 }
 
 # --- start must not override what the backend reported ------------------
@@ -29,7 +35,7 @@ done
 # wait returns at once for an exited container; a bounded curl catches a hang.
 out=$(curl -s --max-time 20 -X POST --unix-socket "$SL_SOCK" "http://d/containers/$id/wait")
 contains "wait returns the exit code at once" "$out" '"StatusCode":3'
-stop_daemon
+stopped qx
 
 # --- a create that cannot be recorded leaves nothing behind --------------
 start_daemon ex --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
@@ -86,7 +92,7 @@ n=$(printf '%s\n' "$out" | grep -c '"Action":"rename"')
 [ "$n" -eq 1 ] && ok "one rename event" || not_ok "rename events" "$out"
 contains "  naming the old name" "$out" '"oldName":"/r1"'
 contains "  and the new one" "$out" '"name":"r3"'
-stop_daemon
+stopped ex
 start_daemon ex --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
 st=$(field "$id1" '{{.Name}}')
@@ -118,6 +124,6 @@ PY
 )
 [ "$(echo "$out" | head -1)" = "0 300 300" ] && ok "300 unnamed creates succeed with distinct names" ||
 	not_ok "unnamed creates (errors, listed, distinct)" "$out"
-stop_daemon
+stopped ex
 
 tap_done

@@ -324,6 +324,37 @@ static void test_generation_guards_the_hosts_report(void **state)
 	assert_int_equal(status_of(fx->c), SL_STATUS_RUNNING);
 }
 
+/* ---- names ------------------------------------------------------------- */
+
+static struct sl_container *new_ctr(const char *id, const char *name)
+{
+	const char *body = "{\"Image\":\"busybox\",\"Cmd\":[\"true\"]}";
+	char err[256];
+	struct sl_container *c = sl_ctr_from_create(id, name, body, strlen(body),
+		NULL, NULL, NULL, 1, err, sizeof(err));
+
+	assert_non_null(c);
+	return c;
+}
+
+static void test_taken_automatic_name_is_replaced(void **state)
+{
+	struct fixture *fx = *state;
+	struct sl_container *c;
+	char err[512];
+
+	(void)fx;
+	/* A name the user chose: refused as dockerd does. */
+	c = new_ctr("1111111111111111111111111111111111111111111111111111111111111111", "subject");
+	assert_int_equal(sl_ctrtab_add(c, 0, err, sizeof(err)), SL_ECONFLICT);
+	assert_string_equal(err, "Conflict. The container name \"/subject\" is already in use by container \"" ID "\". You have to remove (or rename) that container to be able to reuse that name.");
+	/* The same name drawn by the generator: another one is drawn. */
+	assert_int_equal(sl_ctrtab_add(c, 1, err, sizeof(err)), SL_OK);
+	assert_string_not_equal(c->str[SL_CTR_NAME], "subject");
+	assert_true(strlen(c->str[SL_CTR_NAME]) > 3);
+	sl_ctr_unref(c);
+}
+
 /* ---- /wait slices ------------------------------------------------------- */
 
 static void test_wait_slice_ignores_wall_clock(void **state)
@@ -348,6 +379,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_newest_write_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generation_guards_the_hosts_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_slice_ignores_wall_clock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_taken_automatic_name_is_replaced, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
