@@ -17,6 +17,7 @@
 #include "core/exec.h"
 #include "core/filters.h"
 #include "core/log.h"
+#include "core/names.h"
 #include "core/timeparse.h"
 
 #define JSON_STR(s) json_object_new_string((s) ? (s) : "")
@@ -37,40 +38,6 @@ void sl_random_hex(char *out, size_t nbytes)
 		close(fd);
 	for (size_t i = 0; i < nbytes; i++)
 		snprintf(out + 2 * i, 3, "%02x", raw[i]);
-}
-
-/* Docker-style names: adjective_surname. */
-static void random_name(char *out, size_t len)
-{
-	static const char *const left[] = {"admiring", "brave", "clever",
-		"dazzling", "eager", "focused", "gallant", "happy", "jolly",
-		"keen", "lucid", "modest", "nifty", "optimistic", "pensive",
-		"quirky", "relaxed", "serene", "tender", "upbeat", "vibrant",
-		"wizardly", "youthful", "zealous"};
-	static const char *const right[] = {"babbage", "curie", "dijkstra",
-		"euler", "feynman", "goldberg", "hopper", "hypatia", "knuth",
-		"lamport", "lovelace", "mccarthy", "noether", "pike", "ritchie",
-		"shannon", "thompson", "turing", "wozniak", "yonath"};
-	char hex[5];
-
-	sl_random_hex(hex, 2);
-	snprintf(out, len, "%s_%s",
-		left[strtoul(hex, NULL, 16) % (sizeof(left) / sizeof(left[0]))],
-		right[strtoul(hex + 2, NULL, 16) % (sizeof(right) / sizeof(right[0]))]);
-}
-
-static int valid_name(const char *n)
-{
-	if (*n == '/')
-		n++;
-	if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') ||
-	      (*n >= '0' && *n <= '9')) || strlen(n) < 2)
-		return 0;
-	for (const char *p = n; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-'))
-			return 0;
-	return 1;
 }
 
 /*
@@ -118,13 +85,13 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 	int rc;
 
 	if (qname && *qname) {
-		if (!valid_name(qname))
+		if (!sl_names_valid(qname))
 			return sl_http_error(r, 400,
 				"Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
 				qname);
 		snprintf(name, sizeof(name), "%s", qname[0] == '/' ? qname + 1 : qname);
 	} else {
-		random_name(name, sizeof(name));
+		sl_names_random(name, sizeof(name), 0);
 	}
 	body = sl_http_body_json(r);
 	if (!body)
@@ -155,7 +122,7 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 			"no command specified: give a command (the image config of %s is not known to this daemon)",
 			ref);
 	}
-	rc = sl_ctrtab_add(c, err, sizeof(err));
+	rc = sl_ctrtab_add(c, !(qname && *qname), err, sizeof(err));
 	if (rc) {
 		sl_ctr_unref(c);
 		return sl_http_error(r, sl_http_status_of(rc), "%s", err);

@@ -27,12 +27,18 @@
 
 static void auto_remove(void *arg);
 
-static void mark_running(struct sl_container *c)
+/*
+ * After a successful start hook: running, unless the backend reported a
+ * state itself since `gen` was read.  Comparing the status instead would
+ * miss a quick command that went RUNNING and back to EXITED during the
+ * hook, and mark it running with nothing behind it.
+ */
+static void mark_running(struct sl_container *c, unsigned long gen)
 {
 	struct sl_state_v1 st = {SL_HEADER(struct sl_state_v1)};
 
 	st.status = SL_STATUS_RUNNING;
-	sl_ctrtab_state_changed(c, &st);
+	sl_ctrtab_state_changed_if(c, &st, gen);
 }
 
 enum MHD_Result sl_api_ctr_start(struct sl_req *r)
@@ -40,6 +46,7 @@ enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 	struct sl_container *c;
 	enum MHD_Result ret;
 	struct sl_call call;
+	unsigned long gen;
 	int status, rc;
 
 	c = sl_api_ctr_get(r, &ret);
@@ -55,6 +62,7 @@ enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 		sl_ctr_unref(c);
 		return sl_http_error(r, 409, "cannot start a paused container, try unpause instead");
 	}
+	gen = sl_ctrtab_state_gen(c);
 	sl_call_begin(&call);
 	rc = sl_daemon.backend.containers.start(sl_daemon.backend.state, &call, c);
 	if (rc) {
@@ -74,9 +82,7 @@ enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 		return ret;
 	}
 	sl_call_end(&call);
-	/* The backend may have reported RUNNING (or already EXITED). */
-	if (sl_api_ctr_status(c) == status)
-		mark_running(c);
+	mark_running(c, gen);
 	sl_ctr_unref(c);
 	return sl_http_empty(r, 204);
 }
@@ -195,10 +201,11 @@ enum MHD_Result sl_api_ctr_restart(struct sl_req *r)
 		if (status == SL_STATUS_RUNNING || status == SL_STATUS_PAUSED)
 			rc = sl_daemon.backend.containers.stop(sl_daemon.backend.state, &call, c, 0, t);
 		if (!rc) {
-			status = sl_api_ctr_status(c);
+			unsigned long gen = sl_ctrtab_state_gen(c);
+
 			rc = sl_daemon.backend.containers.start(sl_daemon.backend.state, &call, c);
-			if (!rc && sl_api_ctr_status(c) == status)
-				mark_running(c);
+			if (!rc)
+				mark_running(c, gen);
 		}
 	}
 	if (rc) {
@@ -236,17 +243,18 @@ static enum MHD_Result pause_common(struct sl_req *r, int pause)
 	else if (!pause && status != SL_STATUS_PAUSED)
 		ret = sl_http_error(r, 409, "Container %s is not paused", c->str[SL_CTR_ID]);
 	else {
+		unsigned long gen = sl_ctrtab_state_gen(c);
+
 		sl_call_begin(&call);
 		rc = hook(sl_daemon.backend.state, &call, c);
 		if (rc) {
 			ret = sl_api_hook_error(r, &call, rc, NULL);
 		} else {
-			if (sl_api_ctr_status(c) == status) {
-				struct sl_state_v1 st = {SL_HEADER(struct sl_state_v1)};
+			struct sl_state_v1 st = {SL_HEADER(struct sl_state_v1)};
 
-				st.status = pause ? SL_STATUS_PAUSED : SL_STATUS_RUNNING;
-				sl_ctrtab_state_changed(c, &st);
-			}
+			/* Unless the backend reported a state itself. */
+			st.status = pause ? SL_STATUS_PAUSED : SL_STATUS_RUNNING;
+			sl_ctrtab_state_changed_if(c, &st, gen);
 			ret = sl_http_empty(r, 204);
 		}
 		sl_call_end(&call);

@@ -89,11 +89,38 @@ int sl_call_shutting_down(void)
 	return v;
 }
 
+/*
+ * Cuts s (len bytes, NUL at s[len]) back to the start of a UTF-8 sequence
+ * that the truncation left incomplete: the message becomes JSON, and half
+ * a character there is an invalid string.
+ */
+static void utf8_trim(char *s, size_t len)
+{
+	size_t i = len, need;
+	unsigned char lead;
+
+	/* Back over at most three continuation bytes to the lead byte. */
+	while (i > 0 && len - i < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i == 0 || len - i >= 4)
+		return;
+	lead = (unsigned char)s[i - 1];
+	if (lead < 0xC0)
+		return;  /* ASCII, or stray continuation bytes: not ours to fix */
+	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+	if (len - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
 int sl_call_vset_error(struct sl_call *call, int status, const char *fmt,
 	va_list ap)
 {
+	int n;
+
 	call->status = status;
-	vsnprintf(call->message, sizeof(call->message), fmt, ap);
+	n = vsnprintf(call->message, sizeof(call->message), fmt, ap);
+	if (n >= (int)sizeof(call->message))
+		utf8_trim(call->message, sizeof(call->message) - 1);
 	return status;
 }
 

@@ -215,6 +215,7 @@ static struct sl_container *ctr_alloc(void)
 		return NULL;
 	c->refs = 1;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->persist_lock, NULL);
 	c->state.status = SL_STATUS_CREATED;
 	c->ints[SL_CTR_STOP_TIMEOUT] = -1;
 	return c;
@@ -428,10 +429,12 @@ void sl_ctr_unref(struct sl_container *c)
 		free(c->str[i]);
 	for (int i = 0; i < SL_CTR_NLIST; i++)
 		sl_strv_free(c->list[i]);
+	sl_strv_free(c->retired);
 	free(c->raw);
 	free(c->state.error);
 	sl_kv_free(c->data);
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->persist_lock);
 	free(c);
 }
 

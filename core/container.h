@@ -4,8 +4,11 @@
  *
  * The configuration part is parsed once from the Docker create body (and
  * the image config) and never changes afterwards, so accessors hand out
- * borrowed pointers without locking.  The state and the backend's data
- * change; they sit behind the record's mutex.
+ * borrowed pointers without locking.  The name is the one exception:
+ * rename swaps str[SL_CTR_NAME] under the table's lock and keeps the old
+ * string in `retired` until the record is freed, so a borrowed name stays
+ * valid (if stale).  The state and the backend's data change; they sit
+ * behind the record's mutex.
  */
 #ifndef SL_CONTAINER_H
 #define SL_CONTAINER_H
@@ -33,6 +36,9 @@ struct sl_ctr_state {
 	int exits;              /* how many times it has exited (wait next-exit) */
 	int removed;            /* gone from the table (wait removed) */
 	int removing;           /* a removal is in progress */
+	/* Bumped on every change applied to this state, so a caller can tell
+	 * "nothing happened during my hook" from "it changed and came back". */
+	unsigned long gen;
 };
 
 struct sl_container {
@@ -42,6 +48,14 @@ struct sl_container {
 	int64_t ints[SL_CTR_NINT];  /* indexed by enum sl_ctr_int_field */
 	char *raw;              /* the create body, NUL-terminated copy */
 	size_t raw_len;
+
+	/* Orders the writes of this record to the store: held from the
+	 * snapshot to the rename, so the last writer holds the newest state,
+	 * and by removal, so nothing writes the record back after it. */
+	pthread_mutex_t persist_lock;
+	/* Guarded by the table's lock. */
+	int hidden;             /* name reserved, not yet listed (being added) */
+	char **retired;         /* names replaced by rename, NULL-terminated */
 
 	pthread_mutex_t lock;   /* guards everything below */
 	struct sl_ctr_state state;

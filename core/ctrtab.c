@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,16 +16,30 @@
 #include "core/ctrtab.h"
 #include "core/events.h"
 #include "core/log.h"
+#include "core/names.h"
 #include "core/store.h"
 
 static pthread_mutex_t tab_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t tab_cond = PTHREAD_COND_INITIALIZER;
+static pthread_once_t tab_cond_once = PTHREAD_ONCE_INIT;
+static pthread_cond_t tab_cond;  /* CLOCK_MONOTONIC, as the event bus */
 static struct sl_container **tab;
 static size_t tab_len, tab_cap;
 static unsigned long tab_gen;
 static struct sl_store *tab_store;
 static void (*tab_exit_hook)(struct sl_container *c);
 static struct sl_events *tab_events;
+
+/* Waits run on the monotonic clock: a wall-clock step must neither end a
+ * /wait slice early nor stretch it. */
+static void tab_cond_init(void)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&tab_cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
 
 static int tab_push(struct sl_container *c)
 {
@@ -39,6 +54,42 @@ static int tab_push(struct sl_container *c)
 	}
 	tab[tab_len++] = c;
 	return SL_OK;
+}
+
+/* Drops c from the array; returns whether it was there.  Under tab_lock. */
+static int tab_drop(struct sl_container *c)
+{
+	for (size_t i = 0; i < tab_len; i++)
+		if (tab[i] == c) {
+			tab[i] = tab[--tab_len];
+			return 1;
+		}
+	return 0;
+}
+
+static int tab_has(const struct sl_container *c)
+{
+	for (size_t i = 0; i < tab_len; i++)
+		if (tab[i] == c)
+			return 1;
+	return 0;
+}
+
+/* The record holding `name`, reserved ones included.  Under tab_lock. */
+static struct sl_container *name_owner(const char *name)
+{
+	for (size_t i = 0; i < tab_len; i++)
+		if (!strcmp(tab[i]->str[SL_CTR_NAME], name))
+			return tab[i];
+	return NULL;
+}
+
+static void conflict_message(char *err, size_t errlen, const char *name,
+	const struct sl_container *owner)
+{
+	snprintf(err, errlen,
+		"Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to remove (or rename) that container to be able to reuse that name.",
+		name, owner->str[SL_CTR_ID]);
 }
 
 static int load_one(const char *id, struct json_object *doc, void *arg)
@@ -81,50 +132,197 @@ void sl_ctrtab_fini(void)
 	pthread_mutex_unlock(&tab_lock);
 }
 
-int sl_ctrtab_persist(struct sl_container *c)
+/*
+ * Writes the record as it is now, unless it was removed.  The snapshot and
+ * the write happen under the record's persist_lock, so of two concurrent
+ * calls the later snapshot is written last; sl_ctrtab_remove takes the
+ * same lock, so no write lands after the delete.  Returns 0 or the store's
+ * negative errno.
+ */
+static int persist(struct sl_container *c)
 {
 	struct json_object *o;
 	const char *s;
-	int rc;
+	int removed, rc = 0;
 
 	if (!tab_store)
-		return SL_OK;
+		return 0;
+	pthread_mutex_lock(&c->persist_lock);
+	pthread_mutex_lock(&c->lock);
+	removed = c->state.removed;
+	pthread_mutex_unlock(&c->lock);
+	if (removed)
+		goto out;
 	o = sl_ctr_to_json(c);
-	if (!o)
-		return SL_ENOMEM;
+	if (!o) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 		JSON_C_TO_STRING_NOSLASHESCAPE);
-	rc = sl_store_put(tab_store, "containers", c->str[SL_CTR_ID], s,
-		strlen(s));
-	if (rc)
-		sl_error("store: cannot write container %.12s (%d)",
-			c->str[SL_CTR_ID], rc);
+	rc = s ? sl_store_put(tab_store, "containers", c->str[SL_CTR_ID], s,
+		strlen(s)) : -ENOMEM;
 	json_object_put(o);
+out:
+	pthread_mutex_unlock(&c->persist_lock);
+	return rc;
+}
+
+int sl_ctrtab_persist(struct sl_container *c)
+{
+	int rc = persist(c);
+
+	if (rc)
+		sl_error("store: cannot write container %.12s: %s",
+			c->str[SL_CTR_ID], strerror(-rc));
 	return rc ? SL_EINTERNAL : SL_OK;
 }
 
-int sl_ctrtab_add(struct sl_container *c, char *err, size_t errlen)
+/*
+ * Gives c a free automatic name as dockerd does: random names, the later
+ * ones with a digit, then the short id.  The full id is the last resort: a
+ * name the user did not choose must never fail a create.  c is not shared
+ * yet, so its name may be replaced.  Under tab_lock.
+ */
+static int pick_auto_name(struct sl_container *c)
 {
-	int rc;
+	const char *id = c->str[SL_CTR_ID];
+	char buf[80];
+	char *n;
+
+	if (!name_owner(c->str[SL_CTR_NAME]))
+		return SL_OK;
+	for (unsigned retry = 1; retry < 6; retry++) {
+		sl_names_random(buf, sizeof(buf), retry);
+		if (!name_owner(buf))
+			goto take;
+	}
+	snprintf(buf, sizeof(buf), "%.12s", id);
+	if (name_owner(buf)) {
+		if (name_owner(id))
+			return SL_ECONFLICT;
+		snprintf(buf, sizeof(buf), "%s", id);
+	}
+take:
+	n = strdup(buf);
+	if (!n)
+		return SL_ENOMEM;
+	free(c->str[SL_CTR_NAME]);
+	c->str[SL_CTR_NAME] = n;
+	return SL_OK;
+}
+
+int sl_ctrtab_add(struct sl_container *c, int auto_name, char *err,
+	size_t errlen)
+{
+	struct sl_container *owner = NULL;
+	int rc = SL_OK, prc;
 
 	pthread_mutex_lock(&tab_lock);
-	for (size_t i = 0; i < tab_len; i++) {
-		if (!strcmp(tab[i]->str[SL_CTR_NAME], c->str[SL_CTR_NAME])) {
-			snprintf(err, errlen,
-				"Conflict. The container name \"/%s\" is already in use by container \"%s\". You have to remove (or rename) that container to be able to reuse that name.",
-				c->str[SL_CTR_NAME], tab[i]->str[SL_CTR_ID]);
-			pthread_mutex_unlock(&tab_lock);
-			return SL_ECONFLICT;
-		}
+	if (auto_name)
+		rc = pick_auto_name(c);
+	else
+		owner = name_owner(c->str[SL_CTR_NAME]);
+	if (owner || rc == SL_ECONFLICT) {
+		conflict_message(err, errlen, c->str[SL_CTR_NAME],
+			owner ? owner : name_owner(c->str[SL_CTR_NAME]));
+		rc = SL_ECONFLICT;
+	} else if (!rc) {
+		/* Reserved (the name is taken) but not listed until written. */
+		c->hidden = 1;
+		rc = tab_push(c);
+		if (!rc)
+			sl_ctr_ref(c);
 	}
-	rc = tab_push(sl_ctr_ref(c));
 	pthread_mutex_unlock(&tab_lock);
 	if (rc) {
-		sl_ctr_unref(c);
-		snprintf(err, errlen, "out of memory");
+		if (rc != SL_ECONFLICT)
+			snprintf(err, errlen, "out of memory");
 		return rc;
 	}
-	return sl_ctrtab_persist(c);
+
+	/* Written before it is listed: a create that cannot be recorded must
+	 * leave nothing behind, neither in `docker ps` nor holding its name. */
+	prc = persist(c);
+	pthread_mutex_lock(&tab_lock);
+	if (prc)
+		tab_drop(c);
+	else
+		c->hidden = 0;
+	pthread_mutex_unlock(&tab_lock);
+	if (!prc)
+		return SL_OK;
+	/* A put can fail after its rename (syncing the directory). */
+	sl_store_delete(tab_store, "containers", c->str[SL_CTR_ID]);
+	sl_ctr_unref(c);
+	snprintf(err, errlen, "cannot record the container in %s: %s",
+		sl_store_root(tab_store), strerror(-prc));
+	sl_error("store: %s", err);
+	return SL_EINTERNAL;
+}
+
+int sl_ctrtab_rename(struct sl_container *c, const char *name,
+	const char **old, char *err, size_t errlen)
+{
+	struct sl_container *owner;
+	char **nr;
+	char *n = NULL, *prev;
+	size_t nret = 0;
+	int rc = SL_OK;
+
+	pthread_mutex_lock(&tab_lock);
+	prev = c->str[SL_CTR_NAME];
+	*old = prev;
+	if (c->hidden || !tab_has(c)) {
+		snprintf(err, errlen, "No such container: %s", c->str[SL_CTR_ID]);
+		rc = SL_ENOTFOUND;
+		goto out;
+	}
+	if (!strcmp(prev, name)) {
+		snprintf(err, errlen, "Renaming a container with the same name as its current name");
+		rc = SL_EINVAL;
+		goto out;
+	}
+	owner = name_owner(name);
+	if (owner) {
+		conflict_message(err, errlen, name, owner);
+		rc = SL_ECONFLICT;
+		goto out;
+	}
+	while (c->retired && c->retired[nret])
+		nret++;
+	n = strdup(name);
+	nr = realloc(c->retired, (nret + 3) * sizeof(*nr));
+	if (!n || !nr) {
+		free(n);
+		snprintf(err, errlen, "out of memory");
+		rc = SL_ENOMEM;
+		goto out;
+	}
+	c->retired = nr;
+	/* Room for one more: a failed write below puts n there. */
+	nr[nret] = prev;
+	nr[nret + 1] = NULL;
+	nr[nret + 2] = NULL;
+	__atomic_store_n(&c->str[SL_CTR_NAME], n, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&tab_lock);
+	if (rc)
+		return rc;
+	rc = persist(c);
+	if (!rc)
+		return SL_OK;
+	snprintf(err, errlen, "cannot record the new name in %s: %s",
+		sl_store_root(tab_store), strerror(-rc));
+	sl_error("store: %s", err);
+	/* Back to the old name, unless a create took it meanwhile. */
+	pthread_mutex_lock(&tab_lock);
+	if (!name_owner(prev) && c->str[SL_CTR_NAME] == n) {
+		c->retired[nret] = n;
+		__atomic_store_n(&c->str[SL_CTR_NAME], prev, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&tab_lock);
+	return SL_EINTERNAL;
 }
 
 struct sl_container *sl_ctrtab_find(const char *ref, int *ambiguous)
@@ -140,16 +338,18 @@ struct sl_container *sl_ctrtab_find(const char *ref, int *ambiguous)
 		ref++;
 	rl = strlen(ref);
 	pthread_mutex_lock(&tab_lock);
-	/* Docker's order: full id, then exact name, then id prefix. */
+	/* Docker's order: full id, then exact name, then id prefix.  Records
+	 * still being added are not there yet. */
 	for (size_t i = 0; i < tab_len && !hit; i++)
-		if (!strcmp(tab[i]->str[SL_CTR_ID], ref))
+		if (!tab[i]->hidden && !strcmp(tab[i]->str[SL_CTR_ID], ref))
 			hit = tab[i];
 	for (size_t i = 0; i < tab_len && !hit; i++)
-		if (!strcmp(tab[i]->str[SL_CTR_NAME], ref))
+		if (!tab[i]->hidden && !strcmp(tab[i]->str[SL_CTR_NAME], ref))
 			hit = tab[i];
 	if (!hit) {
 		for (size_t i = 0; i < tab_len; i++)
-			if (!strncmp(tab[i]->str[SL_CTR_ID], ref, rl)) {
+			if (!tab[i]->hidden &&
+			    !strncmp(tab[i]->str[SL_CTR_ID], ref, rl)) {
 				hit = tab[i];
 				n++;
 			}
@@ -165,24 +365,24 @@ struct sl_container *sl_ctrtab_find(const char *ref, int *ambiguous)
 
 void sl_ctrtab_remove(struct sl_container *c)
 {
-	int found = 0;
+	int found;
 
 	pthread_mutex_lock(&tab_lock);
-	for (size_t i = 0; i < tab_len; i++)
-		if (tab[i] == c) {
-			tab[i] = tab[--tab_len];
-			found = 1;
-			break;
-		}
+	found = tab_drop(c);
 	pthread_mutex_unlock(&tab_lock);
 	if (!found)
 		return;
+	/* Under persist_lock: a write in progress lands before the delete,
+	 * and every later one sees `removed` and writes nothing. */
+	pthread_mutex_lock(&c->persist_lock);
 	pthread_mutex_lock(&c->lock);
 	c->state.removed = 1;
+	c->state.gen++;
 	pthread_mutex_unlock(&c->lock);
-	sl_ctrtab_broadcast();
 	if (tab_store)
 		sl_store_delete(tab_store, "containers", c->str[SL_CTR_ID]);
+	pthread_mutex_unlock(&c->persist_lock);
+	sl_ctrtab_broadcast();
 	sl_ctrtab_event(c, "destroy", NULL);
 	sl_ctr_unref(c);
 }
@@ -196,14 +396,15 @@ int sl_ctrtab_foreach(int (*fn)(struct sl_container *c, void *arg),
 
 	/* Iterate over a snapshot so fn may call back into the table. */
 	pthread_mutex_lock(&tab_lock);
-	n = tab_len;
-	snap = malloc((n ? n : 1) * sizeof(*snap));
+	snap = malloc((tab_len ? tab_len : 1) * sizeof(*snap));
 	if (!snap) {
 		pthread_mutex_unlock(&tab_lock);
 		return SL_ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++)
-		snap[i] = sl_ctr_ref(tab[i]);
+	n = 0;
+	for (size_t i = 0; i < tab_len; i++)
+		if (!tab[i]->hidden)
+			snap[n++] = sl_ctr_ref(tab[i]);
 	pthread_mutex_unlock(&tab_lock);
 	for (size_t i = 0; i < n; i++) {
 		if (!rc)
@@ -258,20 +459,27 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void sl_ctrtab_state_changed(struct sl_container *c,
-	const struct sl_state_v1 *st)
+/* Applies st; when `expect` is given, only if the state's generation is
+ * still *expect.  Returns whether it applied. */
+static int apply_state(struct sl_container *c, const struct sl_state_v1 *st,
+	const unsigned long *expect)
 {
 	int old, changed;
 	char code[16];
 
 	if (!c || !st || st->struct_size < offsetof(struct sl_state_v1, error))
-		return;
+		return 0;
 	if (st->status == SL_STATUS_REMOVED) {
 		/* The cloud side is gone (an AutoRemove done by the backend). */
 		sl_ctrtab_remove(c);
-		return;
+		return 1;
 	}
 	pthread_mutex_lock(&c->lock);
+	if (expect && c->state.gen != *expect) {
+		pthread_mutex_unlock(&c->lock);
+		return 0;
+	}
+	c->state.gen++;
 	old = c->state.status;
 	changed = old != st->status;
 	c->state.status = st->status;
@@ -299,8 +507,7 @@ void sl_ctrtab_state_changed(struct sl_container *c,
 	}
 	pthread_mutex_unlock(&c->lock);
 
-	if (st->status != SL_STATUS_REMOVED)
-		sl_ctrtab_persist(c);
+	sl_ctrtab_persist(c);
 	if (changed) {
 		switch (st->status) {
 		case SL_STATUS_RUNNING:
@@ -324,6 +531,29 @@ void sl_ctrtab_state_changed(struct sl_container *c,
 		}
 	}
 	sl_ctrtab_broadcast();
+	return 1;
+}
+
+void sl_ctrtab_state_changed(struct sl_container *c,
+	const struct sl_state_v1 *st)
+{
+	apply_state(c, st, NULL);
+}
+
+int sl_ctrtab_state_changed_if(struct sl_container *c,
+	const struct sl_state_v1 *st, unsigned long gen)
+{
+	return apply_state(c, st, &gen);
+}
+
+unsigned long sl_ctrtab_state_gen(struct sl_container *c)
+{
+	unsigned long g;
+
+	pthread_mutex_lock(&c->lock);
+	g = c->state.gen;
+	pthread_mutex_unlock(&c->lock);
+	return g;
 }
 
 void sl_ctrtab_set_exit_hook(void (*fn)(struct sl_container *c))
@@ -338,6 +568,8 @@ void sl_ctrtab_counts(int *total, int *running, int *paused, int *stopped)
 	for (size_t i = 0; i < tab_len; i++) {
 		int s;
 
+		if (tab[i]->hidden)
+			continue;
 		pthread_mutex_lock(&tab[i]->lock);
 		s = tab[i]->state.status;
 		pthread_mutex_unlock(&tab[i]->lock);
@@ -354,6 +586,7 @@ void sl_ctrtab_counts(int *total, int *running, int *paused, int *stopped)
 
 void sl_ctrtab_broadcast(void)
 {
+	pthread_once(&tab_cond_once, tab_cond_init);
 	pthread_mutex_lock(&tab_lock);
 	tab_gen++;
 	pthread_cond_broadcast(&tab_cond);
@@ -375,7 +608,8 @@ unsigned long sl_ctrtab_wait_change(unsigned long seen, int timeout_ms)
 	struct timespec ts;
 	unsigned long g;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	pthread_once(&tab_cond_once, tab_cond_init);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += timeout_ms / 1000;
 	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
 	if (ts.tv_nsec >= 1000000000L) {

@@ -15,9 +15,24 @@ struct sl_events;
 int sl_ctrtab_init(struct sl_store *store, struct sl_events *events);
 void sl_ctrtab_fini(void);
 
-/* Adds a new record (the table takes its own reference) and persists it.
- * Fails with SL_ECONFLICT when the name is taken. */
-int sl_ctrtab_add(struct sl_container *c, char *err, size_t errlen);
+/*
+ * Adds a new record (the table takes its own reference): writes it to the
+ * store first and lists it only once written, so a failed write leaves
+ * nothing behind (SL_EINTERNAL).  A taken name fails with SL_ECONFLICT,
+ * unless `auto_name`: then the name was generated and another one is
+ * chosen, as dockerd does.  err gets a message on failure.
+ */
+int sl_ctrtab_add(struct sl_container *c, int auto_name, char *err,
+	size_t errlen);
+
+/*
+ * Renames c (name without '/', already valid).  *old receives the
+ * previous name, valid while c is.  Fails with SL_EINVAL for the current
+ * name, SL_ECONFLICT for another container's, SL_ENOTFOUND once removed,
+ * SL_EINTERNAL when the store cannot be written (the old name is back).
+ */
+int sl_ctrtab_rename(struct sl_container *c, const char *name,
+	const char **old, char *err, size_t errlen);
 
 /*
  * Finds by full id, name (with or without '/') or unique id prefix, as
@@ -36,7 +51,17 @@ int sl_ctrtab_foreach(int (*fn)(struct sl_container *c, void *arg),
 void sl_ctrtab_state_changed(struct sl_container *c,
 	const struct sl_state_v1 *st);
 
-/* Writes the record to the store again (after backend data changed). */
+/* The generation of c's state: it moves on every applied change. */
+unsigned long sl_ctrtab_state_gen(struct sl_container *c);
+
+/* Applies st only if nothing changed c's state since the generation `gen`
+ * was read (the host's own "it started" after a hook, which must not
+ * override what the backend reported meanwhile).  Returns whether it did. */
+int sl_ctrtab_state_changed_if(struct sl_container *c,
+	const struct sl_state_v1 *st, unsigned long gen);
+
+/* Writes the record to the store again (after backend data changed);
+ * nothing once it was removed. */
 int sl_ctrtab_persist(struct sl_container *c);
 
 /* Called (from the reporting thread) after a container exited; the

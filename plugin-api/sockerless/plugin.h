@@ -546,7 +546,7 @@ struct sl_container_ops_v1 {
 	 * Starts the container.  Returns once it is running (or has already
 	 * finished: then report EXITED through state_changed too).  The host
 	 * marks the container running when this returns SL_OK unless the
-	 * backend reported another state during the call.
+	 * backend reported a state (any) during the call.
 	 */
 	int (*start)(void *state, sl_call *call, sl_container *c);
 

@@ -37,6 +37,41 @@ static int tp_info(void *state, sl_call *call, struct sl_info_v1 *out)
 	return SL_OK;
 }
 
+#ifdef TP_QUICKEXIT
+/*
+ * A command that ends at once: start reports RUNNING and then EXITED from
+ * inside the hook, as a fast backend's reporting thread can.
+ */
+static int tp_start(void *state, sl_call *call, sl_container *c)
+{
+	const struct sl_host_v1 *host = state;
+	struct sl_state_v1 st = {SL_HEADER(struct sl_state_v1)};
+
+	(void)call;
+	st.status = SL_STATUS_RUNNING;
+	host->state_changed(c, &st);
+	st.status = SL_STATUS_EXITED;
+	st.exit_code = 3;
+	host->state_changed(c, &st);
+	return SL_OK;
+}
+
+static int tp_remove(void *state, sl_call *call, sl_container *c, int force)
+{
+	(void)state;
+	(void)call;
+	(void)c;
+	(void)force;
+	return SL_OK;
+}
+
+static const struct sl_container_ops_v1 tp_containers = {
+	SL_HEADER(struct sl_container_ops_v1),
+	.start = tp_start,
+	.remove = tp_remove,
+};
+#endif
+
 static const struct sl_backend_v1 table = {
 	SL_HEADER(struct sl_backend_v1),
 	.name = "testplug",
@@ -45,6 +80,9 @@ static const struct sl_backend_v1 table = {
 	.init = tp_init,
 	.fini = tp_fini,
 	.info = tp_info,
+#ifdef TP_QUICKEXIT
+	.containers = &tp_containers,
+#endif
 };
 
 #if defined(TP_V2ENTRY)
