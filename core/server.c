@@ -25,6 +25,7 @@
 static struct MHD_Daemon *daemons[MAX_DAEMONS];
 static size_t n_daemons;
 static int tls_verify;
+static unsigned int idle_timeout;
 
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
@@ -137,6 +138,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (r->answered)
 		return MHD_YES;
 	sl_debug("%s %s", method, url);
+	/* The idle timeout is for connections with no request in flight.
+	 * Answers may rightly stay silent for hours (wait, logs -f, events),
+	 * and MHD checks the timeout when a content reader that blocked that
+	 * long returns, so it would cut the stream just as data comes.
+	 * on_completed arms it again. */
+	if (idle_timeout)
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+			0u);
 	return dispatch(r);
 }
 
@@ -146,8 +155,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	struct sl_req *r = *con_cls;
 
 	(void)cls;
-	(void)conn;
-	(void)toe;
+	/* The answer is complete and the connection waits for the next
+	 * request (or is upgraded, which MHD never times out). */
+	if (idle_timeout && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+			idle_timeout);
 	if (!r)
 		return;
 	sl_router_clear(r);
@@ -157,9 +169,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 }
 
 int sl_server_start(struct sl_listener *ls, size_t n, const struct sl_tls *tls,
-	char *err, size_t errlen)
+	const struct sl_server_limits *lim, char *err, size_t errlen)
 {
 	tls_verify = tls && tls->verify;
+	idle_timeout = lim->idle_timeout;
 	for (size_t i = 0; i < n; i++) {
 		unsigned int flags = MHD_USE_THREAD_PER_CONNECTION |
 			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
@@ -181,12 +194,14 @@ int sl_server_start(struct sl_listener *ls, size_t n, const struct sl_tls *tls,
 		/* Docker's X-Registry-Auth headers are large. */
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 			256 * 1024, NULL};
+		/* At the limit MHD stops accepting; newcomers wait in the
+		 * listen queue until a connection ends or times out. */
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
-			1024, NULL};
+			lim->max_connections, NULL};
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_STACK_SIZE,
 			512 * 1024, NULL};
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
-			0, NULL};
+			lim->idle_timeout, NULL};
 		if (use_tls) {
 			flags |= MHD_USE_TLS;
 			opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY,
