@@ -6,14 +6,21 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 PROBE="$top_srcdir/tests/http_probe.py"
-tap_plan 40
+tap_plan 46
 
 # probe N ARGS...: runs http_probe.py and turns its N result lines into TAP;
 # lines it did not print (it died) are failures.
 probe() {
 	want=$1
 	shift
-	python3 "$PROBE" "$@" >"$tmp/probe.out" 2>"$tmp/probe.err"
+	run_checks "$want" python3 "$PROBE" "$@"
+}
+
+# run_checks N COMMAND...: the same for any command printing such lines.
+run_checks() {
+	want=$1
+	shift
+	"$@" >"$tmp/probe.out" 2>"$tmp/probe.err"
 	n=0
 	while IFS= read -r line; do
 		case $line in
@@ -24,7 +31,7 @@ probe() {
 		n=$((n + 1))
 	done <"$tmp/probe.out"
 	while [ "$n" -lt "$want" ]; do
-		not_ok "http_probe.py $1: check $((n + 1)) did not run" "$(cat "$tmp/probe.err")"
+		not_ok "$*: check $((n + 1)) did not run" "$(cat "$tmp/probe.err")"
 		n=$((n + 1))
 	done
 }
@@ -73,6 +80,14 @@ fi
 touch "$dir/end"
 
 probe 26 early "$SL_SOCK"
+# The same with a real Node client; scripts/deps.sh installs node.
+if command -v node >/dev/null 2>&1; then
+	run_checks 6 node "$top_srcdir/tests/early_answer.js" "$SL_SOCK"
+else
+	for i in 1 2 3 4 5 6; do
+		not_ok "node check $i: node is not installed (scripts/deps.sh installs nodejs)"
+	done
+fi
 
 stop_daemon
 rc=$?
