@@ -57,7 +57,9 @@ run_second third $EX -H "unix://$first_sock" --data-root "$tmp/third/data"
 
 touch "$tmp/end"
 stop_daemon
-[ ! -e "$first_sock" ] && ok "a daemon removes its socket at exit" || not_ok "socket left behind"
+rc=$?
+[ $rc -eq 0 ] && [ ! -e "$first_sock" ] && ok "a daemon exits 0 and removes its socket" ||
+	not_ok "socket left behind or exit $rc" "$(cat "$tmp/first/log")"
 
 # The lock goes with the process: the data root is free again.
 # shellcheck disable=SC2086
@@ -106,10 +108,12 @@ done
 	not_ok "new daemon on the old path" "$(cat "$tmp/new.log")"
 SL_PID=$old_pid
 stop_daemon
-[ -S "$shared" ] && [ "$(ping_sock "$shared")" = OK ] &&
+rc=$?
+[ $rc -eq 0 ] && [ -S "$shared" ] && [ "$(ping_sock "$shared")" = OK ] &&
 	ok "the old daemon's exit leaves the new daemon's socket in place" ||
 	not_ok "old daemon removed a socket that was not its own"
 SL_PID=$new_pid
 stop_daemon
-[ ! -e "$shared" ] && ok "the new daemon removes its own socket" || not_ok "new socket left behind"
+rc=$?
+[ $rc -eq 0 ] && [ ! -e "$shared" ] && ok "the new daemon removes its own socket" || not_ok "new socket left behind"
 tap_done
