@@ -191,8 +191,8 @@ def cmd_flood(path, n):
         except ConnectionResetError:
             closed += 1
         s.close()
-    report(ok, "a new client is served with %d idle connections open" % len(idle),
-           "%s after %.1f s" % (detail, took))
+    report(ok, "a new client is served while idle connections fill the limit",
+           "%s after %.1f s with %d idle connections" % (detail, took, len(idle)))
     report(closed > 0, "the daemon closed idle connections to make room",
            "%d of %d closed, %d refused by a full queue" % (closed, len(idle), refused))
 
