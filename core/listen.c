@@ -30,23 +30,56 @@ void sl_listen_default(char *buf, size_t len)
 			(unsigned)geteuid());
 }
 
+/* Whether something accepts connections on the socket at sa: 1 yes, 0 no
+ * (a stale socket left by a crash), -1 cannot tell (errno set).  The
+ * connect does not block: a full backlog (EAGAIN) still means a listener. */
+static int unix_live(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int rc, e;
+
+	if (fd < 0)
+		return -1;
+	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	e = errno;
+	close(fd);
+	if (rc == 0 || e == EAGAIN || e == EINPROGRESS)
+		return 1;
+	if (e == ECONNREFUSED || e == ENOENT)
+		return 0;
+	errno = e;
+	return -1;
+}
+
 static int open_unix(const char *path, struct sl_listener *out, char *err,
 	size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
-	int fd;
+	int fd, live;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "socket path too long: %s", path);
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
-	/* A stale socket from a crash would make bind fail; anything that
-	 * is not a socket is left alone. */
+	/* A stale socket from a crash would make bind fail, so it goes; a live
+	 * one belongs to a daemon that would be left running unreachable, and
+	 * anything that is not a socket is not ours to remove. */
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			snprintf(err, errlen, "%s exists and is not a socket", path);
+			return -1;
+		}
+		live = unix_live(&sa);
+		if (live > 0) {
+			snprintf(err, errlen, "another daemon is listening on unix://%s",
+				path);
+			return -1;
+		}
+		if (live < 0) {
+			snprintf(err, errlen, "cannot tell whether unix://%s is in use: %s",
+				path, strerror(errno));
 			return -1;
 		}
 		unlink(path);
@@ -60,10 +93,13 @@ static int open_unix(const char *path, struct sl_listener *out, char *err,
 	int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 
 	umask(old);
-	if (rc < 0 || chmod(path, 0660) < 0 || listen(fd, 128) < 0)
+	if (rc < 0 || chmod(path, 0660) < 0 || lstat(path, &st) < 0 ||
+	    listen(fd, 128) < 0)
 		goto fail;
 	out->fd = fd;
 	out->is_unix = 1;
+	out->dev = st.st_dev;
+	out->ino = st.st_ino;
 	snprintf(out->path, sizeof(out->path), "%s", path);
 	return 0;
 fail:
@@ -163,9 +199,14 @@ int sl_listen_open(const char *spec, int tls, int allow_insecure_tcp,
 
 void sl_listen_close(struct sl_listener *l)
 {
+	struct stat st;
+
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = -1;
-	if (l->is_unix && l->path[0])
+	/* Only the socket we made: if the path was removed and another
+	 * daemon bound it meanwhile, that one is not ours. */
+	if (l->is_unix && l->path[0] && lstat(l->path, &st) == 0 &&
+	    st.st_dev == l->dev && st.st_ino == l->ino)
 		unlink(l->path);
 }

@@ -6,6 +6,7 @@
 #define SL_LISTEN_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct sl_listener {
 	int fd;
@@ -13,6 +14,8 @@ struct sl_listener {
 	int is_tcp;
 	char spec[512];       /* as given, normalised */
 	char path[256];       /* unix socket path, to unlink at exit */
+	dev_t dev;            /* and the socket file we bound there */
+	ino_t ino;
 };
 
 /* The default unix socket: /run/sockerless.sock for root, else
@@ -27,6 +30,8 @@ void sl_listen_default(char *buf, size_t len);
 int sl_listen_open(const char *spec, int tls, int allow_insecure_tcp,
 	struct sl_listener *out, char *err, size_t errlen);
 
+/* Closes the socket if MHD has not taken it, and removes the unix socket
+ * file if it is still the one this listener created. */
 void sl_listen_close(struct sl_listener *l);
 
 #endif

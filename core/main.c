@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +34,10 @@
 
 #define MAX_LISTENERS 16
 #define MAX_BACKEND_OPTS 64
+/* Longer than the idle timeout of Go's default HTTP transport (90 s), so a
+ * keep-alive client normally closes first and never races our close. */
+#define DEFAULT_IDLE_TIMEOUT 120
+#define DEFAULT_MAX_CONNECTIONS 1024
 
 struct sl_daemon sl_daemon;
 
@@ -47,6 +52,7 @@ struct options {
 	const char *log_level;
 	int tls, tlsverify, insecure_tcp;
 	const char *tlscacert, *tlscert, *tlskey;
+	struct sl_server_limits limits;
 };
 
 static void usage(FILE *f)
@@ -77,17 +83,42 @@ static void usage(FILE *f)
 "      --tlskey=FILE          server key (PEM)\n"
 "      --insecure-tcp         allow plain TCP on a non-loopback address (anyone\n"
 "                             who can reach it controls the daemon)\n"
+"      --idle-timeout=SECONDS close a connection silent that long with no request\n"
+"                             in flight; 0 never (default %d); requests being\n"
+"                             answered (wait, logs -f, events) and attached\n"
+"                             streams are never cut\n"
+"      --max-connections=N    connections per listener; more wait until one\n"
+"                             ends (default %d)\n"
 "  -v, --version              print the version and exit\n"
 "  -h, --help                 print this help and exit\n"
 "\n"
 "Signals: SIGTERM or SIGINT stop accepting, end streams, stop the backend and\n"
-"exit 0.  See sockerlessd(8).\n", BACKENDDIR, "unix:///run/sockerless.sock");
+"exit 0.  See sockerlessd(8).\n", BACKENDDIR, "unix:///run/sockerless.sock",
+	DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS);
+}
+
+static int parse_uint(const char *flag, const char *s, unsigned long min,
+	unsigned long max, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
+		fprintf(stderr, "sockerlessd: %s wants a number from %lu to %lu, got '%s'\n",
+			flag, min, max, s);
+		return -1;
+	}
+	*out = (unsigned int)v;
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_PLUGIN_DIR = 256, OPT_DATA_ROOT, OPT_TLS, OPT_TLSVERIFY,
-		OPT_TLSCACERT, OPT_TLSCERT, OPT_TLSKEY, OPT_INSECURE_TCP };
+		OPT_TLSCACERT, OPT_TLSCERT, OPT_TLSKEY, OPT_INSECURE_TCP,
+		OPT_IDLE_TIMEOUT, OPT_MAX_CONNECTIONS };
 	static const struct option longopts[] = {
 		{"backend", required_argument, NULL, 'b'},
 		{"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
@@ -101,12 +132,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"tlscert", required_argument, NULL, OPT_TLSCERT},
 		{"tlskey", required_argument, NULL, OPT_TLSKEY},
 		{"insecure-tcp", no_argument, NULL, OPT_INSECURE_TCP},
+		{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+		{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
 		{"version", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 
+	o->limits.idle_timeout = DEFAULT_IDLE_TIMEOUT;
+	o->limits.max_connections = DEFAULT_MAX_CONNECTIONS;
 	while ((c = getopt_long(argc, argv, "b:o:H:l:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': o->backend = optarg; break;
@@ -137,6 +172,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_TLSCERT: o->tlscert = optarg; break;
 		case OPT_TLSKEY: o->tlskey = optarg; break;
 		case OPT_INSECURE_TCP: o->insecure_tcp = 1; break;
+		case OPT_IDLE_TIMEOUT:
+			if (parse_uint("--idle-timeout", optarg, 0, 86400 * 365,
+				       &o->limits.idle_timeout) < 0)
+				return 2;
+			break;
+		case OPT_MAX_CONNECTIONS:
+			if (parse_uint("--max-connections", optarg, 1, 1000000,
+				       &o->limits.max_connections) < 0)
+				return 2;
+			break;
 		case 'v':
 			printf("sockerlessd %s (plugin ABI %d.%d, Docker API %s)\n",
 				PACKAGE_VERSION, SL_ABI_MAJOR, SL_ABI_MINOR, SL_API_VERSION);
@@ -277,6 +322,44 @@ static void search_dirs(const char *name, char bufs[3][PATH_MAX],
 	dirs[k] = NULL;
 }
 
+/* Every connection holds a descriptor and a stream a pipe besides; the
+ * store, the backend and its processes need some more.  Raise the soft
+ * open-file limit as far as that needs (dockerd, being Go, runs with the
+ * hard limit), and where the hard limit is too low, take fewer connections
+ * rather than fail in the middle of a request with EMFILE. */
+#define FDS_PER_CONNECTION 3
+#define FDS_RESERVED 256
+
+static void fit_connections(struct sl_server_limits *lim, size_t n_listeners)
+{
+	struct rlimit rl;
+	rlim_t need, room;
+
+	need = (rlim_t)n_listeners * lim->max_connections * FDS_PER_CONNECTION +
+		FDS_RESERVED;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit want = rl;
+
+		want.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ?
+			need : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl = want;
+	}
+	if (rl.rlim_cur >= need)
+		return;
+	room = rl.rlim_cur > FDS_RESERVED ? (rl.rlim_cur - FDS_RESERVED) /
+		((rlim_t)n_listeners * FDS_PER_CONNECTION) : 1;
+	if (room < 1)
+		room = 1;
+	sl_warn("the open file limit is %llu: taking %llu connections per listener, not %u",
+		(unsigned long long)rl.rlim_cur, (unsigned long long)room,
+		lim->max_connections);
+	lim->max_connections = (unsigned int)room;
+}
+
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Start-up failures: one line on stderr, which is what a user reads. */
@@ -347,11 +430,14 @@ int main(int argc, char **argv)
 			strerror(errno));
 		goto out;
 	}
-	load_engine_id();
+	/* First, as it locks the data root: a second daemon on it must stop
+	 * before it writes anything or recovers (kills) the first one's
+	 * containers. */
 	if (sl_store_open(sl_daemon.data_root, &sl_daemon.store, err, sizeof(err)) < 0) {
 		fail("%s", err);
 		goto out;
 	}
+	load_engine_id();
 	sl_store_set_logger(sl_daemon.store, store_log, NULL);
 	sl_daemon.events = sl_events_new(1024);
 	if (!sl_daemon.events) {
@@ -425,7 +511,8 @@ int main(int argc, char **argv)
 		}
 		n_ls++;
 	}
-	if (sl_server_start(ls, n_ls, &tls, err, sizeof(err)) < 0) {
+	fit_connections(&o.limits, n_ls);
+	if (sl_server_start(ls, n_ls, &tls, &o.limits, err, sizeof(err)) < 0) {
 		fail("%s", err);
 		goto out_server;
 	}

@@ -7,12 +7,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/gate.h"
 #include "core/http.h"
 #include "core/log.h"
 #include "core/router.h"
@@ -21,10 +23,15 @@
 #define MAX_DAEMONS 16
 #define JSON_BODY_LIMIT (16u << 20)
 #define RAW_BODY_LIMIT (256u << 20)
+/* The gate keeps the connection limit; MHD's own, a little higher, only
+ * catches a gate that miscounted. */
+#define MHD_LIMIT_SLACK 64
 
 static struct MHD_Daemon *daemons[MAX_DAEMONS];
+static struct sl_gate *gates[MAX_DAEMONS];
 static size_t n_daemons;
 static int tls_verify;
+static unsigned int idle_timeout;
 
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
@@ -137,6 +144,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (r->answered)
 		return MHD_YES;
 	sl_debug("%s %s", method, url);
+	/* The idle timeout is for connections with no request in flight.
+	 * Answers may rightly stay silent for hours (wait, logs -f, events),
+	 * and MHD checks the timeout when a content reader that blocked that
+	 * long returns, so it would cut the stream just as data comes.
+	 * on_completed arms it again. */
+	if (idle_timeout)
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+			0u);
 	return dispatch(r);
 }
 
@@ -146,8 +161,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	struct sl_req *r = *con_cls;
 
 	(void)cls;
-	(void)conn;
-	(void)toe;
+	/* The answer is complete and the connection waits for the next
+	 * request (or is upgraded, which MHD never times out). */
+	if (idle_timeout && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+			idle_timeout);
 	if (!r)
 		return;
 	sl_router_clear(r);
@@ -157,13 +175,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 }
 
 int sl_server_start(struct sl_listener *ls, size_t n, const struct sl_tls *tls,
-	char *err, size_t errlen)
+	const struct sl_server_limits *lim, char *err, size_t errlen)
 {
 	tls_verify = tls && tls->verify;
+	idle_timeout = lim->idle_timeout;
 	for (size_t i = 0; i < n; i++) {
 		unsigned int flags = MHD_USE_THREAD_PER_CONNECTION |
 			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-			MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG;
+			MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG |
+			MHD_USE_NO_LISTEN_SOCKET;
 		int use_tls = ls[i].is_tcp && tls && tls->cert_pem;
 		struct MHD_OptionItem opts[12];
 		size_t k = 0;
@@ -172,21 +192,27 @@ int sl_server_start(struct sl_listener *ls, size_t n, const struct sl_tls *tls,
 			snprintf(err, errlen, "too many listeners (max %d)", MAX_DAEMONS);
 			return -1;
 		}
+		gates[n_daemons] = sl_gate_new(ls[i].fd, lim->max_connections);
+		if (!gates[n_daemons]) {
+			snprintf(err, errlen, "cannot serve %s: %s", ls[i].spec,
+				strerror(errno));
+			return -1;
+		}
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,
 			(intptr_t)log_mhd, NULL};
-		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET,
-			ls[i].fd, NULL};
+		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
+			(intptr_t)sl_gate_notify, gates[n_daemons]};
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
 			(intptr_t)on_completed, NULL};
 		/* Docker's X-Registry-Auth headers are large. */
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 			256 * 1024, NULL};
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
-			1024, NULL};
+			lim->max_connections + MHD_LIMIT_SLACK, NULL};
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_STACK_SIZE,
 			512 * 1024, NULL};
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
-			0, NULL};
+			lim->idle_timeout, NULL};
 		if (use_tls) {
 			flags |= MHD_USE_TLS;
 			opts[k++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY,
@@ -203,10 +229,20 @@ int sl_server_start(struct sl_listener *ls, size_t n, const struct sl_tls *tls,
 		if (!daemons[n_daemons]) {
 			snprintf(err, errlen, "cannot serve %s (libmicrohttpd refused%s)",
 				ls[i].spec, use_tls ? "; check the TLS certificate and key" : "");
+			sl_gate_free(gates[n_daemons]);
+			gates[n_daemons] = NULL;
 			return -1;
 		}
-		/* MHD owns and closes the socket from now on. */
-		ls[i].fd = -1;
+		/* The listening socket stays ours (sl_listen_close). */
+		if (sl_gate_start(gates[n_daemons], daemons[n_daemons]) < 0) {
+			snprintf(err, errlen, "cannot serve %s: %s", ls[i].spec,
+				strerror(errno));
+			MHD_stop_daemon(daemons[n_daemons]);
+			daemons[n_daemons] = NULL;
+			sl_gate_free(gates[n_daemons]);
+			gates[n_daemons] = NULL;
+			return -1;
+		}
 		n_daemons++;
 		sl_info("API listening on %s%s", ls[i].spec, use_tls ? " (TLS)" : "");
 	}
@@ -215,9 +251,13 @@ int sl_server_start(struct sl_listener *ls, size_t n, const struct sl_tls *tls,
 
 void sl_server_stop(void)
 {
+	for (size_t i = 0; i < n_daemons; i++)
+		sl_gate_stop(gates[i]);
 	for (size_t i = 0; i < n_daemons; i++) {
 		MHD_stop_daemon(daemons[i]);
 		daemons[i] = NULL;
+		sl_gate_free(gates[i]);
+		gates[i] = NULL;
 	}
 	n_daemons = 0;
 }

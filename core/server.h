@@ -14,10 +14,22 @@ struct sl_tls {
 	int verify;
 };
 
+/* How many connections a listener takes and how long an idle one lives. */
+struct sl_server_limits {
+	/* Seconds a connection may stay silent while no request is in flight
+	 * (before its first request, between keep-alive requests, during an
+	 * upload); 0 for never.  A request being answered, however long
+	 * (wait, logs -f, events), and an upgraded stream never time out. */
+	unsigned int idle_timeout;
+	/* Connections per listener; more clients wait in the listen queue
+	 * until one closes or times out. */
+	unsigned int max_connections;
+};
+
 /* Starts serving every listener.  TLS applies to the TCP ones when
  * tls->cert_pem is set.  Returns 0 or -1 with err. */
 int sl_server_start(struct sl_listener *ls, size_t n, const struct sl_tls *tls,
-	char *err, size_t errlen);
+	const struct sl_server_limits *lim, char *err, size_t errlen);
 
 /* Stops accepting, then waits for in-flight requests, which the caller
  * has cancelled (sl_call_cancel_all) so streams end promptly. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -25,10 +26,13 @@
 #define MAX_DOC_BYTES (64L * 1024 * 1024)
 /* Container documents embed the client's create body; leave room for deep nesting. */
 #define DOC_MAX_DEPTH 64
+/* In the data root; holds the pid of the process that has the root open. */
+#define LOCK_FILE "sockerlessd.lock"
 
 struct sl_store {
 	char *root;
 	int root_fd;
+	int lock_fd;
 	/* Readers: put/delete/get (they may run together). Writer: load's scan, which removes
 	 * temp files and must not remove one a put is still writing. */
 	pthread_rwlock_t lock;
@@ -101,6 +105,50 @@ out:
 	return rc;
 }
 
+/* One process per data root: a second daemon would recover (stop) the first one's containers
+ * and the two would overwrite each other's records. flock goes with the process however it
+ * ends, so a crash leaves no stale lock; O_CLOEXEC keeps it out of the backend's children,
+ * which may outlive us. The pid in the file is only for the refusal message. Returns 0 or a
+ * negative errno (-EBUSY when another process holds the root) with a message in err. */
+static int lock_root(struct sl_store *st, char *err, size_t errlen)
+{
+	char buf[32];
+	ssize_t n;
+	long pid;
+	int e;
+
+	st->lock_fd = openat(st->root_fd, LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	                     0600);
+	if (st->lock_fd < 0) {
+		e = errno;
+		set_err(err, errlen, "cannot open the lock file in", st->root, e);
+		return -e;
+	}
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) == 0) {
+		/* Without the pid a refusal is only less precise: no error. */
+		n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+		if (ftruncate(st->lock_fd, 0) == 0)
+			n = pwrite(st->lock_fd, buf, (size_t)n, 0);
+		return 0;
+	}
+	e = errno;
+	if (e != EWOULDBLOCK) {
+		set_err(err, errlen, "cannot lock", st->root, e);
+		return -e;
+	}
+	n = pread(st->lock_fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	pid = strtol(buf, NULL, 10);
+	if (err != NULL && errlen > 0) {
+		if (pid > 0)
+			snprintf(err, errlen, "data root %s is in use by another sockerlessd (pid %ld)",
+			         st->root, pid);
+		else
+			snprintf(err, errlen, "data root %s is in use by another sockerlessd", st->root);
+	}
+	return -EBUSY;
+}
+
 int sl_store_open(const char *data_root, struct sl_store **out, char *err, size_t errlen)
 {
 	struct sl_store *st = NULL;
@@ -118,6 +166,7 @@ int sl_store_open(const char *data_root, struct sl_store **out, char *err, size_
 		goto fail;
 	}
 	st->root_fd = -1;
+	st->lock_fd = -1;
 	st->root = strdup(data_root);
 	if (st->root == NULL) {
 		rc = -ENOMEM;
@@ -135,6 +184,9 @@ int sl_store_open(const char *data_root, struct sl_store **out, char *err, size_
 		set_err(err, errlen, "cannot open data root", data_root, -rc);
 		goto fail;
 	}
+	rc = lock_root(st, err, errlen);
+	if (rc < 0)
+		goto fail;
 	rc = -pthread_rwlock_init(&st->lock, NULL);
 	if (rc < 0) {
 		set_err(err, errlen, "cannot initialise the lock for", data_root, -rc);
@@ -145,6 +197,8 @@ int sl_store_open(const char *data_root, struct sl_store **out, char *err, size_
 	return 0;
 fail:
 	if (st != NULL) {
+		if (st->lock_fd >= 0)
+			close(st->lock_fd);
 		if (st->root_fd >= 0)
 			close(st->root_fd);
 		free(st->root);
@@ -164,6 +218,7 @@ void sl_store_close(struct sl_store *st)
 	if (st == NULL)
 		return;
 	pthread_rwlock_destroy(&st->lock);
+	close(st->lock_fd);    /* releases the data root */
 	close(st->root_fd);
 	free(st->root);
 	free(st);

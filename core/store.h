@@ -35,9 +35,11 @@ struct sl_store;
  * failed temp-file removal). msg is borrowed for the call. Called without store locks held. */
 typedef void (*sl_store_log_fn)(void *arg, const char *msg);
 
-/* Opens (creating with mode 0700, parents 0755, if missing) the data root. On success *out is
- * owned by the caller: close with sl_store_close. Returns 0 or a negative errno, with a message
- * in err. */
+/* Opens (creating with mode 0700, parents 0755, if missing) the data root and locks it for this
+ * process until sl_store_close (flock on <data_root>/sockerlessd.lock, which holds our pid). On
+ * success *out is owned by the caller: close with sl_store_close. Returns 0 or a negative errno,
+ * with a message in err; -EBUSY when another process has the data root open ("data root D is in
+ * use by another sockerlessd (pid N)"). */
 int sl_store_open(const char *data_root, struct sl_store **out, char *err, size_t errlen);
 
 /* Sets the logger for later sl_store_load calls (NULL: silent). Not synchronized with a

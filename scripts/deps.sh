@@ -7,7 +7,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
 libmicrohttpd-dev libjson-c-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
 libgnutls28-dev libcmocka-dev abigail-tools
 docker-registry umoci skopeo busybox-static
-python3 curl ca-certificates openssl iproute2 util-linux procps valgrind"
+python3 nodejs curl ca-certificates openssl iproute2 util-linux procps valgrind"
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

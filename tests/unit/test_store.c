@@ -176,6 +176,24 @@ static void test_open_errors(void **state)
 	assert_non_null(strstr(err, "cannot create data root"));
 }
 
+/* One process per data root: a second open is refused, naming the holder, until the first
+ * closes. */
+static void test_open_locks_root(void **state)
+{
+	struct fixture *fx = *state;
+	struct sl_store *st = (struct sl_store *)0x1;
+	char err[512] = "", want[64];
+
+	assert_int_equal(sl_store_open(fx->root, &st, err, sizeof(err)), -EBUSY);
+	assert_null(st);
+	assert_non_null(strstr(err, fx->root));
+	snprintf(want, sizeof(want), "(pid %ld)", (long)getpid());
+	assert_non_null(strstr(err, want));
+	sl_store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(sl_store_open(fx->root, &fx->st, err, sizeof(err)), 0);
+}
+
 static void test_put_get_load(void **state)
 {
 	struct fixture *fx = *state;
@@ -436,6 +454,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_creates_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_locks_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_get_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overwrite_and_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_kind_loads_nothing, setup, teardown),
