@@ -12,11 +12,11 @@
 
 #include "core/api.h"
 #include "core/api_ctr.h"
+#include "core/ctrcheck.h"
 #include "core/ctrtab.h"
+#include "core/ctrview.h"
 #include "core/daemon.h"
 #include "core/exec.h"
-#include "core/ctrcheck.h"
-#include "core/ctrview.h"
 #include "core/filters.h"
 #include "core/imageref.h"
 #include "core/log.h"
