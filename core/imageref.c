@@ -173,23 +173,21 @@ static int ref_parse(const char *s, struct parsed *p, char *err, size_t errlen)
 	return 0;
 }
 
-int sl_imageref_parse(const char *in, char **out, char *err, size_t errlen)
+/*
+ * ParseNormalizedNamed: the name joined to its domain ("docker.io/
+ * library/alpine:3"), malloc'd, with p filled; NULL with its message.
+ */
+static char *parse_named(const char *in, struct parsed *p, char *err, size_t errlen)
 {
 	const char *slash = strchr(in, '/'), *domain = "docker.io", *rest = in;
 	const char *library = "";
 	size_t dlen = 9, rlen;
-	struct parsed p;
 	char *full;
 
-	*out = NULL;
-	pthread_once(&res_once, compile_all);
-	if (!res_ok) {
-		snprintf(err, errlen, "cannot compile the reference grammar");
-		return -1;
-	}
-	if (matches(RE_ID, in, strlen(in)) || !digest_error(in)) {
-		*out = strdup(in);
-		goto done_id;
+	if (matches(RE_ID, in, strlen(in))) {
+		snprintf(err, errlen,
+			"invalid repository name (%s), cannot specify 64-byte hexadecimal strings", in);
+		return NULL;
 	}
 	/* splitDockerDomain. */
 	if (slash) {
@@ -206,22 +204,50 @@ int sl_imageref_parse(const char *in, char **out, char *err, size_t errlen)
 	}
 	if (dlen == 9 && !strncmp(domain, "docker.io", 9) && !strchr(rest, '/'))
 		library = "library/";
-	/* ParseNormalizedNamed: the remote name (up to a ':') is lowercase. */
+	/* The remote name (up to a ':') must be lowercase. */
 	rlen = strcspn(rest, ":");
 	if (has_upper(rest, rlen)) {
 		snprintf(err, errlen,
 			"invalid reference format: repository name (%s%.*s) must be lowercase",
 			library, (int)rlen, rest);
-		return -1;
+		return NULL;
 	}
 	if (asprintf(&full, "%.*s/%s%s", (int)dlen, domain, library, rest) < 0) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return NULL;
 	}
-	if (ref_parse(full, &p, err, errlen) < 0) {
+	if (ref_parse(full, p, err, errlen) < 0) {
 		free(full);
-		return -1;
+		return NULL;
 	}
+	return full;
+}
+
+static int compiled(char *err, size_t errlen)
+{
+	pthread_once(&res_once, compile_all);
+	if (!res_ok)
+		snprintf(err, errlen, "cannot compile the reference grammar");
+	return res_ok;
+}
+
+int sl_imageref_parse(const char *in, char **out, char *err, size_t errlen)
+{
+	struct parsed p;
+	char *full;
+
+	*out = NULL;
+	if (!compiled(err, errlen))
+		return -1;
+	if (matches(RE_ID, in, strlen(in)) || !digest_error(in)) {
+		if (!(*out = strdup(in))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return SL_IMAGEREF_ID;
+	}
+	if (!(full = parse_named(in, &p, err, errlen)))
+		return -1;
 	if (!p.tagged && !p.digest) {
 		char *t;
 
@@ -236,10 +262,23 @@ int sl_imageref_parse(const char *in, char **out, char *err, size_t errlen)
 	}
 	*out = full;
 	return SL_IMAGEREF_NAME;
-done_id:
-	if (!*out) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+}
+
+char *sl_imageref_familiar_name(const char *in)
+{
+	char err[256], *full, *name;
+	struct parsed p;
+
+	if (!compiled(err, sizeof(err)) || !(full = parse_named(in, &p, err, sizeof(err))))
+		return NULL;
+	full[p.name_len] = '\0';
+	name = full;
+	/* reference.familiarizeName. */
+	if (!strncmp(name, "docker.io/", 10)) {
+		name += 10;
+		if (!strncmp(name, "library/", 8) && !strchr(name + 8, '/'))
+			name += 8;
 	}
-	return SL_IMAGEREF_ID;
+	memmove(full, name, strlen(name) + 1);
+	return full;
 }

@@ -28,4 +28,12 @@ enum sl_imageref_kind {
  */
 int sl_imageref_parse(const char *in, char **out, char *err, size_t errlen);
 
+/*
+ * reference.FamiliarName(ParseNormalizedNamed(in)), the name dockerd's
+ * filters compare: "docker.io/library/alpine:3.19" -> "alpine",
+ * "reg.example:5000/app@sha256:..." -> "reg.example:5000/app".  NULL when
+ * in is not a name.  The caller frees the result.
+ */
+char *sl_imageref_familiar_name(const char *in);
+
 #endif

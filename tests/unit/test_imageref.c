@@ -178,6 +178,36 @@ static void test_lengths(void **state)
 	expect_bad(in, "repository name must not be more than 255 characters");
 }
 
+static void test_familiar(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{"alpine", "alpine"},
+		{"alpine:3.19", "alpine"},
+		{"docker.io/library/alpine:latest", "alpine"},
+		{"index.docker.io/library/alpine@sha256:" H64, "alpine"},
+		{"docker.io/someone/alpine", "someone/alpine"},
+		{"library/a/b", "library/a/b"},
+		{"reg.example:5000/team/app:v2", "reg.example:5000/team/app"},
+		{"localhost/app", "localhost/app"},
+	};
+	static const char *const not_names[] = {"Alpine", H64, "app@sha256:0123", "a b"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *f = sl_imageref_familiar_name(cases[i].in);
+
+		if (!f || strcmp(f, cases[i].out))
+			fail_msg("%s: got %s, want %s", cases[i].in, f ? f : "NULL", cases[i].out);
+		free(f);
+	}
+	for (size_t i = 0; i < sizeof(not_names) / sizeof(not_names[0]); i++) {
+		char *f = sl_imageref_familiar_name(not_names[i]);
+
+		if (f)
+			fail_msg("%s: got %s, want NULL", not_names[i], f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_lengths),
+		cmocka_unit_test(test_familiar),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
