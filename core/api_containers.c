@@ -12,10 +12,13 @@
 
 #include "core/api.h"
 #include "core/api_ctr.h"
+#include "core/ctrcheck.h"
 #include "core/ctrtab.h"
+#include "core/ctrview.h"
 #include "core/daemon.h"
 #include "core/exec.h"
 #include "core/filters.h"
+#include "core/imageref.h"
 #include "core/log.h"
 #include "core/names.h"
 #include "core/timeparse.h"
@@ -40,56 +43,29 @@ void sl_random_hex(char *out, size_t nbytes)
 		snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
-/*
- * Normalises an image reference as the Docker CLI does: "alpine" ->
- * "docker.io/library/alpine:latest".  Returns 0, or -1 for a malformed
- * reference.
- */
-static int normalize_image(const char *in, char *out, size_t len)
-{
-	const char *slash = strchr(in, '/'), *last = strrchr(in, '/');
-	const char *tagsep, *at = strchr(in, '@');
-	int has_domain = 0;
-
-	if (!*in || strchr(in, ' ') || in[strlen(in) - 1] == ':' ||
-	    in[strlen(in) - 1] == '/')
-		return -1;
-	for (const char *p = in; *p; p++)
-		if ((*p >= 'A' && *p <= 'Z') && (!slash || p > slash) && (!at || p < at)) {
-			/* Docker: repository names must be lowercase. */
-			const char *colon = strrchr(in, ':');
-
-			if (!colon || p < colon)
-				return -1;
-		}
-	if (slash) {
-		size_t dl = (size_t)(slash - in);
-
-		has_domain = memchr(in, '.', dl) || memchr(in, ':', dl) ||
-			(dl == 9 && !strncmp(in, "localhost", 9));
-	}
-	tagsep = strrchr(last ? last : in, ':');
-	snprintf(out, len, "%s%s%s%s", has_domain ? "" : "docker.io/",
-		(!has_domain && !slash) ? "library/" : "", in,
-		(at || tagsep) ? "" : ":latest");
-	return 0;
-}
-
 enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 {
 	const char *qname = sl_http_query(r, "name");
 	struct json_object *body, *img, *resp;
 	struct sl_container *c;
-	char id[65], name[256], ref[512], err[1024];
+	char id[65], name[SL_CTR_NAME_MAX + 1], err[1024];
+	char *ref = NULL;
 	enum MHD_Result ret;
 	int rc;
 
 	if (qname && *qname) {
+		const char *n = qname[0] == '/' ? qname + 1 : qname;
+
+		/* dockerd has no limit; ours keeps names whole, never cut. */
+		if (strlen(n) > SL_CTR_NAME_MAX)
+			return sl_http_error(r, 400,
+				"Invalid container name (%s), at most %d characters are allowed",
+				qname, SL_CTR_NAME_MAX);
 		if (!sl_names_valid(qname))
 			return sl_http_error(r, 400,
 				"Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
 				qname);
-		snprintf(name, sizeof(name), "%s", qname[0] == '/' ? qname + 1 : qname);
+		snprintf(name, sizeof(name), "%s", n);
 	} else {
 		sl_names_random(name, sizeof(name), 0);
 	}
@@ -102,10 +78,18 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 		json_object_put(body);
 		return sl_http_error(r, 400, "Config.Image is required: no image specified");
 	}
-	if (normalize_image(json_object_get_string(img), ref, sizeof(ref)) < 0) {
-		ret = sl_http_error(r, 400, "invalid reference format: %s",
-			json_object_get_string(img));
+	if (sl_ctrcheck_hostconfig(body, err, sizeof(err)) < 0) {
 		json_object_put(body);
+		return sl_http_error(r, 400, "%s", err);
+	}
+	rc = sl_imageref_parse(json_object_get_string(img), &ref, err, sizeof(err));
+	if (rc != SL_IMAGEREF_NAME) {
+		/* An ID names an image in a store; the core keeps none. */
+		ret = rc == SL_IMAGEREF_ID ?
+			sl_http_error(r, 404, "No such image: %s", json_object_get_string(img)) :
+			sl_http_error(r, 400, "%s", err);
+		json_object_put(body);
+		free(ref);
 		return ret;
 	}
 	json_object_put(body);
@@ -114,13 +98,15 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 	c = sl_ctr_from_create(id, name, r->body ? r->body : "{}",
 		r->body ? r->body_len : 2, ref, NULL, NULL, sl_time_now_ns(),
 		err, sizeof(err));
+	free(ref);
 	if (!c)
 		return sl_http_error(r, 400, "%s", err);
 	if (!c->list[SL_CTR_ENTRYPOINT] && !c->list[SL_CTR_CMD]) {
-		sl_ctr_unref(c);
-		return sl_http_error(r, 400,
+		ret = sl_http_error(r, 400,
 			"no command specified: give a command (the image config of %s is not known to this daemon)",
-			ref);
+			c->str[SL_CTR_IMAGE_REF]);
+		sl_ctr_unref(c);
+		return ret;
 	}
 	rc = sl_ctrtab_add(c, !(qname && *qname), err, sizeof(err));
 	if (rc) {
@@ -204,7 +190,8 @@ static void human_duration(int64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%lld days", (long long)(s / 86400));
 }
 
-static void status_text(const struct sl_ctr_state *st, char *buf, size_t len)
+static void status_text(struct sl_container *c, const struct sl_ctr_state *st,
+	char *buf, size_t len)
 {
 	char d[64];
 	int64_t now = sl_time_now_ns();
@@ -213,8 +200,10 @@ static void status_text(const struct sl_ctr_state *st, char *buf, size_t len)
 	case SL_STATUS_RUNNING:
 	case SL_STATUS_PAUSED:
 		human_duration(now - st->started_ns, d, sizeof(d));
+		/* dockerd's State.String(): the health of a running one. */
 		snprintf(buf, len, "Up %s%s", d,
-			st->status == SL_STATUS_PAUSED ? " (Paused)" : "");
+			st->status == SL_STATUS_PAUSED ? " (Paused)" :
+			c->healthcheck ? " (health: starting)" : "");
 		break;
 	case SL_STATUS_EXITED:
 	case SL_STATUS_DEAD:
@@ -249,37 +238,16 @@ static char *command_line(struct sl_container *c)
 	return s;
 }
 
-static struct json_object *ports_json(struct sl_container *c)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (char **v = c->list[SL_CTR_PORT_BINDINGS]; v && *v; v++) {
-		/* "80/tcp=hostip:hostport" */
-		struct json_object *p = json_object_new_object();
-		char *eq = strchr(*v, '='), *colon;
-		int priv = atoi(*v);
-
-		if (!eq)
-			continue;
-		colon = strrchr(eq, ':');
-		json_object_object_add(p, "PrivatePort", json_object_new_int(priv));
-		json_object_object_add(p, "Type", json_object_new_string(strstr(*v, "/udp") ? "udp" : "tcp"));
-		if (colon && colon[1])
-			json_object_object_add(p, "PublicPort", json_object_new_int(atoi(colon + 1)));
-		json_object_array_add(a, p);
-	}
-	return a;
-}
-
 static struct json_object *list_entry(struct sl_container *c,
-	const struct sl_ctr_state *st)
+	const struct sl_ctr_state *st, int size)
 {
-	struct json_object *o = json_object_new_object(), *names, *hc, *ns;
+	struct json_object *o = json_object_new_object(), *names, *hc;
+	const char *net;
 	char name[300], status[128];
 	char *cmd = command_line(c);
 
 	snprintf(name, sizeof(name), "/%s", c->str[SL_CTR_NAME]);
-	status_text(st, status, sizeof(status));
+	status_text(c, st, status, sizeof(status));
 	json_object_object_add(o, "Id", JSON_STR(c->str[SL_CTR_ID]));
 	names = json_object_new_array();
 	json_object_array_add(names, json_object_new_string(name));
@@ -288,16 +256,21 @@ static struct json_object *list_entry(struct sl_container *c,
 	json_object_object_add(o, "ImageID", JSON_STR(c->str[SL_CTR_IMAGE_ID]));
 	json_object_object_add(o, "Command", JSON_STR(cmd));
 	json_object_object_add(o, "Created", json_object_new_int64(c->ints[SL_CTR_CREATED_NS] / 1000000000));
-	json_object_object_add(o, "Ports", ports_json(c));
+	json_object_object_add(o, "Ports", sl_ctrview_list_ports(c, st));
 	json_object_object_add(o, "Labels", kv_object(c->list[SL_CTR_LABELS]));
 	json_object_object_add(o, "State", json_object_new_string(sl_ctr_status_name(st->status)));
 	json_object_object_add(o, "Status", json_object_new_string(status));
+	if (size) {
+		/* Sockerless cannot measure a container's filesystem. */
+		json_object_object_add(o, "SizeRw", json_object_new_int(0));
+		json_object_object_add(o, "SizeRootFs", json_object_new_int(0));
+	}
 	hc = json_object_new_object();
-	json_object_object_add(hc, "NetworkMode", JSON_STR(c->str[SL_CTR_NETWORK_MODE] ? c->str[SL_CTR_NETWORK_MODE] : "default"));
+	net = sl_ctrview_network(c);
+	json_object_object_add(hc, "NetworkMode", json_object_new_string(net ? net :
+		c->str[SL_CTR_NETWORK_MODE]));
 	json_object_object_add(o, "HostConfig", hc);
-	ns = json_object_new_object();
-	json_object_object_add(ns, "Networks", json_object_new_object());
-	json_object_object_add(o, "NetworkSettings", ns);
+	json_object_object_add(o, "NetworkSettings", sl_ctrview_network_settings(c, st, 1));
 	json_object_object_add(o, "Mounts", json_object_new_array());
 	free(cmd);
 	return o;
@@ -337,7 +310,7 @@ static int labels_match(const struct sl_filters *f, struct sl_container *c)
 struct list_ctx {
 	struct json_object *arr;
 	struct sl_filters *f;
-	int all;
+	int all, size;
 	long limit;
 	struct sl_container **picked;
 	size_t n, cap;
@@ -418,6 +391,7 @@ enum MHD_Result sl_api_ctr_list(struct sl_req *r)
 	char err[256];
 
 	lc.all = sl_http_query_bool(r, "all", 0);
+	lc.size = sl_http_query_bool(r, "size", 0);
 	lc.limit = lim ? strtol(lim, NULL, 10) : -1;
 	if (lc.limit > 0)
 		lc.all = 1;
@@ -437,7 +411,7 @@ enum MHD_Result sl_api_ctr_list(struct sl_req *r)
 			struct sl_ctr_state st;
 
 			sl_ctr_get_state(lc.picked[i], &st);
-			json_object_array_add(lc.arr, list_entry(lc.picked[i], &st));
+			json_object_array_add(lc.arr, list_entry(lc.picked[i], &st, lc.size));
 			free(st.error);
 		}
 		sl_ctr_unref(lc.picked[i]);
@@ -493,34 +467,19 @@ static struct json_object *config_json(struct sl_container *c,
 	for (size_t i = 0; pass[i]; i++)
 		if (json_object_object_get_ex(raw, pass[i], &v))
 			json_object_object_add(o, pass[i], json_object_get(v));
-	return o;
-}
-
-static struct json_object *hostconfig_json(struct sl_container *c,
-	struct json_object *raw)
-{
-	struct json_object *hc = NULL, *o = NULL, *rp;
-
-	/* deep_copy wants *dst NULL and leaves it so on failure. */
-	if (!json_object_object_get_ex(raw, "HostConfig", &hc) ||
-	    !json_object_is_type(hc, json_type_object) ||
-	    json_object_deep_copy(hc, &o, NULL) < 0 || !o)
-		o = json_object_new_object();
-	if (!json_object_object_get_ex(o, "NetworkMode", NULL))
-		json_object_object_add(o, "NetworkMode", json_object_new_string("default"));
-	if (!json_object_object_get_ex(o, "RestartPolicy", &rp)) {
-		rp = json_object_new_object();
-		json_object_object_add(rp, "Name", json_object_new_string("no"));
-		json_object_object_add(rp, "MaximumRetryCount", json_object_new_int(0));
-		json_object_object_add(o, "RestartPolicy", rp);
-	}
-	json_object_object_add(o, "AutoRemove", json_object_new_boolean(c->ints[SL_CTR_AUTO_REMOVE]));
+	/* Members dockerd always shows. */
+	if (!json_object_object_get_ex(o, "Domainname", NULL))
+		json_object_object_add(o, "Domainname", json_object_new_string(""));
+	if (!json_object_object_get_ex(o, "Volumes", NULL))
+		json_object_object_add(o, "Volumes", NULL);
+	if (!json_object_object_get_ex(o, "OnBuild", NULL))
+		json_object_object_add(o, "OnBuild", NULL);
 	return o;
 }
 
 enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 {
-	struct json_object *o, *st, *raw, *ns, *sk, *bd;
+	struct json_object *o, *st, *raw, *sk, *bd, *health, *gd;
 	struct sl_container *c;
 	struct sl_ctr_state s;
 	enum MHD_Result ret;
@@ -576,6 +535,9 @@ enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 	json_object_object_add(st, "Error", JSON_STR(s.error));
 	json_object_object_add(st, "StartedAt", time_json(s.started_ns));
 	json_object_object_add(st, "FinishedAt", time_json(s.finished_ns));
+	health = sl_ctrview_health(c, &s);
+	if (health)
+		json_object_object_add(st, "Health", health);
 	json_object_object_add(o, "State", st);
 	json_object_object_add(o, "Image", JSON_STR(c->str[SL_CTR_IMAGE_ID] ? c->str[SL_CTR_IMAGE_ID] : c->str[SL_CTR_IMAGE_REF]));
 	json_object_object_add(o, "ResolvConfPath", json_object_new_string(""));
@@ -591,13 +553,14 @@ enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 	json_object_object_add(o, "ProcessLabel", json_object_new_string(""));
 	json_object_object_add(o, "AppArmorProfile", json_object_new_string(""));
 	json_object_object_add(o, "ExecIDs", NULL);
-	json_object_object_add(o, "HostConfig", hostconfig_json(c, raw));
+	json_object_object_add(o, "HostConfig", sl_ctrview_hostconfig(c, raw));
+	gd = json_object_new_object();
+	json_object_object_add(gd, "Data", NULL);
+	json_object_object_add(gd, "Name", json_object_new_string(""));
+	json_object_object_add(o, "GraphDriver", gd);
 	json_object_object_add(o, "Mounts", json_object_new_array());
 	json_object_object_add(o, "Config", config_json(c, raw));
-	ns = json_object_new_object();
-	json_object_object_add(ns, "Networks", json_object_new_object());
-	json_object_object_add(ns, "Ports", json_object_new_object());
-	json_object_object_add(o, "NetworkSettings", ns);
+	json_object_object_add(o, "NetworkSettings", sl_ctrview_network_settings(c, &s, 0));
 	/* What the backend keeps for this container; never secrets (ABI). */
 	sk = json_object_new_object();
 	json_object_object_add(sk, "Backend", json_object_new_string(sl_daemon.backend.name));

@@ -269,7 +269,7 @@ struct sl_container *sl_ctr_from_create(const char *id, const char *name,
 	const char *image_id, struct json_object *image_config,
 	int64_t created_ns, char *err, size_t errlen)
 {
-	struct json_object *root = NULL, *hc = NULL, *rp = NULL, *cs;
+	struct json_object *root = NULL, *hc = NULL, *rp = NULL, *cs, *hck;
 	struct json_tokener *tok = NULL;
 	struct sl_container *c = ctr_alloc();
 	char **body_ep = NULL, **body_cmd = NULL, **body_env = NULL;
@@ -384,6 +384,16 @@ struct sl_container *sl_ctr_from_create(const char *id, const char *name,
 		    get_int(rp, "MaximumRetryCount", &v, 0, err, errlen, "RestartPolicy"))
 			goto fail;
 		c->ints[SL_CTR_RESTART_MAX] = v;
+	}
+	/* Docker: no Test inherits the image's (none here); ["NONE"] disables. */
+	if (json_object_object_get_ex(root, "Healthcheck", &hck) &&
+	    json_object_is_type(hck, json_type_object) &&
+	    json_object_object_get_ex(hck, "Test", &hck) &&
+	    json_object_is_type(hck, json_type_array) && json_object_array_length(hck) > 0) {
+		struct json_object *t0 = json_object_array_get_idx(hck, 0);
+
+		c->healthcheck = !json_object_is_type(t0, json_type_string) ||
+			strcmp(json_object_get_string(t0), "NONE") != 0;
 	}
 	if (hc && json_object_object_get_ex(hc, "ConsoleSize", &cs) && cs &&
 	    json_object_is_type(cs, json_type_array) &&

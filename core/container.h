@@ -23,6 +23,7 @@
 #define SL_CTR_NSTR 12
 #define SL_CTR_NLIST 12
 #define SL_CTR_NINT 18   /* config ints; the state ids read c->state */
+#define SL_CTR_NAME_MAX 255  /* longer names are refused, never cut */
 
 struct sl_ctr_state {
 	int status;             /* enum sl_ctr_status */
@@ -48,6 +49,7 @@ struct sl_container {
 	int64_t ints[SL_CTR_NINT];  /* indexed by enum sl_ctr_int_field */
 	char *raw;              /* the create body, NUL-terminated copy */
 	size_t raw_len;
+	int healthcheck;        /* Config.Healthcheck names a test to run */
 
 	/* Orders the writes of this record to the store: held from the
 	 * snapshot to the rename, so the last writer holds the newest state,

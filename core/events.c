@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "events.h"
+#include "imageref.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -220,58 +221,18 @@ out:
 
 /* ---- matching --------------------------------------------------------------------------- */
 
-static bool is_hex64(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return i == 64;
-}
-
-static bool has_upper(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			return true;
-	return false;
-}
-
-/* What distribution/reference's FamiliarName(ParseNormalizedNamed(s)) gives: the image name
- * without tag, digest, "docker.io/" and "library/"; s itself when it is not a reference (as
- * dockerd's stripTag). May write into buf (size n); the result is borrowed from s or buf. */
+/* What dockerd's stripTag gives: the familiar name of a reference ("alpine" for
+ * "docker.io/library/alpine:3.19"), s itself when it is not one.  May write into buf (size
+ * n); the result is borrowed from s or buf. */
 static const char *strip_tag(const char *s, char *buf, size_t n)
 {
-	const char *slash, *colon, *rest = buf;
-	size_t len = strcspn(s, "@");
+	char *f = sl_imageref_familiar_name(s);
+	size_t len = f ? strlen(f) : n;
 
-	if (len == 0 || len >= n || is_hex64(s))
-		return s;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	slash = strrchr(buf, '/');
-	colon = strrchr(buf, ':');
-	if (colon != NULL && (slash == NULL || colon > slash))
-		buf[colon - buf] = '\0';
-	slash = strchr(buf, '/');
-	if (slash != NULL) {
-		size_t dlen = (size_t)(slash - buf);
-		bool is_domain = memchr(buf, '.', dlen) != NULL || memchr(buf, ':', dlen) != NULL ||
-		                 (dlen == 9 && memcmp(buf, "localhost", 9) == 0);
-
-		if (is_domain && !((dlen == 9 && memcmp(buf, "docker.io", 9) == 0) ||
-		                   (dlen == 15 && memcmp(buf, "index.docker.io", 15) == 0)))
-			return has_upper(slash + 1) ? s : buf; /* another registry keeps its domain */
-		if (is_domain)
-			rest = slash + 1;
-	}
-	/* Repository paths are lowercase; anything else is not a reference. */
-	if (rest[0] == '\0' || has_upper(rest))
-		return s;
-	if (strncmp(rest, "library/", 8) == 0 && rest[8] != '\0' && strchr(rest + 8, '/') == NULL)
-		rest += 8;
-	return rest;
+	if (len < n)
+		memcpy(buf, f, len + 1);
+	free(f);
+	return len < n ? buf : s;
 }
 
 static bool fuzzy_name(const struct sl_filters *f, const char *key, const struct sl_event *ev)

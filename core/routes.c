@@ -131,12 +131,15 @@ const struct sl_route sl_routes[] = {
 	{NULL, NULL, NULL, 0, NULL},
 };
 
+/*
+ * The core itself does not serve these, whatever the backend: naming the
+ * backend would send the user looking for a better one.  A hook the
+ * backend lacks is sl_api_no_hook's 501, which names it.
+ */
 enum MHD_Result sl_api_unsupported(struct sl_req *r)
 {
-	return sl_http_error(r, 501,
-		"%s is not supported by Sockerless (backend %s)",
-		r->route ? r->route->operation : "this operation",
-		sl_daemon.backend.name);
+	return sl_http_error(r, 501, "%s is not supported by Sockerless",
+		r->route ? r->route->operation : "this operation");
 }
 
 /*

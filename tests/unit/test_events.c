@@ -321,8 +321,12 @@ static void test_match_image_names(void **state)
 	assert_true(sl_events_match(&ev, alpine));
 	attrs[1] = "docker.io/library/alpine:latest";
 	assert_true(sl_events_match(&ev, alpine));
-	attrs[1] = "index.docker.io/library/alpine@sha256:0123";
+	attrs[1] = "index.docker.io/library/alpine@sha256:"
+		   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 	assert_true(sl_events_match(&ev, alpine));
+	/* Not a reference (the digest is too short): compared as it is, as dockerd does. */
+	attrs[1] = "index.docker.io/library/alpine@sha256:0123";
+	assert_false(sl_events_match(&ev, alpine));
 	attrs[1] = "alpinex";
 	assert_false(sl_events_match(&ev, alpine));
 	attrs[1] = "docker.io/someone/alpine";
