@@ -78,6 +78,8 @@ static int next_batch(struct ex_ctr *x, const struct sl_host_v1 *host,
 	}
 	*done = x->exited_gen >= gen || x->removed;
 	rc = ex_logbuf_copy(&x->log, *from, recs, n, from);
+	/* *from may be a pin the supervisor waits on. */
+	pthread_cond_broadcast(&x->room);
 	pthread_mutex_unlock(&x->lock);
 	if (host->cancelled(call))
 		return SL_ECANCELED;
@@ -164,7 +166,8 @@ static int s_attach(void *state, sl_call *call, sl_container *c,
 	struct ex_ctr *x = ex_ctr_get(be, c, 1);
 	struct ex_stdin in;
 	struct ex_rec **recs = NULL;
-	uint64_t from, gen;
+	struct ex_logpin pin;
+	uint64_t gen;
 	size_t n = 0;
 	int rc = 0, done = 0;
 	int64_t since = 0;
@@ -195,16 +198,19 @@ static int s_attach(void *state, sl_call *call, sl_container *c,
 	 * runs: stream what was read since the client asked.  The run to
 	 * follow is the one that was running at that time or began since;
 	 * when the last run had already ended, the attach is for the next
-	 * run (docker start -a attaches before it starts).
+	 * run (docker start -a attaches before it starts).  The pin keeps
+	 * what this client has not read yet in the buffer: the process
+	 * waits for a slow client rather than lose its output.
 	 */
 	pthread_mutex_lock(&x->lock);
-	from = opts->logs ? 0 : ex_logbuf_since(&x->log, since);
+	ex_logbuf_pin(&x->log, &pin,
+		opts->logs ? 0 : ex_logbuf_since(&x->log, since));
 	if (x->running || (x->gen > 0 && x->finished_ns >= since))
 		gen = x->gen;
 	else
 		gen = x->gen + 1;
 	if (opts->logs)
-		rc = ex_logbuf_copy(&x->log, from, &recs, &n, &from);
+		rc = ex_logbuf_copy(&x->log, pin.seq, &recs, &n, &pin.seq);
 	pthread_mutex_unlock(&x->lock);
 
 	if (rc == 0)
@@ -213,11 +219,15 @@ static int s_attach(void *state, sl_call *call, sl_container *c,
 	while (rc == 0 && opts->stream && !done) {
 		recs = NULL;
 		n = 0;
-		rc = next_batch(x, host, call, &from, gen, &recs, &n, &done);
+		rc = next_batch(x, host, call, &pin.seq, gen, &recs, &n, &done);
 		if (rc == 0)
 			rc = write_recs(host, io, opts, recs, n);
 		ex_recs_free(recs, n);
 	}
+	pthread_mutex_lock(&x->lock);
+	ex_logbuf_unpin(&x->log, &pin);
+	pthread_cond_broadcast(&x->room);
+	pthread_mutex_unlock(&x->lock);
 	ex_stdin_join(&in);
 	ex_ctr_put(x);
 	if (rc == SL_ECANCELED)
