@@ -134,12 +134,18 @@ struct ex_child {
 	int out_fd;                /* read end of stdout, or the pty master */
 	int err_fd;
 	int pty;                   /* out_fd/in_fd are one pty master */
+	/* After a failed ex_spawn: the exit code Docker gives a command
+	 * that could not be run (127 not found, 126 found but not
+	 * executable), or 0 for any other failure; and the message that
+	 * was set on the call. */
+	int not_run;
+	char why[512];
 };
 
 /*
  * Starts a process in its own session.  Returns 0 once execve succeeded,
- * else an SL_E* code with the message set on `call`.  The caller owns the
- * fds in *ch and must reap ch->pid.
+ * else an SL_E* code with the message set on `call` (and in ch->why).
+ * The caller owns the fds in *ch and must reap ch->pid.
  */
 int ex_spawn(const struct sl_host_v1 *host, sl_call *call,
 	const struct ex_spawn_req *req, struct ex_child *ch);
