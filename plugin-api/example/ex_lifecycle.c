@@ -42,6 +42,15 @@ static void report(struct ex_ctr *x, sl_container *c, int status,
 	x->be->host->state_changed(c, &st);
 }
 
+/* Whether appending n bytes would push the buffer past its limit with
+ * output a pinned reader still needs (it must have caught up first). */
+static int must_wait(const struct ex_logbuf *lb, size_t n)
+{
+	uint64_t backlog = ex_logbuf_backlog(lb);
+
+	return backlog > 0 && backlog + n > lb->limit;
+}
+
 /*
  * Appends a chunk of the run's output to the log buffer.  An attached
  * client must get every byte, so while one is a whole buffer behind, the
@@ -58,7 +67,7 @@ static int ctr_sink(void *arg, int fd, const char *buf, size_t n)
 	int64_t ts;
 
 	pthread_mutex_lock(&x->lock);
-	while (ex_logbuf_backlog(&x->log) >= x->log.limit && x->pid > 0 &&
+	while (must_wait(&x->log, n) && x->pid > 0 &&
 	       !ex_pid_exited(x->pid, 0)) {
 		struct timespec dl;
 

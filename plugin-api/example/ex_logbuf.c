@@ -39,6 +39,14 @@ static void drop_oldest(struct ex_logbuf *lb)
 	lb->first_seq++;
 }
 
+/* Drops the oldest records beyond the limit, but never the newest one
+ * (even when it alone is too big) nor any from `keep` on. */
+static void trim(struct ex_logbuf *lb, uint64_t keep)
+{
+	while (lb->bytes > lb->limit && lb->count > 1 && lb->first_seq < keep)
+		drop_oldest(lb);
+}
+
 static int grow(struct ex_logbuf *lb)
 {
 	size_t ncap = lb->cap ? lb->cap * 2 : 64;
@@ -86,10 +94,7 @@ static int push(struct ex_logbuf *lb, uint64_t keep, int fd, int64_t ts_ns,
 	lb->count++;
 	lb->bytes += len;
 	lb->total += len;
-	/* Keep at least the newest record, even when it alone is too big,
-	 * and whatever a pinned reader has still to copy. */
-	while (lb->bytes > lb->limit && lb->count > 1 && lb->first_seq < keep)
-		drop_oldest(lb);
+	trim(lb, keep);
 	return 0;
 }
 
@@ -174,9 +179,12 @@ void ex_logbuf_unpin(struct ex_logbuf *lb, struct ex_logpin *p)
 	for (struct ex_logpin **pp = &lb->pins; *pp; pp = &(*pp)->next) {
 		if (*pp == p) {
 			*pp = p->next;
-			return;
+			break;
 		}
 	}
+	/* What the pin held beyond the limit goes now, not at the next
+	 * output (there may be none). */
+	trim(lb, pinned_from(lb));
 }
 
 uint64_t ex_logbuf_backlog(const struct ex_logbuf *lb)
