@@ -1494,6 +1494,27 @@ static void test_attach_requested_ns(void **ts)
 	ctr_free(q);
 }
 
+static void test_attach_after_removal(void **ts)
+{
+	/* docker run --rm of a quick command on a loaded machine: the
+	 * attach hook runs only after the container started, exited and
+	 * was removed.  It must end, not wait for a run that never comes. */
+	sl_container *c = ctr_new("echo quick");
+	struct attach_arg a = { c, stream_new(NULL), 0, 0, 0, NULL };
+	int64_t t0;
+
+	(void)ts;
+	a.requested_ns = wall_ns();
+	assert_int_equal(run_to_exit(c), 0);
+	assert_int_equal(remove_ctr(c, 0), SL_OK);
+	t0 = now_ms();
+	attach_thread(&a);
+	assert_true(now_ms() - t0 < 5000);   /* a broken one never returns */
+	assert_int_equal(a.rc, SL_OK);
+	stream_free(a.s);
+	ctr_free(c);
+}
+
 static void test_attach_slow_client(void **ts)
 {
 	/*
@@ -1736,6 +1757,7 @@ int main(void)
 		cmocka_unit_test(test_attach_stdin),
 		cmocka_unit_test(test_attach_after_start),
 		cmocka_unit_test(test_attach_requested_ns),
+		cmocka_unit_test(test_attach_after_removal),
 		cmocka_unit_test(test_attach_slow_client),
 		cmocka_unit_test(test_stdin_kept_open),
 		cmocka_unit_test(test_tty),
