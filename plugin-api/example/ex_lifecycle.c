@@ -53,8 +53,9 @@ static int must_wait(const struct ex_logbuf *lb, size_t n)
 
 /*
  * Appends a chunk of the run's output to the log buffer.  An attached
- * client must get every byte, so while one is a whole buffer behind, the
- * supervisor stops reading: the pipe fills and the process blocks in
+ * client must get every byte, so while the chunk would put one more than
+ * the whole buffer behind, the supervisor stops reading (the caller is
+ * ex_pump, between two reads): the pipe fills and the process blocks in
  * write(), as under dockerd's blocking log mode.  A slow `logs -f` does
  * not hold the process back (as with dockerd); it may miss what the
  * limit pushed out.  Once the main process has exited nothing waits: the
