@@ -26,14 +26,26 @@
  */
 struct ex_rec {
 	int64_t ts_ns;
+	uint64_t off;    /* bytes appended to the buffer before this record */
 	int fd;          /* 1 or 2 */
 	size_t len;
 	char data[];
 };
 
 /*
+ * A reader that must not lose output (attach): the records from `seq` on
+ * stay in the buffer, whatever the limit, until the reader has copied
+ * them.  The reader passes &pin->seq as ex_logbuf_copy's from and next.
+ */
+struct ex_logpin {
+	struct ex_logpin *next;
+	uint64_t seq;         /* the next record the reader wants */
+};
+
+/*
  * A bounded FIFO of records.  Record number `seq` stays addressable until
- * the byte limit pushes it out; readers remember the next seq they want.
+ * the byte limit pushes it out (unless a pin holds it); readers remember
+ * the next seq they want.
  * Not locked: the owner (struct ex_ctr) holds its mutex around every call.
  */
 struct ex_logbuf {
@@ -41,6 +53,8 @@ struct ex_logbuf {
 	size_t cap, head, count;
 	uint64_t first_seq;   /* seq of ring[head] */
 	size_t bytes, limit;
+	uint64_t total;       /* bytes ever appended */
+	struct ex_logpin *pins;
 };
 
 void ex_logbuf_init(struct ex_logbuf *lb, size_t limit);
@@ -60,6 +74,11 @@ int ex_logbuf_append(struct ex_logbuf *lb, int fd, int64_t ts_ns,
 int ex_logbuf_copy(const struct ex_logbuf *lb, uint64_t from,
 	struct ex_rec ***out, size_t *n, uint64_t *next);
 void ex_recs_free(struct ex_rec **v, size_t n);
+/* Adds or removes a pin (see struct ex_logpin); seq is where it starts. */
+void ex_logbuf_pin(struct ex_logbuf *lb, struct ex_logpin *p, uint64_t seq);
+void ex_logbuf_unpin(struct ex_logbuf *lb, struct ex_logpin *p);
+/* Bytes the slowest pinned reader has yet to copy (0 without pins). */
+uint64_t ex_logbuf_backlog(const struct ex_logbuf *lb);
 /* The seq of the oldest kept record read at or after ts_ns (the end when
  * there is none). */
 uint64_t ex_logbuf_since(const struct ex_logbuf *lb, int64_t ts_ns);
@@ -115,12 +134,18 @@ struct ex_child {
 	int out_fd;                /* read end of stdout, or the pty master */
 	int err_fd;
 	int pty;                   /* out_fd/in_fd are one pty master */
+	/* After a failed ex_spawn: the exit code Docker gives a command
+	 * that could not be run (127 not found, 126 found but not
+	 * executable), or 0 for any other failure; and the message that
+	 * was set on the call. */
+	int not_run;
+	char why[512];
 };
 
 /*
  * Starts a process in its own session.  Returns 0 once execve succeeded,
- * else an SL_E* code with the message set on `call`.  The caller owns the
- * fds in *ch and must reap ch->pid.
+ * else an SL_E* code with the message set on `call` (and in ch->why).
+ * The caller owns the fds in *ch and must reap ch->pid.
  */
 int ex_spawn(const struct sl_host_v1 *host, sl_call *call,
 	const struct ex_spawn_req *req, struct ex_child *ch);
@@ -153,6 +178,10 @@ typedef int (*ex_sink_fn)(void *arg, int fd, const char *buf, size_t n);
  */
 int ex_pump(struct ex_child *ch, int cancel_fd, ex_sink_fn sink, void *arg,
 	pthread_mutex_t *lock, pid_t *pid_slot, int *cancelled);
+
+/* Whether process `pid` (our child, not yet reaped) has exited; does not
+ * reap it.  Waits for the exit when `block`. */
+int ex_pid_exited(pid_t pid, int block);
 
 /* 128+signal for a signal, else the exit status (Docker's convention). */
 int ex_exit_code(int wstatus);
@@ -187,6 +216,7 @@ struct ex_ctr {
 	/* Protects everything below; never held across host callbacks. */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;  /* output, start, exit, removal */
+	pthread_cond_t room;  /* a pinned reader copied output or left */
 
 	struct ex_logbuf log;
 	uint64_t gen;         /* runs started so far */

@@ -25,6 +25,7 @@ static struct ex_ctr *ctr_new(struct ex_backend *be, const char *id)
 	pthread_mutex_init(&x->report_lock, NULL);
 	pthread_mutex_init(&x->lock, NULL);
 	pthread_cond_init(&x->cond, NULL);
+	pthread_cond_init(&x->room, NULL);
 	ex_logbuf_init(&x->log, be->log_limit);
 	x->in_fd = -1;
 	x->pty_fd = -1;
@@ -46,6 +47,7 @@ static void ctr_free(struct ex_ctr *x)
 	}
 	ex_logbuf_fini(&x->log);
 	pthread_cond_destroy(&x->cond);
+	pthread_cond_destroy(&x->room);
 	pthread_mutex_destroy(&x->lock);
 	pthread_mutex_destroy(&x->report_lock);
 	free(x);

@@ -114,6 +114,27 @@ static int spawn_exec(struct ex_backend *be, sl_call *call, sl_container *c,
 	return rc;
 }
 
+/*
+ * A command that cannot be run ends the exec with 127 (not found) or 126
+ * (not executable).  Attached, this is what dockerd does: it writes the
+ * reason on the exec's stdout and answers success, and the docker CLI
+ * reads the exit code back and exits with it.  A detached start fails
+ * with the reason (as dockerd's does), *exit_code set all the same.
+ */
+static int exec_not_run(const struct sl_host_v1 *host, sl_stream *io,
+	const struct ex_child *ch, int rc, int *exit_code)
+{
+	char msg[sizeof(ch->why) + 2];
+	int n;
+
+	*exit_code = ch->not_run;
+	if (!io)
+		return rc;
+	n = snprintf(msg, sizeof(msg), "%s\r\n", ch->why);
+	(void)host->stream_write(io, 1, msg, (size_t)n);
+	return SL_OK;
+}
+
 /* Moves the attached exec's stdio over io until it exits. */
 static int run_attached(struct ex_backend *be, sl_call *call, sl_exec *e,
 	struct ex_ctr *x, struct ex_exec *rec, struct ex_child *ch,
@@ -169,6 +190,7 @@ static int x_start(void *state, sl_call *call, sl_container *c, sl_exec *e,
 	int rc;
 
 	*exit_code = 0;
+	memset(&ch, 0, sizeof(ch));   /* spawn_exec may fail before ex_spawn */
 	if (!rec) {
 		rc = host->set_error(call, SL_ENOMEM, "out of memory");
 		goto out;
@@ -201,6 +223,8 @@ static int x_start(void *state, sl_call *call, sl_container *c, sl_exec *e,
 	rc = spawn_exec(be, call, c, e, io != NULL, &ch);
 	if (rc < 0) {
 		pthread_mutex_unlock(&x->lock);
+		if (ch.not_run)
+			rc = exec_not_run(host, io, &ch, rc, exit_code);
 		goto out;
 	}
 	rec->pid = ch.pid;

@@ -42,12 +42,42 @@ static void report(struct ex_ctr *x, sl_container *c, int status,
 	x->be->host->state_changed(c, &st);
 }
 
+/* Whether appending n bytes would push the buffer past its limit with
+ * output a pinned reader still needs (it must have caught up first). */
+static int must_wait(const struct ex_logbuf *lb, size_t n)
+{
+	uint64_t backlog = ex_logbuf_backlog(lb);
+
+	return backlog > 0 && backlog + n > lb->limit;
+}
+
+/*
+ * Appends a chunk of the run's output to the log buffer.  An attached
+ * client must get every byte, so while the chunk would put one more than
+ * the whole buffer behind, the supervisor stops reading (the caller is
+ * ex_pump, between two reads): the pipe fills and the process blocks in
+ * write(), as under dockerd's blocking log mode.  A slow `logs -f` does
+ * not hold the process back (as with dockerd); it may miss what the
+ * limit pushed out.  Once the main process has exited nothing waits: the
+ * rest of the pipe goes into the buffer, above the limit if a reader
+ * needs it, and the exit is reported without delay.
+ */
 static int ctr_sink(void *arg, int fd, const char *buf, size_t n)
 {
 	struct ex_ctr *x = arg;
-	int64_t ts = ex_now_ns();
+	int64_t ts;
 
 	pthread_mutex_lock(&x->lock);
+	while (must_wait(&x->log, n) && x->pid > 0 &&
+	       !ex_pid_exited(x->pid, 0)) {
+		struct timespec dl;
+
+		/* The slice notices the exit (a stop, a kill) while waiting. */
+		ex_deadline(&dl, SLICE_MS);
+		pthread_cond_timedwait(&x->room, &x->lock, &dl);
+	}
+	/* Stamped when appended: attach matches times against requested_ns. */
+	ts = ex_now_ns();
 	/* On ENOMEM the chunk is lost but the process keeps running. */
 	(void)ex_logbuf_append(&x->log, fd, ts, buf, n);
 	pthread_cond_broadcast(&x->cond);

@@ -4,7 +4,9 @@
  * Output is kept as records split at newlines, each with the time it was
  * read, so logs() can filter by time and stream and count lines for
  * --tail, while attach() can replay the bytes exactly.  When the byte
- * limit is exceeded the oldest records go first, as with a rotating log.
+ * limit is exceeded the oldest records go first, as with a rotating log,
+ * except those a pinned reader has not copied yet: the writer waits for
+ * such readers (ex_logbuf_backlog) instead of dropping their output.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,14 @@ static void drop_oldest(struct ex_logbuf *lb)
 	lb->first_seq++;
 }
 
+/* Drops the oldest records beyond the limit, but never the newest one
+ * (even when it alone is too big) nor any from `keep` on. */
+static void trim(struct ex_logbuf *lb, uint64_t keep)
+{
+	while (lb->bytes > lb->limit && lb->count > 1 && lb->first_seq < keep)
+		drop_oldest(lb);
+}
+
 static int grow(struct ex_logbuf *lb)
 {
 	size_t ncap = lb->cap ? lb->cap * 2 : 64;
@@ -54,8 +64,19 @@ static int grow(struct ex_logbuf *lb)
 	return 0;
 }
 
-static int push(struct ex_logbuf *lb, int fd, int64_t ts_ns, const char *data,
-	size_t len)
+/* The oldest record some pin still needs (UINT64_MAX without pins). */
+static uint64_t pinned_from(const struct ex_logbuf *lb)
+{
+	uint64_t min = UINT64_MAX;
+
+	for (const struct ex_logpin *p = lb->pins; p; p = p->next)
+		if (p->seq < min)
+			min = p->seq;
+	return min;
+}
+
+static int push(struct ex_logbuf *lb, uint64_t keep, int fd, int64_t ts_ns,
+	const char *data, size_t len)
 {
 	struct ex_rec *r;
 
@@ -65,25 +86,27 @@ static int push(struct ex_logbuf *lb, int fd, int64_t ts_ns, const char *data,
 	if (!r)
 		return SL_ENOMEM;
 	r->ts_ns = ts_ns;
+	r->off = lb->total;
 	r->fd = fd;
 	r->len = len;
 	memcpy(r->data, data, len);
 	lb->ring[(lb->head + lb->count) % lb->cap] = r;
 	lb->count++;
 	lb->bytes += len;
-	/* Keep at least the newest record, even when it alone is too big. */
-	while (lb->bytes > lb->limit && lb->count > 1)
-		drop_oldest(lb);
+	lb->total += len;
+	trim(lb, keep);
 	return 0;
 }
 
 int ex_logbuf_append(struct ex_logbuf *lb, int fd, int64_t ts_ns,
 	const char *data, size_t len)
 {
+	uint64_t keep = pinned_from(lb);
+
 	while (len > 0) {
 		const char *nl = memchr(data, '\n', len);
 		size_t piece = nl ? (size_t)(nl - data) + 1 : len;
-		int rc = push(lb, fd, ts_ns, data, piece);
+		int rc = push(lb, keep, fd, ts_ns, data, piece);
 
 		if (rc < 0)
 			return rc;
@@ -142,4 +165,36 @@ uint64_t ex_logbuf_since(const struct ex_logbuf *lb, int64_t ts_ns)
 	while (i > 0 && lb->ring[(lb->head + i - 1) % lb->cap]->ts_ns >= ts_ns)
 		i--;
 	return lb->first_seq + i;
+}
+
+void ex_logbuf_pin(struct ex_logbuf *lb, struct ex_logpin *p, uint64_t seq)
+{
+	p->seq = seq;
+	p->next = lb->pins;
+	lb->pins = p;
+}
+
+void ex_logbuf_unpin(struct ex_logbuf *lb, struct ex_logpin *p)
+{
+	for (struct ex_logpin **pp = &lb->pins; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	}
+	/* What the pin held beyond the limit goes now, not at the next
+	 * output (there may be none). */
+	trim(lb, pinned_from(lb));
+}
+
+uint64_t ex_logbuf_backlog(const struct ex_logbuf *lb)
+{
+	uint64_t from = pinned_from(lb);
+
+	if (from >= ex_logbuf_end(lb))
+		return 0;
+	if (from < lb->first_seq)
+		from = lb->first_seq;
+	return lb->total -
+		lb->ring[(lb->head + (size_t)(from - lb->first_seq)) % lb->cap]->off;
 }

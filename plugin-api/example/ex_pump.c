@@ -24,7 +24,7 @@
 /* Bounds the final drain when an escaped process keeps writing. */
 #define DRAIN_MAX_READS 256
 
-static int has_exited(pid_t pid, int block)
+int ex_pid_exited(pid_t pid, int block)
 {
 	siginfo_t si;
 	int rc;
@@ -112,7 +112,7 @@ int ex_pump(struct ex_child *ch, int cancel_fd, ex_sink_fn sink, void *arg,
 			map[np++] = i;
 		}
 		if (np == 0 && cancel_fd < 0) {
-			(void)has_exited(pid, 1);
+			(void)ex_pid_exited(pid, 1);
 			break;
 		}
 		if (cancel_fd >= 0) {
@@ -132,7 +132,7 @@ int ex_pump(struct ex_child *ch, int cancel_fd, ex_sink_fn sink, void *arg,
 			}
 			(void)read_once(&o[map[k]], buf, sink, arg, &forward);
 		}
-		if (has_exited(pid, 0))
+		if (ex_pid_exited(pid, 0))
 			break;
 	}
 	kill_group(pid, lock, SIGKILL);

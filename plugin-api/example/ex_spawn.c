@@ -5,8 +5,10 @@
  * make async-signal-safe calls, so everything that allocates or looks
  * something up (PATH search, user names, the pty) happens in the parent
  * first.  A close-on-exec "error pipe" tells the parent whether execve
- * succeeded, so start() can fail with a clear message instead of
- * reporting a container that exits at once with 127.
+ * succeeded (the child writes its errno there before it would run
+ * anything), so start() can fail with a clear message and Docker's exit
+ * code for it (127 not found, 126 not executable) instead of reporting a
+ * container that exits at once.
  */
 #define _GNU_SOURCE 1
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +159,7 @@ static void child(const struct ex_spawn_req *req, const char *path,
 {
 	struct child_err ce = { 0, 0 };
 	struct sigaction sa;
+	struct stat st;
 	sigset_t all;
 	int i;
 
@@ -206,11 +210,16 @@ static void child(const struct ex_spawn_req *req, const char *path,
 	(void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execve(path, (char *const *)req->argv, req->envp);
 	ce.stage = ST_EXEC;
-	goto fail;
+	ce.err = errno;
+	/* execve says EACCES for a directory; runc says which. */
+	if (ce.err == EACCES && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		ce.err = EISDIR;
+	goto report;
 fail_stdio:
 	ce.stage = ST_STDIO;
 fail:
 	ce.err = errno;
+report:
 	(void)!write(errw, &ce, sizeof(ce));
 	_exit(127);
 }
@@ -258,29 +267,73 @@ void ex_child_close(struct ex_child *ch)
 	close_fd(&ch->err_fd);
 }
 
-static int spawn_error(const struct sl_host_v1 *host, sl_call *call,
-	const struct ex_spawn_req *req, const struct child_err *ce)
+/* Fails the spawn: the message goes on the call and into ch->why. */
+static int fail(const struct sl_host_v1 *host, sl_call *call,
+	struct ex_child *ch, int status, int not_run, const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ch->why, sizeof(ch->why), fmt, ap);
+	va_end(ap);
+	ch->not_run = not_run;
+	return host->set_error(call, status, "%s", ch->why);
+}
+
+/*
+ * The errno texts runc prints (Go's, in lower case): the docker CLI looks
+ * for "no such file or directory", "permission denied" and "is a
+ * directory" in the message to choose its exit code.
+ */
+static const char *exec_strerror(int err)
+{
+	switch (err) {
+	case ENOENT: return "no such file or directory";
+	case ENOTDIR: return "not a directory";
+	case ELOOP: return "too many levels of symbolic links";
+	case ENAMETOOLONG: return "file name too long";
+	case EACCES: return "permission denied";
+	case EISDIR: return "is a directory";
+	case ENOEXEC: return "exec format error";
+	default: return strerror(err);
+	}
+}
+
+static int spawn_error(const struct sl_host_v1 *host, sl_call *call,
+	const struct ex_spawn_req *req, const struct child_err *ce,
+	struct ex_child *ch)
+{
+	const char *cmd = req->argv[0];
+
 	switch (ce->stage) {
 	case ST_CHDIR:
-		return host->set_error(call, SL_EINVAL,
+		return fail(host, call, ch, SL_EINVAL, 0,
 			"working directory %s: %s (the example backend runs processes on the host and does not create it)",
 			req->cwd, strerror(ce->err));
 	case ST_USER:
-		return host->set_error(call, SL_EPERM,
+		return fail(host, call, ch, SL_EPERM, 0,
 			"cannot switch to user \"%s\": %s", req->user,
 			strerror(ce->err));
 	case ST_EXEC:
-		/* Wording as runc's, which the docker CLI maps to 126/127. */
-		if (ce->err == ENOENT)
-			return host->set_error(call, SL_EINVAL,
-				"exec: \"%s\": stat %s: no such file or directory",
-				req->argv[0], req->argv[0]);
-		return host->set_error(call, SL_EINVAL, "exec: \"%s\": %s",
-			req->argv[0],
-			ce->err == EACCES ? "permission denied" : strerror(ce->err));
+		/*
+		 * Wording as runc's, which the docker CLI maps to its exit
+		 * codes; the codes as a shell's and dockerd's: 127 when there
+		 * is no such file, 126 when it cannot be executed.
+		 */
+		switch (ce->err) {
+		case ENOENT:
+		case ENOTDIR:
+		case ELOOP:
+		case ENAMETOOLONG:
+			return fail(host, call, ch, SL_EINVAL, 127,
+				"exec: \"%s\": stat %s: %s", cmd, cmd,
+				exec_strerror(ce->err));
+		default:
+			return fail(host, call, ch, SL_EINVAL, 126,
+				"exec: \"%s\": %s", cmd, exec_strerror(ce->err));
+		}
 	default:
-		return host->set_error(call, SL_EINTERNAL,
+		return fail(host, call, ch, SL_EINTERNAL, 0,
 			"setting up the process's stdio: %s", strerror(ce->err));
 	}
 }
@@ -300,10 +353,12 @@ int ex_spawn(const struct sl_host_v1 *host, sl_call *call,
 	ch->pid = 0;
 	ch->in_fd = ch->out_fd = ch->err_fd = -1;
 	ch->pty = 0;
+	ch->not_run = 0;
+	ch->why[0] = '\0';
 	if (!req->argv || !req->argv[0] || !req->argv[0][0])
-		return host->set_error(call, SL_EINVAL, "no command specified");
+		return fail(host, call, ch, SL_EINVAL, 0, "no command specified");
 	if (resolve(req->argv[0], req->envp, path, sizeof(path)) < 0)
-		return host->set_error(call, SL_EINVAL,
+		return fail(host, call, ch, SL_EINVAL, 127,
 			"exec: \"%s\": executable file not found in $PATH",
 			req->argv[0]);
 	rc = resolve_user(host, call, req->user, &ids);
@@ -368,13 +423,13 @@ int ex_spawn(const struct sl_host_v1 *host, sl_call *call,
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		ex_child_close(ch);
-		return spawn_error(host, call, req, &ce);
+		return spawn_error(host, call, req, &ce, ch);
 	}
 	ch->pid = pid;
 	return SL_OK;
 
 sys_fail:
-	rc = host->set_error(call, SL_EINTERNAL, "starting the process: %s",
+	rc = fail(host, call, ch, SL_EINTERNAL, 0, "starting the process: %s",
 		strerror(errno));
 	close_fd(&ep[0]);
 	close_fd(&ep[1]);

@@ -58,26 +58,51 @@ static int emit_lines(const struct sl_host_v1 *host, sl_stream *out,
 }
 
 /*
+ * Whether the run an attach waits for ended without this record seeing
+ * it: the host recorded an exit after the client asked, but no run of x
+ * did.  That happens when the hook comes late, after a quick `docker run
+ * --rm` had started, ended and been removed (its record with it): the
+ * attach made a new, empty record and would otherwise wait forever.
+ * x->lock held.
+ */
+static int run_missed(struct ex_ctr *x, const struct sl_host_v1 *host,
+	const sl_container *c, uint64_t gen, int64_t since)
+{
+	int64_t st;
+
+	if (!c || x->gen >= gen || x->running)
+		return 0;
+	st = host->ctr_int(c, SL_CTR_STATUS);
+	return (st == SL_STATUS_EXITED || st == SL_STATUS_DEAD) &&
+		host->ctr_int(c, SL_CTR_FINISHED_NS) >= since;
+}
+
+/*
  * Waits for records after `from`, the end of run `gen` or removal, and
  * copies the new records.  x->lock NOT held.  *done is set when no more
- * output will come.
+ * output will come.  An attach passes its container and request time
+ * (see run_missed); logs passes NULL.
  */
 static int next_batch(struct ex_ctr *x, const struct sl_host_v1 *host,
-	sl_call *call, uint64_t *from, uint64_t gen, struct ex_rec ***recs,
-	size_t *n, int *done)
+	sl_call *call, const sl_container *c, int64_t since, uint64_t *from,
+	uint64_t gen, struct ex_rec ***recs, size_t *n, int *done)
 {
 	int rc;
 
 	pthread_mutex_lock(&x->lock);
 	while (ex_logbuf_end(&x->log) <= *from && x->exited_gen < gen &&
-	       !x->removed && !host->cancelled(call)) {
+	       !x->removed && !run_missed(x, host, c, gen, since) &&
+	       !host->cancelled(call)) {
 		struct timespec ts;
 
 		ex_deadline(&ts, SLICE_MS);
 		pthread_cond_timedwait(&x->cond, &x->lock, &ts);
 	}
-	*done = x->exited_gen >= gen || x->removed;
+	*done = x->exited_gen >= gen || x->removed ||
+		run_missed(x, host, c, gen, since);
 	rc = ex_logbuf_copy(&x->log, *from, recs, n, from);
+	/* *from may be a pin the supervisor waits on. */
+	pthread_cond_broadcast(&x->room);
 	pthread_mutex_unlock(&x->lock);
 	if (host->cancelled(call))
 		return SL_ECANCELED;
@@ -123,7 +148,8 @@ static int s_logs(void *state, sl_call *call, sl_container *c,
 			break;
 		if (opts->until_ns > 0 && ex_now_ns() > opts->until_ns)
 			break;
-		rc = next_batch(x, host, call, &from, gen, &recs, &n, &done);
+		rc = next_batch(x, host, call, NULL, 0, &from, gen, &recs, &n,
+			&done);
 		if (rc < 0)
 			break;
 		if (done)
@@ -164,9 +190,10 @@ static int s_attach(void *state, sl_call *call, sl_container *c,
 	struct ex_ctr *x = ex_ctr_get(be, c, 1);
 	struct ex_stdin in;
 	struct ex_rec **recs = NULL;
-	uint64_t from, gen;
+	struct ex_logpin pin;
+	uint64_t gen;
 	size_t n = 0;
-	int rc = 0, done = 0;
+	int rc = 0, done = 0, missed;
 	int64_t since = 0;
 
 	if (SL_HAS_FIELD(opts, struct sl_attach_opts_v1, requested_ns))
@@ -195,16 +222,19 @@ static int s_attach(void *state, sl_call *call, sl_container *c,
 	 * runs: stream what was read since the client asked.  The run to
 	 * follow is the one that was running at that time or began since;
 	 * when the last run had already ended, the attach is for the next
-	 * run (docker start -a attaches before it starts).
+	 * run (docker start -a attaches before it starts).  The pin keeps
+	 * what this client has not read yet in the buffer: the process
+	 * waits for a slow client rather than lose its output.
 	 */
 	pthread_mutex_lock(&x->lock);
-	from = opts->logs ? 0 : ex_logbuf_since(&x->log, since);
+	ex_logbuf_pin(&x->log, &pin,
+		opts->logs ? 0 : ex_logbuf_since(&x->log, since));
 	if (x->running || (x->gen > 0 && x->finished_ns >= since))
 		gen = x->gen;
 	else
 		gen = x->gen + 1;
 	if (opts->logs)
-		rc = ex_logbuf_copy(&x->log, from, &recs, &n, &from);
+		rc = ex_logbuf_copy(&x->log, pin.seq, &recs, &n, &pin.seq);
 	pthread_mutex_unlock(&x->lock);
 
 	if (rc == 0)
@@ -213,12 +243,20 @@ static int s_attach(void *state, sl_call *call, sl_container *c,
 	while (rc == 0 && opts->stream && !done) {
 		recs = NULL;
 		n = 0;
-		rc = next_batch(x, host, call, &from, gen, &recs, &n, &done);
+		rc = next_batch(x, host, call, c, since, &pin.seq, gen, &recs,
+			&n, &done);
 		if (rc == 0)
 			rc = write_recs(host, io, opts, recs, n);
 		ex_recs_free(recs, n);
 	}
+	pthread_mutex_lock(&x->lock);
+	ex_logbuf_unpin(&x->log, &pin);
+	pthread_cond_broadcast(&x->room);
+	missed = run_missed(x, host, c, gen, since);
+	pthread_mutex_unlock(&x->lock);
 	ex_stdin_join(&in);
+	if (missed)
+		ex_ctr_unlist(x);   /* the container is gone: so goes this record */
 	ex_ctr_put(x);
 	if (rc == SL_ECANCELED)
 		return host->set_error(call, rc, "client gone");

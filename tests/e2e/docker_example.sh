@@ -30,7 +30,13 @@ left=$(docker ps -aq | wc -l)
 
 id=$(docker run -d --name ticker --label team=blue busybox sh -c 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done')
 [ ${#id} -eq 64 ] && ok "docker run -d prints a 64-hex id" || not_ok "run -d" "$id"
-sleep 1
+# Running once run -d returns; wait (polling, 10 s at most) for two ticks
+# so that the logs tests below have lines to look at.
+i=0
+until docker logs ticker 2>/dev/null | grep -q 'tick 1' || [ $i -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 st=$(docker inspect --format '{{.State.Status}} {{.State.Running}} {{.Name}}' ticker)
 [ "$st" = "running true /ticker" ] && ok "inspect shows a running container" || not_ok "inspect" "$st"
 short=$(echo "$id" | cut -c1-12)
