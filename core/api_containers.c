@@ -12,6 +12,7 @@
 
 #include "core/api.h"
 #include "core/api_ctr.h"
+#include "core/ctrcache.h"
 #include "core/ctrtab.h"
 #include "core/daemon.h"
 #include "core/exec.h"
@@ -304,15 +305,16 @@ static struct json_object *ports_json(struct sl_container *c)
 	return a;
 }
 
+/* Rendered through ctrcache, which keys the text on st, the name and
+ * status: read nothing else that can change (see ctrcache.h). */
 static struct json_object *list_entry(struct sl_container *c,
-	const struct sl_ctr_state *st)
+	const struct sl_ctr_state *st, const char *status)
 {
 	struct json_object *o = json_object_new_object(), *names, *hc, *ns;
-	char name[300], status[128];
+	char name[300];
 	char *cmd = command_line(c);
 
 	snprintf(name, sizeof(name), "/%s", c->str[SL_CTR_NAME]);
-	status_text(st, status, sizeof(status));
 	json_object_object_add(o, "Id", JSON_STR(c->str[SL_CTR_ID]));
 	names = json_object_new_array();
 	json_object_array_add(names, json_object_new_string(name));
@@ -368,7 +370,6 @@ static int labels_match(const struct sl_filters *f, struct sl_container *c)
 }
 
 struct list_ctx {
-	struct json_object *arr;
 	struct sl_filters *f;
 	int all;
 	long limit;
@@ -447,7 +448,6 @@ enum MHD_Result sl_api_ctr_list(struct sl_req *r)
 		"health", "isolation", "is-task", "publish", "expose", NULL};
 	struct list_ctx lc = {0};
 	const char *fs = sl_http_query(r, "filters"), *lim = sl_http_query(r, "limit");
-	enum MHD_Result ret;
 	char err[256];
 
 	lc.all = sl_http_query_bool(r, "all", 0);
@@ -464,22 +464,11 @@ enum MHD_Result sl_api_ctr_list(struct sl_req *r)
 	sl_ctrtab_foreach(list_pick, &lc);
 	if (lc.n)
 		qsort(lc.picked, lc.n, sizeof(*lc.picked), newest_first);
-	lc.arr = json_object_new_array();
-	for (size_t i = 0; i < lc.n; i++) {
-		if (lc.limit <= 0 || (long)i < lc.limit) {
-			struct sl_ctr_state st;
-
-			sl_ctr_get_state(lc.picked[i], &st);
-			json_object_array_add(lc.arr, list_entry(lc.picked[i], &st));
-			free(st.error);
-		}
-		sl_ctr_unref(lc.picked[i]);
-	}
-	free(lc.picked);
 	sl_filters_free(lc.f);
-	ret = sl_http_json(r, 200, lc.arr);
-	json_object_put(lc.arr);
-	return ret;
+	if (lc.limit > 0)
+		while (lc.n > (size_t)lc.limit)
+			sl_ctr_unref(lc.picked[--lc.n]);
+	return sl_ctrcache_respond_list(r, lc.picked, lc.n, list_entry, status_text);
 }
 
 static struct json_object *time_json(int64_t ns)
@@ -492,7 +481,8 @@ static struct json_object *time_json(int64_t ns)
 	return json_object_new_string(buf);
 }
 
-/* The create body's Config part, with the effective values. */
+/* The create body's Config part, with the effective values.  Rendered once
+ * per record (ctrcache): read only the configuration and raw. */
 static struct json_object *config_json(struct sl_container *c,
 	struct json_object *raw)
 {
@@ -529,6 +519,7 @@ static struct json_object *config_json(struct sl_container *c,
 	return o;
 }
 
+/* Rendered once per record too: the configuration and raw only. */
 static struct json_object *hostconfig_json(struct sl_container *c,
 	struct json_object *raw)
 {
@@ -553,7 +544,7 @@ static struct json_object *hostconfig_json(struct sl_container *c,
 
 enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 {
-	struct json_object *o, *st, *raw, *ns, *sk, *bd;
+	struct json_object *o, *st, *ns, *sk, *bd;
 	struct sl_container *c;
 	struct sl_ctr_state s;
 	enum MHD_Result ret;
@@ -575,7 +566,6 @@ enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 		sl_call_end(&call);
 	}
 	sl_ctr_get_state(c, &s);
-	raw = json_tokener_parse(c->raw);
 	o = json_object_new_object();
 	json_object_object_add(o, "Id", JSON_STR(c->str[SL_CTR_ID]));
 	json_object_object_add(o, "Created", time_json(c->ints[SL_CTR_CREATED_NS]));
@@ -624,9 +614,11 @@ enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 	json_object_object_add(o, "ProcessLabel", json_object_new_string(""));
 	json_object_object_add(o, "AppArmorProfile", json_object_new_string(""));
 	json_object_object_add(o, "ExecIDs", NULL);
-	json_object_object_add(o, "HostConfig", hostconfig_json(c, raw));
+	json_object_object_add(o, "HostConfig",
+		sl_ctrcache_part(c, SL_CTRCACHE_HOSTCONFIG, hostconfig_json));
 	json_object_object_add(o, "Mounts", json_object_new_array());
-	json_object_object_add(o, "Config", config_json(c, raw));
+	json_object_object_add(o, "Config",
+		sl_ctrcache_part(c, SL_CTRCACHE_CONFIG, config_json));
 	ns = json_object_new_object();
 	json_object_object_add(ns, "Networks", json_object_new_object());
 	json_object_object_add(ns, "Ports", json_object_new_object());
@@ -643,7 +635,6 @@ enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 	json_object_object_add(o, "Sockerless", sk);
 	ret = sl_http_json(r, 200, o);
 	json_object_put(o);
-	json_object_put(raw);
 	free(s.error);
 	sl_ctr_unref(c);
 	return ret;
