@@ -79,9 +79,9 @@ int sl_ctrcache_append_entry(struct sl_container *c,
 		pthread_mutex_unlock(&c->lock);
 		return rc < 0 ? -1 : 0;
 	}
+	name = dup_or_null(c->str[SL_CTR_NAME], &failed);
 	pthread_mutex_unlock(&c->lock);
 
-	name = dup_or_null(c->str[SL_CTR_NAME], &failed);
 	o = fn(c, st, variant);
 	s = o ? json_object_to_json_string_length(o, JSON_FLAGS, &len) : NULL;
 	if (!s || printbuf_memappend(pb, s, (int)len) < 0) {
@@ -100,7 +100,7 @@ int sl_ctrcache_append_entry(struct sl_container *c,
 	cc = cache_of(c);
 	/* A rename during the render may have put either name in the text. */
 	if (cc && text && !failed && same_str(name, c->str[SL_CTR_NAME])) {
-		old = *cc;
+		old = *cc;      /* the entry's fields are freed below, not parts */
 		cc->entry = text;
 		cc->entry_len = len;
 		memcpy(&cc->st, st, sizeof(cc->st));

@@ -53,7 +53,8 @@ enum MHD_Result sl_http_bytes(struct sl_req *r, unsigned int status,
 	return sl_http_queue(r, status, resp);
 }
 
-enum MHD_Result sl_http_take(struct sl_req *r, unsigned int status,
+/* Answers with a malloc'd buffer, which it takes (frees) in every case. */
+static enum MHD_Result take(struct sl_req *r, unsigned int status,
 	const char *content_type, char *buf, size_t len)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf,
@@ -84,7 +85,7 @@ enum MHD_Result sl_http_json(struct sl_req *r, unsigned int status,
 		return MHD_NO;
 	memcpy(buf, s, n);
 	buf[n] = '\n';    /* dockerd's encoder ends every document so */
-	return sl_http_take(r, status, "application/json", buf, n + 1);
+	return take(r, status, "application/json", buf, n + 1);
 }
 
 enum MHD_Result sl_http_error(struct sl_req *r, unsigned int status,

@@ -50,10 +50,6 @@ enum MHD_Result sl_http_json(struct sl_req *r, unsigned int status,
 enum MHD_Result sl_http_bytes(struct sl_req *r, unsigned int status,
 	const char *content_type, const void *buf, size_t len);
 
-/* Answers with a malloc'd buffer, which it takes (frees) in every case. */
-enum MHD_Result sl_http_take(struct sl_req *r, unsigned int status,
-	const char *content_type, char *buf, size_t len);
-
 /* Answers with an empty body (204, 304, HEAD). */
 enum MHD_Result sl_http_empty(struct sl_req *r, unsigned int status);
 
