@@ -12,6 +12,7 @@
 
 #include "core/api.h"
 #include "core/api_ctr.h"
+#include "core/ctrcache.h"
 #include "core/ctrcheck.h"
 #include "core/ctrtab.h"
 #include "core/ctrview.h"
@@ -238,16 +239,18 @@ static char *command_line(struct sl_container *c)
 	return s;
 }
 
+/* Rendered through ctrcache, which keys the text on st, the name, the
+ * status text and flags: read nothing else that can change (see
+ * ctrcache.h). */
 static struct json_object *list_entry(struct sl_container *c,
-	const struct sl_ctr_state *st, int size)
+	const struct sl_ctr_state *st, const char *status, int size)
 {
 	struct json_object *o = json_object_new_object(), *names, *hc;
 	const char *net;
-	char name[300], status[128];
+	char name[300];
 	char *cmd = command_line(c);
 
 	snprintf(name, sizeof(name), "/%s", c->str[SL_CTR_NAME]);
-	status_text(c, st, status, sizeof(status));
 	json_object_object_add(o, "Id", JSON_STR(c->str[SL_CTR_ID]));
 	names = json_object_new_array();
 	json_object_array_add(names, json_object_new_string(name));
@@ -308,7 +311,6 @@ static int labels_match(const struct sl_filters *f, struct sl_container *c)
 }
 
 struct list_ctx {
-	struct json_object *arr;
 	struct sl_filters *f;
 	int all, size;
 	long limit;
@@ -387,7 +389,6 @@ enum MHD_Result sl_api_ctr_list(struct sl_req *r)
 		"health", "isolation", "is-task", "publish", "expose", NULL};
 	struct list_ctx lc = {0};
 	const char *fs = sl_http_query(r, "filters"), *lim = sl_http_query(r, "limit");
-	enum MHD_Result ret;
 	char err[256];
 
 	lc.all = sl_http_query_bool(r, "all", 0);
@@ -405,22 +406,12 @@ enum MHD_Result sl_api_ctr_list(struct sl_req *r)
 	sl_ctrtab_foreach(list_pick, &lc);
 	if (lc.n)
 		qsort(lc.picked, lc.n, sizeof(*lc.picked), newest_first);
-	lc.arr = json_object_new_array();
-	for (size_t i = 0; i < lc.n; i++) {
-		if (lc.limit <= 0 || (long)i < lc.limit) {
-			struct sl_ctr_state st;
-
-			sl_ctr_get_state(lc.picked[i], &st);
-			json_object_array_add(lc.arr, list_entry(lc.picked[i], &st, lc.size));
-			free(st.error);
-		}
-		sl_ctr_unref(lc.picked[i]);
-	}
-	free(lc.picked);
 	sl_filters_free(lc.f);
-	ret = sl_http_json(r, 200, lc.arr);
-	json_object_put(lc.arr);
-	return ret;
+	if (lc.limit > 0)
+		while (lc.n > (size_t)lc.limit)
+			sl_ctr_unref(lc.picked[--lc.n]);
+	return sl_ctrcache_respond_list(r, lc.picked, lc.n, lc.size, list_entry,
+		status_text);
 }
 
 static struct json_object *time_json(int64_t ns)
@@ -433,7 +424,8 @@ static struct json_object *time_json(int64_t ns)
 	return json_object_new_string(buf);
 }
 
-/* The create body's Config part, with the effective values. */
+/* The create body's Config part, with the effective values.  Rendered once
+ * per record (ctrcache): read only the configuration and raw. */
 static struct json_object *config_json(struct sl_container *c,
 	struct json_object *raw)
 {
@@ -479,7 +471,7 @@ static struct json_object *config_json(struct sl_container *c,
 
 enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 {
-	struct json_object *o, *st, *raw, *sk, *bd, *health, *gd;
+	struct json_object *o, *st, *sk, *bd, *health, *gd;
 	struct sl_container *c;
 	struct sl_ctr_state s;
 	enum MHD_Result ret;
@@ -501,7 +493,6 @@ enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 		sl_call_end(&call);
 	}
 	sl_ctr_get_state(c, &s);
-	raw = json_tokener_parse(c->raw);
 	o = json_object_new_object();
 	json_object_object_add(o, "Id", JSON_STR(c->str[SL_CTR_ID]));
 	json_object_object_add(o, "Created", time_json(c->ints[SL_CTR_CREATED_NS]));
@@ -553,13 +544,15 @@ enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 	json_object_object_add(o, "ProcessLabel", json_object_new_string(""));
 	json_object_object_add(o, "AppArmorProfile", json_object_new_string(""));
 	json_object_object_add(o, "ExecIDs", NULL);
-	json_object_object_add(o, "HostConfig", sl_ctrview_hostconfig(c, raw));
+	json_object_object_add(o, "HostConfig",
+		sl_ctrcache_part(c, SL_CTRCACHE_HOSTCONFIG, sl_ctrview_hostconfig));
 	gd = json_object_new_object();
 	json_object_object_add(gd, "Data", NULL);
 	json_object_object_add(gd, "Name", json_object_new_string(""));
 	json_object_object_add(o, "GraphDriver", gd);
 	json_object_object_add(o, "Mounts", json_object_new_array());
-	json_object_object_add(o, "Config", config_json(c, raw));
+	json_object_object_add(o, "Config",
+		sl_ctrcache_part(c, SL_CTRCACHE_CONFIG, config_json));
 	json_object_object_add(o, "NetworkSettings", sl_ctrview_network_settings(c, &s, 0));
 	/* What the backend keeps for this container; never secrets (ABI). */
 	sk = json_object_new_object();
@@ -573,7 +566,6 @@ enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 	json_object_object_add(o, "Sockerless", sk);
 	ret = sl_http_json(r, 200, o);
 	json_object_put(o);
-	json_object_put(raw);
 	free(s.error);
 	sl_ctr_unref(c);
 	return ret;

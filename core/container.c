@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/container.h"
+#include "core/ctrcache.h"
 
 void sl_strv_free(char **v)
 {
@@ -443,6 +444,7 @@ void sl_ctr_unref(struct sl_container *c)
 	free(c->raw);
 	free(c->state.error);
 	sl_kv_free(c->data);
+	sl_ctrcache_free(c->cache);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->persist_lock);
 	free(c);

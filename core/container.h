@@ -20,6 +20,8 @@
 #include "sockerless/plugin.h"
 #include "core/kv.h"
 
+struct sl_ctrcache;
+
 #define SL_CTR_NSTR 12
 #define SL_CTR_NLIST 12
 #define SL_CTR_NINT 18   /* config ints; the state ids read c->state */
@@ -62,6 +64,7 @@ struct sl_container {
 	pthread_mutex_t lock;   /* guards everything below */
 	struct sl_ctr_state state;
 	struct sl_kv *data;     /* backend data */
+	struct sl_ctrcache *cache;  /* rendered JSON (ctrcache.c) */
 };
 
 /*

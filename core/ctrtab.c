@@ -339,12 +339,16 @@ struct sl_container *sl_ctrtab_find(const char *ref, int *ambiguous)
 	rl = strlen(ref);
 	pthread_mutex_lock(&tab_lock);
 	/* Docker's order: full id, then exact name, then id prefix.  Records
-	 * still being added are not there yet. */
+	 * still being added are not there yet.  The first bytes are compared
+	 * inline: every call by id or name scans the table, and a strcmp call
+	 * per record costs more. */
 	for (size_t i = 0; i < tab_len && !hit; i++)
-		if (!tab[i]->hidden && !strcmp(tab[i]->str[SL_CTR_ID], ref))
+		if (!tab[i]->hidden && tab[i]->str[SL_CTR_ID][0] == ref[0] &&
+		    !strcmp(tab[i]->str[SL_CTR_ID], ref))
 			hit = tab[i];
 	for (size_t i = 0; i < tab_len && !hit; i++)
-		if (!tab[i]->hidden && !strcmp(tab[i]->str[SL_CTR_NAME], ref))
+		if (!tab[i]->hidden && tab[i]->str[SL_CTR_NAME][0] == ref[0] &&
+		    !strcmp(tab[i]->str[SL_CTR_NAME], ref))
 			hit = tab[i];
 	if (!hit) {
 		for (size_t i = 0; i < tab_len; i++)

@@ -53,6 +53,22 @@ enum MHD_Result sl_http_bytes(struct sl_req *r, unsigned int status,
 	return sl_http_queue(r, status, resp);
 }
 
+/* Answers with a malloc'd buffer, which it takes (frees) in every case. */
+static enum MHD_Result take(struct sl_req *r, unsigned int status,
+	const char *content_type, char *buf, size_t len)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf,
+		MHD_RESPMEM_MUST_FREE);
+
+	if (!resp) {
+		free(buf);
+		return MHD_NO;
+	}
+	if (content_type)
+		MHD_add_response_header(resp, "Content-Type", content_type);
+	return sl_http_queue(r, status, resp);
+}
+
 enum MHD_Result sl_http_empty(struct sl_req *r, unsigned int status)
 {
 	return sl_http_bytes(r, status, NULL, "", 0);
@@ -64,15 +80,12 @@ enum MHD_Result sl_http_json(struct sl_req *r, unsigned int status,
 	const char *s = json_object_to_json_string_ext(o, JSON_FLAGS);
 	size_t n = strlen(s);
 	char *buf = malloc(n + 2);
-	enum MHD_Result ret;
 
 	if (!buf)
 		return MHD_NO;
 	memcpy(buf, s, n);
 	buf[n] = '\n';    /* dockerd's encoder ends every document so */
-	ret = sl_http_bytes(r, status, "application/json", buf, n + 1);
-	free(buf);
-	return ret;
+	return take(r, status, "application/json", buf, n + 1);
 }
 
 enum MHD_Result sl_http_error(struct sl_req *r, unsigned int status,

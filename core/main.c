@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -416,7 +415,6 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	sl_daemon.start_ns = 0;
 	if (gethostname(sl_daemon.hostname, sizeof(sl_daemon.hostname)) < 0)
@@ -550,6 +548,5 @@ out:
 	free(tls.cert_pem);
 	free(tls.key_pem);
 	free(tls.ca_pem);
-	curl_global_cleanup();
 	return exit_code;
 }

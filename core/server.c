@@ -204,9 +204,12 @@ int sl_server_start(struct sl_listener *ls, size_t n, const struct sl_tls *tls,
 			(intptr_t)sl_gate_notify, gates[n_daemons]};
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
 			(intptr_t)on_completed, NULL};
-		/* Docker's X-Registry-Auth headers are large. */
+		/* Room for Docker's X-Registry-Auth headers (a few KiB).  No
+		 * more: libmicrohttpd zeroes the whole pool between requests
+		 * (MHD_pool_reset), so every keep-alive request pays for its
+		 * size, and all of it stays resident per open connection. */
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-			256 * 1024, NULL};
+			64 * 1024, NULL};
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
 			lim->max_connections + MHD_LIMIT_SLACK, NULL};
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_STACK_SIZE,
