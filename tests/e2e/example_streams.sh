@@ -4,7 +4,7 @@
 # process, which must get every byte.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
-N=14
+N=16
 tap_plan $N
 if ! command -v docker >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
 	for i in $(seq 1 $N); do skip "docker CLI test $i" "no docker CLI or python3 on PATH"; done
@@ -49,6 +49,11 @@ rc=$?
 [ $rc -eq 126 ] && ok "docker run of a directory exits 126" || not_ok "run 126" "$rc" "$out"
 st=$(docker inspect --format '{{.State.Status}}|{{.State.Error}}' nf)
 contains "a failed start is recorded in State.Error" "$st" 'created|exec: "/nonexistent": stat /nonexistent: no such file or directory'
+# dockerd's codes for a failed start, which `docker run` exits with.
+st=$(docker inspect --format '{{.State.ExitCode}}' nf)
+[ "$st" = 127 ] && ok "a missing command is recorded as exit code 127" || not_ok "State.ExitCode 127" "$st"
+st=$(docker inspect --format '{{.State.ExitCode}}' dir)
+[ "$st" = 126 ] && ok "a command that cannot run is recorded as exit code 126" || not_ok "State.ExitCode 126" "$st"
 docker rm nf dir >/dev/null
 
 # ---- attached clients slower than the process ----
