@@ -457,6 +457,8 @@ out_server:
 	sl_ctrtab_broadcast();
 	sl_server_wait_idle(2000);
 	sl_server_stop();
+	if (sl_work_jobs_alive())
+		sl_warn("%d stream jobs were never released", sl_work_jobs_alive());
 out_listeners:
 	for (size_t i = 0; i < n_ls; i++)
 		sl_listen_close(&ls[i]);

@@ -58,5 +58,7 @@ void sl_work_drain(void);
  * upgraded socket: call it after cancelling the calls, before the server
  * stops and before the backend's fini. */
 void sl_work_drain_streams(void);
+/* Stream jobs not yet released; 0 once the server has stopped. */
+int sl_work_jobs_alive(void);
 
 #endif
