@@ -84,6 +84,7 @@ def drain(s, limit_s):
     """Reads until EOF or limit_s; True at EOF."""
     end = time.monotonic() + limit_s
     while time.monotonic() < end:
+        s.settimeout(max(0.01, end - time.monotonic()))
         try:
             c = s.recv(65536)
         except socket.timeout:
