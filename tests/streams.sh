@@ -119,15 +119,22 @@ out=$(api POST "/containers/$cid/exec" -H 'Content-Type: application/json' \
 	-d '{"Cmd":["cat"],"DetachKeys":"ctrl-p,"}')
 contains "exec: invalid DetachKeys answer 400" "$out" '400 {"message":"Invalid escape keys (ctrl-p,) provided"}'
 
-# Clients gone before the 101: the job and the container reference it
-# holds are released (the shutdown reports any job left).
-i=0
-while [ $i -lt 20 ]; do
-	$PY -c 'import socket,sys
-s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-s.sendall(b"POST "+sys.argv[2].encode()+b" HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"); s.close()' "$SL_SOCK" "$A"
-	i=$((i + 1))
-done
+# Clients gone before the 101 (they stop reading, so the 101 cannot be
+# sent): the job and the container reference it holds are released (the
+# shutdown reports any job left).
+$PY - "$SL_SOCK" "$A" <<'PYEOF'
+import select, socket, sys
+for i in range(10):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall(b"POST " + sys.argv[2].encode() + b" HTTP/1.1\r\nHost: d\r\n"
+              b"Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n")
+    s.shutdown(socket.SHUT_RD)
+    p = select.poll()
+    p.register(s, select.POLLHUP)
+    p.poll(10000)
+    s.close()
+PYEOF
 stop_daemon
 rc=$?
 [ $rc -eq 0 ] && ok "SIGTERM with streams open: clean exit" || not_ok "exit status" "$rc" "$(tail -5 "$tmp/ex/log")"
