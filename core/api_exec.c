@@ -196,7 +196,6 @@ enum MHD_Result sl_api_exec_start(struct sl_req *r)
 	w.content_type = sl_work_content_type(r, tty);
 	if (!sl_http_header(r, "Upgrade"))
 		return sl_work_respond_chunked(r, &w);
-	w.reads_stdin = e->ints[SL_EXEC_ATTACH_STDIN] != 0;
 	/* Checked at create. */
 	(void)sl_detach_parse(&w.detach, e->str[SL_EXEC_DETACH_KEYS]);
 	return sl_work_respond_upgrade(r, &w);

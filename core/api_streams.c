@@ -157,7 +157,6 @@ enum MHD_Result sl_api_ctr_attach(struct sl_req *r)
 		j->opts.attach.stdin_wanted = 0;
 		return sl_work_respond_chunked(r, &w);
 	}
-	w.reads_stdin = j->opts.attach.stdin_wanted;
 	return sl_work_respond_upgrade(r, &w);
 }
 

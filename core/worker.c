@@ -425,14 +425,16 @@ static ssize_t job_recv(struct sl_stream *s, void *buf, size_t n,
 /*
  * Cancels the hook as soon as the client hangs up, so a quiet attach
  * (no stdin, no output for a while) does not wait for its next write to
- * notice.  A half-close only counts when the stream carries no stdin:
- * with stdin it is the end of the input.
+ * notice.  Only a full hang-up counts (POLLHUP, POLLERR): the docker CLI
+ * half-closes a hijacked stream as soon as it has no more stdin to send,
+ * with or without stdin attached, and still reads the output.  A unix
+ * socket reports the peer's close as a hang-up; TCP only after a reset.
  */
 static void *watch_main(void *p)
 {
 	struct job *j = p;
 	struct pollfd pf[2] = {{.fd = j->wake[0], .events = POLLIN},
-		{.fd = j->fd_out, .events = j->w.reads_stdin ? 0 : POLLRDHUP}};
+		{.fd = j->fd_out, .events = 0}};
 
 	for (;;) {
 		if (poll(pf, 2, -1) < 0) {
@@ -442,7 +444,7 @@ static void *watch_main(void *p)
 		}
 		if (pf[0].revents)
 			return NULL;
-		if (pf[1].revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) {
+		if (pf[1].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			sl_call_cancel(&j->call);
 			return NULL;
 		}

@@ -30,7 +30,6 @@ struct sl_work {
 	void (*arg_free)(void *arg);   /* called once the work is over */
 	const char *content_type;
 	int multiplexed, timestamps, want_stdout, want_stderr;
-	int reads_stdin;             /* the hook reads the client's stdin */
 	struct sl_detach detach;     /* on stdin; n = 0: none */
 };
 
