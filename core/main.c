@@ -80,8 +80,8 @@ static void usage(FILE *f)
 "  -v, --version              print the version and exit\n"
 "  -h, --help                 print this help and exit\n"
 "\n"
-"Signals: SIGTERM or SIGINT stop accepting, end streams, stop the backend and\n"
-"exit 0.  See sockerlessd(8).\n", BACKENDDIR, "unix:///run/sockerless.sock");
+"Signals: SIGTERM or SIGINT end streams, stop the backend (waits and events\n"
+"still get its exits) and exit 0.  See sockerlessd(8).\n", BACKENDDIR, "unix:///run/sockerless.sock");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
