@@ -169,14 +169,14 @@ static struct job *job_new(const struct sl_work *w)
 	return j;
 }
 
-/* Starts a counted worker thread; returns 0 or -1. */
+/* Starts a detached worker thread, already counted; returns 0, or -1
+ * after uncounting it. */
 static int worker_start(void *(*fn)(void *), struct job *j)
 {
 	pthread_attr_t at;
 	pthread_t t;
 	int rc;
 
-	workers_add(1);
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&t, &at, fn, j);
@@ -324,6 +324,7 @@ enum MHD_Result sl_work_respond_chunked(struct sl_req *r,
 		job_unref(j);
 		return MHD_NO;
 	}
+	workers_add(1);
 	if (worker_start(chunked_main, j) < 0) {
 		close(j->fd_out);
 		j->fd_out = -1;
@@ -526,8 +527,10 @@ static void upgrade_req_done(void *arg)
 	pthread_mutex_lock(&j->lock);
 	upgraded = j->upgraded;
 	pthread_mutex_unlock(&j->lock);
-	if (!upgraded)
+	if (!upgraded) {
 		job_unref(j);
+		workers_add(-1);
+	}
 	job_unref(j);
 }
 
@@ -549,6 +552,10 @@ enum MHD_Result sl_work_respond_upgrade(struct sl_req *r,
 		job_unref(j);
 		return MHD_NO;
 	}
+	/* Counted from now: the worker starts only once the 101 is out,
+	 * possibly after the request returned, and shutdown must wait for it
+	 * as well. */
+	workers_add(1);
 	r->on_done = upgrade_req_done;
 	r->on_done_arg = j;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "Upgrade");
