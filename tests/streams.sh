@@ -4,7 +4,7 @@
 # stream whose client hangs up, and fini only after every stream hook.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-tap_plan 15
+tap_plan 16
 PY=python3
 EX="$top_builddir/plugin-api/example/.libs"
 TP="$top_builddir/tests/plugins/.libs"
@@ -93,6 +93,13 @@ if out=$($PY "$top_srcdir/tests/stress_hijack.py" "$SL_SOCK" "$cid" 12 2>&1); th
 	ok "96 hijacked sessions with vanishing, half-closing, detaching clients"
 else
 	not_ok "hijacked stress" "$out" "$(tail -5 "$tmp/ex/log")"
+fi
+# docker run -i sessions alone, the ones that closed a container's stdin
+# twice (the second close hit whatever reused the descriptor).
+if out=$(STRESS_MODES=run-i $PY "$top_srcdir/tests/stress_hijack.py" "$SL_SOCK" "$cid" 10 2>&1); then
+	ok "80 docker run -i sessions whose stdin ends, eight at once"
+else
+	not_ok "run -i stress" "$out" "$(tail -5 "$tmp/ex/log")"
 fi
 kill -0 "$SL_PID" 2>/dev/null && ok "the daemon survived the stress" ||
 	not_ok "daemon alive" "$(tail -5 "$tmp/ex/log")"
