@@ -17,7 +17,8 @@
 
 enum MHD_Result sl_api_exec_create(struct sl_req *r)
 {
-	struct json_object *body, *resp;
+	struct json_object *body, *resp, *keys;
+	struct sl_detach dk;
 	struct sl_container *c;
 	enum MHD_Result ret;
 	char id[65], err[512];
@@ -44,6 +45,15 @@ enum MHD_Result sl_api_exec_create(struct sl_req *r)
 	if (!body) {
 		sl_ctr_unref(c);
 		return MHD_YES;
+	}
+	if (json_object_object_get_ex(body, "DetachKeys", &keys) &&
+	    json_object_is_type(keys, json_type_string) &&
+	    sl_detach_parse(&dk, json_object_get_string(keys)) < 0) {
+		ret = sl_http_error(r, 400, "Invalid escape keys (%s) provided",
+			json_object_get_string(keys));
+		json_object_put(body);
+		sl_ctr_unref(c);
+		return ret;
 	}
 	sl_random_hex(id, 32);
 	e = sl_exec_new(c, id, body, err, sizeof(err));
@@ -186,6 +196,8 @@ enum MHD_Result sl_api_exec_start(struct sl_req *r)
 	w.content_type = sl_work_content_type(r, tty);
 	if (!sl_http_header(r, "Upgrade"))
 		return sl_work_respond_chunked(r, &w);
+	/* Checked at create. */
+	(void)sl_detach_parse(&w.detach, e->str[SL_EXEC_DETACH_KEYS]);
 	return sl_work_respond_upgrade(r, &w);
 }
 

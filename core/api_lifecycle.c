@@ -14,6 +14,7 @@
 #include "core/ctrtab.h"
 #include "core/daemon.h"
 #include "core/log.h"
+#include "core/server.h"
 #include "core/worker.h"
 
 /* The hook a route needs, or a 501 answer. */
@@ -346,7 +347,7 @@ static ssize_t wait_read(void *cls, uint64_t pos, char *buf, size_t max)
 			w->done = 1;
 			break;
 		}
-		if (sl_call_shutting_down() || sl_http_client_gone(w->conn))
+		if (sl_server_closing() || sl_http_client_gone(w->conn))
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		sl_ctrtab_wait_change(gen, 500);
 	}

@@ -119,6 +119,9 @@ enum MHD_Result sl_api_ctr_attach(struct sl_req *r)
 	const char *up = sl_http_header(r, "Upgrade");
 	int tty;
 
+	if (sl_detach_parse(&w.detach, sl_http_query(r, "detachKeys")) < 0)
+		return sl_http_error(r, 400, "Invalid detach keys (%s) provided",
+			sl_http_query(r, "detachKeys"));
 	c = sl_api_ctr_get(r, &ret);
 	if (!c)
 		return ret;

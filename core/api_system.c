@@ -15,6 +15,7 @@
 #include "core/daemon.h"
 #include "core/events.h"
 #include "core/filters.h"
+#include "core/server.h"
 #include "core/timeparse.h"
 
 /* Live /events streams, for /info. */
@@ -275,7 +276,7 @@ static ssize_t events_read(void *cls, uint64_t pos, char *buf, size_t max)
 	while (!es->pending) {
 		int rc;
 
-		if (sl_call_shutting_down() || sl_http_client_gone(es->conn))
+		if (sl_server_closing() || sl_http_client_gone(es->conn))
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		rc = sl_events_next(es->sub, 500, &es->pending);
 		if (rc < 0)

@@ -27,6 +27,7 @@ struct sl_events {
 	uint64_t next_seq; /* sequence number of the next event; slot = seq % cap */
 	size_t n_subs;
 	bool shutdown;
+	uint64_t shutdown_seq; /* events from here on are never delivered */
 	int64_t (*now_fn)(void *arg);
 	void *now_arg;
 };
@@ -450,16 +451,12 @@ int sl_events_next(struct sl_events_sub *sub, int timeout_ms, char **json_line)
 		int64_t wait_ns, left;
 		struct timespec ts;
 
-		if (bus->shutdown) {
-			rc = -1;
-			break;
-		}
 		if (sub->cursor < oldest_seq(bus)) {
 			sub->dropped += oldest_seq(bus) - sub->cursor;
 			sub->cursor = oldest_seq(bus);
 		}
 		found = false;
-		while (!found && sub->cursor < bus->next_seq) {
+		while (!found && sub->cursor < (bus->shutdown ? bus->shutdown_seq : bus->next_seq)) {
 			const struct slot *slot = &bus->ring[sub->cursor % bus->cap];
 			uint64_t seq = sub->cursor++;
 
@@ -471,6 +468,12 @@ int sl_events_next(struct sl_events_sub *sub, int timeout_ms, char **json_line)
 		if (found) {
 			/* Out of memory ends the stream rather than skipping an event silently. */
 			rc = *json_line != NULL ? 1 : -1;
+			break;
+		}
+		/* Shutdown ends the stream once what was published before it
+		 * is out: the die events of the containers fini stopped. */
+		if (bus->shutdown) {
+			rc = -1;
 			break;
 		}
 		wait_ns = INT64_MAX;
@@ -523,6 +526,8 @@ void sl_events_unsubscribe(struct sl_events_sub *sub)
 void sl_events_shutdown(struct sl_events *bus)
 {
 	pthread_mutex_lock(&bus->mu);
+	if (!bus->shutdown)
+		bus->shutdown_seq = bus->next_seq;
 	bus->shutdown = true;
 	pthread_cond_broadcast(&bus->cv);
 	pthread_mutex_unlock(&bus->mu);

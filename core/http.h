@@ -33,6 +33,9 @@ struct sl_req {
 	char *params[SL_MAX_PARAMS];  /* {name} captures, decoded */
 	int answered;
 	void *route_data;           /* per-route scratch */
+	/* Called once when the request ends, before r is freed. */
+	void (*on_done)(void *arg);
+	void *on_done_arg;
 };
 
 /* Docker error body {"message": ...} with Content-Type application/json. */

@@ -91,8 +91,8 @@ static void usage(FILE *f)
 "  -v, --version              print the version and exit\n"
 "  -h, --help                 print this help and exit\n"
 "\n"
-"Signals: SIGTERM or SIGINT stop accepting, end streams, stop the backend and\n"
-"exit 0.  See sockerlessd(8).\n", BACKENDDIR, "unix:///run/sockerless.sock",
+"Signals: SIGTERM or SIGINT end streams, stop the backend (waits and events\n"
+"still get its exits) and exit 0.  See sockerlessd(8).\n", BACKENDDIR, "unix:///run/sockerless.sock",
 	DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS);
 }
 
@@ -524,13 +524,26 @@ int main(int argc, char **argv)
 	exit_code = 0;
 
 out_server:
-	/* Cancel first so streaming handlers return, then stop the server,
-	 * which joins the connection threads. */
+	/*
+	 * Every hook returns before fini (cancel, then wait for requests,
+	 * stream workers and background tasks), but the server stays up
+	 * through fini: when it stops containers, their waits, die events and
+	 * ends of streams still reach the clients.  Then the long polls end
+	 * cleanly and the server stops.
+	 */
 	sl_call_cancel_all();
+	sl_server_close_gate();
+	sl_work_drain_streams();
+	sl_work_drain();
+	sl_loader_fini(&sl_daemon.backend);
+	sl_work_drain();
+	sl_server_begin_close();
 	sl_events_shutdown(sl_daemon.events);
 	sl_ctrtab_broadcast();
+	sl_server_wait_idle(2000);
 	sl_server_stop();
-	sl_work_drain();
+	if (sl_work_jobs_alive())
+		sl_warn("%d stream jobs were never released", sl_work_jobs_alive());
 out_listeners:
 	for (size_t i = 0; i < n_ls; i++)
 		sl_listen_close(&ls[i]);

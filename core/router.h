@@ -11,6 +11,9 @@ typedef enum MHD_Result (*sl_handler_fn)(struct sl_req *r);
 
 /* Route flags. */
 #define SL_ROUTE_RAW_BODY 0x1   /* body is not JSON; bigger limit */
+/* Never calls the backend, so it is still served while the backend shuts
+ * down (fini may stop containers: their waits and events must go out). */
+#define SL_ROUTE_NO_HOOK 0x2
 
 struct sl_route {
 	const char *method;      /* "GET", ...; HEAD also matches GET routes */

@@ -14,11 +14,11 @@
 #define U sl_api_unsupported
 
 const struct sl_route sl_routes[] = {
-	{"GET", "/_ping", sl_api_ping, 0, "ping"},
-	{"HEAD", "/_ping", sl_api_ping, 0, "ping"},
-	{"GET", "/version", sl_api_version, 0, "version"},
+	{"GET", "/_ping", sl_api_ping,  SL_ROUTE_NO_HOOK, "ping"},
+	{"HEAD", "/_ping", sl_api_ping,  SL_ROUTE_NO_HOOK, "ping"},
+	{"GET", "/version", sl_api_version,  SL_ROUTE_NO_HOOK, "version"},
 	{"GET", "/info", sl_api_info, 0, "info"},
-	{"GET", "/events", sl_api_events, 0, "events"},
+	{"GET", "/events", sl_api_events,  SL_ROUTE_NO_HOOK, "events"},
 	{"GET", "/system/df", U, 0, "system df"},
 	{"POST", "/auth", U, 0, "registry login"},
 
@@ -42,7 +42,7 @@ const struct sl_route sl_routes[] = {
 	{"POST", "/containers/{id}/unpause", sl_api_ctr_unpause, 0, "container unpause"},
 	{"POST", "/containers/{id}/attach", sl_api_ctr_attach, 0, "container attach"},
 	{"GET", "/containers/{id}/attach/ws", U, 0, "container attach (websocket)"},
-	{"POST", "/containers/{id}/wait", sl_api_ctr_wait, 0, "container wait"},
+	{"POST", "/containers/{id}/wait", sl_api_ctr_wait,  SL_ROUTE_NO_HOOK, "container wait"},
 	{"DELETE", "/containers/{id}", sl_api_ctr_remove, 0, "container remove"},
 	{"HEAD", "/containers/{id}/archive", U, 0, "container archive stat"},
 	{"GET", "/containers/{id}/archive", U, 0, "container archive get"},

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,75 @@ static struct sl_gate *gates[MAX_DAEMONS];
 static size_t n_daemons;
 static int tls_verify;
 static unsigned int idle_timeout;
+
+/* Requests that may call the backend, counted so that fini never runs
+ * while one is inside a hook. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static int gate_closed, gate_inflight;
+static int closing;    /* atomic */
+
+static int gate_enter(const struct sl_route *rt)
+{
+	int ok = 1;
+
+	if (rt->flags & SL_ROUTE_NO_HOOK)
+		return 1;
+	pthread_mutex_lock(&gate_lock);
+	if (gate_closed)
+		ok = 0;
+	else
+		gate_inflight++;
+	pthread_mutex_unlock(&gate_lock);
+	return ok;
+}
+
+static void gate_leave(const struct sl_route *rt)
+{
+	if (rt->flags & SL_ROUTE_NO_HOOK)
+		return;
+	pthread_mutex_lock(&gate_lock);
+	if (!--gate_inflight)
+		pthread_cond_broadcast(&gate_cond);
+	pthread_mutex_unlock(&gate_lock);
+}
+
+void sl_server_close_gate(void)
+{
+	pthread_mutex_lock(&gate_lock);
+	gate_closed = 1;
+	while (gate_inflight)
+		pthread_cond_wait(&gate_cond, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+}
+
+void sl_server_begin_close(void)
+{
+	__atomic_store_n(&closing, 1, __ATOMIC_SEQ_CST);
+}
+
+int sl_server_closing(void)
+{
+	return __atomic_load_n(&closing, __ATOMIC_SEQ_CST);
+}
+
+void sl_server_wait_idle(int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 20) {
+		unsigned int open = 0;
+
+		for (size_t i = 0; i < n_daemons; i++) {
+			const union MHD_DaemonInfo *di = MHD_get_daemon_info(
+				daemons[i], MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+			if (di)
+				open += di->num_connections;
+		}
+		if (!open)
+			return;
+		poll(NULL, 0, 20);
+	}
+}
 
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
@@ -84,7 +155,11 @@ static enum MHD_Result dispatch(struct sl_req *r)
 			"request body too large: the limit is %u MiB",
 			(r->route->flags & SL_ROUTE_RAW_BODY ? RAW_BODY_LIMIT :
 			 JSON_BODY_LIMIT) >> 20);
-	return r->route->fn(r);
+	if (!gate_enter(r->route))
+		return sl_http_error(r, 503, "the daemon is shutting down");
+	ret = r->route->fn(r);
+	gate_leave(r->route);
+	return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -168,6 +243,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 			idle_timeout);
 	if (!r)
 		return;
+	if (r->on_done)
+		r->on_done(r->on_done_arg);
 	sl_router_clear(r);
 	free(r->body);
 	free(r);

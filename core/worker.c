@@ -73,6 +73,38 @@ void sl_work_drain(void)
 	pthread_mutex_unlock(&bg_lock);
 }
 
+/*
+ * Stream workers are counted from their creation to their end: one alive
+ * may still be inside a backend hook, or hold an upgraded socket that
+ * libmicrohttpd must not tear down under it.
+ */
+static int workers_alive;
+
+static void workers_add(int d)
+{
+	pthread_mutex_lock(&bg_lock);
+	workers_alive += d;
+	if (!workers_alive)
+		pthread_cond_broadcast(&bg_cond);
+	pthread_mutex_unlock(&bg_lock);
+}
+
+/* Jobs not yet freed: the shutdown reports any left behind (a leak). */
+static int jobs_alive;
+
+int sl_work_jobs_alive(void)
+{
+	return __atomic_load_n(&jobs_alive, __ATOMIC_SEQ_CST);
+}
+
+void sl_work_drain_streams(void)
+{
+	pthread_mutex_lock(&bg_lock);
+	while (workers_alive)
+		pthread_cond_wait(&bg_cond, &bg_lock);
+	pthread_mutex_unlock(&bg_lock);
+}
+
 /* ---- shared job state -------------------------------------------------- */
 
 struct job {
@@ -83,12 +115,19 @@ struct job {
 	int refs;
 	int fd_out;      /* pipe write end, or the upgraded socket */
 	int fd_in;       /* pipe read end (chunked) */
+	int sock;        /* the client's socket, watched for a hang-up */
 	/* upgrade */
 	struct MHD_UpgradeResponseHandle *urh;
+	int upgraded;        /* on_upgrade ran: the worker owns the job */
 	char *extra_buf;     /* bytes MHD read past the headers */
 	const char *extra_in;
 	size_t extra_len;
 	int eof_in;
+	int wake[2];         /* tells the hang-up watcher the hook is over */
+	/* stdin after the detach filter, not yet handed to the hook */
+	int detached;
+	size_t pend_off, pend_len;
+	char pend[16384 + SL_DETACH_MAX];
 };
 
 static void job_unref(struct job *j)
@@ -106,6 +145,7 @@ static void job_unref(struct job *j)
 	free(j->extra_buf);
 	pthread_mutex_destroy(&j->lock);
 	free(j);
+	__atomic_sub_fetch(&jobs_alive, 1, __ATOMIC_SEQ_CST);
 }
 
 static struct job *job_new(const struct sl_work *w)
@@ -114,9 +154,11 @@ static struct job *job_new(const struct sl_work *w)
 
 	if (!j)
 		return NULL;
+	__atomic_add_fetch(&jobs_alive, 1, __ATOMIC_SEQ_CST);
 	j->w = *w;
 	j->refs = 2;     /* the worker and the connection side */
-	j->fd_in = j->fd_out = -1;
+	j->fd_in = j->fd_out = j->sock = -1;
+	j->wake[0] = j->wake[1] = -1;
 	pthread_mutex_init(&j->lock, NULL);
 	sl_call_begin(&j->call);
 	j->s.multiplexed = w->multiplexed;
@@ -125,6 +167,25 @@ static struct job *job_new(const struct sl_work *w)
 	j->s.want_stderr = w->want_stderr;
 	j->s.ctx = j;
 	return j;
+}
+
+/* Starts a detached worker thread, already counted; returns 0, or -1
+ * after uncounting it. */
+static int worker_start(void *(*fn)(void *), struct job *j)
+{
+	pthread_attr_t at;
+	pthread_t t;
+	int rc;
+
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &at, fn, j);
+	pthread_attr_destroy(&at);
+	if (rc) {
+		workers_add(-1);
+		return -1;
+	}
+	return 0;
 }
 
 /* Writes everything, waiting on a non-blocking socket; gives up once the
@@ -178,6 +239,7 @@ static void *chunked_main(void *p)
 	close(j->fd_out);
 	j->fd_out = -1;
 	job_unref(j);
+	workers_add(-1);
 	return NULL;
 }
 
@@ -188,12 +250,27 @@ static ssize_t chunked_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	for (;;) {
+		/* A quiet stream (logs -f of a silent container) must still
+		 * notice a client that went away. */
+		struct pollfd pf[2] = {{.fd = j->fd_in, .events = POLLIN},
+			{.fd = j->sock, .events = POLLRDHUP}};
+
+		if (poll(pf, j->sock >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		if (!(pf[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    (pf[1].revents & (POLLRDHUP | POLLHUP | POLLERR)))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if (!pf[0].revents)
+			continue;
 		n = read(j->fd_in, buf, max);
 		if (n > 0)
 			return n;
 		if (n == 0)
 			return MHD_CONTENT_READER_END_OF_STREAM;
-		if (errno != EINTR)
+		if (errno != EINTR && errno != EAGAIN)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
 }
@@ -209,13 +286,20 @@ static void chunked_free(void *cls)
 	job_unref(j);
 }
 
+static int client_socket(struct sl_req *r)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn,
+		MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	return ci ? ci->connect_fd : -1;
+}
+
 enum MHD_Result sl_work_respond_chunked(struct sl_req *r,
 	const struct sl_work *w)
 {
 	struct MHD_Response *resp;
 	struct job *j = job_new(w);
 	int fds[2];
-	pthread_t t;
 
 	if (!j || pipe2(fds, O_CLOEXEC) < 0) {
 		if (j) {
@@ -229,6 +313,7 @@ enum MHD_Result sl_work_respond_chunked(struct sl_req *r,
 	}
 	j->fd_in = fds[0];
 	j->fd_out = fds[1];
+	j->sock = client_socket(r);
 	j->s.send = job_send;
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024,
 		chunked_read, j, chunked_free);
@@ -239,12 +324,11 @@ enum MHD_Result sl_work_respond_chunked(struct sl_req *r,
 		job_unref(j);
 		return MHD_NO;
 	}
-	if (pthread_create(&t, NULL, chunked_main, j)) {
+	workers_add(1);
+	if (worker_start(chunked_main, j) < 0) {
 		close(j->fd_out);
 		j->fd_out = -1;
 		job_unref(j);    /* the worker's reference */
-	} else {
-		pthread_detach(t);
 	}
 	MHD_add_response_header(resp, "Content-Type", w->content_type);
 	return sl_http_queue(r, 200, resp);
@@ -252,10 +336,9 @@ enum MHD_Result sl_work_respond_chunked(struct sl_req *r,
 
 /* ---- upgrade: worker <-> socket ----------------------------------------- */
 
-static ssize_t job_recv(struct sl_stream *s, void *buf, size_t n,
-	int timeout_ms)
+/* The client's raw bytes: first what MHD read past the headers. */
+static ssize_t recv_raw(struct job *j, void *buf, size_t n, int timeout_ms)
 {
-	struct job *j = s->ctx;
 	int waited = 0;
 
 	if (j->extra_len) {
@@ -300,16 +383,101 @@ static ssize_t job_recv(struct sl_stream *s, void *buf, size_t n,
 	}
 }
 
+/* The client's stdin, through the detach filter. */
+static ssize_t job_recv(struct sl_stream *s, void *buf, size_t n,
+	int timeout_ms)
+{
+	struct job *j = s->ctx;
+
+	if (!j->w.detach.n)
+		return recv_raw(j, buf, n, timeout_ms);
+	while (!j->pend_len) {
+		char raw[sizeof(j->pend) - SL_DETACH_MAX];
+		ssize_t got;
+
+		if (j->detached) {
+			/* Docker's detach: the attach ends, the process goes
+			 * on. */
+			sl_call_cancel(&j->call);
+			return SL_ECANCELED;
+		}
+		got = recv_raw(j, raw, sizeof(raw), timeout_ms);
+		if (got < 0)
+			return got;
+		j->pend_off = 0;
+		if (got == 0) {
+			/* End of input: a partial sequence was input after all. */
+			j->pend_len = sl_detach_release(&j->w.detach, j->pend);
+			if (!j->pend_len)
+				return 0;
+			break;
+		}
+		j->pend_len = sl_detach_feed(&j->w.detach, raw, (size_t)got,
+			j->pend, &j->detached);
+	}
+	if (n > j->pend_len)
+		n = j->pend_len;
+	memcpy(buf, j->pend + j->pend_off, n);
+	j->pend_off += n;
+	j->pend_len -= n;
+	return (ssize_t)n;
+}
+
+/*
+ * Cancels the hook as soon as the client hangs up, so a quiet attach
+ * (no stdin, no output for a while) does not wait for its next write to
+ * notice.  Only a full hang-up counts (POLLHUP, POLLERR): the docker CLI
+ * half-closes a hijacked stream as soon as it has no more stdin to send,
+ * with or without stdin attached, and still reads the output.  A unix
+ * socket reports the peer's close as a hang-up; TCP only after a reset.
+ */
+static void *watch_main(void *p)
+{
+	struct job *j = p;
+	struct pollfd pf[2] = {{.fd = j->wake[0], .events = POLLIN},
+		{.fd = j->fd_out, .events = 0}};
+
+	for (;;) {
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return NULL;
+		}
+		if (pf[0].revents)
+			return NULL;
+		if (pf[1].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			sl_call_cancel(&j->call);
+			return NULL;
+		}
+	}
+}
+
 static void *upgrade_main(void *p)
 {
 	struct job *j = p;
-	int rc = j->w.fn(&j->s, &j->call, j->w.arg);
+	pthread_t watcher;
+	int watching = 0, rc;
 
+	if (pipe2(j->wake, O_CLOEXEC) == 0)
+		watching = pthread_create(&watcher, NULL, watch_main, j) == 0;
+	rc = j->w.fn(&j->s, &j->call, j->w.arg);
 	if (rc && rc != SL_ECANCELED)
 		sl_debug("hijacked stream ended with %d: %s", rc,
 			sl_call_message(&j->call, rc));
+	if (watching) {
+		if (write(j->wake[1], "", 1) < 0) {
+			/* A pipe with room: cannot fail. */
+		}
+		pthread_join(watcher, NULL);
+	}
+	if (j->wake[0] >= 0) {
+		close(j->wake[0]);
+		close(j->wake[1]);
+	}
+	/* The socket is libmicrohttpd's: this is its one and only close. */
 	MHD_upgrade_action(j->urh, MHD_UPGRADE_ACTION_CLOSE);
 	job_unref(j);
+	workers_add(-1);
 	return NULL;
 }
 
@@ -318,10 +486,12 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls,
 	struct MHD_UpgradeResponseHandle *urh)
 {
 	struct job *j = cls;
-	pthread_t t;
 
 	(void)conn;
 	(void)con_cls;
+	pthread_mutex_lock(&j->lock);
+	j->upgraded = 1;
+	pthread_mutex_unlock(&j->lock);
 	j->urh = urh;
 	j->fd_out = sock;
 	/* Copy: MHD's buffer is only valid during this callback. */
@@ -338,12 +508,30 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls,
 	j->s.send = job_send;
 	j->s.recv = job_recv;
 	/* MHD must not be blocked here (with TLS it forwards after return). */
-	if (pthread_create(&t, NULL, upgrade_main, j)) {
+	if (worker_start(upgrade_main, j) < 0) {
 		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 		job_unref(j);
-		return;
 	}
-	pthread_detach(t);
+}
+
+/*
+ * The request is over.  Without an upgrade (the client left before the
+ * 101 went out, or queuing failed) no worker ever got the job: drop its
+ * share too.
+ */
+static void upgrade_req_done(void *arg)
+{
+	struct job *j = arg;
+	int upgraded;
+
+	pthread_mutex_lock(&j->lock);
+	upgraded = j->upgraded;
+	pthread_mutex_unlock(&j->lock);
+	if (!upgraded) {
+		job_unref(j);
+		workers_add(-1);
+	}
+	job_unref(j);
 }
 
 enum MHD_Result sl_work_respond_upgrade(struct sl_req *r,
@@ -357,13 +545,19 @@ enum MHD_Result sl_work_respond_upgrade(struct sl_req *r,
 			w->arg_free(w->arg);
 		return MHD_NO;
 	}
-	/* Only the worker holds the job once the upgrade happens. */
-	j->refs = 1;
+	/* One share for the worker, one for the request (upgrade_req_done). */
 	resp = MHD_create_response_for_upgrade(on_upgrade, j);
 	if (!resp) {
+		j->refs = 1;
 		job_unref(j);
 		return MHD_NO;
 	}
+	/* Counted from now: the worker starts only once the 101 is out,
+	 * possibly after the request returned, and shutdown must wait for it
+	 * as well. */
+	workers_add(1);
+	r->on_done = upgrade_req_done;
+	r->on_done_arg = j;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "Upgrade");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "tcp");
 	MHD_add_response_header(resp, "Content-Type", w->content_type);

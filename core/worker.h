@@ -12,6 +12,7 @@
 #define SL_WORKER_H
 
 #include "core/call.h"
+#include "core/detach.h"
 #include "core/http.h"
 #include "core/stream.h"
 
@@ -29,6 +30,7 @@ struct sl_work {
 	void (*arg_free)(void *arg);   /* called once the work is over */
 	const char *content_type;
 	int multiplexed, timestamps, want_stdout, want_stderr;
+	struct sl_detach detach;     /* on stdin; n = 0: none */
 };
 
 /* Docker's content type for a stdio stream: multiplexed (stdcopy) for a
@@ -50,5 +52,12 @@ enum MHD_Result sl_work_respond_upgrade(struct sl_req *r,
 /* Background tasks (auto-remove, say) are counted so shutdown can wait. */
 void sl_work_spawn_detached(void (*fn)(void *arg), void *arg);
 void sl_work_drain(void);
+
+/* Waits until every stream worker has left its hook and closed its
+ * upgraded socket: call it after cancelling the calls, before the server
+ * stops and before the backend's fini. */
+void sl_work_drain_streams(void);
+/* Stream jobs not yet released; 0 once the server has stopped. */
+int sl_work_jobs_alive(void);
 
 #endif

@@ -257,6 +257,11 @@ static int ctr_start(void *state, sl_call *call, sl_container *c)
 		close(x->pty_fd);
 	x->pid = pid = sa->ch.pid;
 	x->in_fd = sa->ch.in_fd;
+	/* x owns stdin now (an attach may close it on EOF): the supervisor
+	 * must not close the same descriptor again, or it closes whatever
+	 * reused the number, an upgraded client socket say. */
+	if (!sa->ch.pty)
+		sa->ch.in_fd = -1;
 	x->pty = sa->ch.pty;
 	x->pty_fd = sa->ch.pty ? sa->ch.out_fd : -1;
 	x->gen++;

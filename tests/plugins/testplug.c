@@ -1,8 +1,13 @@
 /*
  * testplug.c - deliberately broken (and one minimal, valid) backends for
  * the loader tests.  Each variant is this file built with one TP_* macro.
+ * TP_STREAMS: logs and attach hooks that block until cancelled and then
+ * linger, to check that the host cancels them when the client goes and
+ * never calls fini while one is still inside.
  */
+#include <poll.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sockerless/plugin.h"
@@ -21,10 +26,71 @@ static int tp_init(const struct sl_host_v1 *host, sl_call *call, void **state)
 #endif
 }
 
+#ifdef TP_STREAMS
+static int inside;    /* hooks running; atomic */
+static int fini_ran;  /* atomic */
+#endif
+
 static void tp_fini(void *state)
 {
 	(void)state;
+#ifdef TP_STREAMS
+	if (__atomic_load_n(&inside, __ATOMIC_SEQ_CST)) {
+		sl_host_log(state, SL_LOG_ERROR, "fini while a stream hook runs");
+		abort();
+	}
+	__atomic_store_n(&fini_ran, 1, __ATOMIC_SEQ_CST);
+	sl_host_log(state, SL_LOG_INFO, "testplug fini");
+#endif
 }
+
+#ifdef TP_STREAMS
+/* Writes a line, waits for cancellation without writing again, then
+ * lingers like a backend finishing a cloud call. */
+static int block_until_cancelled(const struct sl_host_v1 *host, sl_call *call,
+	sl_stream *s, const char *what)
+{
+	struct pollfd pf = {.fd = host->cancel_fd(call), .events = POLLIN};
+
+	__atomic_add_fetch(&inside, 1, __ATOMIC_SEQ_CST);
+	host->stream_write(s, 1, "ready\n", 6);
+	sl_host_log(host, SL_LOG_INFO, "%s hook entered", what);
+	while (!host->cancelled(call))
+		(void)poll(&pf, 1, 1000);
+	sl_host_log(host, SL_LOG_INFO, "%s hook cancelled", what);
+	(void)poll(NULL, 0, 300);
+	if (__atomic_load_n(&fini_ran, __ATOMIC_SEQ_CST)) {
+		sl_host_log(host, SL_LOG_ERROR, "%s hook still inside after fini",
+			what);
+		abort();
+	}
+	sl_host_log(host, SL_LOG_INFO, "%s hook returns", what);
+	__atomic_sub_fetch(&inside, 1, __ATOMIC_SEQ_CST);
+	return host->set_error(call, SL_ECANCELED, "cancelled");
+}
+
+static int tp_logs(void *state, sl_call *call, sl_container *c,
+	const struct sl_logs_opts_v1 *opts, sl_stream *out)
+{
+	(void)c;
+	(void)opts;
+	return block_until_cancelled(state, call, out, "logs");
+}
+
+static int tp_attach(void *state, sl_call *call, sl_container *c,
+	const struct sl_attach_opts_v1 *opts, sl_stream *io)
+{
+	(void)c;
+	(void)opts;
+	return block_until_cancelled(state, call, io, "attach");
+}
+
+static const struct sl_stream_ops_v1 tp_streams = {
+	SL_HEADER(struct sl_stream_ops_v1),
+	.logs = tp_logs,
+	.attach = tp_attach,
+};
+#endif
 
 static int tp_info(void *state, sl_call *call, struct sl_info_v1 *out)
 {
@@ -82,6 +148,9 @@ static const struct sl_backend_v1 table = {
 	.info = tp_info,
 #ifdef TP_QUICKEXIT
 	.containers = &tp_containers,
+#endif
+#ifdef TP_STREAMS
+	.streams = &tp_streams,
 #endif
 };
 

@@ -463,6 +463,28 @@ static void test_shutdown_wakes_all(void **state)
 	sl_events_free(bus);
 }
 
+/* What was published before shutdown still goes out (the die events of the
+ * containers the backend stopped during fini), then the stream ends. */
+static void test_shutdown_flushes_earlier_events(void **state)
+{
+	struct sl_events *bus = sl_events_new(8);
+	struct sl_events_sub *sub = sl_events_subscribe(bus, ALL, NO, NULL);
+	char *line = NULL;
+
+	(void)state;
+	assert_int_equal(sl_events_publish(bus, "container", "die", "x", NULL), 0);
+	sl_events_shutdown(bus);
+	assert_int_equal(sl_events_publish(bus, "container", "destroy", "x", NULL), 0);
+	assert_int_equal(sl_events_next(sub, -1, &line), 1);
+	assert_non_null(strstr(line, "\"die\""));
+	free(line);
+	line = NULL;
+	assert_int_equal(sl_events_next(sub, -1, &line), -1);
+	assert_null(line);
+	sl_events_unsubscribe(sub);
+	sl_events_free(bus);
+}
+
 struct late_unsub {
 	struct sl_events_sub *sub;
 	int rc;
@@ -587,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_until_passes_live),
 		cmocka_unit_test(test_shutdown_wakes_all),
+		cmocka_unit_test(test_shutdown_flushes_earlier_events),
 		cmocka_unit_test(test_free_waits_for_subscribers),
 		cmocka_unit_test(test_ring_overflow),
 		cmocka_unit_test(test_concurrent_publishers),
