@@ -82,3 +82,16 @@ int sl_api_parse_signal(const char *s)
 			return sigs[i].num;
 	return -1;
 }
+
+int sl_api_run_error_code(const char *msg, int dflt)
+{
+	if (!msg)
+		return dflt;
+	if (strstr(msg, "executable file not found") ||
+	    strstr(msg, "no such file or directory") ||
+	    strstr(msg, "not a directory"))
+		return 127;
+	if (strstr(msg, "permission denied") || strstr(msg, "is a directory"))
+		return 126;
+	return dflt;
+}

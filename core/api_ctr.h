@@ -28,6 +28,14 @@ int sl_api_ctr_status(struct sl_container *c);
  * unknown. */
 int sl_api_parse_signal(const char *s);
 
+/*
+ * The exit code dockerd records when a container or exec command could not
+ * be run (translateContainerdStartErr), read from the error message: 127
+ * when it was not found, 126 when it could not be executed, else dflt.
+ * `docker run` and `docker exec` exit with it.
+ */
+int sl_api_run_error_code(const char *msg, int dflt);
+
 /* Fills out with 2*nbytes random hex digits and a NUL. */
 void sl_random_hex(char *out, size_t nbytes);
 

@@ -98,7 +98,8 @@ static sl_exec *exec_get(struct sl_req *r, enum MHD_Result *ret)
 	return e;
 }
 
-static void exec_finished(sl_exec *e, int rc, int code)
+/* msg: the hook's error message when rc is not SL_OK. */
+static void exec_finished(sl_exec *e, int rc, int code, const char *msg)
 {
 	pthread_mutex_lock(&e->lock);
 	e->running = 0;
@@ -106,7 +107,9 @@ static void exec_finished(sl_exec *e, int rc, int code)
 		e->exit_code = code;
 		e->has_exit = 1;
 	} else if (!e->has_exit) {
-		e->exit_code = 126;    /* as dockerd when the exec could not run */
+		/* The backend's code when it knows one; else dockerd's for a
+		 * command that could not run (126, 127 when not found). */
+		e->exit_code = code ? code : sl_api_run_error_code(msg, 126);
 		e->has_exit = 1;
 	}
 	pthread_mutex_unlock(&e->lock);
@@ -121,7 +124,7 @@ static int exec_work(struct sl_stream *s, struct sl_call *call, void *arg)
 		e->ctr, e, s, &code);
 	/* Record the exit code before the stream closes: the CLI asks for it
 	 * as soon as it sees EOF. */
-	exec_finished(e, rc, code);
+	exec_finished(e, rc, code, rc ? sl_call_message(call, rc) : NULL);
 	if (rc && rc != SL_ECANCELED) {
 		char msg[600];
 		int n = snprintf(msg, sizeof(msg), "%s\n", sl_call_message(call, rc));
@@ -164,7 +167,7 @@ enum MHD_Result sl_api_exec_start(struct sl_req *r)
 	e->started = e->running = 1;
 	pthread_mutex_unlock(&e->lock);
 	if (sl_api_ctr_status(e->ctr) != SL_STATUS_RUNNING) {
-		exec_finished(e, SL_ECONFLICT, 0);
+		exec_finished(e, SL_ECONFLICT, 0, NULL);
 		ret = sl_http_error(r, 409, "container %s is not running",
 			e->ctr->str[SL_CTR_ID]);
 		sl_exec_unref(e);
@@ -178,7 +181,7 @@ enum MHD_Result sl_api_exec_start(struct sl_req *r)
 		rc = sl_daemon.backend.exec.start(sl_daemon.backend.state, &call,
 			e->ctr, e, NULL, &code);
 		if (rc) {
-			exec_finished(e, rc, code);
+			exec_finished(e, rc, code, sl_call_message(&call, rc));
 			ret = sl_api_hook_error(r, &call, rc, NULL);
 		} else {
 			ret = sl_http_empty(r, 200);
@@ -257,7 +260,7 @@ enum MHD_Result sl_api_exec_inspect(struct sl_req *r)
 		sl_call_begin(&call);
 		if (running && sl_daemon.backend.exec.inspect(sl_daemon.backend.state,
 				&call, e->ctr, e, &rr, &rcode) == SL_OK && !rr)
-			exec_finished(e, SL_OK, rcode);
+			exec_finished(e, SL_OK, rcode, NULL);
 		sl_call_end(&call);
 	}
 	pthread_mutex_lock(&e->lock);

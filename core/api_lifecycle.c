@@ -42,25 +42,6 @@ static void mark_running(struct sl_container *c, unsigned long gen)
 	sl_ctrtab_state_changed_if(c, &st, gen);
 }
 
-/*
- * The exit code dockerd records for a start that failed
- * (translateContainerdStartErr): 127 when the command was not found, 126
- * when it could not be executed, otherwise 128 unless a code is known.
- * Clients read it: `docker run` exits with it.
- */
-static int start_error_exit_code(const char *msg, int code)
-{
-	if (!msg)
-		return code ? code : 128;
-	if (strstr(msg, "executable file not found") ||
-	    strstr(msg, "no such file or directory") ||
-	    strstr(msg, "not a directory"))
-		return 127;
-	if (strstr(msg, "permission denied") || strstr(msg, "is a directory"))
-		return 126;
-	return code ? code : 128;
-}
-
 enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 {
 	struct sl_container *c;
@@ -91,8 +72,8 @@ enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 		pthread_mutex_lock(&c->lock);
 		free(c->state.error);
 		c->state.error = strdup(sl_call_message(&call, rc));
-		c->state.exit_code = start_error_exit_code(c->state.error,
-			c->state.exit_code);
+		c->state.exit_code = sl_api_run_error_code(c->state.error,
+			c->state.exit_code ? c->state.exit_code : 128);
 		pthread_mutex_unlock(&c->lock);
 		sl_call_end(&call);
 		sl_ctrtab_persist(c);

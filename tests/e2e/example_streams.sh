@@ -4,7 +4,7 @@
 # process, which must get every byte.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
-N=16
+N=17
 tap_plan $N
 if ! command -v docker >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
 	for i in $(seq 1 $N); do skip "docker CLI test $i" "no docker CLI or python3 on PATH"; done
@@ -37,6 +37,13 @@ exec_code "exec of a missing file exits 127" 127 "no such file or directory" /no
 exec_code "exec of a name not on PATH exits 127" 127 "executable file not found" no-such-cmd
 exec_code "exec of a directory exits 126" 126 "is a directory" /etc
 exec_code "exec of a file without +x exits 126" 126 "permission denied" "$tmp/noexec"
+# A detached exec that cannot run keeps dockerd's code for inspect.
+out=$(api POST /containers/box/exec -H 'Content-Type: application/json' \
+	-d '{"Cmd":["/nonexistent"]}')
+eid=$(printf '%s' "$out" | sed -n 's/.*"Id": *"\([0-9a-f]*\)".*/\1/p')
+api POST "/exec/$eid/start" -H 'Content-Type: application/json' -d '{"Detach":true}' >/dev/null
+out=$(api GET "/exec/$eid/json")
+contains "a detached exec of a missing file records exit code 127" "$out" '"ExitCode":127'
 st=$(docker inspect --format '{{.State.Status}}' box)
 [ "$st" = running ] && ok "the container runs on after failed execs" || not_ok "still running" "$st"
 docker rm -f box >/dev/null
