@@ -9,6 +9,7 @@
 
 #include "core/api.h"
 #include "core/api_ctr.h"
+#include "core/ctrview.h"
 #include "core/daemon.h"
 #include "core/timeparse.h"
 #include "core/worker.h"
@@ -83,6 +84,10 @@ enum MHD_Result sl_api_ctr_logs(struct sl_req *r)
 	if (!sl_daemon.backend.streams.logs) {
 		sl_ctr_unref(c);
 		return sl_api_no_hook(r, "container logs");
+	}
+	if (!sl_ctrview_logs_readable(c)) {
+		sl_ctr_unref(c);
+		return sl_http_error(r, 501, "configured logging driver does not support reading");
 	}
 	j = calloc(1, sizeof(*j));
 	if (!j) {

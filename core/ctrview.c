@@ -262,3 +262,18 @@ struct json_object *sl_ctrview_health(struct sl_container *c,
 	json_object_object_add(h, "Log", json_object_new_array());
 	return h;
 }
+
+int sl_ctrview_logs_readable(struct sl_container *c)
+{
+	struct json_object *raw = json_tokener_parse(c->raw), *hc, *lc, *t;
+	int readable = 1;
+
+	if (json_object_object_get_ex(raw, "HostConfig", &hc) &&
+	    json_object_object_get_ex(hc, "LogConfig", &lc) &&
+	    json_object_object_get_ex(lc, "Type", &t) &&
+	    json_object_is_type(t, json_type_string) &&
+	    !strcmp(json_object_get_string(t), "none"))
+		readable = 0;
+	json_object_put(raw);
+	return readable;
+}

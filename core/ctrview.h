@@ -38,4 +38,8 @@ const char *sl_ctrview_network(struct sl_container *c);
 struct json_object *sl_ctrview_health(struct sl_container *c,
 	const struct sl_ctr_state *st);
 
+/* Whether the container's log driver keeps what `docker logs` reads:
+ * dockerd's "none" keeps nothing and refuses to read. */
+int sl_ctrview_logs_readable(struct sl_container *c);
+
 #endif

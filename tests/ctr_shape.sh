@@ -6,7 +6,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 P="$top_builddir/tests/plugins/.libs"
-tap_plan 53
+tap_plan 54
 
 create() { # create QUERY BODY -> "STATUS BODY"
 	api POST "/v1.47/containers/create$1" -H 'Content-Type: application/json' -d "$2"
@@ -87,6 +87,9 @@ r=$(create "?name=lognone" '{"Image":"busybox","Cmd":["true"],"HostConfig":{"Log
 is "none is accepted" "${r%% *}" 201
 is "none with no Config shows {}" "$(docker inspect -f '{{json .HostConfig.LogConfig}}' lognone 2>&1)" \
 	'{"Type":"none","Config":{}}'
+is "logs of a container logging to none is 501, as dockerd" \
+	"$(api GET '/v1.47/containers/lognone/logs?stdout=1')" \
+	'501 {"message":"configured logging driver does not support reading"}'
 
 # --- Names: refused whole, never cut.
 long=$(printf 'n%.0s' $(seq 1 256))
