@@ -59,8 +59,14 @@ s=$(get "/containers/$id/json" | py "(d['State']['Status'], d['State']['ExitCode
 n=$(get '/containers/json' | py "len(d)")
 [ "$n" = 0 ] && ok "list without all drops it" || not_ok "list running after exit" "$n"
 
+s=$(get '/containers/json?all=1&filters=%7B%22status%22%3A%5B%22exited%22%5D%7D' | py "[e['Names'][0] for e in d]")
+[ "$s" = "['/one']" ] && ok "a status filter picks from cached entries" || not_ok "filter" "$s"
+
 # Many entries: the answer streams in blocks and must still be one whole,
-# valid array, the same from a cold and a warm cache.
+# valid array, the same from a cold and a warm cache.  Only created
+# containers are listed: an exited one's "Exited (137) 2 seconds ago" may
+# rightly change between the two lists.
+curl -s -o /dev/null -X DELETE --unix-socket "$SL_SOCK" "http://d/v1.47/containers/$id"
 "$top_builddir/tests/bench/loadgen" -u "$SL_SOCK" -n 400 -c 2 -X POST \
 	-b '{"Image":"busybox","Cmd":["true"],"Labels":{"com.example.padding":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}' \
 	-l create '/containers/create?name=many{n}' >"$tmp/lg" 2>&1
@@ -68,15 +74,13 @@ get '/containers/json?all=1' >"$tmp/l1"
 get '/containers/json?all=1' >"$tmp/l2"
 s=$(py "(len(d), len(set(e['Id'] for e in d)))" <"$tmp/l1")
 sz=$(wc -c <"$tmp/l1")
-[ "$s" = "(401, 401)" ] && [ "$sz" -gt 131072 ] && ok "a list of 401 ($sz bytes) arrives whole" ||
+[ "$s" = "(400, 400)" ] && [ "$sz" -gt 131072 ] && ok "a list of 400 ($sz bytes) arrives whole" ||
 	not_ok "long list" "$s, $sz bytes" "$(cat "$tmp/lg")"
 cmp -s "$tmp/l1" "$tmp/l2" && ok "cold and warm renders are identical" || not_ok "cold/warm" "differ"
 
 s=$(get '/containers/json?all=1&limit=2' | py "[e['Id'] for e in d]")
 want=$(py "[e['Id'] for e in d[:2]]" <"$tmp/l1")
 [ "$s" = "$want" ] && ok "limit keeps the newest" || not_ok "limit" "$s" "want $want"
-s=$(get '/containers/json?all=1&filters=%7B%22status%22%3A%5B%22exited%22%5D%7D' | py "[e['Names'][0] for e in d]")
-[ "$s" = "['/one']" ] && ok "a status filter picks from cached entries" || not_ok "filter" "$s"
 
 # A large registry credential header still fits the connection's memory.
 auth=$(head -c 24000 /dev/zero | tr '\0' A)
