@@ -347,6 +347,8 @@ enum MHD_Result sl_work_respond_chunked(struct sl_req *r,
  * closed (MHD_CONNECTION_NOTIFY_CLOSED) just before that free; the server's
  * notifier passes through sl_work_upgrade_fence, which waits for any close
  * in progress, so the connection outlives every MHD_upgrade_action call.
+ * MHD holds none of its locks while it notifies, so the wait cannot
+ * deadlock with the close, which takes MHD's cleanup lock.
  */
 static pthread_mutex_t upgrade_close_lock = PTHREAD_MUTEX_INITIALIZER;
 
