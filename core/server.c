@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/router.h"
 #include "core/server.h"
+#include "core/worker.h"
 
 #define MAX_DAEMONS 16
 #define JSON_BODY_LIMIT (16u << 20)
@@ -230,6 +231,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	return dispatch(r);
 }
 
+/* Runs in MHD's thread just before it frees a closed connection. */
+static void on_connection(void *cls, struct MHD_Connection *conn,
+	void **socket_context, enum MHD_ConnectionNotificationCode toe)
+{
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		sl_work_upgrade_fence();
+	sl_gate_notify(cls, conn, socket_context, toe);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn,
 	void **con_cls, enum MHD_RequestTerminationCode toe)
 {
@@ -278,7 +288,7 @@ int sl_server_start(struct sl_listener *ls, size_t n, const struct sl_tls *tls,
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,
 			(intptr_t)log_mhd, NULL};
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
-			(intptr_t)sl_gate_notify, gates[n_daemons]};
+			(intptr_t)on_connection, gates[n_daemons]};
 		opts[k++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
 			(intptr_t)on_completed, NULL};
 		/* Room for Docker's X-Registry-Auth headers (a few KiB).  No

@@ -336,6 +336,35 @@ enum MHD_Result sl_work_respond_chunked(struct sl_req *r,
 
 /* ---- upgrade: worker <-> socket ----------------------------------------- */
 
+/*
+ * libmicrohttpd before 0.9.77 races in MHD_upgrade_action(CLOSE): it sets
+ * urh->was_closed, then locks to mark the connection resuming.  In between,
+ * MHD's own thread may find the connection done on both sides and free it;
+ * the late write then lands in freed (often reused) heap memory, and glibc
+ * aborts later in an unrelated malloc ("mismatching next->prev_size").
+ * Upstream fix: libmicrohttpd commit 3eb2fb6d, "Fixed very rare data races
+ * when closing upgraded connection" (0.9.77).  MHD notifies the connection
+ * closed (MHD_CONNECTION_NOTIFY_CLOSED) just before that free; the server's
+ * notifier passes through sl_work_upgrade_fence, which waits for any close
+ * in progress, so the connection outlives every MHD_upgrade_action call.
+ * MHD holds none of its locks while it notifies, so the wait cannot
+ * deadlock with the close, which takes MHD's cleanup lock.
+ */
+static pthread_mutex_t upgrade_close_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void upgrade_close(struct MHD_UpgradeResponseHandle *urh)
+{
+	pthread_mutex_lock(&upgrade_close_lock);
+	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+	pthread_mutex_unlock(&upgrade_close_lock);
+}
+
+void sl_work_upgrade_fence(void)
+{
+	pthread_mutex_lock(&upgrade_close_lock);
+	pthread_mutex_unlock(&upgrade_close_lock);
+}
+
 /* The client's raw bytes: first what MHD read past the headers. */
 static ssize_t recv_raw(struct job *j, void *buf, size_t n, int timeout_ms)
 {
@@ -475,7 +504,7 @@ static void *upgrade_main(void *p)
 		close(j->wake[1]);
 	}
 	/* The socket is libmicrohttpd's: this is its one and only close. */
-	MHD_upgrade_action(j->urh, MHD_UPGRADE_ACTION_CLOSE);
+	upgrade_close(j->urh);
 	job_unref(j);
 	workers_add(-1);
 	return NULL;
@@ -509,7 +538,7 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls,
 	j->s.recv = job_recv;
 	/* MHD must not be blocked here (with TLS it forwards after return). */
 	if (worker_start(upgrade_main, j) < 0) {
-		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+		upgrade_close(urh);
 		job_unref(j);
 	}
 }

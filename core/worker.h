@@ -49,6 +49,11 @@ enum MHD_Result sl_work_respond_chunked(struct sl_req *r,
 enum MHD_Result sl_work_respond_upgrade(struct sl_req *r,
 	const struct sl_work *w);
 
+/* Returns once no upgraded connection is being closed: the server calls
+ * it when libmicrohttpd reports a connection closed, before MHD frees it
+ * (see worker.c). */
+void sl_work_upgrade_fence(void);
+
 /* Background tasks (auto-remove, say) are counted so shutdown can wait. */
 void sl_work_spawn_detached(void (*fn)(void *arg), void *arg);
 void sl_work_drain(void);
