@@ -68,8 +68,8 @@ if ! command -v docker >/dev/null 2>&1; then
 	fi
 fi
 
-# The docker SDK for Python (docker-py), a client the tests may drive the
-# daemon with; the tests run /usr/bin/python3 when it exists.
+# The docker SDK for Python (docker-py), a client the tests drive the
+# daemon with; they run /usr/bin/python3 when it exists (tests/lib.sh).
 if ! /usr/bin/python3 -c 'import docker' >/dev/null 2>&1; then
 	apt_install python3-docker
 fi

@@ -103,7 +103,7 @@ docker rm r1 r2 r3 >/dev/null 2>&1
 # 300 creates without a name from 4 clients at once: with dockerd's pool
 # two of them usually draw the same pair, which must cost a retry, not a
 # failed create.
-out=$(python3 - "$SL_SOCK" <<'PY' 2>&1
+out=$("$SDK_PYTHON" - "$SL_SOCK" <<'PY' 2>&1
 import sys, threading, docker
 sock = sys.argv[1]
 errors = []

@@ -3,14 +3,14 @@
 # tests/docker_py.py prints the TAP.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-if ! python3 -c 'import docker' 2>"$tmp/pyerr"; then
+if ! "$SDK_PYTHON" -c 'import docker' 2>"$tmp/pyerr"; then
 	tap_plan 1
 	not_ok "the docker SDK for Python is installed (scripts/deps.sh)" "$(cat "$tmp/pyerr")"
 	exit 1
 fi
 start_daemon py --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
-TAP_EXTRA=1 python3 "$top_srcdir/tests/docker_py.py"
+TAP_EXTRA=1 "$SDK_PYTHON" "$top_srcdir/tests/docker_py.py"
 prc=$?
 TAP_N=12
 stop_daemon

@@ -9,6 +9,11 @@ SOCKERLESSD="$top_builddir/sockerlessd"
 TAP_N=0
 TAP_FAILED=0
 
+# The interpreter for tests that drive the daemon with the docker SDK for
+# Python: Debian's, for which scripts/deps.sh installs python3-docker,
+# whatever python3 comes first on PATH.
+if [ -x /usr/bin/python3 ]; then SDK_PYTHON=/usr/bin/python3; else SDK_PYTHON=python3; fi
+
 tap_plan() { echo "1..$1"; }
 
 ok() {
