@@ -44,5 +44,8 @@ int sl_api_ctr_destroy(struct sl_container *c, int force, struct sl_call *call);
 
 /* Registers the exit hook that implements AutoRemove. */
 void sl_api_lifecycle_init(void);
+/* At start, once the backend is up: finishes the auto-removals a shutdown
+ * left. */
+void sl_api_lifecycle_resume(void);
 
 #endif

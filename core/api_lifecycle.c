@@ -402,6 +402,15 @@ static void auto_remove(void *arg)
 	struct sl_call call;
 	int rc;
 
+	/* An exit reported while shutdown runs (fini stopping containers)
+	 * must not call a hook: fini may be running.  The next start removes
+	 * it (sl_api_lifecycle_resume). */
+	if (sl_server_hooks_closed()) {
+		sl_info("auto-remove of %.12s left for the next start",
+			c->str[SL_CTR_ID]);
+		sl_ctr_unref(c);
+		return;
+	}
 	sl_call_begin(&call);
 	rc = sl_daemon.backend.containers.remove ?
 		sl_api_ctr_destroy(c, 0, &call) : SL_ENOTSUP;
@@ -423,4 +432,21 @@ static void on_exit_hook(struct sl_container *c)
 void sl_api_lifecycle_init(void)
 {
 	sl_ctrtab_set_exit_hook(on_exit_hook);
+}
+
+static int resume_one(struct sl_container *c, void *arg)
+{
+	int status = sl_api_ctr_status(c);
+
+	(void)arg;
+	if (status == SL_STATUS_EXITED || status == SL_STATUS_DEAD)
+		on_exit_hook(c);
+	return 0;
+}
+
+void sl_api_lifecycle_resume(void)
+{
+	/* As dockerd's restore: an AutoRemove container that is not running
+	 * (it exited while the daemon was stopping) is removed now. */
+	sl_ctrtab_foreach(resume_one, NULL);
 }

@@ -477,6 +477,8 @@ int main(int argc, char **argv)
 		sl_daemon.backend.name, sl_daemon.backend.version,
 		sl_daemon.backend.path, sl_daemon.backend.abi_major,
 		sl_daemon.backend.abi_minor);
+	/* Before recover, whose exit reports start their own auto-removals. */
+	sl_api_lifecycle_resume();
 	if (sl_daemon.backend.recover) {
 		struct sl_call call;
 
@@ -532,7 +534,7 @@ out_server:
 	 * cleanly and the server stops.
 	 */
 	sl_call_cancel_all();
-	sl_server_close_gate();
+	sl_server_close_hooks();
 	sl_work_drain_streams();
 	sl_work_drain();
 	sl_loader_fini(&sl_daemon.backend);

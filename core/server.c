@@ -38,43 +38,53 @@ static unsigned int idle_timeout;
 
 /* Requests that may call the backend, counted so that fini never runs
  * while one is inside a hook. */
-static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
-static int gate_closed, gate_inflight;
+static pthread_mutex_t hooks_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hooks_cond = PTHREAD_COND_INITIALIZER;
+static int hooks_closed, hooks_inflight;
 static int closing;    /* atomic */
 
-static int gate_enter(const struct sl_route *rt)
+static int hooks_enter(const struct sl_route *rt)
 {
 	int ok = 1;
 
 	if (rt->flags & SL_ROUTE_NO_HOOK)
 		return 1;
-	pthread_mutex_lock(&gate_lock);
-	if (gate_closed)
+	pthread_mutex_lock(&hooks_lock);
+	if (hooks_closed)
 		ok = 0;
 	else
-		gate_inflight++;
-	pthread_mutex_unlock(&gate_lock);
+		hooks_inflight++;
+	pthread_mutex_unlock(&hooks_lock);
 	return ok;
 }
 
-static void gate_leave(const struct sl_route *rt)
+static void hooks_leave(const struct sl_route *rt)
 {
 	if (rt->flags & SL_ROUTE_NO_HOOK)
 		return;
-	pthread_mutex_lock(&gate_lock);
-	if (!--gate_inflight)
-		pthread_cond_broadcast(&gate_cond);
-	pthread_mutex_unlock(&gate_lock);
+	pthread_mutex_lock(&hooks_lock);
+	if (!--hooks_inflight)
+		pthread_cond_broadcast(&hooks_cond);
+	pthread_mutex_unlock(&hooks_lock);
 }
 
-void sl_server_close_gate(void)
+void sl_server_close_hooks(void)
 {
-	pthread_mutex_lock(&gate_lock);
-	gate_closed = 1;
-	while (gate_inflight)
-		pthread_cond_wait(&gate_cond, &gate_lock);
-	pthread_mutex_unlock(&gate_lock);
+	pthread_mutex_lock(&hooks_lock);
+	hooks_closed = 1;
+	while (hooks_inflight)
+		pthread_cond_wait(&hooks_cond, &hooks_lock);
+	pthread_mutex_unlock(&hooks_lock);
+}
+
+int sl_server_hooks_closed(void)
+{
+	int closed;
+
+	pthread_mutex_lock(&hooks_lock);
+	closed = hooks_closed;
+	pthread_mutex_unlock(&hooks_lock);
+	return closed;
 }
 
 void sl_server_begin_close(void)
@@ -156,10 +166,10 @@ static enum MHD_Result dispatch(struct sl_req *r)
 			"request body too large: the limit is %u MiB",
 			(r->route->flags & SL_ROUTE_RAW_BODY ? RAW_BODY_LIMIT :
 			 JSON_BODY_LIMIT) >> 20);
-	if (!gate_enter(r->route))
+	if (!hooks_enter(r->route))
 		return sl_http_error(r, 503, "the daemon is shutting down");
 	ret = r->route->fn(r);
-	gate_leave(r->route);
+	hooks_leave(r->route);
 	return ret;
 }
 

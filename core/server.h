@@ -33,15 +33,18 @@ int sl_server_start(struct sl_listener *ls, size_t n, const struct sl_tls *tls,
 
 /*
  * Shutdown, in this order (see main.c):
- * sl_server_close_gate: requests that may call the backend answer 503 from
+ * sl_server_close_hooks: requests that may call the backend answer 503 from
  * now on; waits for those in flight, which the caller has cancelled.
+ * sl_server_hooks_closed: whether that happened; work started outside a
+ * request (auto-remove) checks it before it calls the backend.
  * sl_server_closing: set by sl_server_begin_close; the long polls that stay
  * open through fini (wait, events) end when it is.
  * sl_server_wait_idle: lets the last answers reach their clients, for at
  * most timeout_ms.
  * sl_server_stop: stops accepting and closes every connection.
  */
-void sl_server_close_gate(void);
+void sl_server_close_hooks(void);
+int sl_server_hooks_closed(void);
 void sl_server_begin_close(void);
 int sl_server_closing(void);
 void sl_server_wait_idle(int timeout_ms);

@@ -2,10 +2,11 @@
 # SIGTERM while the docker CLI follows a container: the backend stops it
 # during shutdown, and `docker logs -f`, `docker wait`, `docker events` and
 # `docker attach` each get its end (the die event, the exit code, the end of
-# the stream) and exit 0 rather than "unexpected EOF".
+# the stream) and exit 0 rather than "unexpected EOF".  A --rm container
+# stopped then is not removed while fini runs, but at the next start.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
-tap_plan 6
+tap_plan 8
 start_daemon sd --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" \
 	--log-level debug || { echo "Bail out! daemon did not start"; exit 1; }
 LOG="$tmp/sd/log"
@@ -29,6 +30,7 @@ bg() {
 	shift
 	( timeout 60 "$@" >"$tmp/$name.out" 2>&1; echo $? >"$tmp/$name.rc" ) &
 }
+gone=$(docker run -d --rm --name gone busybox sleep 300)
 bg logs docker logs -f long
 bg wait docker wait long
 bg events docker events --filter container=long --filter event=die --format '{{.Action}}'
@@ -51,6 +53,15 @@ res() { printf 'rc=%s out=%s' "$(cat "$tmp/$1.rc" 2>/dev/null)" "$(tail -3 "$tmp
 [ "$(cat "$tmp/events.rc")" = 0 ] && grep -qx die "$tmp/events.out" &&
 	ok "docker events shows die and ends cleanly" || not_ok "events" "$(res events)"
 [ "$(cat "$tmp/attach.rc")" = 0 ] && ok "docker attach ends cleanly" || not_ok "attach" "$(res attach)"
+# No hook may run while fini does: the --rm container's removal waits.
+[ -f "$tmp/sd/data/containers/$gone.json" ] &&
+	ok "a --rm container stopped by the shutdown is kept for the next start" ||
+	not_ok "kept for the next start" "$(grep -i "remove" "$LOG" | tail -3)"
+start_daemon sd --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
+	{ echo "Bail out! daemon did not restart"; exit 1; }
+poll sh -c '[ -z "$(docker ps -aq --filter name=gone)" ]' &&
+	ok "the next start removes it" || not_ok "removed at the next start" "$(docker ps -a)"
+stop_daemon >/dev/null
 grep -q "unexpected EOF" "$tmp"/*.out && not_ok "no client saw unexpected EOF" "$(grep -l "unexpected EOF" "$tmp"/*.out)" ||
 	ok "no client saw unexpected EOF"
 tap_done
