@@ -82,6 +82,13 @@ done_testing() {
 diag() { echo "# $*"; }
 
 # ---- simulator and registry ---------------------------------------------
+# The simulator's defaults are Azure's realistic ones (ingestion delay,
+# scheduling, throttling, grace periods); a test that needs speed passes
+# $SIM_FAST to sim_start, which lowers each of them explicitly. Only the
+# tests that check realistic timing start without it. One option per line.
+SIM_FAST="--ingestion-delay-ms 0"
+SIM_FAST="$SIM_FAST --lro-delay-ms 0"
+
 sim_start() {  # sim_start [EXTRA-ARGS...]; sets SIM_PORT, SIM_URL, SIM_PID
 	rm -f "$TMP/port"
 	"$SIM_BIN" --listen 127.0.0.1:0 --port-file "$TMP/port" \

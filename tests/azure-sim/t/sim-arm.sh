@@ -7,7 +7,7 @@
 # /_sim/health and /_sim/stats.
 . "$(dirname "$0")/lib.sh"
 
-sim_start --no-workloads --lro-delay-ms 1500 --page-size 2 || { ok 1 "simulator starts"; done_testing; }
+sim_start $SIM_FAST --no-workloads --lro-delay-ms 1500 --page-size 2 || { ok 1 "simulator starts"; done_testing; }
 ok 0 "simulator starts on a free port ($SIM_PORT)"
 
 req GET /_sim/health

@@ -4,7 +4,7 @@
 # IDENTITY_ENDPOINT), and the log stream's data-plane token.
 . "$(dirname "$0")/lib.sh"
 
-sim_start --no-workloads --lro-delay-ms 0 || { ok 1 "simulator starts"; done_testing; }
+sim_start $SIM_FAST --no-workloads --lro-delay-ms 0 || { ok 1 "simulator starts"; done_testing; }
 P="$JOBS?api-version=$API"
 
 AUTH=

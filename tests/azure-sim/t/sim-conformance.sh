@@ -28,12 +28,12 @@ workloads=0
 image=docker.io/library/busybox:latest
 if [ "$(id -u)" -eq 0 ]; then
 	registry_start || { ok 1 "registry starts"; done_testing; }
-	sim_start --config "$TMP/conf.json" --registry-map "docker.io=$REGISTRY_HOST" ||
+	sim_start $SIM_FAST --config "$TMP/conf.json" --registry-map "docker.io=$REGISTRY_HOST" ||
 		{ ok 1 "simulator starts"; done_testing; }
 	workloads=1
 else
 	diag "not root: checking without workloads"
-	sim_start --config "$TMP/conf.json" --no-workloads || { ok 1 "simulator starts"; done_testing; }
+	sim_start $SIM_FAST --config "$TMP/conf.json" --no-workloads || { ok 1 "simulator starts"; done_testing; }
 fi
 "$PY" "$SIM_T_DIR/conformance.py" "$SIM_URL" "$FIX" "$WS" "$image" "$workloads"
 rc=$?

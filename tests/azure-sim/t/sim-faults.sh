@@ -4,7 +4,7 @@
 # through /_sim/faults; stats count faulted calls.
 . "$(dirname "$0")/lib.sh"
 
-sim_start --no-workloads --lro-delay-ms 0 \
+sim_start $SIM_FAST --no-workloads --lro-delay-ms 0 \
 	--fault '{"id":"boot","op":"Jobs_ListBySubscription","status":503,"times":1}' ||
 	{ ok 1 "simulator starts"; done_testing; }
 arm_auth

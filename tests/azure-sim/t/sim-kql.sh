@@ -6,7 +6,7 @@
 # sim-lifecycle.sh.
 . "$(dirname "$0")/lib.sh"
 
-sim_start --no-workloads || { ok 1 "simulator starts"; done_testing; }
+sim_start $SIM_FAST --no-workloads || { ok 1 "simulator starts"; done_testing; }
 LA_TOKEN=$(la_token)
 AUTH="Bearer $LA_TOKEN"
 

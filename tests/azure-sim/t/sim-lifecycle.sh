@@ -10,7 +10,7 @@
 need_root
 
 registry_start || { ok 1 "registry starts"; done_testing; }
-sim_start --registry-map "docker.io=$REGISTRY_HOST" --lro-delay-ms 400 --stop-grace 1 ||
+sim_start $SIM_FAST --registry-map "docker.io=$REGISTRY_HOST" --lro-delay-ms 400 --stop-grace 1 ||
 	{ ok 1 "simulator starts with workloads"; done_testing; }
 ok 0 "simulator and registry started"
 arm_auth

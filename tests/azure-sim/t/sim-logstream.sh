@@ -8,7 +8,7 @@
 need_root
 
 registry_start || { ok 1 "registry starts"; done_testing; }
-sim_start --registry-map "docker.io=$REGISTRY_HOST" --lro-delay-ms 0 \
+sim_start $SIM_FAST --registry-map "docker.io=$REGISTRY_HOST" --lro-delay-ms 0 \
 	--log-retention 4 --replica-cleanup 4 || { ok 1 "simulator starts"; done_testing; }
 arm_auth
 BB=docker.io/library/busybox:latest

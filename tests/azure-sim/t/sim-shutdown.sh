@@ -11,7 +11,7 @@ echo '{"pageSize":"x"}' >"$TMP/bad.json"
 check "bad config -> non-zero exit" test $? -ne 0
 check "bad config names the setting" grep -q pageSize "$TMP/err"
 
-sim_start --no-workloads || { ok 1 "simulator starts"; done_testing; }
+sim_start $SIM_FAST --no-workloads || { ok 1 "simulator starts"; done_testing; }
 kill -INT "$SIM_PID"
 i=0
 while kill -0 "$SIM_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -26,7 +26,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	done_testing
 fi
 registry_start || { ok 1 "registry starts"; done_testing; }
-sim_start --registry-map "docker.io=$REGISTRY_HOST" --lro-delay-ms 0 || { ok 1 "simulator starts"; done_testing; }
+sim_start $SIM_FAST --registry-map "docker.io=$REGISTRY_HOST" --lro-delay-ms 0 || { ok 1 "simulator starts"; done_testing; }
 arm_auth
 marker=$((4000 + RANDOM % 1000))
 req PUT "$JOBS/forever?api-version=$API" \

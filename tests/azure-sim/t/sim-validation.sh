@@ -4,7 +4,7 @@
 # environments, JSON syntax and types, secrets and secretRefs.
 . "$(dirname "$0")/lib.sh"
 
-sim_start --no-workloads --lro-delay-ms 0 || { ok 1 "simulator starts"; done_testing; }
+sim_start $SIM_FAST --no-workloads --lro-delay-ms 0 || { ok 1 "simulator starts"; done_testing; }
 arm_auth
 good=$(job_body docker.io/library/busybox:latest '["true"]')
 
