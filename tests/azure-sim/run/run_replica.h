@@ -20,6 +20,11 @@
  * like in Kubernetes a PID 1 that installs no SIGTERM handler ignores the
  * stop signal and is killed after the grace period.
  *
+ * Before anything else a replica may wait schedule_delay_ms (placement on
+ * a node); then each image is pulled, failed pulls being retried with
+ * kubelet's back-off when pull_retry is set. Both waits end at once on a
+ * stop, the deadline or engine shutdown.
+ *
  * Stop (API or replicaTimeout) = SIGTERM to each running container's init
  * process, then SIGKILL after the grace period; SIGKILL of a namespace's
  * init kills everything in it. Exit codes: the exit status, or 128+signal.

@@ -31,6 +31,15 @@ sim_start --no-workloads --stop-grace 7 --schedule-delay-ms 1234 --image-pull-fa
 req GET /_sim/settings
 is "$(jv "[d['stopGraceSeconds'], d['scheduleDelayMs'], d['imagePullFailFast']]")" "[7, 1234, true]" \
 	"--stop-grace, --schedule-delay-ms and --image-pull-fail-fast are applied"
+sim_stop
+printf '{"stopGraceSeconds": 5, "scheduleDelayMs": 250, "imagePullFailFast": true}\n' >"$TMP/conf.json"
+sim_start --no-workloads --config "$TMP/conf.json" || { ok 1 "simulator starts with a config file"; done_testing; }
+req GET /_sim/settings
+is "$(jv "[d['stopGraceSeconds'], d['scheduleDelayMs'], d['imagePullFailFast']]")" "[5, 250, true]" \
+	"config keys stopGraceSeconds, scheduleDelayMs, imagePullFailFast"
+printf '{"scheduleDelayMs": -1}\n' >"$TMP/bad.json"
+"$SIM_BIN" --no-workloads --config "$TMP/bad.json" >/dev/null 2>&1
+is "$?" 1 "a negative scheduleDelayMs in the config file is refused"
 req POST /_sim/faults '{"execution":"x","executionStatus":"Running"}'
 is "$STATUS" 400 "executionStatus other than Degraded/Unknown -> 400"
 req POST /_sim/faults '{"executionStatus":"Degraded"}'
