@@ -135,6 +135,8 @@ int sim_config_defaults(struct sim_config *cfg)
 	cfg->stop_grace_s = 10;
 	cfg->page_size = 100;
 	cfg->workloads = 1;
+	/* ARM throttles every subscription; tight polling must fail here too. */
+	cfg->arm_throttle = 1;
 	if (!cfg->listen_host || !cfg->tenant)
 		return -ENOMEM;
 	rc |= add_str(&cfg->subscriptions, &cfg->nsubscriptions, SIM_DEFAULT_SUBSCRIPTION);

@@ -74,7 +74,10 @@ static const char usage[] =
 	"  --state-dir DIR           image cache and replica root filesystems\n"
 	"                            (default /var/tmp/sockerless-azure-sim)\n"
 	"  --fault JSON              add a fault rule (see README; repeatable)\n"
-	"  --arm-throttle            enforce ARM's token buckets (429 when empty)\n"
+	"  --arm-throttle            enforce ARM's token buckets: 429 + Retry-After\n"
+	"                            when empty (default: on)\n"
+	"  --no-arm-throttle         never answer 429 for ARM's buckets (the\n"
+	"                            x-ms-ratelimit-remaining-* headers stay)\n"
 	"  --no-workloads            do not run executions (they fail at once); no\n"
 	"                            root or namespaces needed\n"
 	"  -v, --verbose             log every request to stderr\n"
@@ -95,6 +98,7 @@ enum {
 	O_LISTEN = 1000, O_PORT_FILE, O_CONFIG, O_BASE_URL, O_TENANT, O_SUB, O_RG, O_WS, O_CLIENT,
 	O_REGMAP, O_INSECURE, O_INGEST, O_TOKEN, O_LRO, O_RETENTION, O_CLEANUP, O_GRACE, O_PAGE,
 	O_STATE, O_FAULT, O_THROTTLE, O_NO_WORK, O_VERSION,
+	O_NO_THROTTLE,
 };
 
 static const struct option opts[] = {
@@ -119,6 +123,7 @@ static const struct option opts[] = {
 	{ "state-dir", required_argument, NULL, O_STATE },
 	{ "fault", required_argument, NULL, O_FAULT },
 	{ "arm-throttle", no_argument, NULL, O_THROTTLE },
+	{ "no-arm-throttle", no_argument, NULL, O_NO_THROTTLE },
 	{ "no-workloads", no_argument, NULL, O_NO_WORK },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -254,7 +259,8 @@ static int apply_opt(struct sim_config *cfg, struct cli_extra *ex, int c, const 
 	case O_FAULT:
 		return push_str(&ex->faults, &ex->nfaults, arg) ? -1 : 0;
 	case O_THROTTLE:
-		cfg->arm_throttle = 1;
+	case O_NO_THROTTLE:
+		cfg->arm_throttle = c == O_THROTTLE;
 		return 0;
 	case O_NO_WORK:
 		cfg->workloads = 0;
