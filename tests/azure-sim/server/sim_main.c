@@ -22,6 +22,7 @@
 #include "sim_faults.h"
 #include "sim_http.h"
 #include "sim_logs.h"
+#include "sim_region.h"
 #include "sim_state.h"
 #include "sim_stats.h"
 #include "sim_util.h"
@@ -280,6 +281,25 @@ static int apply_opt(struct sim_config *cfg, struct cli_extra *ex, int c, const 
 	}
 }
 
+/* Seeded resource groups and environments must be in a region ARM knows
+ * (either form, "eastus" or "East US"). 0, or -1 with a message. */
+static int check_locations(const struct sim_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nrgs; i++)
+		if (!sim_region_name(cfg->rgs[i].location)) {
+			fprintf(stderr, "sockerless-azure-sim: resource group '%s': '%s' is not an "
+				"Azure region\n", cfg->rgs[i].name, cfg->rgs[i].location);
+			return -1;
+		}
+	for (size_t i = 0; i < cfg->nenvs; i++)
+		if (!sim_region_name(cfg->envs[i].location)) {
+			fprintf(stderr, "sockerless-azure-sim: managed environment '%s': '%s' is not "
+				"an Azure region\n", cfg->envs[i].name, cfg->envs[i].location);
+			return -1;
+		}
+	return 0;
+}
+
 static int add_faults(struct sim_faults *f, const char *json, const char *where)
 {
 	struct json_object *o = json_tokener_parse(json);
@@ -449,6 +469,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	if (check_locations(&cfg)) {
+		rc = 2;
+		goto out;
+	}
 	ctx.cfg = &cfg;
 	sim_ctx_set(&ctx);
 	ctx.stats = sim_stats_new();
