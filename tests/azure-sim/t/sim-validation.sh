@@ -145,6 +145,12 @@ is "$STATUS $(jv "d['error']['code']")" "400 InvalidRequestContent" "start overr
 req POST "$JOBS/two/start?api-version=$API" '{}'
 is "$STATUS" 202 "start with {} -> 202"
 
+# A seed in a place that is no Azure region stops the start-up.
+printf '{"managedEnvironments":[{"resourceGroup":"rg","name":"e","location":"Atlantis"}]}' >"$TMP/badloc.json"
+"$SIM_BIN" --listen 127.0.0.1:0 --no-workloads --config "$TMP/badloc.json" >"$TMP/badloc.out" 2>&1
+is "$?" 2 "a seeded environment in an unknown location: start-up fails (exit 2)"
+check "and says why" grep -q "managed environment 'e': 'Atlantis' is not an Azure region" "$TMP/badloc.out"
+
 req DELETE "$JOBS/okname"
 is "$STATUS" 400 "DELETE without api-version -> 400"
 req GET "$JOBS/two/notanop?api-version=$API"
