@@ -56,6 +56,7 @@ static void free_envs(struct sim_config *cfg)
 		free(cfg->envs[i].name);
 		free(cfg->envs[i].location);
 		free(cfg->envs[i].workspace);
+		free(cfg->envs[i].workload_profiles);
 	}
 	free(cfg->envs);
 	cfg->envs = NULL;
@@ -114,6 +115,7 @@ static int add_env(struct sim_config *cfg, const char *sub, const char *rg,
 	e->name = strdup(name);
 	e->location = strdup(loc);
 	e->workspace = strdup(ws);
+	e->workload_profiles = NULL;
 	cfg->nenvs++;
 	return e->subscription && e->rg && e->name && e->location && e->workspace
 		       ? 0
@@ -135,12 +137,18 @@ int sim_config_defaults(struct sim_config *cfg)
 	cfg->stop_grace_s = 10;
 	cfg->page_size = 100;
 	cfg->workloads = 1;
+	/* ARM throttles every subscription; tight polling must fail here too. */
+	cfg->arm_throttle = 1;
 	if (!cfg->listen_host || !cfg->tenant)
 		return -ENOMEM;
 	rc |= add_str(&cfg->subscriptions, &cfg->nsubscriptions, SIM_DEFAULT_SUBSCRIPTION);
 	rc |= add_rg(cfg, SIM_DEFAULT_SUBSCRIPTION, SIM_DEFAULT_RG, SIM_DEFAULT_LOCATION);
 	rc |= add_env(cfg, SIM_DEFAULT_SUBSCRIPTION, SIM_DEFAULT_RG, SIM_DEFAULT_ENV,
 		      SIM_DEFAULT_LOCATION, SIM_DEFAULT_WORKSPACE);
+	rc |= add_env(cfg, SIM_DEFAULT_SUBSCRIPTION, SIM_DEFAULT_RG, SIM_DEFAULT_WP_ENV,
+		      SIM_DEFAULT_LOCATION, SIM_DEFAULT_WORKSPACE);
+	if (!rc && !(cfg->envs[cfg->nenvs - 1].workload_profiles = strdup(SIM_DEFAULT_WP_PROFILES)))
+		rc = -ENOMEM;
 	rc |= add_str(&cfg->workspaces, &cfg->nworkspaces, SIM_DEFAULT_WORKSPACE);
 	return rc ? -ENOMEM : 0;
 }
@@ -339,6 +347,7 @@ static int load_lists(struct sim_config *cfg, struct json_object *root, char **e
 			const char *name = jstr(e, "name");
 			const char *loc = jstr(e, "location");
 			const char *ws = jstr(e, "workspaceCustomerId");
+			struct json_object *wp;
 			if (!name || !rg) {
 				*err = sim_strdupf("config: managedEnvironments[%zu] needs name and resourceGroup", i);
 				return -EINVAL;
@@ -349,6 +358,16 @@ static int load_lists(struct sim_config *cfg, struct json_object *root, char **e
 				    ws ? ws : cfg->nworkspaces ? cfg->workspaces[0]
 							       : SIM_DEFAULT_WORKSPACE))
 				return -ENOMEM;
+			if (json_object_object_get_ex(e, "workloadProfiles", &wp) && wp) {
+				if (!json_object_is_type(wp, json_type_array)) {
+					*err = sim_strdupf("config: managedEnvironments[%zu].workloadProfiles must be an array", i);
+					return -EINVAL;
+				}
+				cfg->envs[cfg->nenvs - 1].workload_profiles =
+					strdup(json_object_to_json_string_ext(wp, JSON_C_TO_STRING_PLAIN));
+				if (!cfg->envs[cfg->nenvs - 1].workload_profiles)
+					return -ENOMEM;
+			}
 		}
 	}
 	if (bad)

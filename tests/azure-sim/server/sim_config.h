@@ -11,6 +11,13 @@
 #define SIM_DEFAULT_ENV "sockerless"
 #define SIM_DEFAULT_LOCATION "eastus"
 #define SIM_DEFAULT_WORKSPACE "00000000-0000-0000-0000-0000000000ee"
+/* A second seeded environment with workload profiles (Consumption and a
+ * Dedicated D4) for the allocations a Consumption-only one refuses. */
+#define SIM_DEFAULT_WP_ENV "sockerless-wp"
+#define SIM_DEFAULT_WP_PROFILES                                                    \
+	"[{\"name\":\"Consumption\",\"workloadProfileType\":\"Consumption\"},"        \
+	"{\"name\":\"d4\",\"workloadProfileType\":\"D4\",\"minimumCount\":1,"         \
+	"\"maximumCount\":3}]"
 
 struct sim_cfg_rg {
 	char *subscription;
@@ -24,6 +31,7 @@ struct sim_cfg_env {
 	char *name;
 	char *location;
 	char *workspace;        /* Log Analytics customer id its logs go to */
+	char *workload_profiles; /* JSON array text; NULL = Consumption-only */
 };
 
 struct sim_cfg_client {

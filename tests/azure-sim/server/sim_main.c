@@ -22,6 +22,7 @@
 #include "sim_faults.h"
 #include "sim_http.h"
 #include "sim_logs.h"
+#include "sim_region.h"
 #include "sim_state.h"
 #include "sim_stats.h"
 #include "sim_util.h"
@@ -74,7 +75,10 @@ static const char usage[] =
 	"  --state-dir DIR           image cache and replica root filesystems\n"
 	"                            (default /var/tmp/sockerless-azure-sim)\n"
 	"  --fault JSON              add a fault rule (see README; repeatable)\n"
-	"  --arm-throttle            enforce ARM's token buckets (429 when empty)\n"
+	"  --arm-throttle            enforce ARM's token buckets: 429 + Retry-After\n"
+	"                            when empty (default: on)\n"
+	"  --no-arm-throttle         never answer 429 for ARM's buckets (the\n"
+	"                            x-ms-ratelimit-remaining-* headers stay)\n"
 	"  --no-workloads            do not run executions (they fail at once); no\n"
 	"                            root or namespaces needed\n"
 	"  -v, --verbose             log every request to stderr\n"
@@ -95,6 +99,7 @@ enum {
 	O_LISTEN = 1000, O_PORT_FILE, O_CONFIG, O_BASE_URL, O_TENANT, O_SUB, O_RG, O_WS, O_CLIENT,
 	O_REGMAP, O_INSECURE, O_INGEST, O_TOKEN, O_LRO, O_RETENTION, O_CLEANUP, O_GRACE, O_PAGE,
 	O_STATE, O_FAULT, O_THROTTLE, O_NO_WORK, O_VERSION,
+	O_NO_THROTTLE,
 };
 
 static const struct option opts[] = {
@@ -119,6 +124,7 @@ static const struct option opts[] = {
 	{ "state-dir", required_argument, NULL, O_STATE },
 	{ "fault", required_argument, NULL, O_FAULT },
 	{ "arm-throttle", no_argument, NULL, O_THROTTLE },
+	{ "no-arm-throttle", no_argument, NULL, O_NO_THROTTLE },
 	{ "no-workloads", no_argument, NULL, O_NO_WORK },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -254,7 +260,8 @@ static int apply_opt(struct sim_config *cfg, struct cli_extra *ex, int c, const 
 	case O_FAULT:
 		return push_str(&ex->faults, &ex->nfaults, arg) ? -1 : 0;
 	case O_THROTTLE:
-		cfg->arm_throttle = 1;
+	case O_NO_THROTTLE:
+		cfg->arm_throttle = c == O_THROTTLE;
 		return 0;
 	case O_NO_WORK:
 		cfg->workloads = 0;
@@ -272,6 +279,25 @@ static int apply_opt(struct sim_config *cfg, struct cli_extra *ex, int c, const 
 		fputs(usage, stderr);
 		return -1;
 	}
+}
+
+/* Seeded resource groups and environments must be in a region ARM knows
+ * (either form, "eastus" or "East US"). 0, or -1 with a message. */
+static int check_locations(const struct sim_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nrgs; i++)
+		if (!sim_region_name(cfg->rgs[i].location)) {
+			fprintf(stderr, "sockerless-azure-sim: resource group '%s': '%s' is not an "
+				"Azure region\n", cfg->rgs[i].name, cfg->rgs[i].location);
+			return -1;
+		}
+	for (size_t i = 0; i < cfg->nenvs; i++)
+		if (!sim_region_name(cfg->envs[i].location)) {
+			fprintf(stderr, "sockerless-azure-sim: managed environment '%s': '%s' is not "
+				"an Azure region\n", cfg->envs[i].name, cfg->envs[i].location);
+			return -1;
+		}
+	return 0;
 }
 
 static int add_faults(struct sim_faults *f, const char *json, const char *where)
@@ -443,6 +469,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	if (check_locations(&cfg)) {
+		rc = 2;
+		goto out;
+	}
 	ctx.cfg = &cfg;
 	sim_ctx_set(&ctx);
 	ctx.stats = sim_stats_new();
