@@ -149,12 +149,19 @@ static struct json_object *render_env(struct sim_env *e)
 	json_object_object_add(p, "defaultDomain",
 			       json_object_new_string("sockerless.eastus.azurecontainerapps.io"));
 	json_object_object_add(p, "staticIp", json_object_new_string("20.42.0.20"));
-	alc = json_object_new_object();
-	lac = json_object_new_object();
-	json_object_object_add(alc, "destination", json_object_new_string("log-analytics"));
-	json_object_object_add(lac, "customerId", json_object_new_string(e->workspace ? e->workspace : ""));
-	json_object_object_add(alc, "logAnalyticsConfiguration", lac);
-	json_object_object_add(p, "appLogsConfiguration", alc);
+	/* "none" keeps what the client sent (if anything) */
+	if (e->log_dest != LA_DEST_NONE) {
+		alc = json_object_new_object();
+		json_object_object_add(alc, "destination",
+				       json_object_new_string(la_dest_name(e->log_dest)));
+		if (e->log_dest == LA_DEST_LOG_ANALYTICS) {
+			lac = json_object_new_object();
+			json_object_object_add(lac, "customerId",
+					       json_object_new_string(e->workspace ? e->workspace : ""));
+			json_object_object_add(alc, "logAnalyticsConfiguration", lac);
+		}
+		json_object_object_add(p, "appLogsConfiguration", alc);
+	}
 	json_object_object_add(o, "properties", p);
 	return o;
 }
@@ -163,8 +170,9 @@ void sim_h_env_put(struct sim_req *req, struct sim_resp *resp)
 {
 	struct sim_ctx *ctx = sim_ctx();
 	const char *sub = req->params[0], *rg = req->params[1], *name = req->params[2];
-	struct json_object *body = NULL, *out, *p, *alc, *lac;
+	struct json_object *body = NULL, *out, *p, *alc = NULL, *lac;
 	const char *loc, *ws = NULL;
+	enum la_dest dest = LA_DEST_NONE;
 	struct sim_env *e;
 	struct sim_op *op;
 	int created = 0;
@@ -183,6 +191,16 @@ void sim_h_env_put(struct sim_req *req, struct sim_resp *resp)
 	    json_object_object_get_ex(p, "appLogsConfiguration", &alc) &&
 	    json_object_object_get_ex(alc, "logAnalyticsConfiguration", &lac))
 		ws = jstr(lac, "customerId");
+	/* No appLogsConfiguration: logs go nowhere (README, Known choices).
+	 * azure-monitor stands for a diagnostic setting to the workspace
+	 * customerId names, or to the first workspace. */
+	if (alc && la_dest_parse(jstr(alc, "destination"), &dest)) {
+		sim_arm_error(resp, 400, "InvalidParameterValue",
+			      "properties.appLogsConfiguration.destination",
+			      "Invalid value for appLogsConfiguration.destination: expected "
+			      "'log-analytics', 'azure-monitor' or 'none'.");
+		goto out;
+	}
 	if (ws && ctx->la && !la_store_has_workspace(ctx->la, ws)) {
 		sim_arm_error(resp, 400, "ManagedEnvironmentInvalidLogAnalyticsCustomerId",
 			      "properties.appLogsConfiguration.logAnalyticsConfiguration.customerId",
@@ -210,6 +228,7 @@ void sim_h_env_put(struct sim_req *req, struct sim_resp *resp)
 		sim_arm_error(resp, 500, "InternalServerError", NULL, "Out of memory.");
 		goto out;
 	}
+	e->log_dest = dest;
 	json_object_put(e->doc);
 	e->doc = body;
 	body = NULL;

@@ -123,9 +123,12 @@ struct sim_state *sim_state_new(const struct sim_config *cfg)
 		if (!sim_state_rg(st, e->subscription, e->rg) &&
 		    !sim_state_add_rg(st, e->subscription, e->rg, e->location))
 			goto fail;
-		if (!sim_state_add_env(st, e->subscription, e->rg, e->name, e->location,
-				       e->workspace))
+		struct sim_env *se = sim_state_add_env(st, e->subscription, e->rg, e->name,
+						       e->location, e->workspace);
+		if (!se)
 			goto fail;
+		if (e->log_destination)
+			la_dest_parse(e->log_destination, &se->log_dest); /* checked at load */
 	}
 	return st;
 fail:
@@ -277,6 +280,7 @@ struct sim_env *sim_state_add_env(struct sim_state *st, const char *sub,
 	e->name = strdup(name);
 	e->location = strdup(location ? location : "eastus");
 	e->workspace = workspace ? strdup(workspace) : NULL;
+	e->log_dest = LA_DEST_LOG_ANALYTICS;
 	if (!e->sub || !e->rg || !e->name || !e->location || (workspace && !e->workspace)) {
 		env_free(e);
 		return NULL;

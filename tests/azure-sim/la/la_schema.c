@@ -155,3 +155,19 @@ int la_schema_col(const struct la_schema *s, const char *name)
 			return (int)i;
 	return -1;
 }
+
+bool la_schema_is_custom(const struct la_schema *s, size_t col)
+{
+	static const char suffixes[] = "sgdtb";
+	size_t tn, n;
+	const char *name;
+
+	if (col >= s->ncols)
+		return false;
+	tn = strlen(s->name);
+	if (tn < 3 || strcmp(s->name + tn - 3, "_CL") != 0)
+		return false;
+	name = s->cols[col].name;
+	n = strlen(name);
+	return n > 2 && name[n - 2] == '_' && strchr(suffixes, name[n - 1]);
+}

@@ -11,6 +11,8 @@
 #define SIM_DEFAULT_ENV "sockerless"
 #define SIM_DEFAULT_LOCATION "eastus"
 #define SIM_DEFAULT_WORKSPACE "00000000-0000-0000-0000-0000000000ee"
+/* The second seeded environment: azure-monitor destination. */
+#define SIM_DEFAULT_ENV_AM "sockerless-am"
 
 struct sim_cfg_rg {
 	char *subscription;
@@ -24,6 +26,10 @@ struct sim_cfg_env {
 	char *name;
 	char *location;
 	char *workspace;        /* Log Analytics customer id its logs go to */
+	char *log_destination;  /* appLogsConfiguration.destination:
+	                         * "log-analytics" (also NULL) |
+	                         * "azure-monitor" (its diagnostic setting
+	                         * targets workspace) | "none" */
 };
 
 struct sim_cfg_client {
@@ -56,7 +62,8 @@ struct sim_config {
 	size_t nregmap;
 	char **insecure_registries; /* plain-HTTP registries besides loopback */
 	size_t ninsecure;
-	long ingestion_delay_ms;
+	long ingestion_delay_ms;    /* median */
+	long ingestion_jitter_ms;   /* +/- around the median */
 	long token_lifetime_s;      /* 0 = the auth module default */
 	long lro_delay_ms;          /* InProgress -> Succeeded */
 	long logstream_retention_s; /* replica output kept after it ends */
