@@ -49,6 +49,8 @@ void sim_exec_row_event(struct plan *p, const char *replica, const char *contain
 	rec.message = message;
 	rec.type = warning ? "Warning" : "Normal";
 	rec.environment_name = p->env_name;
+	rec.container_app_name = ""; /* a job's rows carry them empty */
+	rec.revision_name = "";
 	rec.resource_id = resource_of(p);
 	rec.subscription_id = p->sub;
 	rec.location = p->location;
