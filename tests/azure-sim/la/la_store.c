@@ -348,6 +348,15 @@ static int64_t row_delay_ms(struct la_store *st)
 	return d < 0 ? 0 : d;
 }
 
+/* _TimeReceived: the simulator's whole latency is the ingestion delay, so
+ * the row is received when it becomes visible (ingestion_time()). */
+static void received(enum la_table_id tid, struct la_row *r)
+{
+	int i = la_schema_col(la_schema_get(tid), "_TimeReceived");
+	if (i >= 0)
+		r->cells[i] = kql_datetime(kql_ticks_from_ns(r->visible_at_ns));
+}
+
 /* Store rows[i] into table tids[i] of workspace id, all or nothing as far
  * as the workspace check goes.  Takes ownership of the rows. */
 static int store_rows(struct la_store *st, const char *id,
@@ -369,6 +378,7 @@ static int store_rows(struct la_store *st, const char *id,
 	for (size_t i = 0; i < n; i++) {
 		int prc = 0;
 		rows[i]->visible_at_ns = now + row_delay_ms(st) * 1000000LL;
+		received(tids[i], rows[i]);
 		evicted[i] = table_put(st, &w->t[tids[i]], rows[i], &prc);
 		if (prc)
 			rc = prc; /* this row was not stored: free it below */

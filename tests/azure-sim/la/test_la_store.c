@@ -246,6 +246,9 @@ static void test_schemas(void **state)
 	assert_string_equal(schema_of(st, "ContainerAppConsoleLogs | project "
 					  "_BilledSize, _IsBillable"),
 			    "_BilledSize:real,_IsBillable:string");
+	assert_string_equal(schema_of(st, "ContainerAppSystemLogs_CL | project "
+					  "_TimeReceived"),
+			    "_TimeReceived:datetime");
 	la_store_free(st);
 }
 
@@ -435,9 +438,17 @@ static void test_ingestion_delay(void **state)
 	assert_int_equal(status, 400);
 	json_object_put(o);
 	fake_now = t0 + 5000LL * 1000000;
-	o = query(st, "ContainerAppConsoleLogs_CL | take 10", &status);
+	o = query(st, "ContainerAppConsoleLogs_CL | project TimeGenerated, "
+		      "_TimeReceived",
+		  &status);
 	assert_int_equal(status, 200);
 	assert_int_equal(row_count(o), 1);
+	/* TimeGenerated is when the line was written, _TimeReceived when it
+	 * was ingested */
+	assert_string_equal(cell_s(o, 0, "TimeGenerated"),
+			    "2023-11-14T22:13:20.1234567Z");
+	assert_string_equal(cell_s(o, 0, "_TimeReceived"),
+			    "2023-11-14T22:13:25.1234567Z");
 	json_object_put(o);
 
 	/* a later row is invisible for its own delay, the table stays */
