@@ -10,6 +10,11 @@
 # are in sim-lifecycle.sh.
 . "$(dirname "$0")/lib.sh"
 
+echo '{"managedEnvironments":[{"resourceGroup":"rg","name":"e","logDestination":"syslog"}]}' >"$TMP/bad.json"
+"$SIM_BIN" --config "$TMP/bad.json" --no-workloads >/dev/null 2>"$TMP/err"
+check "config: unknown logDestination -> non-zero exit" test $? -ne 0
+check "  naming the key" grep -q logDestination "$TMP/err"
+
 sim_start $SIM_FAST --no-workloads || { ok 1 "simulator starts"; done_testing; }
 arm_auth
 LA_TOKEN=$(la_token)
