@@ -18,6 +18,8 @@
 	"[{\"name\":\"Consumption\",\"workloadProfileType\":\"Consumption\"},"        \
 	"{\"name\":\"d4\",\"workloadProfileType\":\"D4\",\"minimumCount\":1,"         \
 	"\"maximumCount\":3}]"
+/* The second seeded environment: azure-monitor destination. */
+#define SIM_DEFAULT_ENV_AM "sockerless-am"
 
 struct sim_cfg_rg {
 	char *subscription;
@@ -32,6 +34,10 @@ struct sim_cfg_env {
 	char *location;
 	char *workspace;        /* Log Analytics customer id its logs go to */
 	char *workload_profiles; /* JSON array text; NULL = Consumption-only */
+	char *log_destination;  /* appLogsConfiguration.destination:
+	                         * "log-analytics" (also NULL) |
+	                         * "azure-monitor" (its diagnostic setting
+	                         * targets workspace) | "none" */
 };
 
 struct sim_cfg_client {
@@ -64,7 +70,8 @@ struct sim_config {
 	size_t nregmap;
 	char **insecure_registries; /* plain-HTTP registries besides loopback */
 	size_t ninsecure;
-	long ingestion_delay_ms;
+	long ingestion_delay_ms;    /* median */
+	long ingestion_jitter_ms;   /* +/- around the median */
 	long token_lifetime_s;      /* 0 = the auth module default */
 	long lro_delay_ms;          /* InProgress -> Succeeded */
 	long logstream_retention_s; /* replica output kept after it ends */
