@@ -265,7 +265,7 @@ void sim_h_job_start(struct sim_req *req, struct sim_resp *resp)
 				       exec_containers(sim_jget(jt, "initContainers")));
 	if (body && (check_override_refs(sim_jget(tmpl, "containers"), sim_jget(cfg, "secrets"), resp) ||
 		     check_override_refs(sim_jget(tmpl, "initContainers"), sim_jget(cfg, "secrets"), resp) ||
-		     sim_jobspec_check_resources(sim_jget(tmpl, "containers"), resp))) {
+		     sim_jobspec_check_exec_template(job, tmpl, resp))) {
 		sim_state_unlock();
 		goto out;
 	}

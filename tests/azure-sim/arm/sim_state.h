@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "la_store.h"
 #include "sim_config.h"
 
 struct json_object;
@@ -29,6 +30,9 @@ struct sim_env {
 	char *sub, *rg, *name;
 	char *location;
 	char *workspace;            /* LA customer id for its logs */
+	enum la_dest log_dest;      /* appLogsConfiguration.destination;
+	                             * azure-monitor stands for a diagnostic
+	                             * setting sending to workspace */
 	struct json_object *doc;    /* as PUT (properties etc.) or NULL */
 	int64_t ready_at_ms;        /* provisioning completes (monotonic) */
 	struct sim_env *next;

@@ -190,6 +190,9 @@ enum run_replica_result {
 	/* "Container '<c>' was terminated with exit code '<n>'", or after a
 	 * pull failure "Container '<c>' was terminated with exit code '' and
 	 * reason 'ImagePullFailure'" */
+#define RUN_REASON_ERROR "Error"
+	/* not emitted by the runner: the Log Analytics writer adds it beside
+	 * ContainerTerminated for a non-zero exit, same message */
 #define RUN_REASON_DEADLINE_EXCEEDED "DeadlineExceeded"
 	/* replica-level (container NULL): "Replica '<r>' has been running
 	 * longer than replicaTimeout of <n> seconds" */

@@ -11,6 +11,15 @@
 #define SIM_DEFAULT_ENV "sockerless"
 #define SIM_DEFAULT_LOCATION "eastus"
 #define SIM_DEFAULT_WORKSPACE "00000000-0000-0000-0000-0000000000ee"
+/* A second seeded environment with workload profiles (Consumption and a
+ * Dedicated D4) for the allocations a Consumption-only one refuses. */
+#define SIM_DEFAULT_WP_ENV "sockerless-wp"
+#define SIM_DEFAULT_WP_PROFILES                                                    \
+	"[{\"name\":\"Consumption\",\"workloadProfileType\":\"Consumption\"},"        \
+	"{\"name\":\"d4\",\"workloadProfileType\":\"D4\",\"minimumCount\":1,"         \
+	"\"maximumCount\":3}]"
+/* The second seeded environment: azure-monitor destination. */
+#define SIM_DEFAULT_ENV_AM "sockerless-am"
 /* Kubernetes' terminationGracePeriodSeconds default, which Container Apps
  * documents for its template (ContainerAppTemplate.TerminationGracePeriodSeconds). */
 #define SIM_DEFAULT_STOP_GRACE_S 30
@@ -30,6 +39,11 @@ struct sim_cfg_env {
 	char *name;
 	char *location;
 	char *workspace;        /* Log Analytics customer id its logs go to */
+	char *workload_profiles; /* JSON array text; NULL = Consumption-only */
+	char *log_destination;  /* appLogsConfiguration.destination:
+	                         * "log-analytics" (also NULL) |
+	                         * "azure-monitor" (its diagnostic setting
+	                         * targets workspace) | "none" */
 };
 
 struct sim_cfg_client {
@@ -62,7 +76,8 @@ struct sim_config {
 	size_t nregmap;
 	char **insecure_registries; /* plain-HTTP registries besides loopback */
 	size_t ninsecure;
-	long ingestion_delay_ms;
+	long ingestion_delay_ms;    /* median */
+	long ingestion_jitter_ms;   /* +/- around the median */
 	long token_lifetime_s;      /* 0 = the auth module default */
 	long lro_delay_ms;          /* InProgress -> Succeeded */
 	long logstream_retention_s; /* replica output kept after it ends */
