@@ -19,22 +19,31 @@
 #include "core/api_archive.h"
 #include "core/api_ctr.h"
 #include "core/archive.h"
+#include "core/ctrtab.h"
 #include "core/daemon.h"
 #include "core/worker.h"
 
 #define STAT_HEADER "X-Docker-Container-Path-Stat"
 
-/* The path parameter, cleaned (core/archive.h), or NULL after a 400. */
-static char *path_param(struct sl_req *r, enum MHD_Result *ret)
+/* The path parameter, cleaned (core/archive.h), or NULL with *why set.
+ * Taken with its length: a %00 in it must not cut it short unseen. */
+static char *path_of(struct sl_req *r, const char **why)
 {
-	const char *raw = NULL, *why = NULL;
+	const char *raw = NULL;
 	size_t len = 0;
-	char *clean;
 
 	if (MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND,
 	    "path", 4, &raw, &len) != MHD_YES)
 		raw = NULL;
-	clean = sl_archive_path_clean(raw, raw ? len : 0, &why);
+	return sl_archive_path_clean(raw, raw ? len : 0, why);
+}
+
+/* The path parameter, cleaned, or NULL after a 400. */
+static char *path_param(struct sl_req *r, enum MHD_Result *ret)
+{
+	const char *why = NULL;
+	char *clean = path_of(r, &why);
+
 	if (!clean)
 		*ret = sl_http_error(r, strcmp(why, "out of memory") ? 400 : 500,
 			"%s", why);
@@ -352,12 +361,62 @@ static void put_done(void *arg)
 	put_unref(j);
 }
 
+/* A refused upload's body is read and dropped: answering before it is
+ * in would make the server close on unread bytes, and the reset can
+ * destroy the answer before the client reads it ("broken pipe"). */
+static void put_drop(struct sl_req *r, const char *data, size_t n)
+{
+	(void)r;
+	(void)data;
+	(void)n;
+}
+
+/* begin()'s checks without an answer: may the upload go to the hook? */
+static int put_acceptable(struct sl_req *r)
+{
+	const struct sl_archive_ops_v1 *a = &sl_daemon.backend.archive;
+	const char *why;
+	struct sl_container *c;
+	char *clean = path_of(r, &why);
+	int amb = 0;
+
+	if (!clean)
+		return 0;
+	free(clean);
+	c = sl_ctrtab_find(r->params[0], &amb);
+	if (!c)
+		return 0;
+	sl_ctr_unref(c);
+	return a->stat && a->put;
+}
+
+static enum MHD_Result put_refuse(struct sl_req *r)
+{
+	enum MHD_Result ret;
+	struct sl_container *c;
+	char *path;
+
+	/* The same checks again, now answering. */
+	c = begin(r, &path, 0, 1, "container archive put (docker cp)", &ret);
+	if (!c)
+		return ret;
+	sl_ctr_unref(c);
+	free(path);
+	return sl_http_error(r, 409,
+		"the container changed during the upload; try again");
+}
+
 enum MHD_Result sl_api_archive_put(struct sl_req *r)
 {
 	enum MHD_Result ret;
 	struct put_job *j;
 	int fds[2];
 
+	if (!put_acceptable(r)) {
+		r->body_chunk = put_drop;
+		r->body_end = put_refuse;
+		return MHD_YES;
+	}
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return sl_http_error(r, 500, "out of memory");

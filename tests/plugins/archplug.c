@@ -500,7 +500,8 @@ static int extract(struct put *pu, struct at_reader *r, struct at_entry *e,
 		}
 		if (n < 0) {
 			close(fd);
-			return host->set_error(pu->call, (int)n, "%s", r->error);
+			return host->set_error(pu->call, (int)n,
+				"%s; nothing was written", r->error);
 		}
 		if (fchmod(fd, e->mode) < 0 || close(fd) < 0)
 			goto fail;
