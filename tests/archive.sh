@@ -6,7 +6,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 P="$top_builddir/tests/plugins/.libs"
-tap_plan 53
+tap_plan 55
 
 root="$tmp/root"    # the containers' filesystem
 work="$tmp/work"    # the client's side
@@ -152,6 +152,18 @@ contains "a truncated upload gets a clear error" "$out" '400 {"message":"unexpec
 out=$(api PUT '/containers/c1/archive?path=/dir' --data-binary "@$tmp/full.tar")
 [ "$out" = "200 " ] && cmp -s "$work/up/cut/blob" "$root/dir/cut/blob" && ok "the whole tar then goes in" ||
 	not_ok "full upload" "$out"
+# A client that gives up mid-upload: the hook is cancelled, not handed a
+# short body as if it were whole.
+mv "$work/up/cut" "$work/up/slow"
+tar -C "$work/up" -cf "$tmp/slow.tar" slow
+curl -s -o /dev/null -X PUT --limit-rate 300k --max-time 2 --unix-socket "$SL_SOCK" \
+	--data-binary "@$tmp/slow.tar" 'http://d/containers/c1/archive?path=/dir'
+rc=$?
+[ $rc -eq 28 ] && ok "a client leaving mid-upload (curl timed out)" || not_ok "slow upload" "curl exited $rc"
+i=0
+until nothing_staged || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ ! -e "$root/dir/slow" ] && nothing_staged && ok "  leaves nothing behind" ||
+	not_ok "aborted upload left" "$(ls -la "$root/dir")"
 mktar "$tmp/clash.tar" "new.txt=n" "sub=a file where a directory is"
 out=$(api PUT '/containers/c1/archive?path=/dir&noOverwriteDirNonDir=true' --data-binary "@$tmp/clash.tar")
 contains "noOverwriteDirNonDir: dockerd's message" "$out" 'cannot overwrite directory \"/dir/sub\" with non-directory \"/dir\"'
