@@ -195,6 +195,8 @@ enum MHD_Result sl_api_archive_get(struct sl_req *r)
 		get_job_free(j);
 		return ret;
 	}
+	/* dockerd's event, sent as the tar starts. */
+	sl_ctrtab_event(j->c, "archive-path", NULL);
 	w.fn = get_work;
 	w.arg = j;
 	w.arg_free = get_job_free;
@@ -338,6 +340,7 @@ static enum MHD_Result put_end(struct sl_req *r)
 	pthread_mutex_unlock(&j->lock);
 	if (rc)
 		return hook_error(r, &j->call, rc);
+	sl_ctrtab_event(j->c, "extract-to-dir", NULL);
 	return sl_http_empty(r, 200);
 }
 

@@ -6,7 +6,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 P="$top_builddir/tests/plugins/.libs"
-tap_plan 55
+tap_plan 56
 
 root="$tmp/root"    # the containers' filesystem
 work="$tmp/work"    # the client's side
@@ -49,6 +49,7 @@ nothing_staged() {
 	[ -z "$(find "$root" -name '.sl-cp-*')" ]
 }
 
+t0=$(date +%s)
 start_daemon cp --backend="$P/archive.so" --backend-opt "root=$root" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
 docker create --name c1 busybox true >/dev/null 2>&1
@@ -169,6 +170,13 @@ out=$(api PUT '/containers/c1/archive?path=/dir&noOverwriteDirNonDir=true' --dat
 contains "noOverwriteDirNonDir: dockerd's message" "$out" 'cannot overwrite directory \"/dir/sub\" with non-directory \"/dir\"'
 [ -d "$root/dir/sub" ] && [ ! -e "$root/dir/new.txt" ] && ok "  and nothing of that upload was written" ||
 	not_ok "clash wrote" "$(ls -la "$root/dir")"
+out=$(docker events --since "$t0" --until "$(($(date +%s) + 1))" --filter container=c1 \
+	--filter event=archive-path --filter event=extract-to-dir --format '{{.Action}}' | sort | uniq -c |
+	awk '{printf "%s:%s ", $2, $1}')
+case $out in
+"archive-path:"*" extract-to-dir:"*) ok "archive-path and extract-to-dir events, as dockerd sends: $out" ;;
+*) not_ok "archive events" "$out" ;;
+esac
 out=$(api GET /_ping)
 [ "$out" = "200 OK" ] && ok "the daemon keeps serving" || not_ok "ping" "$out"
 if stop_daemon; then ok "the daemon exits 0"; else not_ok "the daemon exits 0" "$(tail -20 "$tmp/cp/log")"; fi
