@@ -271,6 +271,10 @@ static ssize_t put_recv(struct sl_stream *s, void *buf, size_t n,
 		if (!pf[0].revents)
 			continue;
 		got = read(j->rd, buf, n);
+		/* A client that left is cancelled before its pipe closes: that
+		 * end of input is not the end of the body. */
+		if (got == 0 && sl_call_is_cancelled(&j->call))
+			return SL_ECANCELED;
 		if (got >= 0)
 			return got;
 		if (errno != EINTR && errno != EAGAIN)
