@@ -6,7 +6,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 P="$top_builddir/tests/plugins/.libs"
-tap_plan 56
+tap_plan 59
 
 root="$tmp/root"    # the containers' filesystem
 work="$tmp/work"    # the client's side
@@ -68,6 +68,8 @@ contains "a symlink carries ModeSymlink (1<<27) | 0777" "$out" '"mode":134218239
 contains "  and its target, resolved in the container" "$out" '"linkTarget":"/dir"'
 out=$(curl -s -o /dev/null -w '%{http_code}' -I --unix-socket "$SL_SOCK" "http://d/containers/c1/archive?path=/nope")
 [ "$out" = 404 ] && ok "HEAD of a missing path is 404" || not_ok "HEAD missing path" "$out"
+out=$(curl -s -o /dev/null -w '%{http_code}' -I --unix-socket "$SL_SOCK" "http://d/containers/nosuch/archive?path=/dir")
+[ "$out" = 404 ] && ok "HEAD on a missing container is 404" || not_ok "HEAD missing container" "$out"
 
 # --- out of the container -----------------------------------------------------
 check "docker cp c1:/dir/a.txt copies a file out" docker cp c1:/dir/a.txt "$work/a.txt"
@@ -153,6 +155,32 @@ contains "a truncated upload gets a clear error" "$out" '400 {"message":"unexpec
 out=$(api PUT '/containers/c1/archive?path=/dir' --data-binary "@$tmp/full.tar")
 [ "$out" = "200 " ] && cmp -s "$work/up/cut/blob" "$root/dir/cut/blob" && ok "the whole tar then goes in" ||
 	not_ok "full upload" "$out"
+# The body streams to the hook: the first entry is extracted (into the
+# staging directory) while the client is still sending the rest.
+mkdir -p "$work/up/stream"
+printf 'first\n' >"$work/up/stream/first.txt"
+head -c 1500000 /dev/urandom >"$work/up/stream/then-blob"
+tar -C "$work/up" -cf "$tmp/stream.tar" stream/first.txt stream/then-blob
+curl -s -o "$tmp/stream.out" -w '%{http_code}' -X PUT --limit-rate 500k --unix-socket "$SL_SOCK" \
+	--data-binary "@$tmp/stream.tar" 'http://d/containers/c1/archive?path=/dir' >"$tmp/stream.code" &
+cpid=$!
+seen=no
+i=0
+while [ $i -lt 200 ] && kill -0 $cpid 2>/dev/null; do
+	if ls "$root"/dir/.sl-cp-*/stream/first.txt >/dev/null 2>&1; then
+		# ... with most of the blob behind it still to come.
+		got=$(cat "$root"/dir/.sl-cp-*/stream/then-blob 2>/dev/null | wc -c)
+		[ "$got" -lt 1000000 ] && seen=yes
+		break
+	fi
+	sleep 0.05
+	i=$((i + 1))
+done
+wait $cpid
+[ $seen = yes ] && ok "an upload reaches the backend while it is still being sent" ||
+	not_ok "no streaming seen" "code $(cat "$tmp/stream.code"), blob staged: ${got:-none}"
+[ "$(cat "$tmp/stream.code")" = 200 ] && cmp -s "$work/up/stream/then-blob" "$root/dir/stream/then-blob" &&
+	ok "  and lands whole" || not_ok "streamed upload" "$(cat "$tmp/stream.code" "$tmp/stream.out")"
 # A client that gives up mid-upload: the hook is cancelled, not handed a
 # short body as if it were whole.
 mv "$work/up/cut" "$work/up/slow"
