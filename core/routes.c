@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "core/api.h"
+#include "core/api_archive.h"
 #include "core/daemon.h"
 #include "core/router.h"
 
@@ -45,9 +46,9 @@ const struct sl_route sl_routes[] = {
 	{"GET", "/containers/{id}/attach/ws", U, 0, "container attach (websocket)"},
 	{"POST", "/containers/{id}/wait", sl_api_ctr_wait,  SL_ROUTE_NO_HOOK, "container wait"},
 	{"DELETE", "/containers/{id}", sl_api_ctr_remove, 0, "container remove"},
-	{"HEAD", "/containers/{id}/archive", U, 0, "container archive stat"},
-	{"GET", "/containers/{id}/archive", U, 0, "container archive get"},
-	{"PUT", "/containers/{id}/archive", U, SL_ROUTE_RAW_BODY, "container archive put"},
+	{"HEAD", "/containers/{id}/archive", sl_api_archive_stat, 0, "container archive stat"},
+	{"GET", "/containers/{id}/archive", sl_api_archive_get, 0, "container archive get"},
+	{"PUT", "/containers/{id}/archive", sl_api_archive_put, SL_ROUTE_STREAM_BODY, "container archive put"},
 	{"POST", "/containers/prune", sl_api_ctr_prune, 0, "container prune"},
 	{"POST", "/containers/{id}/exec", sl_api_exec_create, 0, "exec create"},
 	{"POST", "/exec/{id}/start", sl_api_exec_start, 0, "exec start"},
