@@ -329,10 +329,12 @@ static int read_block(struct unpack *u, struct archive_entry *ae,
 
 	if (r == ARCHIVE_WARN)
 		r = ARCHIVE_OK;
-	if (r == ARCHIVE_OK)
+	if (r == ARCHIVE_OK) {
 		u->data_got += (int64_t)*len;
-	else if (r != ARCHIVE_EOF && ended_after_data(u, ae))
-		u->at_end = 1, r = ARCHIVE_EOF;
+	} else if (r != ARCHIVE_EOF && ended_after_data(u, ae)) {
+		u->at_end = 1;
+		r = ARCHIVE_EOF;
+	}
 	return r;
 }
 
