@@ -147,7 +147,7 @@ static int ends_with_ci(const char *s, const char *suffix)
 {
 	size_t ls = strlen(s), lx = strlen(suffix);
 
-	return ls >= lx && auth_i_streq_ci(s + ls - lx, suffix);
+	return ls >= lx && sim_streq_ci(s + ls - lx, suffix);
 }
 
 static const char *claim_str(struct json_object *c, const char *k)
@@ -202,7 +202,7 @@ static int check_assertion(struct entra_req *e, const char *client_id,
 	}
 	typ = claim_str(h, "typ");
 	if (json_object_object_get_ex(h, "typ", NULL) &&
-	    (!typ || (!auth_i_streq_ci(typ, "JWT") &&
+	    (!typ || (!sim_streq_ci(typ, "JWT") &&
 		      strcmp(typ, "http://openid.net/specs/jwt/1.0") != 0))) {
 		rc = entra_error(e, 400, "invalid_request", 5002727,
 				 "Invalid JWT header type specified, must be "
@@ -222,11 +222,14 @@ static int check_assertion(struct entra_req *e, const char *client_id,
 	}
 	if (s.now >= exp + s.skew || (has_nbf == 1 && nbf > s.now + s.skew)) {
 		char cur[48], from[48], to[48];
+		struct timespec t_cur = { (time_t)s.now, 0 }, t_to = { (time_t)exp, 0 };
+		struct timespec t_from = {
+			(time_t)(has_nbf == 1 ? nbf : (has_iat == 1 ? iat : exp)), 0
+		};
 
-		auth_i_fmt_iso7(s.now, 0, cur, sizeof(cur));
-		auth_i_fmt_iso7(has_nbf == 1 ? nbf : (has_iat == 1 ? iat : exp),
-				0, from, sizeof(from));
-		auth_i_fmt_iso7(exp, 0, to, sizeof(to));
+		sim_time_z(&t_cur, cur, sizeof(cur));
+		sim_time_z(&t_from, from, sizeof(from));
+		sim_time_z(&t_to, to, sizeof(to));
 		rc = entra_error(e, 401, "invalid_client", 700024,
 				 "Client assertion is not within its valid "
 				 "time range. Current time: %s, assertion "
@@ -237,12 +240,12 @@ static int check_assertion(struct entra_req *e, const char *client_id,
 				 cur, from, to);
 		goto refused;
 	}
-	if (auth_i_streq_ci(iss, client_id)) {
+	if (sim_streq_ci(iss, client_id)) {
 		/* Certificate assertion: iss = sub = client id, aud = the
 		 * token endpoint (any host: the simulator has many names). */
 		snprintf(v2, sizeof(v2), "/%s/oauth2/v2.0/token", tenant);
 		snprintf(v1, sizeof(v1), "/%s/oauth2/token", tenant);
-		if (!auth_i_streq_ci(sub, client_id) ||
+		if (!sim_streq_ci(sub, client_id) ||
 		    (!ends_with_ci(aud, v2) && !ends_with_ci(aud, v1))) {
 			rc = malformed_assertion(e);
 			goto refused;
@@ -366,12 +369,12 @@ int auth_entra_token(struct auth *a, const struct auth_request *req,
 	e.req = req;
 	e.resp = resp;
 	e.now = auth_now(a);
-	auth_i_uuid(e.trace_id);
+	sim_uuid(e.trace_id);
 	crid = hdr(req, "client-request-id");
 	if (crid && strlen(crid) < sizeof(e.corr_id))
 		snprintf(e.corr_id, sizeof(e.corr_id), "%s", crid);
 	else
-		auth_i_uuid(e.corr_id);
+		sim_uuid(e.corr_id);
 
 	if (strcmp(req->method, "POST") != 0) {
 		rc = entra_error(&e, 400, "invalid_request", 900561,
@@ -390,7 +393,7 @@ int auth_entra_token(struct auth *a, const struct auth_request *req,
 	}
 	memcpy(tenant, req->path + 1, tlen);
 	tenant[tlen] = '\0';
-	if (!auth_i_streq_ci(tenant, a->tenant)) {
+	if (!sim_streq_ci(tenant, a->tenant)) {
 		rc = entra_error(&e, 400, "invalid_request", 90002,
 				 "Tenant '%s' not found. Check to make sure you "
 				 "have the correct tenant ID and are signing "

@@ -61,7 +61,7 @@ int auth_imds_token(struct auth *a, const struct auth_request *req,
 		return imds_error(resp, 405, "invalid_request",
 				  "The requested method is not supported.");
 	meta = hdr(req, "Metadata");
-	if (!meta || !auth_i_streq_ci(meta, "true"))
+	if (!meta || !sim_streq_ci(meta, "true"))
 		return imds_error(resp, 400, "invalid_request",
 				  "Required metadata header not specified");
 	if (!qarg(req, "api-version"))
@@ -113,7 +113,7 @@ static int identity_error(struct auth_response *resp, int status,
 
 	if (!o)
 		return -ENOMEM;
-	auth_i_uuid(corr);
+	sim_uuid(corr);
 	json_object_object_add(o, "statusCode", json_object_new_int(status));
 	json_object_object_add(o, "message", json_object_new_string(message));
 	json_object_object_add(o, "correlationId", json_object_new_string(corr));

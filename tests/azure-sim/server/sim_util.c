@@ -110,7 +110,10 @@ static void fmt_time(const struct timespec *ts, char *out, size_t outsz,
 	char base[32];
 	long frac = ts->tv_nsec;
 
-	gmtime_r(&ts->tv_sec, &tm);
+	/* A time from a client (a JWT's exp) can be past what struct tm
+	 * holds: print the epoch rather than garbage. */
+	if (!gmtime_r(&ts->tv_sec, &tm))
+		memset(&tm, 0, sizeof(tm));
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	for (int i = digits; i < 9; i++)
 		frac /= 10;
@@ -249,6 +252,12 @@ static int hexval(int c)
 
 char *sim_url_decode(const char *src, size_t len, int plus_is_space)
 {
+	return sim_url_decode_len(src, len, plus_is_space, NULL);
+}
+
+char *sim_url_decode_len(const char *src, size_t len, int plus_is_space,
+			 size_t *outlen)
+{
 	char *out = malloc(len + 1);
 	size_t o = 0;
 
@@ -268,6 +277,8 @@ char *sim_url_decode(const char *src, size_t len, int plus_is_space)
 		}
 	}
 	out[o] = '\0';
+	if (outlen)
+		*outlen = o;
 	return out;
 }
 

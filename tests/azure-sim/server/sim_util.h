@@ -64,8 +64,15 @@ int sim_streq_ci(const char *a, const char *b);
 int sim_starts_with(const char *s, const char *prefix);
 
 /* URL-decode src (%XX and '+' when plus_is_space) into a new string; the
- * caller frees. */
+ * caller frees. A '%' not followed by two hex digits stays as it is (as
+ * curl_easy_unescape and .NET's UrlDecode leave it). */
 char *sim_url_decode(const char *src, size_t len, int plus_is_space);
+
+/* The same, with the decoded length in *outlen: a "%00" leaves a NUL
+ * inside the string, which a caller that needs a C string refuses by
+ * comparing *outlen with strlen(). */
+char *sim_url_decode_len(const char *src, size_t len, int plus_is_space,
+			 size_t *outlen);
 
 /* URL-encode src (unreserved characters kept) into a new string; the
  * caller frees. */
