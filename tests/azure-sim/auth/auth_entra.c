@@ -31,14 +31,9 @@ struct entra_req {
 	long long now;
 };
 
-static const char *hdr(const struct auth_request *req, const char *name)
-{
-	return req->header ? req->header(req->header_ctx, name) : NULL;
-}
-
 static int common_headers(struct entra_req *e)
 {
-	const char *crid = hdr(e->req, "client-request-id");
+	const char *crid = auth_request_header(e->req, "client-request-id");
 	int rc;
 
 	rc = auth_response_add_header(e->resp, "Cache-Control",
@@ -54,27 +49,6 @@ static int common_headers(struct entra_req *e)
 	return rc;
 }
 
-/* Formats into a heap string; NULL on allocation failure. */
-static char *vfmt(const char *fmt, va_list ap)
-	__attribute__((format(printf, 1, 0)));
-
-static char *vfmt(const char *fmt, va_list ap)
-{
-	va_list ap2;
-	char *buf;
-	int n;
-
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (n < 0)
-		return NULL;
-	buf = malloc((size_t)n + 1);
-	if (buf)
-		vsnprintf(buf, (size_t)n + 1, fmt, ap);
-	return buf;
-}
-
 /* Entra's error body: error, error_description (with the trace block),
  * error_codes, timestamp, trace_id, correlation_id, error_uri. */
 static int entra_error(struct entra_req *e, int status, const char *error,
@@ -87,24 +61,19 @@ static int entra_error(struct entra_req *e, int status, const char *error,
 	struct json_object *o = NULL, *codes;
 	char ts[40], uri[96];
 	char *msg, *desc = NULL;
-	size_t dlen;
 	va_list ap;
 	int rc = -ENOMEM;
 
 	va_start(ap, fmt);
-	msg = vfmt(fmt, ap);
+	msg = sim_vstrdupf(fmt, ap);
 	va_end(ap);
 	if (!msg)
 		return -ENOMEM;
 	auth_i_fmt_entra_ts(e->now, ts, sizeof(ts));
-	dlen = strlen(msg) + 200;
-	desc = malloc(dlen);
+	desc = sim_strdupf("AADSTS%ld: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\n"
+			   "Timestamp: %s", code, msg, e->trace_id, e->corr_id, ts);
 	if (!desc)
 		goto out;
-	snprintf(desc, dlen,
-		 "AADSTS%ld: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\n"
-		 "Timestamp: %s",
-		 code, msg, e->trace_id, e->corr_id, ts);
 	snprintf(uri, sizeof(uri),
 		 "https://login.microsoftonline.com/error?code=%ld", code);
 	o = json_object_new_object();
@@ -327,15 +296,9 @@ static int send_token(struct entra_req *e, const char *resource,
 	long long iat = 0, exp = 0;
 	int rc;
 
-	rc = auth_i_mint(e->a, resource, client_id, acr, NULL, NULL, &tok,
-			 &iat, &exp);
+	rc = auth_i_mint_reply(e->a, resource, client_id, acr, &tok, &iat, &exp, &o);
 	if (rc)
 		return rc;
-	o = json_object_new_object();
-	if (!o) {
-		free(tok);
-		return -ENOMEM;
-	}
 	/* Key order as Entra prints them; v2.0 numbers are JSON ints. */
 	json_object_object_add(o, "token_type", json_object_new_string("Bearer"));
 	json_object_object_add(o, "expires_in", json_object_new_int64(exp - iat));
@@ -370,7 +333,7 @@ int auth_entra_token(struct auth *a, const struct auth_request *req,
 	e.resp = resp;
 	e.now = auth_now(a);
 	sim_uuid(e.trace_id);
-	crid = hdr(req, "client-request-id");
+	crid = auth_request_header(req, "client-request-id");
 	if (crid && strlen(crid) < sizeof(e.corr_id))
 		snprintf(e.corr_id, sizeof(e.corr_id), "%s", crid);
 	else

@@ -135,6 +135,23 @@ out:
 	return rc;
 }
 
+int auth_i_mint_reply(struct auth *a, const char *aud, const char *appid,
+		      const char *appidacr, char **token, long long *iat,
+		      long long *exp, struct json_object **obj)
+{
+	int rc = auth_i_mint(a, aud, appid, appidacr, NULL, NULL, token, iat, exp);
+
+	if (rc)
+		return rc;
+	*obj = json_object_new_object();
+	if (!*obj) {
+		free(*token);
+		*token = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int auth_issue_token(struct auth *a, const char *aud, const char *client_id,
 		     char **token, long long *exp)
 {

@@ -81,6 +81,13 @@ int auth_i_mint(struct auth *a, const char *aud, const char *appid,
 		const char *extra_value, char **token, long long *iat,
 		long long *exp);
 
+/* A token endpoint's answer begun: auth_i_mint() (no extra claim) and a
+ * new JSON object for the reply. *token and *obj are the caller's on
+ * success; on failure there are neither. Returns 0 or -errno. */
+int auth_i_mint_reply(struct auth *a, const char *aud, const char *appid,
+		      const char *appidacr, char **token, long long *iat,
+		      long long *exp, struct json_object **obj);
+
 /* Serialise obj into resp as a JSON body with status; consumes obj.
  * Returns 0 or -ENOMEM. */
 int auth_i_send_json(struct auth_response *resp, int status,

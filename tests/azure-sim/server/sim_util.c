@@ -211,20 +211,28 @@ char *sim_buf_steal(struct sim_buf *b)
 char *sim_strdupf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
-	int n;
+	char *s;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	s = sim_vstrdupf(fmt, ap);
 	va_end(ap);
+	return s;
+}
+
+char *sim_vstrdupf(const char *fmt, va_list ap)
+{
+	va_list ap2;
+	char *s;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
 	if (n < 0)
 		return NULL;
 	s = malloc((size_t)n + 1);
-	if (!s)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if (s)
+		vsnprintf(s, (size_t)n + 1, fmt, ap);
 	return s;
 }
 

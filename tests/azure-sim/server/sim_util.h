@@ -3,6 +3,7 @@
 #ifndef SIM_UTIL_H
 #define SIM_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -56,6 +57,8 @@ char *sim_buf_steal(struct sim_buf *b);
 
 /* printf into newly allocated memory; the caller frees. NULL on ENOMEM. */
 char *sim_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same with a va_list (left unused for the caller to va_end). */
+char *sim_vstrdupf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Case-insensitive ASCII string equality (NULL-safe: two NULLs are equal). */
 int sim_streq_ci(const char *a, const char *b);
