@@ -16,7 +16,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <cmocka.h>
-#include <zlib.h>
 
 #include "oci_fs.h"
 #include "oci_tar.h"
@@ -97,25 +96,6 @@ void tb_end(struct tarb *t)
 	tb_add(t, zero, sizeof(zero));
 }
 
-char *tb_gzip(const void *in, size_t n, size_t *outlen)
-{
-	z_stream z;
-	size_t cap = n + 1024;
-	char *out = malloc(cap);
-
-	assert_non_null(out);
-	memset(&z, 0, sizeof(z));
-	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
-	z.next_in = (unsigned char *)in;
-	z.avail_in = (uInt)n;
-	z.next_out = (unsigned char *)out;
-	z.avail_out = (uInt)cap;
-	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
-	*outlen = cap - z.avail_out;
-	deflateEnd(&z);
-	return out;
-}
-
 void tb_dev(struct tarb *t, const char *name, char type, unsigned major,
 	    unsigned minor)
 {
@@ -145,19 +125,20 @@ void tb_pax(struct tarb *t, const char *key, const char *value)
 	tb_entry(t, "PaxHeaders/x", 'x', 0644, NULL, rec, n);
 }
 
-char *tb_zstd(const void *buf, size_t n, size_t *outlen)
+/* libarchive's raw writer with one compression filter: a bare gzip
+ * member or zstd frame, as a registry stores a compressed layer. */
+static char *compress_with(int (*add_filter)(struct archive *), const void *buf,
+			   size_t n, size_t *outlen)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
 	size_t cap = n + 4096;
 	char *out = malloc(cap);
 
-	/* libarchive's raw writer with the zstd filter: one bare zstd
-	 * frame, as a registry stores a tar+zstd layer. */
 	assert_non_null(a);
 	assert_non_null(e);
 	assert_non_null(out);
-	assert_int_equal(archive_write_add_filter_zstd(a), ARCHIVE_OK);
+	assert_int_equal(add_filter(a), ARCHIVE_OK);
 	assert_int_equal(archive_write_set_format_raw(a), ARCHIVE_OK);
 	assert_int_equal(archive_write_set_bytes_in_last_block(a, 1), ARCHIVE_OK);
 	assert_int_equal(archive_write_open_memory(a, out, cap, outlen), ARCHIVE_OK);
@@ -170,6 +151,16 @@ char *tb_zstd(const void *buf, size_t n, size_t *outlen)
 	archive_write_free(a);
 	archive_entry_free(e);
 	return out;
+}
+
+char *tb_gzip(const void *buf, size_t n, size_t *outlen)
+{
+	return compress_with(archive_write_add_filter_gzip, buf, n, outlen);
+}
+
+char *tb_zstd(const void *buf, size_t n, size_t *outlen)
+{
+	return compress_with(archive_write_add_filter_zstd, buf, n, outlen);
 }
 
 /* ---- fixtures ---- */
