@@ -397,13 +397,15 @@ static int apply_meta(struct unpack *u, int fd, struct archive_entry *ae,
 		      const struct timespec ts[2], const char *path)
 {
 	mode_t perm = archive_entry_perm(ae) & 07777;
+	int rc;
 
 	if (own_failed(fchown(fd, (uid_t)archive_entry_uid(ae),
 			      (gid_t)archive_entry_gid(ae))) ||
 	    fchmod(fd, perm) < 0)
 		return fail(u, "chmod", path, errno);
-	if (apply_xattrs(u, fd, ae, path) < 0)
-		return -1;
+	rc = apply_xattrs(u, fd, ae, path);
+	if (rc < 0)
+		return rc;
 	if (futimens(fd, ts) < 0)
 		return fail(u, "chmod", path, errno);
 	return 0;
