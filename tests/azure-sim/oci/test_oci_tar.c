@@ -123,31 +123,6 @@ static void test_unpack_traversal(void **state)
 	free(t.p);
 }
 
-static void test_unpack_hardlink_escape(void **state)
-{
-	struct tarb t = { 0 };
-	struct oci_err err = { { 0 } };
-	char victim[256];
-	struct stat st;
-	int fd;
-
-	(void)state;
-	/* A file outside the root that a malicious hard link aims at. */
-	snprintf(victim, sizeof(victim), "%s/a/victim", tb_tmpdir);
-	fd = open(victim, O_WRONLY | O_CREAT, 0600);
-	assert_true(fd >= 0);
-	close(fd);
-	tb_entry(&t, "hl", '1', 0644, "../../victim", NULL, 0);
-	tb_end(&t);
-	/* "../../victim" is cleaned to "victim" inside the root, which does
-	 * not exist: the link fails instead of reaching outside. */
-	assert_int_equal(tb_unpack(t.p, t.len, NULL, &err), OCI_E_IO);
-	assert_non_null(strstr(err.msg, "link"));
-	assert_int_equal(stat(victim, &st), 0);
-	assert_int_equal(st.st_nlink, 1);
-	free(t.p);
-}
-
 static void test_unpack_whiteouts(void **state)
 {
 	struct tarb l1 = { 0 }, l2 = { 0 };
@@ -428,14 +403,15 @@ static void test_unpack_devices(void **state)
 	free(t.p);
 }
 
-/* A hard link whose target goes through a symlink planted by the same
- * layer (relative, climbing; or absolute, naming the victim): both
- * resolve inside the root, so they fail instead of linking the file
- * outside. */
-static void test_unpack_link_through_symlink(void **state)
+/* Hard links aimed at a file outside the root: by climbing, through a
+ * symlink planted by the same layer (relative and climbing), or at an
+ * absolute symlink naming the victim. Each resolves inside the root, so
+ * the link fails (or links the symlink itself) instead of reaching the
+ * file outside. */
+static void test_unpack_hardlink_escape(void **state)
 {
 	struct oci_err err = { { 0 } };
-	static const char *const targets[] = { "up/victim", "abs" };
+	static const char *const targets[] = { "../../victim", "up/victim", "abs" };
 	char victim[256];
 	struct stat st;
 	size_t i;
@@ -447,7 +423,7 @@ static void test_unpack_link_through_symlink(void **state)
 	fd = open(victim, O_WRONLY | O_CREAT, 0600);
 	assert_true(fd >= 0);
 	close(fd);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		struct tarb t = { 0 };
 		int rc;
 
@@ -459,7 +435,7 @@ static void test_unpack_link_through_symlink(void **state)
 		rc = tb_unpack(t.p, t.len, NULL, &err);
 		/* "abs": the link is to the symlink itself (linkat does
 		 * not follow), which stays inside. */
-		if (i == 0) {
+		if (i < 2) {
 			assert_int_equal(rc, OCI_E_IO);
 			assert_non_null(strstr(err.msg, "link"));
 		} else {
@@ -479,8 +455,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unpack_basic, tb_make_tmp, tb_drop_tmp),
 		cmocka_unit_test_setup_teardown(test_unpack_traversal, tb_make_tmp, tb_drop_tmp),
 		cmocka_unit_test_setup_teardown(test_unpack_hardlink_escape, tb_make_tmp,
-						tb_drop_tmp),
-		cmocka_unit_test_setup_teardown(test_unpack_link_through_symlink, tb_make_tmp,
 						tb_drop_tmp),
 		cmocka_unit_test_setup_teardown(test_unpack_whiteouts, tb_make_tmp, tb_drop_tmp),
 		cmocka_unit_test_setup_teardown(test_unpack_replace, tb_make_tmp, tb_drop_tmp),
