@@ -448,6 +448,26 @@ static void test_unpack_hardlink_escape(void **state)
 	assert_int_equal(st.st_size, 0);
 }
 
+/* A write through a symlink whose target does not exist in the root:
+ * the parent is not created through the link (which, followed on the
+ * host, would name a directory outside): the entry fails. */
+static void test_unpack_dangling_symlink(void **state)
+{
+	struct tarb t = { 0 };
+	struct oci_err err = { { 0 } };
+	char host[256];
+
+	(void)state;
+	snprintf(host, sizeof(host), "%s/a/made-outside", tb_tmpdir);
+	tb_entry(&t, "dang", '2', 0777, host, NULL, 0);
+	tb_file(&t, "dang/f", "x");
+	tb_end(&t);
+	assert_int_equal(tb_unpack(t.p, t.len, NULL, &err), OCI_E_IO);
+	assert_non_null(strstr(err.msg, "dang"));
+	assert_false(tb_exists_in(tb_tmpdir, "a/made-outside"));
+	free(t.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +475,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unpack_basic, tb_make_tmp, tb_drop_tmp),
 		cmocka_unit_test_setup_teardown(test_unpack_traversal, tb_make_tmp, tb_drop_tmp),
 		cmocka_unit_test_setup_teardown(test_unpack_hardlink_escape, tb_make_tmp,
+						tb_drop_tmp),
+		cmocka_unit_test_setup_teardown(test_unpack_dangling_symlink, tb_make_tmp,
 						tb_drop_tmp),
 		cmocka_unit_test_setup_teardown(test_unpack_whiteouts, tb_make_tmp, tb_drop_tmp),
 		cmocka_unit_test_setup_teardown(test_unpack_replace, tb_make_tmp, tb_drop_tmp),

@@ -61,6 +61,9 @@ static void seed_layer(struct tarb *t)
 	tb_entry(t, "etc/hard", '1', 0644, "etc/passwd", NULL, 0);
 	tb_entry(t, "up", '2', 0777, "../../..", NULL, 0);
 	tb_file(t, "up/through", "x");
+	tb_entry(t, "tmp/", '5', 01777, NULL, NULL, 0);
+	tb_entry(t, "abs", '2', 0777, "/tmp", NULL, 0);
+	tb_file(t, "abs/sl-fuzz-through-abs", "x");
 	tb_entry(t, "././@LongLink", 'L', 0, NULL, longname, strlen(longname) + 1);
 	tb_file(t, "gnu-long", "g");
 	tb_pax(t, "path", longname);
@@ -285,8 +288,11 @@ static void test_tar_fuzz(void **state)
 				 seed, rc, err.msg);
 		if (rc == 0)
 			ok++;
-		/* Nothing beside the root at any level above it. */
-		if (!holds_only(tb_tmpdir, "a") || !holds_only(a, "b") || !holds_only(b, "root")) {
+		/* Nothing beside the root at any level above it, nor where
+		 * the absolute symlink points. */
+		if (!holds_only(tb_tmpdir, "a") || !holds_only(a, "b") || !holds_only(b, "root") ||
+		    tb_exists_in("/tmp", "sl-fuzz-through-abs") ||
+		    tb_exists_in("/", "sl-fuzz-through-abs")) {
 			restore_stderr(quiet);
 			fail_msg("iteration %lu (seed %#llx): an entry escaped the root", i, seed);
 		}
