@@ -51,11 +51,38 @@ int oci_fs_have_openat2(void)
 	return 1;
 }
 
+/* The path with the symlink at buf[start..end) replaced by its target,
+ * written over buf (rest is what follows the link). A relative target
+ * is taken from the link's directory, an absolute one from the root:
+ * the result is still resolved in the root. Returns 0 or -errno. */
+static int splice_link(int dirfd, char *buf, size_t start, size_t end,
+		       const char *rest)
+{
+	char target[PATH_MAX], next[PATH_MAX];
+	size_t keep, rl = strlen(rest);
+	ssize_t tl;
+
+	/* No stdio: this runs in the runner's cloned child too. */
+	buf[end] = '\0';
+	tl = readlinkat(dirfd, buf + start, target, sizeof(target) - 1);
+	if (tl < 0)
+		return -errno;
+	keep = target[0] == '/' ? 0 : start;
+	if (keep + (size_t)tl + 1 + rl >= sizeof(next))
+		return -ENAMETOOLONG;
+	memcpy(next, buf, keep);
+	memcpy(next + keep, target, (size_t)tl);
+	next[keep + (size_t)tl] = '/';
+	memcpy(next + keep + (size_t)tl + 1, rest, rl + 1);
+	memcpy(buf, next, keep + (size_t)tl + 1 + rl + 1);
+	return 0;
+}
+
 int oci_fs_mkdir_in_root(int rootfd, const char *rel, mode_t mode)
 {
 	char buf[PATH_MAX];
 	size_t n, i = 0;
-	int cur;
+	int cur, links = 0;
 
 	while (*rel == '/')
 		rel++;
@@ -92,6 +119,22 @@ int oci_fs_mkdir_in_root(int rootfd, const char *rel, mode_t mode)
 			}
 		}
 		buf[end] = save;
+		if (fd == -ENOENT) {
+			/* A symlink to what does not exist yet (an image's
+			 * /var/run -> /run before /run): follow it inside
+			 * the root and create its target, as Docker's
+			 * FollowSymlinkInScope does. */
+			fd = ++links > 40 ? -ELOOP : splice_link(cur, buf, start, end, buf + i);
+			close(cur);
+			if (fd < 0)
+				return fd;
+			n = strlen(buf);
+			i = 0;
+			cur = oci_fs_open_in_root(rootfd, ".", O_PATH | O_DIRECTORY, 0);
+			if (cur < 0)
+				return cur;
+			continue;
+		}
 		close(cur);
 		if (fd < 0)
 			return fd;
