@@ -188,7 +188,7 @@ static struct json_object *error_obj(const char *code, const char *message,
 		/* OneAPI order: message, code, correlationId. */
 		char corr[37];
 
-		auth_i_uuid(corr);
+		sim_uuid(corr);
 		json_object_object_add(e, "message",
 				       json_object_new_string(message));
 		json_object_object_add(e, "code", json_object_new_string(code));
@@ -386,7 +386,7 @@ int auth_check_dataplane(struct auth *a, const char *authorization,
 	switch (in.v) {
 	case V_OK:
 		job = claim_str(in.claims, "xms_job");
-		if (job_id && (!job || !auth_i_streq_ci(job, job_id)))
+		if (job_id && (!job || !sim_streq_ci(job, job_id)))
 			rc = dp_refuse(err, "The token was not issued for this "
 				       "job.");
 		break;

@@ -109,7 +109,7 @@ int auth_add_client(struct auth *a, const char *client_id, const char *secret)
 	pthread_mutex_lock(&a->mu);
 	for (i = 0; i < a->n_clients; i++) {
 		/* Entra compares application ids case-insensitively (GUIDs). */
-		if (auth_i_streq_ci(a->clients[i].id, client_id)) {
+		if (sim_streq_ci(a->clients[i].id, client_id)) {
 			free(a->clients[i].secret);
 			a->clients[i].secret = sec;
 			goto out;
@@ -155,7 +155,7 @@ enum auth_client_check auth_i_check_client(struct auth *a, const char *id,
 	for (i = 0; i < a->n_clients; i++) {
 		const char *want = a->clients[i].secret;
 
-		if (!auth_i_streq_ci(a->clients[i].id, id))
+		if (!sim_streq_ci(a->clients[i].id, id))
 			continue;
 		if (!secret)
 			res = AUTH_CLIENT_OK;

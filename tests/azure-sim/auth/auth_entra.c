@@ -31,14 +31,9 @@ struct entra_req {
 	long long now;
 };
 
-static const char *hdr(const struct auth_request *req, const char *name)
-{
-	return req->header ? req->header(req->header_ctx, name) : NULL;
-}
-
 static int common_headers(struct entra_req *e)
 {
-	const char *crid = hdr(e->req, "client-request-id");
+	const char *crid = auth_request_header(e->req, "client-request-id");
 	int rc;
 
 	rc = auth_response_add_header(e->resp, "Cache-Control",
@@ -54,27 +49,6 @@ static int common_headers(struct entra_req *e)
 	return rc;
 }
 
-/* Formats into a heap string; NULL on allocation failure. */
-static char *vfmt(const char *fmt, va_list ap)
-	__attribute__((format(printf, 1, 0)));
-
-static char *vfmt(const char *fmt, va_list ap)
-{
-	va_list ap2;
-	char *buf;
-	int n;
-
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (n < 0)
-		return NULL;
-	buf = malloc((size_t)n + 1);
-	if (buf)
-		vsnprintf(buf, (size_t)n + 1, fmt, ap);
-	return buf;
-}
-
 /* Entra's error body: error, error_description (with the trace block),
  * error_codes, timestamp, trace_id, correlation_id, error_uri. */
 static int entra_error(struct entra_req *e, int status, const char *error,
@@ -87,24 +61,19 @@ static int entra_error(struct entra_req *e, int status, const char *error,
 	struct json_object *o = NULL, *codes;
 	char ts[40], uri[96];
 	char *msg, *desc = NULL;
-	size_t dlen;
 	va_list ap;
 	int rc = -ENOMEM;
 
 	va_start(ap, fmt);
-	msg = vfmt(fmt, ap);
+	msg = sim_vstrdupf(fmt, ap);
 	va_end(ap);
 	if (!msg)
 		return -ENOMEM;
 	auth_i_fmt_entra_ts(e->now, ts, sizeof(ts));
-	dlen = strlen(msg) + 200;
-	desc = malloc(dlen);
+	desc = sim_strdupf("AADSTS%ld: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\n"
+			   "Timestamp: %s", code, msg, e->trace_id, e->corr_id, ts);
 	if (!desc)
 		goto out;
-	snprintf(desc, dlen,
-		 "AADSTS%ld: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\n"
-		 "Timestamp: %s",
-		 code, msg, e->trace_id, e->corr_id, ts);
 	snprintf(uri, sizeof(uri),
 		 "https://login.microsoftonline.com/error?code=%ld", code);
 	o = json_object_new_object();
@@ -147,7 +116,7 @@ static int ends_with_ci(const char *s, const char *suffix)
 {
 	size_t ls = strlen(s), lx = strlen(suffix);
 
-	return ls >= lx && auth_i_streq_ci(s + ls - lx, suffix);
+	return ls >= lx && sim_streq_ci(s + ls - lx, suffix);
 }
 
 static const char *claim_str(struct json_object *c, const char *k)
@@ -202,7 +171,7 @@ static int check_assertion(struct entra_req *e, const char *client_id,
 	}
 	typ = claim_str(h, "typ");
 	if (json_object_object_get_ex(h, "typ", NULL) &&
-	    (!typ || (!auth_i_streq_ci(typ, "JWT") &&
+	    (!typ || (!sim_streq_ci(typ, "JWT") &&
 		      strcmp(typ, "http://openid.net/specs/jwt/1.0") != 0))) {
 		rc = entra_error(e, 400, "invalid_request", 5002727,
 				 "Invalid JWT header type specified, must be "
@@ -222,11 +191,14 @@ static int check_assertion(struct entra_req *e, const char *client_id,
 	}
 	if (s.now >= exp + s.skew || (has_nbf == 1 && nbf > s.now + s.skew)) {
 		char cur[48], from[48], to[48];
+		struct timespec t_cur = { (time_t)s.now, 0 }, t_to = { (time_t)exp, 0 };
+		struct timespec t_from = {
+			(time_t)(has_nbf == 1 ? nbf : (has_iat == 1 ? iat : exp)), 0
+		};
 
-		auth_i_fmt_iso7(s.now, 0, cur, sizeof(cur));
-		auth_i_fmt_iso7(has_nbf == 1 ? nbf : (has_iat == 1 ? iat : exp),
-				0, from, sizeof(from));
-		auth_i_fmt_iso7(exp, 0, to, sizeof(to));
+		sim_time_z(&t_cur, cur, sizeof(cur));
+		sim_time_z(&t_from, from, sizeof(from));
+		sim_time_z(&t_to, to, sizeof(to));
 		rc = entra_error(e, 401, "invalid_client", 700024,
 				 "Client assertion is not within its valid "
 				 "time range. Current time: %s, assertion "
@@ -237,12 +209,12 @@ static int check_assertion(struct entra_req *e, const char *client_id,
 				 cur, from, to);
 		goto refused;
 	}
-	if (auth_i_streq_ci(iss, client_id)) {
+	if (sim_streq_ci(iss, client_id)) {
 		/* Certificate assertion: iss = sub = client id, aud = the
 		 * token endpoint (any host: the simulator has many names). */
 		snprintf(v2, sizeof(v2), "/%s/oauth2/v2.0/token", tenant);
 		snprintf(v1, sizeof(v1), "/%s/oauth2/token", tenant);
-		if (!auth_i_streq_ci(sub, client_id) ||
+		if (!sim_streq_ci(sub, client_id) ||
 		    (!ends_with_ci(aud, v2) && !ends_with_ci(aud, v1))) {
 			rc = malformed_assertion(e);
 			goto refused;
@@ -324,15 +296,9 @@ static int send_token(struct entra_req *e, const char *resource,
 	long long iat = 0, exp = 0;
 	int rc;
 
-	rc = auth_i_mint(e->a, resource, client_id, acr, NULL, NULL, &tok,
-			 &iat, &exp);
+	rc = auth_i_mint_reply(e->a, resource, client_id, acr, &tok, &iat, &exp, &o);
 	if (rc)
 		return rc;
-	o = json_object_new_object();
-	if (!o) {
-		free(tok);
-		return -ENOMEM;
-	}
 	/* Key order as Entra prints them; v2.0 numbers are JSON ints. */
 	json_object_object_add(o, "token_type", json_object_new_string("Bearer"));
 	json_object_object_add(o, "expires_in", json_object_new_int64(exp - iat));
@@ -366,12 +332,12 @@ int auth_entra_token(struct auth *a, const struct auth_request *req,
 	e.req = req;
 	e.resp = resp;
 	e.now = auth_now(a);
-	auth_i_uuid(e.trace_id);
-	crid = hdr(req, "client-request-id");
+	sim_uuid(e.trace_id);
+	crid = auth_request_header(req, "client-request-id");
 	if (crid && strlen(crid) < sizeof(e.corr_id))
 		snprintf(e.corr_id, sizeof(e.corr_id), "%s", crid);
 	else
-		auth_i_uuid(e.corr_id);
+		sim_uuid(e.corr_id);
 
 	if (strcmp(req->method, "POST") != 0) {
 		rc = entra_error(&e, 400, "invalid_request", 900561,
@@ -390,7 +356,7 @@ int auth_entra_token(struct auth *a, const struct auth_request *req,
 	}
 	memcpy(tenant, req->path + 1, tlen);
 	tenant[tlen] = '\0';
-	if (!auth_i_streq_ci(tenant, a->tenant)) {
+	if (!sim_streq_ci(tenant, a->tenant)) {
 		rc = entra_error(&e, 400, "invalid_request", 90002,
 				 "Tenant '%s' not found. Check to make sure you "
 				 "have the correct tenant ID and are signing "

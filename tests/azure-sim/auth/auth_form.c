@@ -1,4 +1,6 @@
-/* auth_form: form-urlencoded / query-string parsing and percent-encoding. */
+/* auth_form: form-urlencoded / query-string parsing. The percent-decoding
+ * is the simulator's one decoder (sim_url_decode_len); what is the form's
+ * own is '+' as a space and the splitting into pairs. */
 #include "config.h"
 #include "auth_form.h"
 
@@ -6,58 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "sim_util.h"
 
 int auth_form_decode(const char *in, size_t len, int plus_is_space, char **out,
 		     size_t *out_len)
 {
-	char *buf;
-	size_t i, n = 0;
+	size_t n = 0;
 
-	*out = NULL;
-	buf = malloc(len + 1);
-	if (!buf)
+	*out = sim_url_decode_len(in, len, plus_is_space, &n);
+	if (!*out)
 		return -ENOMEM;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (len - i < 3) {
-				/* fewer than two characters follow */
-				free(buf);
-				return -EINVAL;
-			}
-			hi = hexval((unsigned char)in[i + 1]);
-			lo = hexval((unsigned char)in[i + 2]);
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-				free(buf);
-				return -EINVAL;
-			}
-			buf[n++] = (char)(hi * 16 + lo);
-			i += 2;
-		} else if (c == '+' && plus_is_space) {
-			buf[n++] = ' ';
-		} else if (c == '\0') {
-			/* an embedded NUL cannot survive as a C string */
-			free(buf);
-			return -EINVAL;
-		} else {
-			buf[n++] = (char)c;
-		}
+	if (strlen(*out) != n) {
+		/* a %00 (or a raw NUL) cannot survive as a C string */
+		free(*out);
+		*out = NULL;
+		return -EINVAL;
 	}
-	buf[n] = '\0';
-	*out = buf;
 	if (out_len)
 		*out_len = n;
 	return 0;
@@ -186,32 +152,4 @@ void auth_form_free(struct auth_form *form)
 	free(form->pairs);
 	form->pairs = NULL;
 	form->n = form->cap = 0;
-}
-
-int auth_form_encode(const char *s, char **out)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t len = strlen(s), i, n = 0;
-	char *buf;
-
-	*out = NULL;
-	buf = malloc(len * 3 + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~') {
-			buf[n++] = (char)c;
-		} else {
-			buf[n++] = '%';
-			buf[n++] = hex[c >> 4];
-			buf[n++] = hex[c & 15];
-		}
-	}
-	buf[n] = '\0';
-	*out = buf;
-	return 0;
 }

@@ -1,8 +1,7 @@
 /* auth_form: application/x-www-form-urlencoded and URL query-string parsing
- * (percent-decoding), plus percent-encoding for building URLs.
- *
- * Shared by the token endpoints (form bodies) and the HTTP front end (query strings,
- * nextLink building). No HTTP, no global state; thread-safe per object.
+ * for the token endpoints (form bodies). Percent-decoding is
+ * sim_url_decode_len (server/sim_util.h), percent-encoding sim_url_encode.
+ * No HTTP, no global state; thread-safe per object.
  */
 #ifndef SL_AZSIM_AUTH_FORM_H
 #define SL_AZSIM_AUTH_FORM_H
@@ -30,19 +29,20 @@ struct auth_form {
 /* Percent-decode in[0..len).  '+' becomes a space when plus_is_space is
  * non-zero (form bodies and query strings both use that convention).
  * Returns 0 and stores a NUL-terminated heap string in *out (caller frees
- * with free()); *out_len (optional) gets its length.
- * Returns -EINVAL on a malformed escape ('%' not followed by two hex digits)
- * or on an escape that decodes to NUL (%00), which a C string cannot carry;
- * -ENOMEM on allocation failure. *out is NULL on error. */
+ * with free()); *out_len (optional) gets its length. A '%' not followed by
+ * two hex digits is kept as it is, as everywhere in the simulator (and in
+ * .NET's UrlDecode, README "Known choices").
+ * Returns -EINVAL on a NUL (%00), which a C string cannot carry; -ENOMEM
+ * on allocation failure. *out is NULL on error. */
 int auth_form_decode(const char *in, size_t len, int plus_is_space, char **out,
 		     size_t *out_len);
 
 /* Parse an application/x-www-form-urlencoded body of len bytes (need not be
  * NUL-terminated): pairs separated by '&', name and value percent-decoded,
  * '+' = space, empty segments ("a=1&&b=2") skipped.  Appends to *form, so
- * call auth_form_free() first to reuse one.  Returns 0, -EINVAL (malformed
- * escape; *form is left with the pairs parsed before the bad one, still to
- * be freed by the caller) or -ENOMEM. */
+ * call auth_form_free() first to reuse one.  Returns 0, -EINVAL (a %00;
+ * *form is left with the pairs parsed before the bad one, still to be
+ * freed by the caller) or -ENOMEM. */
 int auth_form_parse(const char *body, size_t len, struct auth_form *form);
 
 /* Parse a URL query string.  Accepts either the bare query ("a=1&b=2") or a
@@ -66,11 +66,5 @@ const char *auth_form_lookup(void *ctx, const char *name);
 
 /* Release every pair and reset *form to empty (reusable). NULL is a no-op. */
 void auth_form_free(struct auth_form *form);
-
-/* Percent-encode s for use as a query value or path segment: every byte
- * except the RFC 3986 unreserved set (A-Z a-z 0-9 - . _ ~) becomes %XX
- * (upper-case hex); a space becomes %20.  Returns 0 and a heap string in
- * *out (caller frees with free()), or -ENOMEM. */
-int auth_form_encode(const char *s, char **out);
 
 #endif

@@ -1,4 +1,4 @@
-/* auth_http: struct auth_response helpers. */
+/* auth_http: struct auth_request and auth_response helpers. */
 #include "config.h"
 #include "auth_http.h"
 
@@ -6,6 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+const char *auth_request_header(const struct auth_request *req, const char *name)
+{
+	return req->header ? req->header(req->header_ctx, name) : NULL;
+}
+
+const char *auth_request_query(const struct auth_request *req, const char *name)
+{
+	const char *v = req->query ? req->query(req->query_ctx, name) : NULL;
+
+	return v && *v ? v : NULL;
+}
 
 void auth_response_init(struct auth_response *r)
 {

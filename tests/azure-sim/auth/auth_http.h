@@ -31,6 +31,13 @@ struct auth_request {
 	size_t body_len;
 };
 
+/* A request header (NULL when absent or when req has no header lookup). */
+const char *auth_request_header(const struct auth_request *req, const char *name);
+
+/* A query argument, NULL when absent or empty (an empty value counts as
+ * missing at the token endpoints, as Azure answers it). */
+const char *auth_request_query(const struct auth_request *req, const char *name);
+
 #define AUTH_RESPONSE_MAX_HEADERS 8
 
 struct auth_response_header {

@@ -135,6 +135,23 @@ out:
 	return rc;
 }
 
+int auth_i_mint_reply(struct auth *a, const char *aud, const char *appid,
+		      const char *appidacr, char **token, long long *iat,
+		      long long *exp, struct json_object **obj)
+{
+	int rc = auth_i_mint(a, aud, appid, appidacr, NULL, NULL, token, iat, exp);
+
+	if (rc)
+		return rc;
+	*obj = json_object_new_object();
+	if (!*obj) {
+		free(*token);
+		*token = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int auth_issue_token(struct auth *a, const char *aud, const char *client_id,
 		     char **token, long long *exp)
 {
@@ -156,7 +173,7 @@ int auth_issue_dataplane(struct auth *a, const char *job_id, char **token,
 {
 	char buf[64];
 	long long exp = 0;
-	long frac = 0;
+	struct timespec when = { 0, 0 };
 	int custom_clock;
 	int rc;
 
@@ -170,14 +187,11 @@ int auth_issue_dataplane(struct auth *a, const char *job_id, char **token,
 	pthread_mutex_lock(&a->mu);
 	custom_clock = a->clock != NULL;
 	pthread_mutex_unlock(&a->mu);
-	if (!custom_clock) {
-		struct timespec ts;
-
-		/* ARM prints 7 fractional digits; use the real ones. */
-		if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
-			frac = ts.tv_nsec / 100;
-	}
-	auth_i_fmt_iso7(exp, frac, buf, sizeof(buf));
+	/* ARM prints 7 fractional digits; use the real ones. */
+	if (!custom_clock)
+		when = sim_now();
+	when.tv_sec = (time_t)exp;
+	sim_time_z(&when, buf, sizeof(buf));
 	*expires = strdup(buf);
 	if (!*expires) {
 		free(*token);

@@ -13,18 +13,6 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
-static const char *hdr(const struct auth_request *req, const char *name)
-{
-	return req->header ? req->header(req->header_ctx, name) : NULL;
-}
-
-static const char *qarg(const struct auth_request *req, const char *name)
-{
-	const char *v = req->query ? req->query(req->query_ctx, name) : NULL;
-
-	return v && *v ? v : NULL;
-}
-
 /* IMDS answers errors as OAuth pairs. */
 static int imds_error(struct auth_response *resp, int status,
 		      const char *error, const char *desc)
@@ -60,15 +48,15 @@ int auth_imds_token(struct auth *a, const struct auth_request *req,
 	if (strcmp(req->method, "GET") != 0)
 		return imds_error(resp, 405, "invalid_request",
 				  "The requested method is not supported.");
-	meta = hdr(req, "Metadata");
-	if (!meta || !auth_i_streq_ci(meta, "true"))
+	meta = auth_request_header(req, "Metadata");
+	if (!meta || !sim_streq_ci(meta, "true"))
 		return imds_error(resp, 400, "invalid_request",
 				  "Required metadata header not specified");
-	if (!qarg(req, "api-version"))
+	if (!auth_request_query(req, "api-version"))
 		return imds_error(resp, 400, "invalid_request",
 				  "Required query variable 'api-version' is "
 				  "missing");
-	resource = qarg(req, "resource");
+	resource = auth_request_query(req, "resource");
 	if (!resource)
 		return imds_error(resp, 400, "invalid_request",
 				  "Required query variable 'resource' is "
@@ -77,17 +65,12 @@ int auth_imds_token(struct auth *a, const struct auth_request *req,
 	/* A user-assigned identity chosen by client_id answers with that id;
 	 * object_id / msi_res_id select one we cannot name, so the
 	 * configured identity answers. */
-	cid = qarg(req, "client_id");
+	cid = auth_request_query(req, "client_id");
 	if (!cid)
 		cid = s.mi_client_id;
-	rc = auth_i_mint(a, resource, cid, "2", NULL, NULL, &tok, &iat, &exp);
+	rc = auth_i_mint_reply(a, resource, cid, "2", &tok, &iat, &exp, &o);
 	if (rc)
 		return rc;
-	o = json_object_new_object();
-	if (!o) {
-		free(tok);
-		return -ENOMEM;
-	}
 	num_str(exp - iat, n1, sizeof(n1));
 	num_str(exp, n2, sizeof(n2));
 	num_str(iat, n3, sizeof(n3));
@@ -113,7 +96,7 @@ static int identity_error(struct auth_response *resp, int status,
 
 	if (!o)
 		return -ENOMEM;
-	auth_i_uuid(corr);
+	sim_uuid(corr);
 	json_object_object_add(o, "statusCode", json_object_new_int(status));
 	json_object_object_add(o, "message", json_object_new_string(message));
 	json_object_object_add(o, "correlationId", json_object_new_string(corr));
@@ -137,7 +120,7 @@ int auth_identity_token(struct auth *a, const struct auth_request *req,
 		return identity_error(resp, 405,
 				      "The requested method is not supported.");
 	auth_i_snapshot(a, &s);
-	secret = hdr(req, "X-IDENTITY-HEADER");
+	secret = auth_request_header(req, "X-IDENTITY-HEADER");
 	if (!secret || !*secret)
 		return identity_error(resp, 400,
 				      "The X-IDENTITY-HEADER header is "
@@ -147,24 +130,19 @@ int auth_identity_token(struct auth *a, const struct auth_request *req,
 		return identity_error(resp, 401,
 				      "The X-IDENTITY-HEADER header value is "
 				      "not valid.");
-	if (!qarg(req, "api-version"))
+	if (!auth_request_query(req, "api-version"))
 		return identity_error(resp, 400,
 				      "The api-version parameter is required.");
-	resource = qarg(req, "resource");
+	resource = auth_request_query(req, "resource");
 	if (!resource)
 		return identity_error(resp, 400,
 				      "The resource parameter is required.");
-	cid = qarg(req, "client_id");
+	cid = auth_request_query(req, "client_id");
 	if (!cid)
 		cid = s.mi_client_id;
-	rc = auth_i_mint(a, resource, cid, "2", NULL, NULL, &tok, NULL, &exp);
+	rc = auth_i_mint_reply(a, resource, cid, "2", &tok, NULL, &exp, &o);
 	if (rc)
 		return rc;
-	o = json_object_new_object();
-	if (!o) {
-		free(tok);
-		return -ENOMEM;
-	}
 	num_str(exp, n1, sizeof(n1));
 	json_object_object_add(o, "access_token", json_object_new_string(tok));
 	json_object_object_add(o, "expires_on", json_object_new_string(n1));

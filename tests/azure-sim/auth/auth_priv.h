@@ -9,6 +9,7 @@
 
 #include "auth_ctx.h"
 #include "auth_http.h"
+#include "sim_util.h"
 
 struct json_object;
 
@@ -63,14 +64,12 @@ struct auth_snapshot {
 };
 void auth_i_snapshot(struct auth *a, struct auth_snapshot *s);
 
-/* Random v4 UUID, lower case, into out[37]. */
-void auth_i_uuid(char out[37]);
 /* Stable UUID-shaped id derived from (tenant, name), into out[37]. */
 void auth_i_derived_uuid(const char *tenant, const char *name, char out[37]);
 
-/* Time formats (UTC). */
+/* Time formats (UTC) of Entra and ARM texts; the ISO one with 7 digits is
+ * sim_time_z(). */
 void auth_i_fmt_entra_ts(long long t, char *out, size_t n); /* 2019-11-29 06:39:27Z */
-void auth_i_fmt_iso7(long long t, long frac100ns, char *out, size_t n); /* 2022-07-14T19:22:50.3080223Z */
 void auth_i_fmt_arm_time(long long t, char *out, size_t n); /* 8/17/2017 10:54:41 PM */
 
 /* Mint an access token.  aud required; appid may be NULL (no appid
@@ -82,12 +81,16 @@ int auth_i_mint(struct auth *a, const char *aud, const char *appid,
 		const char *extra_value, char **token, long long *iat,
 		long long *exp);
 
+/* A token endpoint's answer begun: auth_i_mint() (no extra claim) and a
+ * new JSON object for the reply. *token and *obj are the caller's on
+ * success; on failure there are neither. Returns 0 or -errno. */
+int auth_i_mint_reply(struct auth *a, const char *aud, const char *appid,
+		      const char *appidacr, char **token, long long *iat,
+		      long long *exp, struct json_object **obj);
+
 /* Serialise obj into resp as a JSON body with status; consumes obj.
  * Returns 0 or -ENOMEM. */
 int auth_i_send_json(struct auth_response *resp, int status,
 		     struct json_object *obj);
-
-/* Case-insensitive ASCII equality of two NUL-terminated strings. */
-int auth_i_streq_ci(const char *x, const char *y);
 
 #endif

@@ -1,4 +1,5 @@
-/* auth_util: ids, time formats and JSON output shared by the auth files. */
+/* auth_util: the id, time formats and JSON output only the auth files use
+ * (random GUIDs, ISO times and string helpers are server/sim_util's). */
 #include "config.h"
 #include "auth_priv.h"
 
@@ -10,7 +11,6 @@
 
 #include <json-c/json.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 static void fmt_uuid(const unsigned char b[16], char out[37])
 {
@@ -19,17 +19,6 @@ static void fmt_uuid(const unsigned char b[16], char out[37])
 		 "%02x%02x%02x%02x%02x%02x",
 		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
 		 b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
-void auth_i_uuid(char out[37])
-{
-	unsigned char b[16];
-
-	if (RAND_bytes(b, sizeof(b)) != 1)
-		memset(b, 0x5a, sizeof(b)); /* ids only, not secrets */
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	fmt_uuid(b, out);
 }
 
 void auth_i_derived_uuid(const char *tenant, const char *name, char out[37])
@@ -67,18 +56,6 @@ void auth_i_fmt_entra_ts(long long t, char *out, size_t n)
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-void auth_i_fmt_iso7(long long t, long frac100ns, char *out, size_t n)
-{
-	struct tm tm;
-
-	utc(t, &tm);
-	if (frac100ns < 0 || frac100ns > 9999999)
-		frac100ns = 0;
-	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%07ldZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, frac100ns);
-}
-
 void auth_i_fmt_arm_time(long long t, char *out, size_t n)
 {
 	struct tm tm;
@@ -110,21 +87,4 @@ int auth_i_send_json(struct auth_response *resp, int status,
 		return -ENOMEM;
 	auth_response_set(resp, status, AUTH_JSON_CT, body);
 	return 0;
-}
-
-int auth_i_streq_ci(const char *x, const char *y)
-{
-	if (!x || !y)
-		return 0;
-	for (; *x && *y; x++, y++) {
-		unsigned char cx = (unsigned char)*x, cy = (unsigned char)*y;
-
-		if (cx >= 'A' && cx <= 'Z')
-			cx = (unsigned char)(cx - 'A' + 'a');
-		if (cy >= 'A' && cy <= 'Z')
-			cy = (unsigned char)(cy - 'A' + 'a');
-		if (cx != cy)
-			return 0;
-	}
-	return *x == *y;
 }

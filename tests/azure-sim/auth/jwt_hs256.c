@@ -74,39 +74,57 @@ static int split3(const char *token, size_t *d1, size_t *d2)
 	return 0;
 }
 
-int jwt_decode(const char *token, struct json_object **header,
-	       struct json_object **claims)
+/* A token taken apart: header and claims parsed, signature decoded,
+ * signed_len the length of "header.claims" (what the MAC covers). */
+struct jwt_parts {
+	struct json_object *h, *c;
+	unsigned char *sig;
+	size_t sig_len, signed_len;
+};
+
+static void parts_free(struct jwt_parts *p)
 {
-	struct json_object *h = NULL, *c = NULL;
-	unsigned char *sig = NULL;
-	size_t d1, d2, sig_len;
+	free(p->sig);
+	json_object_put(p->h);
+	json_object_put(p->c);
+}
+
+/* Fill *p (zeroed first; parts_free() it whatever the result). */
+static int parts_parse(const char *token, struct jwt_parts *p)
+{
+	size_t d1, d2;
 	int rc;
 
+	memset(p, 0, sizeof(*p));
 	rc = split3(token, &d1, &d2);
 	if (rc)
 		return rc;
-	rc = decode_segment(token, d1, &h);
-	if (rc)
-		goto out;
-	rc = decode_segment(token + d1 + 1, d2 - d1 - 1, &c);
-	if (rc)
-		goto out;
-	rc = jwt_b64_decode(token + d2 + 1, strlen(token + d2 + 1), &sig,
-			    &sig_len);
-	if (rc)
-		goto out;
-	if (header) {
-		*header = h;
-		h = NULL;
+	p->signed_len = d2;
+	rc = decode_segment(token, d1, &p->h);
+	if (rc == 0)
+		rc = decode_segment(token + d1 + 1, d2 - d1 - 1, &p->c);
+	if (rc == 0)
+		rc = jwt_b64_decode(token + d2 + 1, strlen(token + d2 + 1), &p->sig,
+				    &p->sig_len);
+	return rc;
+}
+
+int jwt_decode(const char *token, struct json_object **header,
+	       struct json_object **claims)
+{
+	struct jwt_parts p;
+	int rc;
+
+	rc = parts_parse(token, &p);
+	if (rc == 0 && header) {
+		*header = p.h;
+		p.h = NULL;
 	}
-	if (claims) {
-		*claims = c;
-		c = NULL;
+	if (rc == 0 && claims) {
+		*claims = p.c;
+		p.c = NULL;
 	}
-out:
-	free(sig);
-	json_object_put(h);
-	json_object_put(c);
+	parts_free(&p);
 	return rc;
 }
 
@@ -193,53 +211,39 @@ out:
 int jwt_hs256_verify(const unsigned char *key, size_t key_len,
 		     const char *token, struct json_object **claims)
 {
-	struct json_object *h = NULL, *c = NULL, *alg;
-	unsigned char *sig = NULL;
+	struct json_object *alg;
+	struct jwt_parts p;
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int mac_len = 0;
-	size_t d1, d2, sig_len = 0;
 	int rc;
 
 	if (claims)
 		*claims = NULL;
 	if (!key || key_len == 0)
 		return -EINVAL;
-	rc = split3(token, &d1, &d2);
-	if (rc)
-		return rc;
-	rc = decode_segment(token, d1, &h);
-	if (rc)
-		goto out;
-	rc = decode_segment(token + d1 + 1, d2 - d1 - 1, &c);
-	if (rc)
-		goto out;
-	rc = jwt_b64_decode(token + d2 + 1, strlen(token + d2 + 1), &sig,
-			    &sig_len);
+	rc = parts_parse(token, &p);
 	if (rc)
 		goto out;
 	/* The header names the algorithm, so "none" or RS256 must never
 	 * reach the MAC comparison. */
-	if (!json_object_object_get_ex(h, "alg", &alg) ||
+	if (!json_object_object_get_ex(p.h, "alg", &alg) ||
 	    !json_object_is_type(alg, json_type_string) ||
 	    strcmp(json_object_get_string(alg), "HS256") != 0) {
 		rc = -ENOTSUP;
 		goto out;
 	}
-	rc = hmac256(key, key_len, token, d2, mac, &mac_len);
+	rc = hmac256(key, key_len, token, p.signed_len, mac, &mac_len);
 	if (rc)
 		goto out;
-	if (sig_len != mac_len || CRYPTO_memcmp(sig, mac, mac_len) != 0) {
+	if (p.sig_len != mac_len || CRYPTO_memcmp(p.sig, mac, mac_len) != 0) {
 		rc = -EBADMSG;
 		goto out;
 	}
 	if (claims) {
-		*claims = c;
-		c = NULL;
+		*claims = p.c;
+		p.c = NULL;
 	}
-	rc = 0;
 out:
-	free(sig);
-	json_object_put(h);
-	json_object_put(c);
+	parts_free(&p);
 	return rc;
 }

@@ -33,6 +33,23 @@ static void to_resp(struct auth_response *ar, struct sim_resp *resp)
 	auth_response_clear(ar);
 }
 
+/* The end of a bearer check: 0 when it passed, else the service's
+ * refusal in resp (a 500 when the check could not even answer). */
+static int check_done(int rc, struct auth_response *ar, struct sim_resp *resp)
+{
+	if (rc == 0) {
+		auth_response_clear(ar);
+		return 0;
+	}
+	if (ar->status) {
+		to_resp(ar, resp);
+	} else {
+		auth_response_clear(ar);
+		sim_resp_empty(resp, 500);
+	}
+	return -EACCES;
+}
+
 int sim_authz_bearer(const struct sim_req *req, struct sim_resp *resp,
 		     enum sim_authz_api api)
 {
@@ -43,17 +60,7 @@ int sim_authz_bearer(const struct sim_req *req, struct sim_resp *resp,
 	rc = auth_check_bearer(sim_ctx()->auth,
 			       api == SIM_AUTHZ_LA ? AUTH_API_LOG_ANALYTICS : AUTH_API_ARM,
 			       sim_req_header(req, "Authorization"), NULL, &ar);
-	if (rc == 0) {
-		auth_response_clear(&ar);
-		return 0;
-	}
-	if (ar.status)
-		to_resp(&ar, resp);
-	else {
-		auth_response_clear(&ar);
-		sim_resp_empty(resp, 500);
-	}
-	return -EACCES;
+	return check_done(rc, &ar, resp);
 }
 
 int sim_authz_dataplane(const struct sim_req *req, struct sim_resp *resp,
@@ -65,17 +72,7 @@ int sim_authz_dataplane(const struct sim_req *req, struct sim_resp *resp,
 	auth_response_init(&ar);
 	rc = auth_check_dataplane(sim_ctx()->auth, sim_req_header(req, "Authorization"),
 				  job_id, &ar);
-	if (rc == 0) {
-		auth_response_clear(&ar);
-		return 0;
-	}
-	if (ar.status)
-		to_resp(&ar, resp);
-	else {
-		auth_response_clear(&ar);
-		sim_resp_empty(resp, 500);
-	}
-	return -EACCES;
+	return check_done(rc, &ar, resp);
 }
 
 int sim_authz_is_token_path(const char *path)

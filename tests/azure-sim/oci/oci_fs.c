@@ -51,11 +51,38 @@ int oci_fs_have_openat2(void)
 	return 1;
 }
 
+/* The path with the symlink at buf[start..end) replaced by its target,
+ * written over buf (rest is what follows the link). A relative target
+ * is taken from the link's directory, an absolute one from the root:
+ * the result is still resolved in the root. Returns 0 or -errno. */
+static int splice_link(int dirfd, char *buf, size_t start, size_t end,
+		       const char *rest)
+{
+	char target[PATH_MAX], next[PATH_MAX];
+	size_t keep, rl = strlen(rest);
+	ssize_t tl;
+
+	/* No stdio: this runs in the runner's cloned child too. */
+	buf[end] = '\0';
+	tl = readlinkat(dirfd, buf + start, target, sizeof(target) - 1);
+	if (tl < 0)
+		return -errno;
+	keep = target[0] == '/' ? 0 : start;
+	if (keep + (size_t)tl + 1 + rl >= sizeof(next))
+		return -ENAMETOOLONG;
+	memcpy(next, buf, keep);
+	memcpy(next + keep, target, (size_t)tl);
+	next[keep + (size_t)tl] = '/';
+	memcpy(next + keep + (size_t)tl + 1, rest, rl + 1);
+	memcpy(buf, next, keep + (size_t)tl + 1 + rl + 1);
+	return 0;
+}
+
 int oci_fs_mkdir_in_root(int rootfd, const char *rel, mode_t mode)
 {
 	char buf[PATH_MAX];
 	size_t n, i = 0;
-	int cur;
+	int cur, links = 0;
 
 	while (*rel == '/')
 		rel++;
@@ -92,6 +119,22 @@ int oci_fs_mkdir_in_root(int rootfd, const char *rel, mode_t mode)
 			}
 		}
 		buf[end] = save;
+		if (fd == -ENOENT) {
+			/* A symlink to what does not exist yet (an image's
+			 * /var/run -> /run before /run): follow it inside
+			 * the root and create its target, as Docker's
+			 * FollowSymlinkInScope does. */
+			fd = ++links > 40 ? -ELOOP : splice_link(cur, buf, start, end, buf + i);
+			close(cur);
+			if (fd < 0)
+				return fd;
+			n = strlen(buf);
+			i = 0;
+			cur = oci_fs_open_in_root(rootfd, ".", O_PATH | O_DIRECTORY, 0);
+			if (cur < 0)
+				return cur;
+			continue;
+		}
 		close(cur);
 		if (fd < 0)
 			return fd;
@@ -100,9 +143,43 @@ int oci_fs_mkdir_in_root(int rootfd, const char *rel, mode_t mode)
 	return cur;
 }
 
-static int rm_tree_fd(int dirfd, dev_t dev);
+/* 1 if name in dirfd is the root of a mount (another filesystem, or a
+ * bind mount of the same one), which a removal must not go into. */
+static int is_mount_root(int dirfd, const char *name, const struct stat *parent)
+{
+	struct statx sx;
 
-int oci_fs_rm_rf_at(int dirfd, const char *name)
+	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) < 0)
+		return 1; /* unknown: refuse, the safe answer */
+	if (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+		return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+	return makedev(sx.stx_dev_major, sx.stx_dev_minor) != parent->st_dev;
+}
+
+/* A directory stream over dirfd of its own (its own offset: dirfd is
+ * not moved), or NULL with errno set. */
+static DIR *open_dir_at(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return d;
+}
+
+static int rm_children(int dirfd, int (*keep)(void *ud, const char *name), void *ud);
+
+/* Remove name in dirfd; parent (the stat of dirfd) or NULL at the top,
+ * where the caller named the tree itself. */
+static int rm_entry(int dirfd, const char *name, const struct stat *parent)
 {
 	struct stat st;
 	int fd, rc;
@@ -111,10 +188,12 @@ int oci_fs_rm_rf_at(int dirfd, const char *name)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISDIR(st.st_mode))
 		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+	if (parent && is_mount_root(dirfd, name, parent))
+		return -EXDEV;
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	rc = rm_tree_fd(fd, st.st_dev);
+	rc = rm_children(fd, NULL, NULL);
 	close(fd);
 	if (rc < 0)
 		return rc;
@@ -123,40 +202,9 @@ int oci_fs_rm_rf_at(int dirfd, const char *name)
 	return 0;
 }
 
-/* Empty the directory fd (which it takes ownership of only for reading).
- * Entries on another device are mount points: refuse rather than delete
- * through them. */
-static int rm_tree_fd(int dirfd, dev_t dev)
+int oci_fs_rm_rf_at(int dirfd, const char *name)
 {
-	struct stat st;
-	int dup_fd, rc = 0;
-	DIR *d;
-	struct dirent *de;
-
-	if (fstat(dirfd, &st) < 0)
-		return -errno;
-	if (st.st_dev != dev)
-		return -EXDEV;
-	dup_fd = dup(dirfd);
-	if (dup_fd < 0)
-		return -errno;
-	d = fdopendir(dup_fd);
-	if (!d) {
-		rc = -errno;
-		close(dup_fd);
-		return rc;
-	}
-	while ((de = readdir(d)) != NULL) {
-		int r;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		r = oci_fs_rm_rf_at(dirfd, de->d_name);
-		if (r < 0 && rc == 0)
-			rc = r;
-	}
-	closedir(d);
-	return rc;
+	return rm_entry(dirfd, name, NULL);
 }
 
 int oci_fs_rm_rf(const char *path)
@@ -167,19 +215,23 @@ int oci_fs_rm_rf(const char *path)
 int oci_fs_rm_children_at(int dirfd, int (*keep)(void *ud, const char *name),
 			  void *ud)
 {
-	int dup_fd, rc = 0;
+	return rm_children(dirfd, keep, ud);
+}
+
+/* Empty the directory dirfd (but what keep spares); mount points below it
+ * are refused (-EXDEV) rather than deleted through. */
+static int rm_children(int dirfd, int (*keep)(void *ud, const char *name), void *ud)
+{
+	struct stat self;
+	int rc = 0;
 	DIR *d;
 	struct dirent *de;
 
-	dup_fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dup_fd < 0)
+	if (fstat(dirfd, &self) < 0)
 		return -errno;
-	d = fdopendir(dup_fd);
-	if (!d) {
-		rc = -errno;
-		close(dup_fd);
-		return rc;
-	}
+	d = open_dir_at(dirfd);
+	if (!d)
+		return -errno;
 	while ((de = readdir(d)) != NULL) {
 		int r;
 
@@ -187,7 +239,7 @@ int oci_fs_rm_children_at(int dirfd, int (*keep)(void *ud, const char *name),
 			continue;
 		if (keep && keep(ud, de->d_name))
 			continue;
-		r = oci_fs_rm_rf_at(dirfd, de->d_name);
+		r = rm_entry(dirfd, de->d_name, &self);
 		if (r < 0 && rc == 0)
 			rc = r;
 	}
@@ -377,19 +429,13 @@ static int copy_entry(struct copy_ctx *c, int sfd, int dfd, const char *name,
 
 static int copy_dir(struct copy_ctx *c, int sfd, int dfd, const char *rel)
 {
-	int dup_fd, rc = 0;
+	int rc = 0;
 	DIR *d;
 	struct dirent *de;
 
-	dup_fd = dup(sfd);
-	if (dup_fd < 0)
+	d = open_dir_at(sfd);
+	if (!d)
 		return -errno;
-	d = fdopendir(dup_fd);
-	if (!d) {
-		rc = -errno;
-		close(dup_fd);
-		return rc;
-	}
 	while ((de = readdir(d)) != NULL) {
 		char *crel;
 

@@ -13,7 +13,8 @@
 int oci_fs_open_in_root(int rootfd, const char *rel, int flags, mode_t mode);
 
 /* mkdir -p of rel inside the tree at rootfd (components resolved in root,
- * existing symlinks followed in root). Returns an O_PATH|O_DIRECTORY fd of
+ * existing symlinks followed in root; a symlink to what does not exist yet
+ * has its target created, in root, as Docker's FollowSymlinkInScope). Returns an O_PATH|O_DIRECTORY fd of
  * the final directory or -errno (-ENOTDIR if a component is not a
  * directory). No heap use: async-signal-safe, usable in a cloned child. */
 int oci_fs_mkdir_in_root(int rootfd, const char *rel, mode_t mode);

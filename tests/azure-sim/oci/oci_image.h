@@ -3,9 +3,9 @@
  * The simulator pulls images the way Azure Container Apps does: over the OCI
  * distribution API (/v2/), with the registry's bearer-token challenge or
  * basic credentials, resolving a manifest list / OCI index to linux/amd64,
- * verifying every blob's sha256, and unpacking the layers in order (gzip or
- * plain tar, with whiteouts) into a root filesystem directory that is cached
- * per image config digest under a state directory.
+ * verifying every blob's sha256, and unpacking the layers in order (gzip,
+ * zstd or plain tar, with whiteouts) into a root filesystem directory that
+ * is cached per image config digest under a state directory.
  *
  * Thread safety: one struct oci_puller may be used by several threads at
  * once (the runner pulls from one thread per replica). Two concurrent pulls

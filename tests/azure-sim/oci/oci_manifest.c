@@ -134,13 +134,18 @@ void oci_manifest_clear(struct oci_manifest *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* The layer types of the OCI image spec (media-types.md) and Docker's
+ * (image manifest v2 schema 2, plus the .tar.zstd that containerd and
+ * BuildKit write). The compression itself is told from the data. */
 static int layer_type_ok(const char *mt)
 {
 	static const char *const ok[] = {
 		"application/vnd.oci.image.layer.v1.tar",
 		"application/vnd.oci.image.layer.v1.tar+gzip",
+		"application/vnd.oci.image.layer.v1.tar+zstd",
 		"application/vnd.docker.image.rootfs.diff.tar",
 		"application/vnd.docker.image.rootfs.diff.tar.gzip",
+		"application/vnd.docker.image.rootfs.diff.tar.zstd",
 		NULL
 	};
 	size_t i;

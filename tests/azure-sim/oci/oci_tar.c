@@ -1,4 +1,13 @@
-/* oci_tar.c - layer unpacking (see oci_tar.h). */
+/* oci_tar.c - layer unpacking (see oci_tar.h).
+ *
+ * libarchive does the reading: decompression (gzip, zstd or none, told
+ * from the data) and the tar formats (ustar, GNU, PAX). It never touches
+ * the filesystem: every entry is written here, through descriptors
+ * resolved inside the root, because libarchive's own disk writer resolves
+ * paths against the host. Two archive objects are chained: the outer one
+ * (format "raw") only decompresses, the inner one parses tar from the
+ * outer one's output, so the uncompressed bytes pass through our hands
+ * once and are hashed for the diff id on the way. */
 #include "config.h"
 
 #include "oci_tar.h"
@@ -9,155 +18,67 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
-#include <zlib.h>
+#include <archive.h>
+#include <archive_entry.h>
 
 #define BLK 512
 #define BUFSZ 65536
 #define WH_PREFIX ".wh."
 #define WH_OPAQUE ".wh..wh..opq"
-#define PAX_MAX (1024 * 1024)
 
-/* ---- decompressing reader that hashes what it yields ---- */
+/* ---- the uncompressed stream, hashed as the tar parser pulls it ---- */
 
-struct tin {
-	int fd;
-	int gz;
-	int zinit;
-	int zdone;
-	int in_eof;
-	z_stream z;
-	unsigned char in[BUFSZ];
-	size_t in_len; /* bytes in `in` not yet given to zlib (plain: unread) */
-	size_t in_pos;
-	unsigned char out[BUFSZ];
-	size_t opos, olen;
+struct src {
+	struct archive *raw; /* format raw: decompression only */
 	struct oci_sha256 sha;
-	const char *why; /* set on error */
+	uint64_t total;      /* uncompressed bytes so far */
+	int eof;
+	unsigned char buf[BUFSZ];
 };
 
-static int tin_read_raw(struct tin *t)
+static la_ssize_t src_read(struct archive *a, void *ud, const void **out)
 {
-	ssize_t r;
+	struct src *s = ud;
+	la_ssize_t n;
 
-	if (t->in_eof)
+	*out = s->buf;
+	if (s->eof)
 		return 0;
-	do {
-		r = read(t->fd, t->in, sizeof(t->in));
-	} while (r < 0 && errno == EINTR);
-	if (r < 0) {
-		t->why = "read error";
+	n = archive_read_data(s->raw, s->buf, sizeof(s->buf));
+	if (n < 0) {
+		if (a)
+			archive_set_error(a, EIO, "%s", archive_error_string(s->raw));
 		return -1;
 	}
-	if (r == 0)
-		t->in_eof = 1;
-	t->in_len = (size_t)r;
-	t->in_pos = 0;
-	return (int)(r > 0);
+	if (n == 0)
+		s->eof = 1;
+	if (n > 0 && oci_sha256_update(&s->sha, s->buf, (size_t)n) < 0) {
+		if (a)
+			archive_set_error(a, ENOMEM, "sha256 failed");
+		return -1;
+	}
+	s->total += (uint64_t)n;
+	return n;
 }
 
-/* Refill t->out; returns bytes available, 0 at end, -1 on error. */
-static long tin_fill(struct tin *t)
+/* Read what the tar parser left (the end blocks and the writer's
+ * padding): it counts for the diff id. */
+static int src_drain(struct src *s)
 {
-	if (t->opos < t->olen)
-		return (long)(t->olen - t->opos);
-	t->opos = t->olen = 0;
-	if (!t->gz) {
-		if (t->in_pos < t->in_len) {
-			size_t n = t->in_len - t->in_pos;
+	const void *p;
 
-			memcpy(t->out, t->in + t->in_pos, n);
-			t->in_pos = t->in_len;
-			t->olen = n;
-		} else {
-			int r = tin_read_raw(t);
-
-			if (r <= 0)
-				return r;
-			memcpy(t->out, t->in, t->in_len);
-			t->olen = t->in_len;
-			t->in_pos = t->in_len;
-		}
-		oci_sha256_update(&t->sha, t->out, t->olen);
-		return (long)t->olen;
-	}
-	while (t->olen == 0) {
-		int zr;
-
-		if (t->zdone)
-			return 0;
-		if (t->in_pos >= t->in_len) {
-			int r = tin_read_raw(t);
-
-			if (r < 0)
-				return -1;
-			if (r == 0) {
-				t->why = "truncated gzip stream";
-				return -1;
-			}
-		}
-		t->z.next_in = t->in + t->in_pos;
-		t->z.avail_in = (uInt)(t->in_len - t->in_pos);
-		t->z.next_out = t->out;
-		t->z.avail_out = sizeof(t->out);
-		zr = inflate(&t->z, Z_NO_FLUSH);
-		t->in_pos = t->in_len - t->z.avail_in;
-		t->olen = sizeof(t->out) - t->z.avail_out;
-		if (zr == Z_STREAM_END) {
-			/* Concatenated gzip members are one stream. */
-			if (t->in_pos >= t->in_len && tin_read_raw(t) <= 0) {
-				t->zdone = 1;
-			} else if (inflateReset(&t->z) != Z_OK) {
-				t->why = "gzip reset failed";
-				return -1;
-			}
-		} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
-			t->why = "corrupt gzip data";
+	while (!s->eof) {
+		if (src_read(NULL, s, &p) < 0)
 			return -1;
-		}
-	}
-	oci_sha256_update(&t->sha, t->out, t->olen);
-	return (long)t->olen;
-}
-
-/* Read exactly n bytes (buf NULL: skip them). 0, or -1 with t->why. */
-static int tin_read(struct tin *t, void *buf, uint64_t n)
-{
-	unsigned char *p = buf;
-
-	while (n > 0) {
-		long avail = tin_fill(t);
-		size_t take;
-
-		if (avail < 0)
-			return -1;
-		if (avail == 0) {
-			t->why = "unexpected end of tar data";
-			return -1;
-		}
-		take = (uint64_t)avail < n ? (size_t)avail : (size_t)n;
-		if (p) {
-			memcpy(p, t->out + t->opos, take);
-			p += take;
-		}
-		t->opos += take;
-		n -= take;
 	}
 	return 0;
-}
-
-static int tin_drain(struct tin *t)
-{
-	long r;
-
-	while ((r = tin_fill(t)) > 0)
-		t->opos = t->olen;
-	return r < 0 ? -1 : 0;
 }
 
 /* ---- the set of paths this layer created (whiteouts spare them) ---- */
@@ -252,7 +173,7 @@ static void set_free(struct pathset *s)
 	free(s->slot);
 }
 
-/* ---- header parsing ---- */
+/* ---- names ---- */
 
 void oci_tar_clean_path(const char *name, char *out)
 {
@@ -283,155 +204,25 @@ void oci_tar_clean_path(const char *name, char *out)
 	out[o] = '\0';
 }
 
-static int parse_num(const unsigned char *p, size_t n, int64_t *out)
-{
-	uint64_t v = 0;
-	size_t i = 0;
-
-	if (p[0] & 0x80) {
-		if (p[0] == 0xff)
-			return -1; /* negative */
-		v = p[0] & 0x7f;
-		for (i = 1; i < n; i++) {
-			if (v >> 55)
-				return -1;
-			v = (v << 8) | p[i];
-		}
-		*out = (int64_t)v;
-		return 0;
-	}
-	while (i < n && (p[i] == ' ' || p[i] == '\0'))
-		i++;
-	for (; i < n && p[i] >= '0' && p[i] <= '7'; i++) {
-		if (v >> 60)
-			return -1;
-		v = v * 8 + (uint64_t)(p[i] - '0');
-	}
-	*out = (int64_t)v;
-	return 0;
-}
-
-static int checksum_ok(const unsigned char *h)
-{
-	int64_t want;
-	uint64_t us = 0;
-	int64_t ss = 0;
-	size_t i;
-
-	if (parse_num(h + 148, 8, &want) < 0)
-		return 0;
-	for (i = 0; i < BLK; i++) {
-		unsigned char c = (i >= 148 && i < 156) ? ' ' : h[i];
-
-		us += c;
-		ss += (signed char)c;
-	}
-	return (int64_t)us == want || ss == want;
-}
-
-static char *field_str(const unsigned char *p, size_t n)
-{
-	size_t len = strnlen((const char *)p, n);
-	char *s = malloc(len + 1);
-
-	if (s) {
-		memcpy(s, p, len);
-		s[len] = '\0';
-	}
-	return s;
-}
-
-struct entry {
-	char *name;
-	char *link;
-	int64_t size, uid, gid, mtime;
-	int64_t mode;
-	int64_t devmaj, devmin;
-	char type;
-};
-
-struct pending {
-	char *name;     /* GNU 'L' or PAX path */
-	char *link;     /* GNU 'K' or PAX linkpath */
-	int64_t size, uid, gid, mtime;
-	int has_size, has_uid, has_gid, has_mtime;
-};
-
-static void pending_clear(struct pending *p)
-{
-	free(p->name);
-	free(p->link);
-	memset(p, 0, sizeof(*p));
-}
-
-static int64_t dec_num(const char *s, size_t n)
-{
-	int64_t v = 0;
-	size_t i;
-
-	for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-		v = v * 10 + (s[i] - '0');
-	return v;
-}
-
-/* Parse PAX records "<len> <key>=<value>\n" into pending. */
-static int pax_parse(char *d, size_t n, struct pending *pd)
-{
-	size_t off = 0;
-
-	while (off < n) {
-		size_t reclen = 0, i = off;
-		char *key, *eq, *val;
-		size_t vlen;
-
-		while (i < n && d[i] >= '0' && d[i] <= '9')
-			reclen = reclen * 10 + (size_t)(d[i++] - '0');
-		if (reclen == 0 || i >= n || d[i] != ' ' || off + reclen > n ||
-		    d[off + reclen - 1] != '\n')
-			return -1;
-		key = d + i + 1;
-		eq = memchr(key, '=', (size_t)(d + off + reclen - key));
-		if (!eq)
-			return -1;
-		val = eq + 1;
-		vlen = (size_t)(d + off + reclen - 1 - val);
-		*eq = '\0';
-		if (!strcmp(key, "path") || !strcmp(key, "linkpath")) {
-			char *s = malloc(vlen + 1), **dst;
-
-			if (!s)
-				return -1;
-			memcpy(s, val, vlen);
-			s[vlen] = '\0';
-			dst = key[0] == 'p' ? &pd->name : &pd->link;
-			free(*dst);
-			*dst = s;
-		} else if (!strcmp(key, "size")) {
-			pd->size = dec_num(val, vlen);
-			pd->has_size = 1;
-		} else if (!strcmp(key, "uid")) {
-			pd->uid = dec_num(val, vlen);
-			pd->has_uid = 1;
-		} else if (!strcmp(key, "gid")) {
-			pd->gid = dec_num(val, vlen);
-			pd->has_gid = 1;
-		} else if (!strcmp(key, "mtime")) {
-			pd->mtime = dec_num(val, vlen);
-			pd->has_mtime = 1;
-		}
-		off += reclen;
-	}
-	return 0;
-}
-
 /* ---- applying entries ---- */
 
 struct unpack {
 	int rootfd;
-	struct tin *in;
+	struct archive *tar;
+	struct src *in;
 	struct pathset created;
 	struct oci_err *err;
+	int64_t data_got; /* data bytes of the current entry read so far */
+	int at_end;       /* the stream ended right after an entry's data */
 };
+
+static int tar_fail(struct unpack *u)
+{
+	const char *why = archive_error_string(u->tar);
+
+	return oci_err_set(u->err, OCI_E_PROTOCOL, "failed to extract layer: %s",
+			   why ? why : "unreadable tar data");
+}
 
 /* Ownership is best effort when not running as root (a rootless pull
  * keeps the caller's ids, as rootless container tools do). */
@@ -516,55 +307,200 @@ static int apply_whiteout(struct unpack *u, const char *parent, const char *base
 	return rc;
 }
 
-static int write_data(struct unpack *u, int fd, int64_t size, const char *path)
+/* After a failed read: did the stream end exactly where the current
+ * entry's data ended, before its padding? Go's archive/tar (and so
+ * Docker) takes that as the end of the archive, and umoci writes such
+ * layers; libarchive wants the padding. Every byte of the data was read
+ * and the stream is a whole number of blocks plus the data's tail. */
+static int ended_after_data(struct unpack *u, struct archive_entry *ae)
 {
-	while (size > 0) {
-		long avail = tin_fill(u->in);
-		size_t take, off = 0;
+	int64_t size = archive_entry_size(ae);
 
-		if (avail <= 0)
-			return oci_err_set(u->err, OCI_E_PROTOCOL,
-					   "failed to extract layer: %s",
-					   u->in->why ? u->in->why : "unexpected end of tar data");
-		take = avail < size ? (size_t)avail : (size_t)size;
-		while (off < take) {
-			ssize_t w = write(fd, u->in->out + u->in->opos + off, take - off);
+	return u->in->eof && size > 0 && u->data_got == size &&
+	       u->in->total % BLK == (uint64_t)size % BLK;
+}
+
+/* Next block of the entry's data: ARCHIVE_OK, ARCHIVE_EOF at its end
+ * (also when the archive ends right after it: u->at_end), or an error. */
+static int read_block(struct unpack *u, struct archive_entry *ae,
+		      const void **buf, size_t *len, la_int64_t *off)
+{
+	int r = archive_read_data_block(u->tar, buf, len, off);
+
+	if (r == ARCHIVE_WARN)
+		r = ARCHIVE_OK;
+	if (r == ARCHIVE_OK) {
+		u->data_got += (int64_t)*len;
+	} else if (r != ARCHIVE_EOF && ended_after_data(u, ae)) {
+		u->at_end = 1;
+		r = ARCHIVE_EOF;
+	}
+	return r;
+}
+
+/* Copy the entry's data into fd. Sparse entries come as blocks at
+ * offsets: the holes stay holes. */
+static int write_data(struct unpack *u, int fd, struct archive_entry *ae,
+		      const char *path)
+{
+	const void *buf;
+	size_t len;
+	la_int64_t off;
+	int r;
+
+	while ((r = read_block(u, ae, &buf, &len, &off)) == ARCHIVE_OK) {
+		size_t done = 0;
+
+		while (done < len) {
+			ssize_t w = pwrite(fd, (const char *)buf + done, len - done,
+					   (off_t)off + (off_t)done);
 
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0)
 				return fail(u, "write", path, errno);
-			off += (size_t)w;
+			done += (size_t)w;
 		}
-		u->in->opos += take;
-		size -= (int64_t)take;
+	}
+	if (r != ARCHIVE_EOF)
+		return tar_fail(u);
+	/* A sparse file may end in a hole. */
+	if (ftruncate(fd, (off_t)archive_entry_size(ae)) < 0)
+		return fail(u, "write", path, errno);
+	return 0;
+}
+
+/* Extended attributes, after the owner is set (a chown clears
+ * security.capability). A filesystem or an unprivileged caller that
+ * cannot take one is not an error, as in Docker's archive package. */
+static int apply_xattrs(struct unpack *u, int fd, struct archive_entry *ae,
+			const char *path)
+{
+	const char *name;
+	const void *val;
+	size_t len;
+
+	if (archive_entry_xattr_reset(ae) == 0)
+		return 0;
+	while (archive_entry_xattr_next(ae, &name, &val, &len) == ARCHIVE_OK) {
+		if (!name || !*name)
+			continue;
+		if (fsetxattr(fd, name, val, len, 0) < 0 && errno != ENOTSUP &&
+		    errno != EPERM)
+			return fail(u, "setxattr", path, errno);
 	}
 	return 0;
 }
 
-static int apply_entry(struct unpack *u, struct entry *e)
+/* Owner, mode, xattrs and times of an open file or directory. */
+static int apply_meta(struct unpack *u, int fd, struct archive_entry *ae,
+		      const struct timespec ts[2], const char *path)
 {
-	char *clean = NULL, *slash, *parent, *base;
+	mode_t perm = archive_entry_perm(ae) & 07777;
+	int rc;
+
+	if (own_failed(fchown(fd, (uid_t)archive_entry_uid(ae),
+			      (gid_t)archive_entry_gid(ae))) ||
+	    fchmod(fd, perm) < 0)
+		return fail(u, "chmod", path, errno);
+	rc = apply_xattrs(u, fd, ae, path);
+	if (rc < 0)
+		return rc;
+	if (futimens(fd, ts) < 0)
+		return fail(u, "chmod", path, errno);
+	return 0;
+}
+
+static int make_hardlink(struct unpack *u, int pfd, const char *base,
+			 const char *target, const char *path)
+{
+	char *tclean = malloc(strlen(target) + 1), *tslash;
+	const char *tparent, *tbase;
+	int tpfd, rc = 0;
+
+	if (!tclean)
+		return oci_err_set(u->err, OCI_E_NOMEM, "out of memory");
+	oci_tar_clean_path(target, tclean);
+	tslash = strrchr(tclean, '/');
+	if (tslash) {
+		*tslash = '\0';
+		tparent = tclean;
+		tbase = tslash + 1;
+	} else {
+		tparent = ".";
+		tbase = tclean;
+	}
+	if (!*tbase) {
+		rc = oci_err_set(u->err, OCI_E_PROTOCOL,
+				 "failed to extract layer: hard link \"%s\" to the root",
+				 path);
+		goto out;
+	}
+	/* The target's directory is resolved inside the root and linkat
+	 * does not follow a final symlink: the link cannot reach a file
+	 * outside. */
+	tpfd = oci_fs_open_in_root(u->rootfd, tparent, O_PATH | O_DIRECTORY, 0);
+	if (tpfd < 0 || linkat(tpfd, tbase, pfd, base, 0) < 0)
+		rc = fail(u, "link", path, tpfd < 0 ? -tpfd : errno);
+	if (tpfd >= 0)
+		close(tpfd);
+out:
+	free(tclean);
+	return rc;
+}
+
+/* Device nodes are the one kind of entry that hands out kernel objects
+ * (a disk, /dev/mem): they are skipped, with a note, rather than failing
+ * the layer, because real images carry /dev entries that a runtime
+ * hides under its own /dev anyway (README, Known choices). */
+static void note_device(const char *path)
+{
+	fprintf(stderr, "sockerless-azure-sim: layer: device node \"%s\" not "
+		"created (device nodes from images are refused)\n", path);
+}
+
+static const char *entry_str(const char *mbs, const char *utf8)
+{
+	/* Names that the C locale cannot represent come only as UTF-8. */
+	return mbs ? mbs : utf8;
+}
+
+static int apply_entry(struct unpack *u, struct archive_entry *ae)
+{
+	const char *name = entry_str(archive_entry_pathname(ae),
+				     archive_entry_pathname_utf8(ae));
+	const char *hard = entry_str(archive_entry_hardlink(ae),
+				     archive_entry_hardlink_utf8(ae));
+	mode_t type = archive_entry_filetype(ae);
+	mode_t perm = archive_entry_perm(ae) & 07777;
+	char *clean = NULL, *slash, *parent, *base, *full;
 	struct timespec ts[2];
 	struct stat st;
 	int pfd = -1, fd = -1, rc = 0, exists;
-	mode_t perm = (mode_t)(e->mode & 07777);
-	int64_t data_left = e->size;
+	long nsec;
 
-	clean = malloc(strlen(e->name) + 1);
+	if (!name)
+		return oci_err_set(u->err, OCI_E_PROTOCOL,
+				   "failed to extract layer: entry without a name");
+	if (archive_entry_uid(ae) < 0 || archive_entry_uid(ae) >= UINT32_MAX ||
+	    archive_entry_gid(ae) < 0 || archive_entry_gid(ae) >= UINT32_MAX)
+		return oci_err_set(u->err, OCI_E_PROTOCOL,
+				   "failed to extract layer: bad owner of \"%s\"", name);
+	clean = malloc(strlen(name) + 1);
 	if (!clean)
 		return oci_err_set(u->err, OCI_E_NOMEM, "out of memory");
-	oci_tar_clean_path(e->name, clean);
-	ts[0].tv_sec = ts[1].tv_sec = (time_t)e->mtime;
-	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	oci_tar_clean_path(name, clean);
+	nsec = archive_entry_mtime_nsec(ae);
+	ts[0].tv_sec = ts[1].tv_sec = (time_t)archive_entry_mtime(ae);
+	ts[0].tv_nsec = ts[1].tv_nsec = nsec >= 0 && nsec < 1000000000 ? nsec : 0;
 
 	if (!*clean) {
 		/* The root itself: only a directory's metadata applies. */
-		if (e->type == '5') {
-			if (own_failed(fchown(u->rootfd, (uid_t)e->uid, (gid_t)e->gid)) ||
-			    fchmod(u->rootfd, perm) < 0)
-				rc = fail(u, "chmod", "/", errno);
-		}
+		if (type == AE_IFDIR && !hard &&
+		    (own_failed(fchown(u->rootfd, (uid_t)archive_entry_uid(ae),
+				       (gid_t)archive_entry_gid(ae))) ||
+		     fchmod(u->rootfd, perm) < 0))
+			rc = fail(u, "chmod", "/", errno);
 		goto out;
 	}
 	slash = strrchr(clean, '/');
@@ -576,11 +512,17 @@ static int apply_entry(struct unpack *u, struct entry *e)
 		parent = "";
 		base = clean;
 	}
-
 	if (!strncmp(base, WH_PREFIX, strlen(WH_PREFIX))) {
 		rc = apply_whiteout(u, parent, base);
 		goto out;
 	}
+	if (!hard && (type == AE_IFCHR || type == AE_IFBLK)) {
+		note_device(name);
+		goto out;
+	}
+	if (!hard && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK &&
+	    type != AE_IFIFO)
+		goto out; /* sockets and the unknown: skipped, as Docker does */
 
 	pfd = open_parent(u, parent);
 	if (pfd < 0) {
@@ -588,145 +530,65 @@ static int apply_entry(struct unpack *u, struct entry *e)
 		goto out;
 	}
 	exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
-	if (exists && !(e->type == '5' && S_ISDIR(st.st_mode))) {
+	if (exists && !(!hard && type == AE_IFDIR && S_ISDIR(st.st_mode))) {
 		int r = oci_fs_rm_rf_at(pfd, base);
 
 		if (r < 0) {
-			rc = fail(u, "replace", e->name, -r);
+			rc = fail(u, "replace", name, -r);
 			goto out;
 		}
 	}
 
-	switch (e->type) {
-	case '0':
-	case '\0':
-	case '7':
+	if (hard) {
+		rc = make_hardlink(u, pfd, base, hard, name);
+	} else if (type == AE_IFREG) {
 		fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			    0600);
 		if (fd < 0) {
-			rc = fail(u, "create", e->name, errno);
+			rc = fail(u, "create", name, errno);
 			goto out;
 		}
-		rc = write_data(u, fd, e->size, e->name);
-		data_left = 0;
-		if (rc < 0)
-			goto out;
-		if (own_failed(fchown(fd, (uid_t)e->uid, (gid_t)e->gid)) ||
-		    fchmod(fd, perm) < 0 || futimens(fd, ts) < 0) {
-			rc = fail(u, "chmod", e->name, errno);
-			goto out;
-		}
-		break;
-	case '5':
-		if (!exists || !S_ISDIR(st.st_mode)) {
-			if (mkdirat(pfd, base, 0700) < 0) {
-				rc = fail(u, "mkdir", e->name, errno);
-				goto out;
-			}
-		}
-		if (own_failed(fchownat(pfd, base, (uid_t)e->uid, (gid_t)e->gid,
-					AT_SYMLINK_NOFOLLOW)) ||
-		    fchmodat(pfd, base, perm, 0) < 0 ||
-		    utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0) {
-			rc = fail(u, "chmod", e->name, errno);
+		rc = write_data(u, fd, ae, name);
+		if (rc == 0)
+			rc = apply_meta(u, fd, ae, ts, name);
+	} else if (type == AE_IFDIR) {
+		if ((!exists || !S_ISDIR(st.st_mode)) && mkdirat(pfd, base, 0700) < 0) {
+			rc = fail(u, "mkdir", name, errno);
 			goto out;
 		}
-		break;
-	case '2':
+		fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		rc = fd < 0 ? fail(u, "open", name, errno) : apply_meta(u, fd, ae, ts, name);
+	} else if (type == AE_IFLNK) {
+		const char *target = entry_str(archive_entry_symlink(ae),
+					       archive_entry_symlink_utf8(ae));
+
 		/* The target text is stored as is: it is only ever followed
-		 * inside the root (here) or after chroot (at run time). */
-		if (symlinkat(e->link ? e->link : "", pfd, base) < 0) {
-			rc = fail(u, "symlink", e->name, errno);
+		 * inside the root (here) or after entering it (at run time). */
+		if (symlinkat(target ? target : "", pfd, base) < 0) {
+			rc = fail(u, "symlink", name, errno);
 			goto out;
 		}
-		if (own_failed(fchownat(pfd, base, (uid_t)e->uid, (gid_t)e->gid,
-					AT_SYMLINK_NOFOLLOW)) ||
-		    utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0) {
-			rc = fail(u, "chown", e->name, errno);
-			goto out;
-		}
-		break;
-	case '1': {
-		char *tclean = malloc(strlen(e->link ? e->link : "") + 1);
-		char *tslash, *tparent, *tbase;
-		int tpfd;
-
-		if (!tclean) {
-			rc = oci_err_set(u->err, OCI_E_NOMEM, "out of memory");
-			goto out;
-		}
-		oci_tar_clean_path(e->link ? e->link : "", tclean);
-		tslash = strrchr(tclean, '/');
-		if (tslash) {
-			*tslash = '\0';
-			tparent = tclean;
-			tbase = tslash + 1;
-		} else {
-			tparent = ".";
-			tbase = tclean;
-		}
-		if (!*tbase) {
-			free(tclean);
-			rc = oci_err_set(u->err, OCI_E_PROTOCOL,
-					 "failed to extract layer: hard link \"%s\" to the root",
-					 e->name);
-			goto out;
-		}
-		tpfd = oci_fs_open_in_root(u->rootfd, tparent, O_PATH | O_DIRECTORY, 0);
-		if (tpfd < 0 || linkat(tpfd, tbase, pfd, base, 0) < 0) {
-			int er = tpfd < 0 ? -tpfd : errno;
-
-			rc = fail(u, "link", e->name, er);
-		}
-		if (tpfd >= 0)
-			close(tpfd);
-		free(tclean);
-		if (rc < 0)
-			goto out;
-		break;
+		if (own_failed(fchownat(pfd, base, (uid_t)archive_entry_uid(ae),
+					(gid_t)archive_entry_gid(ae), AT_SYMLINK_NOFOLLOW)) ||
+		    utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = fail(u, "chown", name, errno);
+	} else {
+		/* FIFOs: a pipe with a name, harmless, and some images
+		 * need theirs (Docker creates them too). */
+		if (mknodat(pfd, base, S_IFIFO | perm, 0) < 0 ||
+		    own_failed(fchownat(pfd, base, (uid_t)archive_entry_uid(ae),
+					(gid_t)archive_entry_gid(ae), AT_SYMLINK_NOFOLLOW)) ||
+		    fchmodat(pfd, base, perm, 0) < 0)
+			rc = fail(u, "mknod", name, errno);
 	}
-	case '3':
-	case '4':
-	case '6': {
-		mode_t kind = e->type == '3' ? S_IFCHR : e->type == '4' ? S_IFBLK : S_IFIFO;
-
-		if (mknodat(pfd, base, kind | perm,
-			    makedev((unsigned)e->devmaj, (unsigned)e->devmin)) < 0) {
-			/* Rootless: device nodes are skipped, as rootless
-			 * runtimes do. */
-			if (errno == EPERM && geteuid() != 0 && kind != S_IFIFO)
-				goto out;
-			rc = fail(u, "mknod", e->name, errno);
-			goto out;
-		}
-		if (own_failed(fchownat(pfd, base, (uid_t)e->uid, (gid_t)e->gid,
-					AT_SYMLINK_NOFOLLOW)) ||
-		    fchmodat(pfd, base, perm, 0) < 0) {
-			rc = fail(u, "chown", e->name, errno);
-			goto out;
-		}
-		break;
-	}
-	default:
-		/* Unknown types (sparse, volume labels...) are skipped as
-		 * Docker's archive package does. */
+	if (rc < 0)
 		goto out;
-	}
-	{
-		/* Record with the cleaned full path (parent/base). */
-		char *full = *parent ? oci_path_join(parent, base) : strdup(base);
-
-		if (!full || set_add(&u->created, full) < 0) {
-			free(full);
-			rc = oci_err_set(u->err, OCI_E_NOMEM, "out of memory");
-			goto out;
-		}
-		free(full);
-	}
+	/* Record with the cleaned full path (parent/base). */
+	full = *parent ? oci_path_join(parent, base) : strdup(base);
+	if (!full || set_add(&u->created, full) < 0)
+		rc = oci_err_set(u->err, OCI_E_NOMEM, "out of memory");
+	free(full);
 out:
-	if (rc == 0 && data_left > 0 && tin_read(u->in, NULL, (uint64_t)data_left) < 0)
-		rc = oci_err_set(u->err, OCI_E_PROTOCOL, "failed to extract layer: %s",
-				 u->in->why);
 	if (fd >= 0)
 		close(fd);
 	if (pfd >= 0)
@@ -735,237 +597,106 @@ out:
 	return rc;
 }
 
-static int is_zero_block(const unsigned char *b)
+/* Read what apply_entry left of the entry's data (links, whiteouts and
+ * skipped entries may still carry some). Returns 0 or a status. */
+static int finish_entry(struct unpack *u, struct archive_entry *ae)
 {
-	size_t i;
+	const void *buf;
+	size_t len;
+	la_int64_t off;
+	int r;
 
-	for (i = 0; i < BLK; i++)
-		if (b[i])
-			return 0;
-	return 1;
-}
-
-static int read_blob_text(struct unpack *u, int64_t size, char **out)
-{
-	char *d;
-
-	if (size < 0 || size > PAX_MAX)
-		return oci_err_set(u->err, OCI_E_PROTOCOL,
-				   "failed to extract layer: oversized extended header");
-	d = malloc((size_t)size + 1);
-	if (!d)
-		return oci_err_set(u->err, OCI_E_NOMEM, "out of memory");
-	if (tin_read(u->in, d, (uint64_t)size) < 0) {
-		free(d);
-		return oci_err_set(u->err, OCI_E_PROTOCOL, "failed to extract layer: %s",
-				   u->in->why);
-	}
-	d[size] = '\0';
-	*out = d;
-	return 0;
-}
-
-/* Skip the padding after an entry's data. Returns 0, 1 if the data ended
- * cleanly before the padding (treated as the end of the archive, as Go's
- * archive/tar does; umoci writes such layers), or -1 with in->why. */
-static int skip_pad(struct tin *in, int64_t pad)
-{
-	long avail;
-
-	if (pad == 0)
-		return 0;
-	avail = tin_fill(in);
-	if (avail == 0)
-		return 1;
-	if (avail < 0)
-		return -1;
-	return tin_read(in, NULL, (uint64_t)pad);
+	while ((r = read_block(u, ae, &buf, &len, &off)) == ARCHIVE_OK)
+		;
+	return r == ARCHIVE_EOF ? 0 : tar_fail(u);
 }
 
 static int unpack_stream(struct unpack *u)
 {
-	unsigned char h[BLK];
-	struct pending pd = { 0 };
+	struct archive_entry *ae;
 	int rc = 0;
 
 	for (;;) {
-		struct entry e = { 0 };
-		int64_t pad;
-		char type;
-		int pr;
+		int r = archive_read_next_header(u->tar, &ae);
 
-		long avail = tin_fill(u->in);
-
-		/* Some writers omit the two zero blocks: a clean end of data
-		 * at a header boundary ends the archive, as Go's reader has
-		 * it. */
-		if (avail == 0)
+		if (r == ARCHIVE_EOF)
 			break;
-		if (avail < 0 || tin_read(u->in, h, BLK) < 0) {
-			rc = oci_err_set(u->err, OCI_E_PROTOCOL,
-					 "failed to extract layer: %s", u->in->why);
-			break;
-		}
-		if (is_zero_block(h)) {
-			/* End of archive; the rest (second zero block and
-			 * padding) still counts for the diff id. */
-			if (tin_drain(u->in) < 0)
-				rc = oci_err_set(u->err, OCI_E_PROTOCOL,
-						 "failed to extract layer: %s", u->in->why);
-			break;
-		}
-		if (!checksum_ok(h)) {
-			rc = oci_err_set(u->err, OCI_E_PROTOCOL,
-					 "failed to extract layer: invalid tar header checksum");
-			break;
-		}
-		type = (char)h[156];
-		if (parse_num(h + 124, 12, &e.size) < 0 || parse_num(h + 100, 8, &e.mode) < 0 ||
-		    parse_num(h + 108, 8, &e.uid) < 0 || parse_num(h + 116, 8, &e.gid) < 0 ||
-		    parse_num(h + 136, 12, &e.mtime) < 0 ||
-		    parse_num(h + 329, 8, &e.devmaj) < 0 || parse_num(h + 337, 8, &e.devmin) < 0) {
-			rc = oci_err_set(u->err, OCI_E_PROTOCOL,
-					 "failed to extract layer: bad numeric field");
-			break;
-		}
-		if (pd.has_size)
-			e.size = pd.size;
-		pad = (BLK - e.size % BLK) % BLK;
-
-		if (type == 'L' || type == 'K' || type == 'x' || type == 'g') {
-			char *d = NULL;
-
-			rc = read_blob_text(u, e.size, &d);
-			if (rc < 0)
-				break;
-			if (type == 'L') {
-				free(pd.name);
-				pd.name = d;
-			} else if (type == 'K') {
-				free(pd.link);
-				pd.link = d;
-			} else {
-				/* Global headers are rare in layers and carry
-				 * nothing we use; per-file ones do. */
-				if (type == 'x' && pax_parse(d, (size_t)e.size, &pd) < 0)
-					rc = oci_err_set(u->err, OCI_E_PROTOCOL,
-							 "failed to extract layer: bad PAX header");
-				free(d);
-				if (rc < 0)
-					break;
-			}
-			pr = skip_pad(u->in, pad);
-			if (pr < 0) {
-				rc = oci_err_set(u->err, OCI_E_PROTOCOL,
-						 "failed to extract layer: %s", u->in->why);
-				break;
-			}
-			if (pr > 0)
-				break;
-			continue;
-		}
-
-		e.type = type;
-		if (pd.name) {
-			e.name = pd.name;
-			pd.name = NULL;
-		} else {
-			char *n = field_str(h, 100);
-			/* POSIX ustar (not GNU "ustar  ") has a name prefix. */
-			if (n && !memcmp(h + 257, "ustar\0", 6) && h[345]) {
-				char *pre = field_str(h + 345, 155);
-				char *full = pre ? oci_path_join(pre, n) : NULL;
-
-				free(pre);
-				free(n);
-				n = full;
-			}
-			e.name = n;
-		}
-		if (pd.link) {
-			e.link = pd.link;
-			pd.link = NULL;
-		} else {
-			e.link = field_str(h + 157, 100);
-		}
-		if (pd.has_uid)
-			e.uid = pd.uid;
-		if (pd.has_gid)
-			e.gid = pd.gid;
-		if (pd.has_mtime)
-			e.mtime = pd.mtime;
-		pending_clear(&pd);
-		if (!e.name || !e.link) {
-			free(e.name);
-			free(e.link);
-			rc = oci_err_set(u->err, OCI_E_NOMEM, "out of memory");
-			break;
-		}
-		/* Links, dirs, devices and fifos carry no data even if a
-		 * writer recorded a size (as Go's archive/tar reads them). */
-		if (strchr("123456", e.type) && e.type != '\0') {
-			e.size = 0;
-			pad = 0;
-		}
-		rc = apply_entry(u, &e);
-		free(e.name);
-		free(e.link);
-		if (rc < 0)
-			break;
-		pr = skip_pad(u->in, pad);
-		if (pr < 0) {
-			rc = oci_err_set(u->err, OCI_E_PROTOCOL,
-					 "failed to extract layer: %s", u->in->why);
-			break;
-		}
-		if (pr > 0)
-			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return tar_fail(u);
+		u->data_got = 0;
+		rc = apply_entry(u, ae);
+		if (rc == 0 && !u->at_end)
+			rc = finish_entry(u, ae);
+		if (rc < 0 || u->at_end)
+			return rc;
 	}
-	pending_clear(&pd);
-	return rc;
+	return 0;
+}
+
+static int open_archives(struct src *s, struct archive **tar, int blob_fd,
+			 struct oci_err *err)
+{
+	s->raw = archive_read_new();
+	*tar = archive_read_new();
+	if (!s->raw || !*tar)
+		return oci_err_set(err, OCI_E_NOMEM, "out of memory");
+	/* Only what OCI and Docker layers use: no external programs. */
+	if (archive_read_support_filter_gzip(s->raw) != ARCHIVE_OK ||
+	    archive_read_support_filter_zstd(s->raw) != ARCHIVE_OK ||
+	    archive_read_support_format_raw(s->raw) != ARCHIVE_OK ||
+	    archive_read_support_format_empty(s->raw) != ARCHIVE_OK ||
+	    archive_read_support_format_tar(*tar) != ARCHIVE_OK ||
+	    archive_read_support_format_empty(*tar) != ARCHIVE_OK)
+		return oci_err_set(err, OCI_E_IO, "libarchive: %s",
+				   archive_error_string(s->raw));
+	if (archive_read_open_fd(s->raw, blob_fd, BUFSZ) != ARCHIVE_OK)
+		return oci_err_set(err, OCI_E_PROTOCOL, "failed to extract layer: %s",
+				   archive_error_string(s->raw));
+	return 0;
 }
 
 int oci_layer_unpack(int rootfd, int blob_fd, const char *diff_id,
 		     struct oci_err *err)
 {
 	struct unpack u = { 0 };
-	struct tin *t;
-	int rc = 0;
+	struct archive_entry *ae;
+	struct src *s;
+	int rc, r;
 
-	t = calloc(1, sizeof(*t));
-	if (!t)
+	s = calloc(1, sizeof(*s));
+	if (!s)
 		return oci_err_set(err, OCI_E_NOMEM, "out of memory");
-	t->fd = blob_fd;
-	if (oci_sha256_init(&t->sha) < 0) {
+	if (oci_sha256_init(&s->sha) < 0) {
 		rc = oci_err_set(err, OCI_E_NOMEM, "sha256 init failed");
 		goto out;
 	}
-	if (tin_read_raw(t) < 0) {
-		rc = oci_err_set(err, OCI_E_IO, "failed to read layer blob");
+	rc = open_archives(s, &u.tar, blob_fd, err);
+	if (rc < 0)
+		goto out;
+	r = archive_read_next_header(s->raw, &ae);
+	if (r == ARCHIVE_EOF) {
+		s->eof = 1; /* an empty blob: an empty layer */
+	} else if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+		rc = oci_err_set(err, OCI_E_PROTOCOL, "failed to extract layer: %s",
+				 archive_error_string(s->raw));
 		goto out;
 	}
-	if (t->in_len >= 4 && t->in[0] == 0x28 && t->in[1] == 0xb5 &&
-	    t->in[2] == 0x2f && t->in[3] == 0xfd) {
-		rc = oci_err_set(err, OCI_E_PROTOCOL,
-				 "unsupported layer compression: zstd");
+	if (archive_read_open(u.tar, s, NULL, src_read, NULL) != ARCHIVE_OK) {
+		rc = oci_err_set(err, OCI_E_PROTOCOL, "failed to extract layer: %s",
+				 archive_error_string(u.tar));
 		goto out;
-	}
-	if (t->in_len >= 2 && t->in[0] == 0x1f && t->in[1] == 0x8b) {
-		t->gz = 1;
-		if (inflateInit2(&t->z, 15 + 16) != Z_OK) {
-			rc = oci_err_set(err, OCI_E_NOMEM, "zlib init failed");
-			goto out;
-		}
-		t->zinit = 1;
 	}
 	u.rootfd = rootfd;
-	u.in = t;
+	u.in = s;
 	u.err = err;
 	rc = unpack_stream(&u);
+	if (rc == 0 && src_drain(s) < 0)
+		rc = oci_err_set(err, OCI_E_PROTOCOL, "failed to extract layer: %s",
+				 archive_error_string(s->raw));
 	if (rc == 0 && diff_id) {
 		char got[72];
 
-		if (oci_sha256_final(&t->sha, got) < 0) {
+		if (oci_sha256_final(&s->sha, got) < 0) {
 			rc = oci_err_set(err, OCI_E_NOMEM, "sha256 failed");
 		} else if (strcmp(got, diff_id) != 0) {
 			rc = oci_err_set(err, OCI_E_PROTOCOL,
@@ -975,9 +706,11 @@ int oci_layer_unpack(int rootfd, int blob_fd, const char *diff_id,
 	}
 out:
 	set_free(&u.created);
-	if (t->zinit)
-		inflateEnd(&t->z);
-	oci_sha256_free(&t->sha);
-	free(t);
+	if (u.tar)
+		archive_read_free(u.tar);
+	if (s->raw)
+		archive_read_free(s->raw);
+	oci_sha256_free(&s->sha);
+	free(s);
 	return rc;
 }

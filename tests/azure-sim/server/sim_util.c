@@ -110,7 +110,10 @@ static void fmt_time(const struct timespec *ts, char *out, size_t outsz,
 	char base[32];
 	long frac = ts->tv_nsec;
 
-	gmtime_r(&ts->tv_sec, &tm);
+	/* A time from a client (a JWT's exp) can be past what struct tm
+	 * holds: print the epoch rather than garbage. */
+	if (!gmtime_r(&ts->tv_sec, &tm))
+		memset(&tm, 0, sizeof(tm));
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	for (int i = digits; i < 9; i++)
 		frac /= 10;
@@ -208,20 +211,28 @@ char *sim_buf_steal(struct sim_buf *b)
 char *sim_strdupf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
-	int n;
+	char *s;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	s = sim_vstrdupf(fmt, ap);
 	va_end(ap);
+	return s;
+}
+
+char *sim_vstrdupf(const char *fmt, va_list ap)
+{
+	va_list ap2;
+	char *s;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
 	if (n < 0)
 		return NULL;
 	s = malloc((size_t)n + 1);
-	if (!s)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if (s)
+		vsnprintf(s, (size_t)n + 1, fmt, ap);
 	return s;
 }
 
@@ -249,6 +260,12 @@ static int hexval(int c)
 
 char *sim_url_decode(const char *src, size_t len, int plus_is_space)
 {
+	return sim_url_decode_len(src, len, plus_is_space, NULL);
+}
+
+char *sim_url_decode_len(const char *src, size_t len, int plus_is_space,
+			 size_t *outlen)
+{
 	char *out = malloc(len + 1);
 	size_t o = 0;
 
@@ -268,6 +285,8 @@ char *sim_url_decode(const char *src, size_t len, int plus_is_space)
 		}
 	}
 	out[o] = '\0';
+	if (outlen)
+		*outlen = o;
 	return out;
 }
 

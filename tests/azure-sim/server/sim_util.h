@@ -3,6 +3,7 @@
 #ifndef SIM_UTIL_H
 #define SIM_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -56,6 +57,8 @@ char *sim_buf_steal(struct sim_buf *b);
 
 /* printf into newly allocated memory; the caller frees. NULL on ENOMEM. */
 char *sim_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same with a va_list (left unused for the caller to va_end). */
+char *sim_vstrdupf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Case-insensitive ASCII string equality (NULL-safe: two NULLs are equal). */
 int sim_streq_ci(const char *a, const char *b);
@@ -64,8 +67,15 @@ int sim_streq_ci(const char *a, const char *b);
 int sim_starts_with(const char *s, const char *prefix);
 
 /* URL-decode src (%XX and '+' when plus_is_space) into a new string; the
- * caller frees. */
+ * caller frees. A '%' not followed by two hex digits stays as it is (as
+ * curl_easy_unescape and .NET's UrlDecode leave it). */
 char *sim_url_decode(const char *src, size_t len, int plus_is_space);
+
+/* The same, with the decoded length in *outlen: a "%00" leaves a NUL
+ * inside the string, which a caller that needs a C string refuses by
+ * comparing *outlen with strlen(). */
+char *sim_url_decode_len(const char *src, size_t len, int plus_is_space,
+			 size_t *outlen);
 
 /* URL-encode src (unreserved characters kept) into a new string; the
  * caller frees. */

@@ -17,6 +17,7 @@
 #                            (Env ARCHMARK=arm64) and the amd64 one
 #                            (Env ARCHMARK=amd64)
 #   library/busybox-v2s2:latest  busybox in Docker schema 2 media types
+#   library/layered-zstd:latest  layered with tar+zstd layers
 #   library/nobody:latest    busybox with User "nobody" (65534:65534)
 #
 # Needs the Debian packages docker-registry, umoci, skopeo, busybox-static
@@ -186,6 +187,10 @@ push "oci:$oci:echoer" "docker://$host/library/echoer:latest"
 push "oci:$oci:nobody" "docker://$host/library/nobody:latest"
 push "oci:$oci:layered" "docker://$host/library/layered:latest"
 push --format v2s2 "oci:$oci:busybox" "docker://$host/library/busybox-v2s2:latest"
+# Recompressed into a layout of its own: copying within one layout or
+# registry reuses the gzip blobs already there.
+skopeo copy --quiet --dest-compress-format zstd "oci:$oci:layered" "oci:$build/zstd:layered"
+push "oci:$build/zstd:layered" "docker://$host/library/layered-zstd:latest"
 push "oci:$oci:multi-amd64" "docker://$host/library/multi:amd64"
 push "oci:$oci:multi-arm64" "docker://$host/library/multi:arm64"
 
