@@ -75,14 +75,17 @@ enum kql_error_kind {
 	KQL_ERR_NONE = 0,
 	KQL_ERR_SYNTAX,   /* innererror.code "SyntaxError" */
 	KQL_ERR_SEMANTIC, /* innererror.code "SemanticError" */
+	KQL_ERR_UNSUPPORTED, /* valid KQL outside the simulator's subset:
+	                      * code "SimulatorNotSupported" */
 };
 
 /* What went wrong, in Azure's words.  Fixed buffers: no frees. */
 struct kql_error {
 	enum kql_error_kind kind;
-	char code[16];      /* "SYN0002", "SEM0100", ... */
+	char code[32];      /* "SYN0002", "SEM0100", "SimulatorNotSupported" */
 	char message[512];  /* innermost innererror.message */
-	bool has_location;  /* syntax errors: line/pos/token are set */
+	bool has_location;  /* syntax and unsupported errors: line/pos/token
+	                     * are set */
 	int line;           /* 1-based */
 	int pos;            /* 0-based column in that line */
 	char token[128];    /* offending token text, "<EOF>" at the end */
