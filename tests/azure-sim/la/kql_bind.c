@@ -358,7 +358,12 @@ int kql_bind_expr(struct kql_binder *b, struct kql_expr *e)
 					return 0;
 				}
 			}
-			if (b->op == OP_WHERE)
+			if (b->in_let)
+				snprintf(msg, sizeof(msg),
+					 "'let' statement: Failed to resolve "
+					 "scalar expression named '%s'",
+					 e->name);
+			else if (b->op == OP_WHERE)
 				snprintf(msg, sizeof(msg),
 					 "'where' operator: Failed to resolve "
 					 "column or scalar expression named '%s'",
@@ -627,6 +632,7 @@ static int bind_lets(struct kql_binder *b, struct kql_query *q)
 		b->cols = NULL;
 		b->ncols = 0;
 		b->op = OP_EXTEND;
+		b->in_let = true;
 		if (l->e->kind == EX_COL) {
 			bool is_let = false;
 			struct kql_table t;
@@ -650,6 +656,7 @@ static int bind_lets(struct kql_binder *b, struct kql_query *q)
 			return b->rc = -ENOMEM;
 	}
 	b->nlets = q->nlets;
+	b->in_let = false;
 	return 0;
 }
 

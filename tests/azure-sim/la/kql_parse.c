@@ -1209,6 +1209,7 @@ int kql_parse(const char *src, struct kql_arena *a, struct kql_query *q,
 {
 	struct parser p;
 	size_t cap = 0, lcap = 0;
+	bool semi = false;
 
 	memset(&p, 0, sizeof(p));
 	memset(q, 0, sizeof(*q));
@@ -1261,9 +1262,11 @@ int kql_parse(const char *src, struct kql_arena *a, struct kql_query *q,
 			break;
 		q->nops++;
 	}
-	while (!p.rc && p.cur.kind == TK_SEMI)
+	while (!p.rc && p.cur.kind == TK_SEMI) {
+		semi = true;
 		advance(&p);
-	if (!p.rc && p.cur.kind == TK_IDENT && !reserved(p.cur.str) &&
+	}
+	if (!p.rc && semi && p.cur.kind == TK_IDENT && !reserved(p.cur.str) &&
 	    (peek(&p).kind == TK_PIPE || peek(&p).kind == TK_EOF ||
 	     peek(&p).kind == TK_SEMI))
 		unsupported(&p, &p.cur.loc,

@@ -280,6 +280,7 @@ struct kql_binder {
 	struct kql_error *err;
 	const struct kql_query *q;
 	size_t nlets;              /* lets visible (those defined so far) */
+	bool in_let;               /* binding a let's value */
 	enum kql_op_kind op;       /* the operator being bound */
 	const struct kql_column *cols; /* its input schema */
 	size_t ncols;

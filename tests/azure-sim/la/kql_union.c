@@ -130,10 +130,9 @@ int kql_bind_union(struct kql_binder *b, struct kql_union *u, bool piped,
 	/* a name with several types: Name_type, one column per type */
 	for (size_t i = u->withsource ? 1 : 0; i < n; i++) {
 		bool multi = false;
-		for (size_t k = 0; k < n && !multi; k++)
-			multi = k != i && strcmp(out[k].name, out[i].name) == 0 &&
-				out[k].type != out[i].type &&
-				!(u->withsource && k == 0);
+		for (size_t k = u->withsource ? 1 : 0; k < n && !multi; k++)
+			multi = k != i && strcmp(orig[k], orig[i]) == 0 &&
+				out[k].type != out[i].type;
 		if (multi) {
 			char buf[256];
 			int len = snprintf(buf, sizeof(buf), "%s_%s", out[i].name,
