@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1248,6 +1249,76 @@ static void test_depth_limits(void **state)
 	assert_int_equal(e.kind, KQL_ERR_UNSUPPORTED);
 }
 
+/* The deepest queries the limits accept, run on a thread with the 512 KiB
+ * stack the HTTP server gives each connection (server/sim_http.c): the
+ * limits must leave that stack plenty of room. */
+static char *deep_queries[4];
+
+static void *run_deep(void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < sizeof(deep_queries) / sizeof(deep_queries[0]);
+	     i++) {
+		struct kql_result *r = NULL;
+		struct kql_error e;
+		if (run(deep_queries[i], &r, &e) != 0)
+			return deep_queries[i];
+		kql_result_free(r);
+	}
+	return NULL;
+}
+
+static void test_deep_on_small_stack(void **state)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	void *failed = (void *)1;
+	size_t o;
+	(void)state;
+
+	for (size_t i = 0; i < 4; i++) {
+		deep_queries[i] = malloc(64 * 1024);
+		assert_non_null(deep_queries[i]);
+	}
+	/* 254 minus signs on a column: the tree is 256 high */
+	o = (size_t)sprintf(deep_queries[0], "T | where ");
+	for (int i = 0; i < 254; i++)
+		deep_queries[0][o++] = '-';
+	sprintf(deep_queries[0] + o, "N == 1");
+	/* 62 nested calls around a 190-term sum */
+	o = (size_t)sprintf(deep_queries[1], "T | extend x = ");
+	for (int i = 0; i < 62; i++)
+		o += (size_t)sprintf(deep_queries[1] + o, "strcat(");
+	o += (size_t)sprintf(deep_queries[1] + o, "N");
+	for (int i = 0; i < 190; i++)
+		o += (size_t)sprintf(deep_queries[1] + o, "+N");
+	for (int i = 0; i < 62; i++)
+		deep_queries[1][o++] = ')';
+	deep_queries[1][o] = '\0';
+	/* a 250-term or-chain in summarize's by and arg_max */
+	o = (size_t)sprintf(deep_queries[2], "T | summarize arg_max(N, *) by x = N == 0");
+	for (int i = 0; i < 250; i++)
+		o += (size_t)sprintf(deep_queries[2] + o, " or N == %d", i);
+	/* 63 nested parentheses */
+	o = (size_t)sprintf(deep_queries[3], "T | where ");
+	for (int i = 0; i < 63; i++)
+		deep_queries[3][o++] = '(';
+	o += (size_t)sprintf(deep_queries[3] + o, "N > 0");
+	for (int i = 0; i < 63; i++)
+		deep_queries[3][o++] = ')';
+	deep_queries[3][o] = '\0';
+
+	assert_int_equal(pthread_attr_init(&attr), 0);
+	assert_int_equal(pthread_attr_setstacksize(&attr, 512 * 1024), 0);
+	assert_int_equal(pthread_create(&th, &attr, run_deep, NULL), 0);
+	assert_int_equal(pthread_join(th, &failed), 0);
+	pthread_attr_destroy(&attr);
+	if (failed)
+		fail_msg("deep query refused: %.200s", (const char *)failed);
+	for (size_t i = 0; i < 4; i++)
+		free(deep_queries[i]);
+}
+
 /* No signed overflow: long arithmetic wraps as .NET's unchecked
  * arithmetic does; INT64_MIN / -1 is null (a choice), % -1 is 0; tick
  * arithmetic that leaves the 64-bit range is null (a choice). */
@@ -1410,6 +1481,7 @@ int main(void)
 		cmocka_unit_test(test_todatetime),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_depth_limits),
+		cmocka_unit_test(test_deep_on_small_stack),
 		cmocka_unit_test(test_int64_edges),
 		cmocka_unit_test(test_value_formats),
 	};
