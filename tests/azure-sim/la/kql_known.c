@@ -31,7 +31,7 @@ const char *const kql_kusto_statements[] = {
 	"print", "search", "range", "datatable", "find", "evaluate", "set",
 	"declare", "alias", "restrict", "pattern", "externaldata",
 	"materialize", "view", "table", "database", "cluster", "workspace",
-	"app", "resource", "toscalar", "macro-expand", NULL,
+	"app", "resource", "macro-expand", NULL,
 };
 
 const char *const kql_kusto_aggregates[] = {
@@ -50,7 +50,7 @@ const char *const kql_kusto_aggregates[] = {
 const char *const kql_kusto_functions[] = {
 	/* conversion */
 	"tobool", "toboolean", "todecimal", "todouble", "toreal", "toint",
-	"tolong", "toguid", "totimespan", "todynamic", "toobject", "tohex",
+	"tolong", "toguid", "totimespan", "todynamic", "tohex",
 	"parse_json", "parse_xml", "parse_csv", "parse_url", "parse_path",
 	"parse_urlquery", "parse_version", "parse_ipv4", "parse_ipv6",
 	"parse_command_line", "parse_user_agent",
@@ -65,7 +65,7 @@ const char *const kql_kusto_functions[] = {
 	"url_encode_component", "format_bytes", "unicode_codepoints_to_string",
 	"unicode_codepoints_from_string", "to_utf8", "make_string", "hash",
 	"hash_sha256", "hash_sha1", "hash_md5", "hash_xxhash64", "hash_many",
-	"string_size", "isascii", "isutf8", "new_guid", "punycode_to_string",
+	"string_size", "isascii", "isutf8", "new_guid",
 	/* dynamic */
 	"array_length", "array_concat", "array_slice", "array_index_of",
 	"array_sort_asc", "array_sort_desc", "array_split", "array_sum",
@@ -85,8 +85,7 @@ const char *const kql_kusto_functions[] = {
 	"endofmonth", "endofyear", "format_datetime", "format_timespan",
 	"make_datetime", "make_timespan", "unixtime_seconds_todatetime",
 	"unixtime_milliseconds_todatetime", "unixtime_microseconds_todatetime",
-	"unixtime_nanoseconds_todatetime", "todatetime_utc", "totimespan",
-	"ingestion_time", "getschema", "now_utc",
+	"unixtime_nanoseconds_todatetime", "ingestion_time",
 	/* numbers and logic */
 	"abs", "acos", "asin", "atan", "atan2", "ceiling", "cos", "cot",
 	"degrees", "exp", "exp10", "exp2", "gamma", "log", "log10", "log2",
@@ -99,5 +98,5 @@ const char *const kql_kusto_functions[] = {
 	"ipv4_compare", "ipv4_is_match", "ipv4_is_in_range", "ipv4_is_private",
 	"ipv6_compare", "ipv6_is_match", "geo_distance_2points", "current_database",
 	"current_cluster_endpoint", "current_principal", "cursor_after",
-	"extent_id", "extent_tags", "isnotnan", NULL,
+	"extent_id", "extent_tags", NULL,
 };

@@ -475,6 +475,9 @@ static struct kql_expr *parse_primary(struct parser *p)
 	if (p->cur.kind == TK_LPAREN) {
 		if (literal_type(t.str, &lt))
 			return parse_typed_literal(p, lt, &t.loc);
+		if (strcmp(t.str, "toscalar") == 0)
+			/* its argument is a tabular expression */
+			return unsupported(p, &t.loc, "The function 'toscalar'");
 		e = new_expr(p, EX_CALL, &t.loc);
 		if (!e)
 			return NULL;
@@ -699,7 +702,6 @@ static struct kql_expr *parse_cmp(struct parser *p)
 			}
 			if (kql_in_list(t.str, (const char *const[]){
 					   "matches", "has_any", "has_all",
-					   "!has_any", "!has_all", "in_any",
 					   NULL })) {
 				char what[96];
 				snprintf(what, sizeof(what), "The '%s%s' operator",
@@ -853,7 +855,6 @@ static bool parse_items(struct parser *p, struct kql_op *op, bool names_only)
 		advance(p);
 	}
 }
-
 
 /* One aggregate of summarize: [Name =] fn(args), fn a bare call. */
 static bool parse_aggregate(struct parser *p, struct kql_aggr *ag)

@@ -1171,7 +1171,11 @@ static void test_unsupported(void **state)
 			   "A 'let' of a tabular expression");
 	expect_unsupported("let T2 = T; T2", "T", 1, 9,
 			   "A 'let' of a tabular expression");
-	expect_unsupported("let m = toscalar(T | count); T", "let", 1, 0,
+	expect_unsupported("let m = toscalar(T | count); T", "toscalar", 1, 8,
+			   "The function 'toscalar'");
+	expect_unsupported("T | where N > toscalar(T | count)", "toscalar", 1, 14,
+			   "The function 'toscalar'");
+	expect_unsupported("let m = materialize(T); m", "let", 1, 0,
 			   "A 'let' of a tabular expression");
 	expect_unsupported("T; T", "T", 1, 3,
 			   "A second tabular statement (a query batch)");
