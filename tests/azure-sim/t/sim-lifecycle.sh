@@ -72,6 +72,13 @@ is "$(jv "d['tables'][0]['columns'][0]['type']")" datetime "ago(), datetime() an
 check "TimeGenerated has sub-second precision" sh -c "echo '$(jv "d['tables'][0]['rows'][0][0]")' | grep -Eq '\\.[0-9]+Z$'"
 la_query "ContainerAppConsoleLogs_CL | where ContainerJobName_s == 'life' | summarize count() by Stream_s | order by Stream_s asc"
 is "$(jv "d['tables'][0]['rows']")" '[["stderr", 1], ["stdout", 3]]' "summarize count() by"
+# union of the two console tables (Kusto: a column one table lacks is null in
+# its rows); isfuzzy, since an environment writes one family or the other
+la_query "union withsource=Src isfuzzy=true ContainerAppConsoleLogs_CL, ContainerAppConsoleLogs | where ContainerJobName_s == 'life' | summarize count() by Src, Stream_s | order by Stream_s asc"
+is "$(jv "d['tables'][0]['rows']")" '[["ContainerAppConsoleLogs_CL", "stderr", 1], ["ContainerAppConsoleLogs_CL", "stdout", 3]]' \
+	"union of the two console tables: the _CL rows, named by withsource"
+la_query "union withsource=Src isfuzzy=true ContainerAppConsoleLogs_CL, ContainerAppConsoleLogs | where Src == 'ContainerAppConsoleLogs' and isnotempty(ContainerJobName_s) | count"
+is "$(jv "d['tables'][0]['rows'][0][0]")" 0 "a column the other table lacks is empty in its rows"
 la_query "ContainerAppConsoleLogs_CL | join (ContainerAppSystemLogs_CL) on JobName_s"
 is "$STATUS $(jv "d['error']['innererror']['code']")" "400 SimulatorNotSupported" "valid KQL outside the subset is refused, not ignored"
 
