@@ -1154,6 +1154,8 @@ static bool parse_let(struct parser *p, struct kql_query *q, size_t *cap)
 
 	advance(p);
 	name = p->cur;
+	if (name.kind == TK_OTHER && name.text[0] == '[')
+		return unsupported(p, &name.loc, "A bracketed 'let' name") != NULL;
 	if (name.kind != TK_IDENT || reserved(name.str) ||
 	    peek(p).kind != TK_ASSIGN) {
 		if (name.kind == TK_IDENT && !reserved(name.str))

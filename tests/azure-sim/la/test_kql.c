@@ -1167,6 +1167,8 @@ static void test_unsupported(void **state)
 			   "A 'let' function definition");
 	expect_unsupported("let f = () { T }; f()", "let", 1, 0,
 			   "A 'let' function definition");
+	expect_unsupported("let ['a b'] = 1; T", "[", 1, 4,
+			   "A bracketed 'let' name");
 	expect_unsupported("let T2 = T | where N > 1; T2", "let", 1, 0,
 			   "A 'let' of a tabular expression");
 	expect_unsupported("let T2 = T; T2", "T", 1, 9,
