@@ -89,8 +89,11 @@ static int bind_by(struct kql_binder *b, struct kql_op *op)
 		else if (!(name = make_name(b, "", "Column", ++anon)))
 			return b->rc = -ENOMEM;
 		it->out_name = name;
+		/* a hidden column named explicitly is shown, as by project;
+		 * distinct * keeps it hidden */
 		if (add_col(b, op, name, it->e->type,
-			    it->e->kind == EX_COL && b->cols[it->e->col].hidden,
+			    op->star && it->e->kind == EX_COL &&
+				    b->cols[it->e->col].hidden,
 			    false))
 			return b->rc;
 	}
@@ -161,8 +164,7 @@ static int bind_aggr(struct kql_binder *b, struct kql_op *op,
 				"An expression (not a column) returned by "
 				"arg_max/arg_min");
 		ag->ret[ag->nret++] = e->col;
-		if (add_col(b, op, e->name, e->type, b->cols[e->col].hidden,
-			    true))
+		if (add_col(b, op, e->name, e->type, false, true))
 			return b->rc;
 	}
 	if (ag->star) {

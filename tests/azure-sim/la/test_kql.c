@@ -902,6 +902,13 @@ static void test_summarize(void **state)
 				   "B"),
 			    "true");
 	assert_string_equal(columns("T | summarize by B, N"), "B:bool,N:long");
+	/* hidden columns named explicitly are shown, as by project */
+	assert_string_equal(columns("T | summarize count() by Secret"),
+			    "Secret:real,count_:long");
+	assert_string_equal(columns("T | distinct Secret"), "Secret:real");
+	assert_string_equal(columns("T | summarize arg_max(N, Secret)"),
+			    "N:long,Secret:real");
+	assert_null(strstr(columns("T | summarize arg_max(N, *)"), "Secret"));
 	assert_int_equal(nrows("T | summarize by B, N"), 5);
 	assert_string_equal(column("let n = 2; T | summarize c = count() by B | "
 				   "where c >= n | project c",
