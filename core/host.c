@@ -214,17 +214,32 @@ static ssize_t h_stream_read_timeout(sl_stream *s, void *b, size_t n,
 	return sl_stream_read(s, b, n, timeout_ms);
 }
 
-/* True once the container was removed: its files are gone for good and
- * must not be created again by a late call from a backend thread. */
-static int ctr_gone(const sl_container *c)
+/*
+ * Writes to the container's files happen under its persist_lock, which
+ * sl_ctrtab_remove holds while it marks the record removed and deletes
+ * the files: so a late call from a backend thread either lands before the
+ * removal (and is deleted with the rest) or sees `removed` and writes
+ * nothing, never re-creating a removed container's directory.  Returns
+ * with the lock held unless the container is gone (then SL_ENOTFOUND).
+ */
+static int files_lock(sl_container *c)
 {
-	struct sl_container *m = (struct sl_container *)c;
 	int gone;
 
-	pthread_mutex_lock(&m->lock);
-	gone = m->state.removed;
-	pthread_mutex_unlock(&m->lock);
-	return gone;
+	pthread_mutex_lock(&c->persist_lock);
+	pthread_mutex_lock(&c->lock);
+	gone = c->state.removed;
+	pthread_mutex_unlock(&c->lock);
+	if (gone) {
+		pthread_mutex_unlock(&c->persist_lock);
+		return SL_ENOTFOUND;
+	}
+	return SL_OK;
+}
+
+static void files_unlock(sl_container *c)
+{
+	pthread_mutex_unlock(&c->persist_lock);
 }
 
 /* Maps the modules' -errno to the ABI's status codes. */
@@ -245,9 +260,10 @@ static int h_secret_set(sl_container *c, const char *name, const void *v,
 {
 	int rc;
 
-	if (ctr_gone(c))
+	if (files_lock(c))
 		return SL_ENOTFOUND;
 	rc = sl_secrets_set(sl_daemon.data_root, c->str[SL_CTR_ID], name, v, len);
+	files_unlock(c);
 	/* The name is not secret; the value never reaches a log. */
 	if (rc && rc != -EINVAL)
 		sl_error("cannot store secret %s of %.12s: %s", name,
@@ -328,10 +344,11 @@ static int h_log_append(sl_container *c, int fd, int64_t ts, const char *line,
 {
 	int rc;
 
-	if (ctr_gone(c))
+	if (files_lock(c))
 		return SL_ENOTFOUND;
 	rc = sl_logstore_append(sl_daemon.data_root, c->str[SL_CTR_ID], fd, ts,
 		line, len);
+	files_unlock(c);
 	if (rc && rc != -EINVAL && rc != -EPIPE)
 		sl_warn("local log copy of %.12s given up: %s",
 			c->str[SL_CTR_ID], strerror(-rc));
@@ -340,10 +357,13 @@ static int h_log_append(sl_container *c, int fd, int64_t ts, const char *line,
 
 static int h_log_complete(sl_container *c)
 {
-	if (ctr_gone(c))
+	int rc;
+
+	if (files_lock(c))
 		return SL_ENOTFOUND;
-	return errno_status(sl_logstore_complete(sl_daemon.data_root,
-		c->str[SL_CTR_ID]));
+	rc = sl_logstore_complete(sl_daemon.data_root, c->str[SL_CTR_ID]);
+	files_unlock(c);
+	return errno_status(rc);
 }
 
 static void h_start_progress(sl_container *c, const char *text)

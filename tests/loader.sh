@@ -3,7 +3,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 P="$top_builddir/tests/plugins/.libs"
-tap_plan 16
+tap_plan 17
 
 # expect_fail DESC EXPECTED-TEXT ARGS...
 expect_fail() {
@@ -76,8 +76,11 @@ if start_daemon v10 --backend="$P/v10.so"; then
 		"$out" '"RestartCount":0'
 	contains "a 1.0 plugin has no monitor table: top is 501 naming it" \
 		"$(api GET "/containers/$id/top")" "501 {\"message\":\"container top is not supported by the testplug backend"
+	contains "... and stats is 501 naming it" \
+		"$(api GET "/containers/$id/stats?stream=false")" \
+		"501 {\"message\":\"container stats is not supported by the testplug backend"
 	stop_daemon
 else
-	for i in 1 2 3 4; do not_ok "a 1.0 plugin loads"; done
+	for i in 1 2 3 4 5; do not_ok "a 1.0 plugin loads"; done
 fi
 tap_done
