@@ -589,13 +589,22 @@ struct sl_host_v1 {
 	 * service) answers, or, when the backend has no logs hook, the host
 	 * serves what was appended so far (following new lines while the
 	 * container runs).  `fd` is 1 or 2; `line` holds one line without
-	 * or with its newline (the host adds one).  Returns SL_OK,
-	 * SL_EINVAL or SL_EINTERNAL (disk full: the copy is marked incomplete
-	 * for good, so the logs hook keeps answering).
+	 * or with its newline (the host adds one).  Returns SL_OK, SL_EINVAL
+	 * (bad fd), SL_ECONFLICT (the copy is already complete or given up),
+	 * SL_ENOTFOUND (the container was removed) or SL_EINTERNAL (disk
+	 * full, say: the copy is given up for good, so the logs hook keeps
+	 * answering rather than the host serving a copy with a hole).  The
+	 * copy lives under the data root beside the container and is removed
+	 * with it.
 	 */
 	int (*log_append)(sl_container *c, int fd, int64_t ts_ns,
 		const char *line, size_t len);
-	/* Marks the local copy complete; a later log_append is refused. */
+	/*
+	 * Marks the local copy complete (an empty one too: the container
+	 * printed nothing).  Later appends answer SL_ECONFLICT.  Returns
+	 * SL_OK, SL_ECONFLICT when the copy was given up, SL_ENOTFOUND or
+	 * SL_EINTERNAL.
+	 */
 	int (*log_complete)(sl_container *c);
 
 	/*

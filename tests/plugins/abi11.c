@@ -77,6 +77,16 @@ static int a_start(void *state, sl_call *call, sl_container *c)
 	/* A name the store must refuse. */
 	if (H->secret_set(c, "../escape", "x", 1) != SL_EINVAL)
 		return H->set_error(call, SL_EINTERNAL, "bad secret name accepted");
+	/* Nothing filled the credential store yet (no pull): anonymous. */
+	{
+		struct sl_credentials_v1 cr = {SL_HEADER(struct sl_credentials_v1)};
+
+		rc = H->registry_credentials(H->hctx, "docker.io", &cr);
+		sl_host_credentials_free(H, &cr);
+		if (rc != SL_ENOTFOUND)
+			return H->set_error(call, SL_EINTERNAL,
+				"registry_credentials: want SL_ENOTFOUND, got %d", rc);
+	}
 	H->start_progress(c, "waiting for a replica (test)");
 	H->log_append(c, 1, now_ns(), "hello from abi11\n", 17);
 	H->log_append(c, 2, now_ns(), "a warning", 9);
