@@ -253,6 +253,7 @@ struct plan *sim_plan_build(struct sim_job *job, const char *exec, struct json_o
 					    ? json_object_get_int(sim_jget(cfg, "replicaTimeout"))
 					    : 1800;
 	p->spec.stop_grace_s = (int)ctx->cfg->stop_grace_s;
+	p->spec.pull_retry = !ctx->cfg->image_pull_fail_fast;
 	return p;
 fail:
 	sim_plan_unref(p);

@@ -352,7 +352,8 @@ struct sim_exec *sim_job_add_exec(struct sim_state *st, struct sim_job *job,
 		free(ex);
 		return NULL;
 	}
-	snprintf(ex->status, sizeof(ex->status), "Running");
+	/* Kubernetes' pod phase Pending: waiting for a node and the images. */
+	snprintf(ex->status, sizeof(ex->status), "Processing");
 	ex->start = sim_now();
 	ex->seq = ++st->exec_seq;
 	ex->next = job->execs;

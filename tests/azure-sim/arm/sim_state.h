@@ -50,6 +50,8 @@ struct sim_ctr {
 	struct timespec started;
 	struct timespec finished;
 	char container_id[96];      /* "containerd://<64 hex>" */
+	char waiting_reason[24];    /* while WAITING: "" (ContainerCreating)
+				     * or "ImagePullBackOff" */
 };
 
 struct sim_replica {
@@ -65,7 +67,10 @@ struct sim_replica {
 
 struct sim_exec {
 	char *name;
-	char status[16];            /* Running, Succeeded, Failed, Stopped */
+	char status[16];            /* Processing (until a main container
+				     * starts), Running, Succeeded, Failed,
+				     * Stopped; Degraded and Unknown come
+				     * from fault rules (sim_faults.h) */
 	struct timespec start;
 	struct timespec end;
 	int ended;

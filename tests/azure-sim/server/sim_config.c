@@ -150,7 +150,8 @@ int sim_config_defaults(struct sim_config *cfg)
 	cfg->lro_delay_ms = 1000;
 	cfg->logstream_retention_s = 150;
 	cfg->replica_cleanup_s = 150;
-	cfg->stop_grace_s = 10;
+	cfg->stop_grace_s = SIM_DEFAULT_STOP_GRACE_S;
+	cfg->schedule_delay_ms = SIM_DEFAULT_SCHEDULE_DELAY_MS;
 	cfg->page_size = 100;
 	cfg->workloads = 1;
 	/* ARM throttles every subscription; tight polling must fail here too. */
@@ -501,8 +502,15 @@ int sim_config_load(struct sim_config *cfg, const char *path, char **err)
 	    (rc = set_long(&cfg->lro_delay_ms, root, "lroDelayMs", err)) ||
 	    (rc = set_long(&cfg->logstream_retention_s, root, "logRetentionSeconds", err)) ||
 	    (rc = set_long(&cfg->replica_cleanup_s, root, "replicaCleanupSeconds", err)) ||
-	    (rc = set_long(&cfg->stop_grace_s, root, "stopGraceSeconds", err)))
+	    (rc = set_long(&cfg->stop_grace_s, root, "stopGraceSeconds", err)) ||
+	    (rc = set_long(&cfg->schedule_delay_ms, root, "scheduleDelayMs", err)))
 		goto out;
+	if (cfg->stop_grace_s < 0 || cfg->schedule_delay_ms < 0 ||
+	    cfg->schedule_delay_ms > 600000) {
+		*err = strdup("config: 'stopGraceSeconds' must be >= 0 and 'scheduleDelayMs' 0..600000");
+		rc = -EINVAL;
+		goto out;
+	}
 	{
 		long ps = cfg->page_size;
 		if ((rc = set_long(&ps, root, "pageSize", err)))
@@ -515,7 +523,8 @@ int sim_config_load(struct sim_config *cfg, const char *path, char **err)
 		cfg->page_size = (int)ps;
 	}
 	if ((rc = set_bool(&cfg->workloads, root, "workloads", err)) ||
-	    (rc = set_bool(&cfg->arm_throttle, root, "armThrottle", err)))
+	    (rc = set_bool(&cfg->arm_throttle, root, "armThrottle", err)) ||
+	    (rc = set_bool(&cfg->image_pull_fail_fast, root, "imagePullFailFast", err)))
 		goto out;
 	rc = load_lists(cfg, root, err);
 out:

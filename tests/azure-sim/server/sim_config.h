@@ -20,6 +20,12 @@
 	"\"maximumCount\":3}]"
 /* The second seeded environment: azure-monitor destination. */
 #define SIM_DEFAULT_ENV_AM "sockerless-am"
+/* Kubernetes' terminationGracePeriodSeconds default, which Container Apps
+ * documents for its template (ContainerAppTemplate.TerminationGracePeriodSeconds). */
+#define SIM_DEFAULT_STOP_GRACE_S 30
+/* Time from start to the replica being placed on a node (choice; see
+ * README "Known choices"). */
+#define SIM_DEFAULT_SCHEDULE_DELAY_MS 4000
 
 struct sim_cfg_rg {
 	char *subscription;
@@ -77,6 +83,9 @@ struct sim_config {
 	long logstream_retention_s; /* replica output kept after it ends */
 	long replica_cleanup_s;     /* replicas listed after the run */
 	long stop_grace_s;          /* SIGTERM -> SIGKILL */
+	long schedule_delay_ms;     /* replica waits for a node (+-25% jitter) */
+	int image_pull_fail_fast;   /* 1 = a failed pull fails the replica at
+				     * once instead of backing off */
 	int page_size;              /* list pages (nextLink) */
 	char *state_dir;            /* runner's image cache / rootfs area */
 	char *faults_json;          /* initial fault rules (JSON array text) */

@@ -73,7 +73,14 @@ static const char usage[] =
 	"  --log-retention S         keep a finished replica's output for the log\n"
 	"                            stream S seconds (default 150)\n"
 	"  --replica-cleanup S       list finished replicas for S seconds (default 150)\n"
-	"  --stop-grace S            SIGTERM -> SIGKILL grace on stop (default 10)\n"
+	"  --stop-grace S            SIGTERM -> SIGKILL grace on stop and replicaTimeout\n"
+	"                            (default 30, Kubernetes' terminationGracePeriodSeconds)\n"
+	"  --schedule-delay-ms N     a replica waits N ms (+-25%) to be placed on a node\n"
+	"                            before its images are pulled; the execution is\n"
+	"                            Processing until a main container starts (default 4000)\n"
+	"  --image-pull-fail-fast    a failed image pull fails the replica at once; by\n"
+	"                            default it is retried with kubelet's back-off (10 s\n"
+	"                            doubling to 5 min) until replicaTimeout ends it\n"
 	"  --page-size N             items per list page before nextLink (default 100)\n"
 	"  --state-dir DIR           image cache and replica root filesystems\n"
 	"                            (default /var/tmp/sockerless-azure-sim)\n"
@@ -104,6 +111,7 @@ enum {
 	O_STATE, O_FAULT, O_THROTTLE, O_NO_WORK, O_VERSION,
 	O_NO_THROTTLE,
 	O_JITTER,
+	O_SCHED, O_PULL_FAST,
 };
 
 static const struct option opts[] = {
@@ -125,6 +133,8 @@ static const struct option opts[] = {
 	{ "log-retention", required_argument, NULL, O_RETENTION },
 	{ "replica-cleanup", required_argument, NULL, O_CLEANUP },
 	{ "stop-grace", required_argument, NULL, O_GRACE },
+	{ "schedule-delay-ms", required_argument, NULL, O_SCHED },
+	{ "image-pull-fail-fast", no_argument, NULL, O_PULL_FAST },
 	{ "page-size", required_argument, NULL, O_PAGE },
 	{ "state-dir", required_argument, NULL, O_STATE },
 	{ "fault", required_argument, NULL, O_FAULT },
@@ -260,6 +270,17 @@ static int apply_opt(struct sim_config *cfg, struct cli_extra *ex, int c, const 
 			cfg->stop_grace_s = v;
 		else
 			cfg->page_size = (int)v;
+		return 0;
+	case O_SCHED:
+		if (parse_long(arg, 0, 600000, &v)) {
+			fprintf(stderr, "sockerless-azure-sim: --schedule-delay-ms wants 0..600000, got '%s'\n",
+				arg);
+			return -1;
+		}
+		cfg->schedule_delay_ms = v;
+		return 0;
+	case O_PULL_FAST:
+		cfg->image_pull_fail_fast = 1;
 		return 0;
 	case O_STATE:
 		free(cfg->state_dir);

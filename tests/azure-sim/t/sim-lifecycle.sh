@@ -4,10 +4,9 @@
 # Analytics (the table family of the environment's destination, secretRef
 # resolved, stdout/stderr), a failing command -> Failed with its exit code in
 # detailedStatus and the system log (ContainerTerminated and Error), stop ->
-# Stopped, replicaTimeout, a missing image -> ImagePullFailure, start
-# overrides, init containers sharing an EmptyDir, parallel replicas, an
-# azure-monitor and a none environment, the ingestion delay, KQL over the
-# real rows, delete.
+# Stopped, replicaTimeout, start overrides, init containers sharing an
+# EmptyDir, parallel replicas, an azure-monitor and a none environment, the
+# ingestion delay, KQL over the real rows, delete.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -42,7 +41,9 @@ is "$(jv "d['properties']['provisioningState']")" Succeeded "job Succeeded"
 
 start life
 is "$STATUS" 202 "start -> 202"
-is "$(status_of life "$EX")" Running "execution Running right after start"
+# Processing until the container starts, then Running (sim-exec-states.sh
+# checks the order with a realistic scheduling delay).
+check "execution Processing or Running right after start" sh -c "echo '$(status_of life "$EX")' | grep -Eqx 'Processing|Running'"
 wait_until 30 "execution Succeeded" is_status life "$EX" Succeeded
 req GET "$JOBS/life/executions/$EX?api-version=$PREVIEW"
 check "endTime set" test -n "$(jv "d['properties']['endTime']")"
@@ -116,12 +117,7 @@ wait_until 30 "replicaTimeout -> Failed" is_status slow "$EX" Failed
 req GET "$JOBS/slow/executions/$EX?api-version=$PREVIEW"
 is "$(jv "d['properties']['reason']")" DeadlineExceeded "reason DeadlineExceeded"
 
-# ---- missing image ----
-req PUT "$JOBS/noimg?api-version=$API" "$(job_body docker.io/library/does-not-exist:latest '["true"]')"
-start noimg
-wait_until 30 "missing image -> Failed" is_status noimg "$EX" Failed
-la_query "ContainerAppSystemLogs_CL | where JobName_s == '$EX' and Reason_s == 'ImagePullFailure' | count"
-is "$(jv "d['tables'][0]['rows'][0][0]")" 1 "system log reason ImagePullFailure"
+# (A missing image, retried or failing fast: sim-exec-states.sh.)
 
 # ---- start override, init container + EmptyDir, parallel replicas ----
 start life '{"containers":[{"name":"main","image":"docker.io/library/busybox:latest","command":["/bin/sh","-c","echo override-$PLAIN"],"env":[{"name":"PLAIN","value":"p2"}],"resources":{"cpu":0.25,"memory":"0.5Gi"}}]}'
