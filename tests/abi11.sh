@@ -36,11 +36,12 @@ contains "docker top passes ps_args; the backend's refusal is shown" \
 st=$(docker stats --no-stream c1 2>&1)
 contains "docker stats --no-stream shows memory usage / limit" "$st" "100MiB / 400MiB"
 # 0.5 s of CPU per sample a second apart (system time from the wall
-# clock): about 50%, which only a rate between two samples can give.
+# clock): about 50% (less when the machine is slow to tick), which only a
+# rate between two samples can give.
 cpu=$(printf '%s\n' "$st" | awk '$2 == "c1" { sub("%", "", $3); print int($3) }')
 check "docker stats --no-stream shows the CPU rate between two samples ($cpu%)" \
-	test "${cpu:-0}" -ge 20 -a "${cpu:-0}" -le 99
-n=$(curl -sN --max-time 2.5 --unix-socket "$SL_SOCK" "http://d/containers/c1/stats" | grep -c '"cpu_stats"')
+	test "${cpu:-0}" -ge 5 -a "${cpu:-0}" -le 99
+n=$(curl -sN --max-time 4 --unix-socket "$SL_SOCK" "http://d/containers/c1/stats" | grep -c '"cpu_stats"')
 check "stats streams a document about every second" test "$n" -ge 2
 
 # RestartCount from the state report; the secret store.
