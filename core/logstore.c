@@ -35,6 +35,16 @@ static void mark(const char *root, const char *id, const char *sub)
 		(void)sl_ctrfiles_write_atomic(p, "", 0);
 }
 
+static int unmark(const char *root, const char *id, const char *sub)
+{
+	char p[4096];
+	int rc = sl_ctrfiles_path(root, id, sub, p, sizeof(p));
+
+	if (!rc && unlink(p) < 0 && errno != ENOENT)
+		rc = -errno;
+	return rc;
+}
+
 int sl_logstore_state(const char *root, const char *id)
 {
 	if (exists(root, id, "log.broken"))
@@ -82,10 +92,15 @@ int sl_logstore_append(const char *root, const char *id, int fd,
 
 	pthread_mutex_lock(&append_lock);
 	rc = sl_logstore_state(root, id);
-	if (rc == SL_LOGSTORE_COMPLETE || rc == SL_LOGSTORE_BROKEN) {
+	if (rc == SL_LOGSTORE_BROKEN) {
 		rc = -EPIPE;
 		goto out;
 	}
+	/* The container runs again (docker start, a restart policy): the
+	 * copy is incomplete until the backend says this run's output is
+	 * all there too. */
+	if (rc == SL_LOGSTORE_COMPLETE && (rc = unmark(root, id, "log.complete")))
+		goto out;
 	if ((rc = sl_ctrfiles_mkdir(root, id, NULL)))
 		goto out;
 	lfd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -21,9 +21,10 @@ enum sl_logstore_state {
 	SL_LOGSTORE_BROKEN = 3    /* an append failed: never served alone */
 };
 
-/* Appends one line (a trailing newline is dropped).  Returns 0, -EINVAL
- * (fd not 1 or 2), -EPIPE once complete or broken, or a negative errno
- * (then the copy is marked broken). */
+/* Appends one line (a trailing newline is dropped).  An append to a
+ * complete copy makes it incomplete again (the container runs again).
+ * Returns 0, -EINVAL (fd not 1 or 2), -EPIPE once broken, or a negative
+ * errno (then the copy is marked broken). */
 int sl_logstore_append(const char *root, const char *id, int fd,
 	int64_t ts_ns, const char *line, size_t len);
 

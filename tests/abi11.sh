@@ -7,10 +7,10 @@
 
 P="$top_builddir/tests/plugins/.libs"
 TOKEN=tok-5ecret-AbI11-do-not-show
-tap_plan 21
+tap_plan 23
 
 if ! start_daemon a --backend="$P/abi11.so" --log-level debug; then
-	for i in $(seq 21); do not_ok "daemon with the abi11 backend starts"; done
+	for i in $(seq 23); do not_ok "daemon with the abi11 backend starts"; done
 	exit 1
 fi
 t0=$(date +%s)
@@ -67,6 +67,12 @@ t1=$(date +%s)
 docker start c1 >/dev/null 2>&1
 contains "secrets survive a daemon restart" \
 	"$(docker events --since "$t1" --until "$(($(date +%s) + 1))" 2>&1)" "message=secret restored"
+# A new run appends: the copy is incomplete again until the next stop.
+contains "a new run's first line makes the copy incomplete (logs hook answers)" \
+	"$(docker logs c1 2>&1)" "from cloud"
+docker stop c1 >/dev/null 2>&1
+check "completed again, the copy holds both runs" test "$(docker logs c1 2>/dev/null)" = \
+	"$(printf 'hello from abi11\nbye\nhello from abi11\nbye')"
 
 # The value is nowhere but in its file: not in inspect, logs, events or
 # the debug log.

@@ -590,7 +590,7 @@ struct sl_host_v1 {
 	 * serves what was appended so far (following new lines while the
 	 * container runs).  `fd` is 1 or 2; `line` holds one line without
 	 * or with its newline (the host adds one).  Returns SL_OK, SL_EINVAL
-	 * (bad fd), SL_ECONFLICT (the copy is already complete or given up),
+	 * (bad fd), SL_ECONFLICT (the copy was given up),
 	 * SL_ENOTFOUND (the container was removed) or SL_EINTERNAL (disk
 	 * full, say: the copy is given up for good, so the logs hook keeps
 	 * answering rather than the host serving a copy with a hole).  The
@@ -601,7 +601,9 @@ struct sl_host_v1 {
 		const char *line, size_t len);
 	/*
 	 * Marks the local copy complete (an empty one too: the container
-	 * printed nothing).  Later appends answer SL_ECONFLICT.  Returns
+	 * printed nothing).  When the container runs again, its first
+	 * log_append makes the copy incomplete until the next log_complete,
+	 * so the logs hook answers meanwhile.  Returns
 	 * SL_OK, SL_ECONFLICT when the copy was given up, SL_ENOTFOUND or
 	 * SL_EINTERNAL.
 	 */

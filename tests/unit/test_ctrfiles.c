@@ -195,7 +195,32 @@ static void test_log_follow_and_complete(void **state)
 
 	assert_int_equal(sl_logstore_complete(root, ID), 0);
 	assert_int_equal(sl_logstore_state(root, ID), SL_LOGSTORE_COMPLETE);
-	assert_int_equal(sl_logstore_append(root, ID, 1, 4, "late", 4), -EPIPE);
+	/* The container runs again: the copy grows and is incomplete until
+	 * the backend completes it again. */
+	assert_int_equal(sl_logstore_append(root, ID, 1, 4, "again", 5), 0);
+	assert_int_equal(sl_logstore_state(root, ID), SL_LOGSTORE_PARTIAL);
+	assert_int_equal(sl_logstore_read(root, ID, &f, &pos, collect, &g), 0);
+	assert_string_equal(g.buf, "1:2:b;2:3:c;1:4:again;");
+	assert_int_equal(sl_logstore_complete(root, ID), 0);
+	assert_int_equal(sl_logstore_state(root, ID), SL_LOGSTORE_COMPLETE);
+}
+
+static void test_log_broken_stays_broken(void **state)
+{
+	char path[1024];
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(sl_logstore_append(root, ID, 1, 1, "a", 1), 0);
+	/* What a failed append leaves (the disk filled up). */
+	snprintf(path, sizeof(path), "%s/ctrfiles/%s/log.broken", root, ID);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(sl_logstore_state(root, ID), SL_LOGSTORE_BROKEN);
+	assert_int_equal(sl_logstore_append(root, ID, 1, 2, "b", 1), -EPIPE);
+	assert_int_equal(sl_logstore_complete(root, ID), -EPIPE);
+	assert_int_equal(sl_logstore_state(root, ID), SL_LOGSTORE_BROKEN);
 }
 
 static void test_log_torn_record_waits(void **state)
@@ -243,6 +268,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove_takes_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_follow_and_complete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_broken_stays_broken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_torn_record_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_copy_completes, setup, teardown),
 	};
