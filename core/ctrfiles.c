@@ -95,6 +95,32 @@ int sl_ctrfiles_remove(const char *root, const char *id)
 	return rc;
 }
 
+int sl_ctrfiles_sweep(const char *root)
+{
+	char dir[4096], rec[4400];
+	struct dirent *e;
+	struct stat st;
+	int n = 0;
+	DIR *d;
+
+	if (snprintf(dir, sizeof(dir), "%s/ctrfiles", root) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		if (!sl_store_valid_id(e->d_name))
+			continue;
+		snprintf(rec, sizeof(rec), "%s/containers/%s.json", root, e->d_name);
+		if (stat(rec, &st) == 0 || errno != ENOENT)
+			continue;
+		if (sl_ctrfiles_remove(root, e->d_name) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
 int sl_ctrfiles_write_atomic(const char *path, const void *buf, size_t len)
 {
 	char tmp[4200], dir[4096];

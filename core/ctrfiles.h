@@ -26,6 +26,14 @@ int sl_ctrfiles_mkdir(const char *root, const char *id, const char *sub);
 int sl_ctrfiles_remove(const char *root, const char *id);
 
 /*
+ * Removes the directories of containers that have no record
+ * (<root>/containers/<id>.json): what a crash between deleting a record
+ * and its files left behind.  Returns how many it removed, or a negative
+ * errno when the directory cannot be read (a missing one is 0).
+ */
+int sl_ctrfiles_sweep(const char *root);
+
+/*
  * Atomically replaces `path` with bytes [0, len) at mode 0600: a temp file
  * beside it, fsync, rename, fsync of the directory.  Returns 0 or a
  * negative errno; on failure nothing is left behind.

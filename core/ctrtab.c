@@ -119,6 +119,9 @@ int sl_ctrtab_init(struct sl_store *store, struct sl_events *events)
 	rc = sl_store_load(store, "containers", load_one, NULL, &corrupt);
 	if (corrupt)
 		sl_warn("store: %d corrupt container record(s) skipped", corrupt);
+	/* Secrets and log copies of containers removed during a crash. */
+	if (rc >= 0 && sl_ctrfiles_sweep(sl_store_root(store)) > 0)
+		sl_info("store: removed the files of containers that no longer exist");
 	return rc < 0 ? SL_EINTERNAL : SL_OK;
 }
 

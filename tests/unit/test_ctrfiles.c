@@ -108,6 +108,32 @@ static void test_remove_takes_everything(void **state)
 	assert_int_equal(sl_ctrfiles_remove(root, ID), 0);
 }
 
+static void test_sweep_keeps_recorded(void **state)
+{
+	const char *other = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+	char path[1024];
+	struct stat st;
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(sl_ctrfiles_sweep(root), 0);
+	assert_int_equal(sl_secrets_set(root, ID, "a", "1", 1), 0);
+	assert_int_equal(sl_secrets_set(root, other, "a", "1", 1), 0);
+	/* ID has a record; `other` was removed during a crash. */
+	snprintf(path, sizeof(path), "%s/containers", root);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/containers/%s.json", root, ID);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("{}", fp);
+	fclose(fp);
+	assert_int_equal(sl_ctrfiles_sweep(root), 1);
+	snprintf(path, sizeof(path), "%s/ctrfiles/%s/secrets/a", root, ID);
+	assert_int_equal(stat(path, &st), 0);
+	snprintf(path, sizeof(path), "%s/ctrfiles/%s", root, other);
+	assert_int_not_equal(stat(path, &st), 0);
+}
+
 /* Collects what a read emits as "fd:ts:line;" */
 struct got {
 	char buf[4096];
@@ -266,6 +292,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_secret_roundtrip_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secret_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_takes_everything, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_keeps_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_follow_and_complete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_broken_stays_broken, setup, teardown),
