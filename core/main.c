@@ -16,8 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "core/api_ctr.h"
 #include "core/call.h"
+#include "core/credstore.h"
 #include "core/ctrtab.h"
 #include "core/daemon.h"
 #include "core/events.h"
@@ -416,6 +419,14 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
+	/* libcurl's global state, once, before any thread exists and before
+	 * the backend is loaded: the ABI promises it to plugins (plugin.h),
+	 * since curl_global_init is not safe to race with other threads. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fail("%s", "cannot initialise libcurl");
+		return 1;
+	}
+
 	sl_daemon.start_ns = 0;
 	if (gethostname(sl_daemon.hostname, sizeof(sl_daemon.hostname)) < 0)
 		strcpy(sl_daemon.hostname, "sockerless");
@@ -560,6 +571,8 @@ out:
 	if (sl_daemon.store)
 		sl_store_close(sl_daemon.store);
 	sl_host_release();
+	sl_credstore_clear();
+	curl_global_cleanup();
 	free(tls.cert_pem);
 	free(tls.key_pem);
 	free(tls.ca_pem);

@@ -9,6 +9,7 @@
 
 #include "core/api.h"
 #include "core/api_archive.h"
+#include "core/api_monitor.h"
 #include "core/daemon.h"
 #include "core/router.h"
 
@@ -28,11 +29,11 @@ const struct sl_route sl_routes[] = {
 	{"GET", "/containers/json", sl_api_ctr_list, 0, "container list"},
 	{"POST", "/containers/create", sl_api_ctr_create, 0, "container create"},
 	{"GET", "/containers/{id}/json", sl_api_ctr_inspect, 0, "container inspect"},
-	{"GET", "/containers/{id}/top", U, 0, "container top"},
+	{"GET", "/containers/{id}/top", sl_api_ctr_top, 0, "container top"},
 	{"GET", "/containers/{id}/logs", sl_api_ctr_logs, 0, "container logs"},
 	{"GET", "/containers/{id}/changes", U, 0, "container changes"},
 	{"GET", "/containers/{id}/export", U, 0, "container export"},
-	{"GET", "/containers/{id}/stats", U, 0, "container stats"},
+	{"GET", "/containers/{id}/stats", sl_api_ctr_stats, 0, "container stats"},
 	{"POST", "/containers/{id}/resize", sl_api_ctr_resize, 0, "container resize"},
 	{"POST", "/containers/{id}/start", sl_api_ctr_start, 0, "container start"},
 	{"POST", "/containers/{id}/stop", sl_api_ctr_stop, 0, "container stop"},
