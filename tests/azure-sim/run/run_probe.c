@@ -1,6 +1,7 @@
 /* run_probe.c - can this process run replicas? Tries, in a throw-away
- * child, what run_spawn does: namespaces, private mounts, tmpfs, proc,
- * mknod, chroot. */
+ * child, what run_spawn does: namespaces (network included), private
+ * mounts, tmpfs, proc, mknod, pivot_root. The bridge and veths are tried
+ * by run_engine_new, which reports their own errors. */
 #include "config.h"
 
 #include "run_replica.h"
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,7 +39,7 @@ static int probe_fail(const struct probe_arg *a, int step, int e)
 
 static const char *const steps[] = {
 	"", "make mounts private", "mount tmpfs", "mount proc", "mknod",
-	"sethostname", "chroot"
+	"sethostname", "pivot_root"
 };
 
 static int probe_child(void *argp)
@@ -56,7 +58,8 @@ static int probe_child(void *argp)
 		probe_fail(a, 4, errno);
 	if (sethostname("probe", 5) < 0)
 		probe_fail(a, 5, errno);
-	if (chroot(".") < 0 || chdir("/") < 0)
+	if (syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
+	    chdir("/") < 0)
 		probe_fail(a, 6, errno);
 	_exit(0);
 }
@@ -72,7 +75,7 @@ int run_probe(struct run_err *err)
 
 	if (geteuid() != 0) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "running workloads needs root (namespaces, mounts, chroot); effective uid is %u",
+			 "running workloads needs root (namespaces, mounts, pivot_root); effective uid is %u",
 			 (unsigned)geteuid());
 		return -1;
 	}
@@ -93,10 +96,12 @@ int run_probe(struct run_err *err)
 	a.dir = tmpl;
 	a.rep_w = rep[1];
 	pid = clone(probe_child, stack + PROBE_STACK,
-		    CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD, &a);
+		    CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+			    SIGCHLD, &a);
 	if (pid < 0) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "cannot create mount/PID/UTS/IPC namespaces: clone: %s", strerror(errno));
+			 "cannot create mount/PID/UTS/IPC/network namespaces: clone: %s",
+			 strerror(errno));
 		goto out;
 	}
 	close(rep[1]);
