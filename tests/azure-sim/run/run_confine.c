@@ -140,11 +140,16 @@ CHILD_FN int run_confine_paths(int rootfd, const char **what)
 	return 0;
 }
 
+uint64_t run_confine_kept_caps(void)
+{
+	return run_confine_default_caps() & ~BIT(CAP_MKNOD);
+}
+
 CHILD_FN int run_confine_caps(const char **what)
 {
 	struct __user_cap_header_struct hdr;
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-	uint64_t keep = run_confine_default_caps();
+	uint64_t keep = run_confine_kept_caps();
 	int cap;
 
 	*what = "capability bounding set";

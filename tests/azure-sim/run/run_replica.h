@@ -19,14 +19,15 @@
  *
  * Isolation (Docker's defaults, see run_confine.h and run_net.h): the
  * root is entered with pivot_root (old root detached), /sys is read-only,
- * runc's masked and read-only /proc and /sys paths apply, capabilities are
- * cut to Docker's default set, no_new_privs is set, and each replica has
- * a network namespace of its own (eth0 on the engine's bridge, an address
- * the host can reach, loopback) shared by its containers, as the
- * containers of a pod share one. Not isolated: no user namespace (root
- * inside is root outside, minus the dropped capabilities), no seccomp
- * filter, no cgroup limits (cpu/memory are accepted and ignored), no
- * AppArmor/SELinux profile.
+ * runc's masked and read-only /proc and /sys paths apply, capabilities
+ * are cut to Docker's default set less CAP_MKNOD, no_new_privs is set,
+ * and each replica has a network namespace of its own (eth0 on the
+ * engine's bridge, an address the host can reach, loopback) shared by its
+ * containers, as the containers of a pod share one. Not isolated: no user
+ * namespace (root inside is root outside, minus the dropped
+ * capabilities), no seccomp filter, no cgroup limits (cpu/memory are
+ * accepted and ignored), no AppArmor/SELinux profile.
+ *
  * The container's first process is PID 1 of its namespace, so
  * like in Kubernetes a PID 1 that installs no SIGTERM handler ignores the
  * stop signal and is killed after the grace period.
