@@ -64,6 +64,8 @@ struct sim_config {
 	long stop_grace_s;          /* SIGTERM -> SIGKILL */
 	int page_size;              /* list pages (nextLink) */
 	char *state_dir;            /* runner's image cache / rootfs area */
+	char *replica_subnet;       /* replica address pool; NULL = runner default */
+	int host_network;           /* 1 = replicas share the host's network */
 	char *faults_json;          /* initial fault rules (JSON array text) */
 	int workloads;              /* 1 = run executions (needs namespaces) */
 	int arm_throttle;           /* 1 = enforce ARM token buckets (429) */
