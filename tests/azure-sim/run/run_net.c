@@ -160,6 +160,8 @@ static int nl_talk(int fd, struct nlbuf *b, nl_cb cb, void *ud)
 	}
 }
 
+static int netns_create(int *nsfd, int *nlfd, char *msg, size_t n);
+
 /* ---- links ---- */
 
 struct link_info {
@@ -548,6 +550,18 @@ int run_net_new(const char *pool, struct run_net **out, char *msg, size_t n)
 	net->used = calloc(net->n_hosts + 2, 1);
 	if (!net->used)
 		goto nomem;
+	/* Fail now, not at the first replica, if namespaces are refused. */
+	{
+		int nsfd, nlfd;
+
+		if (netns_create(&nsfd, &nlfd, msg, n) < 0) {
+			snprintf(msg + strlen(msg), n - strlen(msg),
+				 " (use --host-network to run replicas without one)");
+			goto fail;
+		}
+		close(nlfd);
+		close(nsfd);
+	}
 	net->next = 2;
 	*out = net;
 	net = NULL;

@@ -1,7 +1,8 @@
 /* run_probe.c - can this process run replicas? Tries, in a throw-away
- * child, what run_spawn does: namespaces (network included), private
- * mounts, tmpfs, proc, mknod, pivot_root. The bridge and veths are tried
- * by run_engine_new, which reports their own errors. */
+ * child, what run_spawn does: namespaces, private mounts, tmpfs, proc,
+ * mknod, pivot_root. The network namespace, bridge and veths are tried by
+ * run_engine_new (unless the host network is chosen), which reports its
+ * own errors. */
 #include "config.h"
 
 #include "run_replica.h"
@@ -96,12 +97,10 @@ int run_probe(struct run_err *err)
 	a.dir = tmpl;
 	a.rep_w = rep[1];
 	pid = clone(probe_child, stack + PROBE_STACK,
-		    CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-			    SIGCHLD, &a);
+		    CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD, &a);
 	if (pid < 0) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "cannot create mount/PID/UTS/IPC/network namespaces: clone: %s",
-			 strerror(errno));
+			 "cannot create mount/PID/UTS/IPC namespaces: clone: %s", strerror(errno));
 		goto out;
 	}
 	close(rep[1]);

@@ -346,8 +346,8 @@ static struct run_engine *start_engine(const struct sim_config *cfg)
 	if (run_probe(&err) != 0) {
 		fprintf(stderr,
 			"sockerless-azure-sim: cannot run workloads here: %s\n"
-			"  (executions need root with mount/PID/UTS/IPC namespaces; use "
-			"--no-workloads to serve the APIs only)\n",
+			"  (executions need root with mount/PID/UTS/IPC/network namespaces and "
+			"pivot_root; use --no-workloads to serve the APIs only)\n",
 			err.msg);
 		return NULL;
 	}
