@@ -21,7 +21,7 @@
 
 #define BIT(c) ((uint64_t)1 << (c))
 
-uint64_t run_confine_default_caps(void)
+CHILD_FN uint64_t run_confine_default_caps(void)
 {
 	return BIT(CAP_CHOWN) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_FSETID) |
 	       BIT(CAP_FOWNER) | BIT(CAP_MKNOD) | BIT(CAP_NET_RAW) |
@@ -140,7 +140,7 @@ CHILD_FN int run_confine_paths(int rootfd, const char **what)
 	return 0;
 }
 
-uint64_t run_confine_kept_caps(void)
+CHILD_FN uint64_t run_confine_kept_caps(void)
 {
 	return run_confine_default_caps() & ~BIT(CAP_MKNOD);
 }
