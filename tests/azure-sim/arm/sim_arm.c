@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "jwt_b64.h"
 #include "sim_config.h"
 #include "sim_ctx.h"
 #include "sim_state.h"
@@ -141,9 +143,12 @@ int sim_arm_has_detailed_status(const char *api)
 
 /* --- throttling buckets ------------------------------------------------ */
 
+#define GLOBAL_FACTOR 15.0   /* global limit = 15 x the per-principal one */
+
 struct bucket {
 	char sub[64];
-	int cls;            /* 0 reads, 1 writes, 2 deletes */
+	char principal[64];  /* "" = the subscription's global bucket */
+	int cls;             /* 0 reads, 1 writes, 2 deletes */
 	double tokens;
 	int64_t last_ms;
 	struct bucket *next;
@@ -151,6 +156,10 @@ struct bucket {
 
 static pthread_mutex_t bucket_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct bucket *buckets;
+
+static const double bucket_cap[3] = { 250, 200, 200 };
+static const double bucket_refill[3] = { 25, 10, 10 };
+static const char *const op_types[3] = { "Read", "Write", "Delete" };
 
 static int method_class(const char *method)
 {
@@ -161,44 +170,109 @@ static int method_class(const char *method)
 	return 1;
 }
 
-long sim_arm_take_token(const char *subscription, const char *method)
+/* The bucket for (sub, principal, cls), refilled up to now; NULL on
+ * ENOMEM. Lock held. */
+static struct bucket *bucket_get(const char *sub, const char *principal, int cls,
+				 double scale, int64_t now)
 {
-	static const double cap[3] = { 250, 200, 200 };
-	static const double refill[3] = { 25, 10, 10 };
-	int cls = method_class(method);
-	int64_t now = sim_mono_ms();
 	struct bucket *b;
-	long left;
 
-	pthread_mutex_lock(&bucket_mu);
 	for (b = buckets; b; b = b->next)
-		if (b->cls == cls && strcasecmp(b->sub, subscription) == 0)
+		if (b->cls == cls && strcasecmp(b->sub, sub) == 0 &&
+		    strcmp(b->principal, principal) == 0)
 			break;
 	if (!b) {
 		b = calloc(1, sizeof(*b));
-		if (!b) {
-			pthread_mutex_unlock(&bucket_mu);
-			return (long)cap[cls] - 1;
-		}
-		snprintf(b->sub, sizeof(b->sub), "%s", subscription);
+		if (!b)
+			return NULL;
+		snprintf(b->sub, sizeof(b->sub), "%s", sub);
+		snprintf(b->principal, sizeof(b->principal), "%s", principal);
 		b->cls = cls;
-		b->tokens = cap[cls];
+		b->tokens = bucket_cap[cls] * scale;
 		b->last_ms = now;
 		b->next = buckets;
 		buckets = b;
 	}
-	b->tokens += (double)(now - b->last_ms) / 1000.0 * refill[cls];
-	if (b->tokens > cap[cls])
-		b->tokens = cap[cls];
+	b->tokens += (double)(now - b->last_ms) / 1000.0 * bucket_refill[cls] * scale;
+	if (b->tokens > bucket_cap[cls] * scale)
+		b->tokens = bucket_cap[cls] * scale;
 	b->last_ms = now;
-	if (b->tokens < 1.0) {
-		left = -1;
-	} else {
-		b->tokens -= 1.0;
-		left = (long)b->tokens;
+	return b;
+}
+
+/* Whole seconds until b holds a token again (at least 1). */
+static long wait_s(const struct bucket *b, double scale)
+{
+	double s = (1.0 - b->tokens) / (bucket_refill[b->cls] * scale);
+	long w = (long)ceil(s);
+
+	return w < 1 ? 1 : w;
+}
+
+int sim_arm_take_token(const char *subscription, const char *principal,
+		       const char *method, struct sim_arm_quota *q)
+{
+	int cls = method_class(method);
+	int64_t now = sim_mono_ms();
+	struct bucket *mine, *all;
+	int rc = 0;
+
+	memset(q, 0, sizeof(*q));
+	q->op_type = op_types[cls];
+	pthread_mutex_lock(&bucket_mu);
+	/* The principal's bucket is keyed apart from the global one ("") by a
+	 * leading '@', so no principal id can collide with it. */
+	{
+		char key[64];
+		snprintf(key, sizeof(key), "@%s", principal ? principal : "");
+		mine = bucket_get(subscription, key, cls, 1.0, now);
 	}
+	all = bucket_get(subscription, "", cls, GLOBAL_FACTOR, now);
+	if (!mine || !all) {
+		/* Out of memory: let the call through rather than fail it. */
+		q->left = (long)bucket_cap[cls] - 1;
+		q->global_left = (long)(bucket_cap[cls] * GLOBAL_FACTOR) - 1;
+		goto out;
+	}
+	if (mine->tokens < 1.0 || all->tokens < 1.0) {
+		long a = mine->tokens < 1.0 ? wait_s(mine, 1.0) : 0;
+		long b = all->tokens < 1.0 ? wait_s(all, GLOBAL_FACTOR) : 0;
+		q->retry_after_s = a > b ? a : b;
+		rc = -EAGAIN;
+	} else {
+		mine->tokens -= 1.0;
+		all->tokens -= 1.0;
+	}
+	q->left = (long)mine->tokens;
+	q->global_left = (long)all->tokens;
+out:
 	pthread_mutex_unlock(&bucket_mu);
-	return left;
+	return rc;
+}
+
+void sim_arm_principal(const struct sim_req *req, char *out, size_t outsz)
+{
+	const char *h = sim_req_header(req, "Authorization");
+	const char *p, *dot;
+	unsigned char *payload = NULL;
+	size_t plen = 0;
+	struct json_object *claims = NULL, *v;
+
+	out[0] = '\0';
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return;
+	p = strchr(h + 7, '.');
+	if (!p)
+		return;
+	p++;
+	dot = strchr(p, '.');
+	if (!dot || jwt_b64_decode(p, (size_t)(dot - p), &payload, &plen) != 0)
+		return;
+	claims = json_tokener_parse((const char *)payload);
+	if (json_object_object_get_ex(claims, "oid", &v) && json_object_is_type(v, json_type_string))
+		snprintf(out, outsz, "%s", json_object_get_string(v));
+	json_object_put(claims);
+	free(payload);
 }
 
 void sim_arm_buckets_free(void)

@@ -38,11 +38,27 @@ int sim_arm_has_detailed_status(const char *api);
  * is true. Idempotent (already-set headers are kept). */
 void sim_arm_headers(const struct sim_req *req, struct sim_resp *resp);
 
-/* Token-bucket throttling per subscription and operation class, as ARM
- * does since 2024 (reads 250/25 s-1, writes 200/10, deletes 200/10).
- * Returns the remaining count after taking one token, or -1 when the
- * bucket is empty (then, if enforcement is on, the caller answers 429). */
-long sim_arm_take_token(const char *subscription, const char *method);
+/* What one ARM call left in its buckets. */
+struct sim_arm_quota {
+	long left;          /* per principal: x-ms-ratelimit-remaining-subscription-* */
+	long global_left;   /* whole subscription: ...-subscription-global-* */
+	long retry_after_s; /* when throttled: seconds until a token is back */
+	const char *op_type; /* "Read", "Write" or "Delete" (429 message) */
+};
+
+/* ARM's token buckets (since 2024, "Understand how Azure Resource Manager
+ * throttles requests"): per subscription, principal and operation class,
+ * reads 250 tokens refilled at 25/s, writes and deletes 200 at 10/s; and
+ * one per subscription and class for all principals, 15 times larger.
+ * Takes one token from both and returns 0, or -EAGAIN (nothing taken, q
+ * says when to retry) when either is empty; the caller answers 429 when
+ * enforcement is on. principal may be NULL or "". */
+int sim_arm_take_token(const char *subscription, const char *principal,
+		       const char *method, struct sim_arm_quota *q);
+
+/* The calling principal of an ARM request: its bearer token's oid (the
+ * token was verified before). Writes "" when there is none. */
+void sim_arm_principal(const struct sim_req *req, char *out, size_t outsz);
 
 /* Free the throttling buckets (shutdown). */
 void sim_arm_buckets_free(void);

@@ -18,6 +18,7 @@
 #include "sim_exec.h"
 #include "sim_jobspec.h"
 #include "sim_lro.h"
+#include "sim_region.h"
 #include "sim_routes.h"
 #include "sim_state.h"
 #include "sim_util.h"
@@ -37,6 +38,20 @@ void sim_jobs_not_found(struct sim_resp *resp, const char *rg, const char *job)
 		      "The Resource 'Microsoft.App/jobs/%s' under resource group '%s' was not found. "
 		      "For more details please go to https://aka.ms/ARMResourceNotFoundFix",
 		      job, rg);
+}
+
+/* A job whose last PUT/PATCH/DELETE is still being carried out refuses
+ * another one, as Container Apps does (409; the code and text are Azure's
+ * for jobs, from a public capture). Lock held. Returns 1 when it answered. */
+static int busy(struct sim_job *job, struct sim_resp *resp)
+{
+	if (!job->deleting && sim_mono_ms() >= job->ready_at_ms)
+		return 0;
+	sim_arm_error(resp, 409, "ContainerAppsJobOperationInProgress", NULL,
+		      "Cannot modify a container apps job '%s' because there is an active "
+		      "provisioning operation in progress.",
+		      job->name);
+	return 1;
 }
 
 static const char *doc_location(struct json_object *doc)
@@ -100,15 +115,16 @@ void sim_h_job_put(struct sim_req *req, struct sim_resp *resp)
 	json_object_object_del(doc, "name");
 	json_object_object_del(doc, "type");
 	json_object_object_del(doc, "systemData");
+	/* Microsoft.App answers with the region's display name ("East US"),
+	 * whichever form was sent. */
+	json_object_object_add(doc, "location",
+			       json_object_new_string(sim_region_display(doc_location(doc))));
 
 	sim_state_lock();
 	sim_lro_tick(ctx->state);
 	job = sim_state_job(ctx->state, sub, rg, name);
-	if (job && job->deleting) {
+	if (job && busy(job, resp)) {
 		sim_state_unlock();
-		sim_arm_error(resp, 409, "ContainerAppOperationInProgress", NULL,
-			      "Cannot modify job '%s' because there is a delete operation in progress.",
-			      name);
 		goto out;
 	}
 	if (!job) {
@@ -189,6 +205,10 @@ void sim_h_job_patch(struct sim_req *req, struct sim_resp *resp)
 		sim_jobs_not_found(resp, rg, name);
 		goto out;
 	}
+	if (busy(job, resp)) {
+		sim_state_unlock();
+		goto out;
+	}
 	if (json_object_deep_copy(job->doc, &merged, NULL) != 0) {
 		sim_state_unlock();
 		sim_arm_error(resp, 500, "InternalServerError", NULL, "Out of memory.");
@@ -202,9 +222,14 @@ void sim_h_job_patch(struct sim_req *req, struct sim_resp *resp)
 
 	sim_state_lock();
 	job = sim_state_job(ctx->state, sub, rg, name);
-	if (!job || job->deleting) {
+	if (!job) {
 		sim_state_unlock();
 		sim_jobs_not_found(resp, rg, name);
+		goto out;
+	}
+	/* Another write may have started while this one was validated. */
+	if (busy(job, resp)) {
+		sim_state_unlock();
 		goto out;
 	}
 	keep_secret_values(merged, job->doc);
@@ -250,13 +275,12 @@ void sim_h_job_delete(struct sim_req *req, struct sim_resp *resp)
 		sim_resp_empty(resp, 204);
 		return;
 	}
-	/* Deleting a job removes its executions; stop what still runs. */
-	sim_exec_stop_job_locked(job);
-	if (job->deleting) {
+	if (busy(job, resp)) {
 		sim_state_unlock();
-		sim_resp_empty(resp, 202);
 		return;
 	}
+	/* Deleting a job removes its executions; stop what still runs. */
+	sim_exec_stop_job_locked(job);
 	op = sim_lro_new(ctx->state, SIM_OP_JOB_DELETE, job->id, sub, doc_location(job->doc), -1);
 	if (!op || sim_lro_done(op)) {
 		sim_state_remove_job(ctx->state, job);

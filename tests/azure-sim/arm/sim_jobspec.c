@@ -18,6 +18,8 @@
 
 #include "sim_arm.h"
 #include "sim_ctx.h"
+#include "sim_profiles.h"
+#include "sim_region.h"
 #include "sim_state.h"
 #include "sim_util.h"
 
@@ -382,12 +384,31 @@ static void fmt_num(double v, char *out, size_t outsz)
 		snprintf(out, outsz, "%g", v);
 }
 
-int sim_jobspec_check_resources(struct json_object *containers, struct sim_resp *resp)
+/* The allowed pairs up to max_cpu, as ACA lists them in its message. */
+static void list_pairs(double max_cpu, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int q = 1; q * 0.25 <= max_cpu + 1e-9 && o < outsz; q++) {
+		char cc[16], mm[16];
+		int w;
+		fmt_num(q * 0.25, cc, sizeof(cc));
+		fmt_num(q * 0.5, mm, sizeof(mm));
+		w = snprintf(out + o, outsz - o, "%s[cpu: %s, memory: %sGi]", q > 1 ? ", " : "",
+			     cc, mm);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+}
+
+int sim_jobspec_check_totals(struct json_object *containers,
+			     const struct sim_profile_limits *lim, struct sim_resp *resp)
 {
 	double cpu = 0, mem = 0;
 	size_t n = containers ? sim_alen(containers) : 0;
 	char c[32], m[32], combos[2048];
-	size_t o = 0;
 	int ok;
 
 	for (size_t i = 0; i < n; i++) {
@@ -409,25 +430,26 @@ int sim_jobspec_check_resources(struct json_object *containers, struct sim_resp 
 		}
 		mem += gib;
 	}
-	/* Valid: cpu in {0.25 .. 4.0} step 0.25 and memory = 2 x cpu. */
-	ok = cpu >= 0.25 - 1e-9 && cpu <= 4.0 + 1e-9 &&
+	fmt_num(cpu, c, sizeof(c));
+	fmt_num(mem, m, sizeof(m));
+	if (!lim->consumption) {
+		/* Dedicated: anything that fits the node (choice: no pairing). */
+		if (cpu > 0 && mem > 0 && cpu <= lim->max_cpu + 1e-9 && mem <= lim->max_gib + 1e-9)
+			return 0;
+		sim_arm_error(resp, 400, "ContainerAppInvalidResourceTotal", NULL,
+			      "The total requested CPU and memory resources for this application "
+			      "(CPU: %s, memory: %sGi) is invalid. Total CPU and memory for all "
+			      "containers defined in a Container App must not exceed the limits of "
+			      "workload profile '%s' (CPU: %g, memory: %gGi).",
+			      c, m, lim->profile ? lim->profile : "", lim->max_cpu, lim->max_gib);
+		return -EINVAL;
+	}
+	/* Consumption: cpu in {0.25 .. max} step 0.25 and memory = 2 x cpu. */
+	ok = cpu >= 0.25 - 1e-9 && cpu <= lim->max_cpu + 1e-9 &&
 	     fabs(cpu * 4 - floor(cpu * 4 + 0.5)) < 1e-6 && fabs(mem - 2 * cpu) < 1e-6;
 	if (ok)
 		return 0;
-	fmt_num(cpu, c, sizeof(c));
-	fmt_num(mem, m, sizeof(m));
-	combos[0] = '\0';
-	for (int q = 1; q <= 16 && o < sizeof(combos); q++) {
-		char cc[16], mm[16];
-		int w;
-		fmt_num(q * 0.25, cc, sizeof(cc));
-		fmt_num(q * 0.5, mm, sizeof(mm));
-		w = snprintf(combos + o, sizeof(combos) - o, "%s[cpu: %s, memory: %sGi]",
-			     q > 1 ? ", " : "", cc, mm);
-		if (w < 0)
-			break;
-		o += (size_t)w;
-	}
+	list_pairs(lim->max_cpu, combos, sizeof(combos));
 	sim_arm_error(resp, 400, "ContainerAppInvalidResourceTotal", NULL,
 		      "The total requested CPU and memory resources for this application (CPU: %s, "
 		      "memory: %sGi) is invalid. Total CPU and memory for all containers defined in "
@@ -435,6 +457,53 @@ int sim_jobspec_check_resources(struct json_object *containers, struct sim_resp 
 		      "combinations: %s",
 		      c, m, combos);
 	return -EINVAL;
+}
+
+int sim_jobspec_check_resources(struct json_object *containers, struct sim_resp *resp)
+{
+	static const struct sim_profile_limits consumption_profile = { "Consumption", 1, 4, 8 };
+
+	return sim_jobspec_check_totals(containers, &consumption_profile, resp);
+}
+
+/* RFC 1123 label, as Kubernetes checks container names: 1-63 of [a-z0-9-],
+ * starting and ending with [a-z0-9]. */
+static int rfc1123_label(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* 400 for a container name Kubernetes would refuse; 0 when it is fine. */
+static int check_container_name(const char *name, const char *what, struct sim_resp *resp)
+{
+	if (!name || rfc1123_label(name))
+		return 0;
+	sim_arm_error(resp, 400, "InvalidParameterValueInContainerTemplate", NULL,
+		      "The following field(s) are either invalid or missing. Field '%s' is "
+		      "invalid with details: 'Invalid value: \"%s\": Invalid Name: Per RFC "
+		      "1123 name must consist of lower case alphanumeric characters or '-', "
+		      "and must start and end with an alphanumeric character (e.g. "
+		      "'my-name',  or '123-abc', regex used for validation is "
+		      "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')';.",
+		      what, name);
+	return -EINVAL;
+}
+
+int sim_jobspec_check_container_names(struct json_object *arr, const char *what,
+				       struct sim_resp *resp)
+{
+	for (size_t i = 0; i < sim_alen(arr); i++)
+		if (check_container_name(gets(json_object_array_get_idx(arr, i), "name"), what,
+					 resp))
+			return -EINVAL;
+	return 0;
 }
 
 static int valid_secret_name(const char *s)
@@ -485,6 +554,8 @@ static int check_containers(struct json_object *arr, const char *what,
 				      "Property '%s[%zu].name' is required.", what, i);
 			return -EINVAL;
 		}
+		if (check_container_name(name, what, resp))
+			return -EINVAL;
 		if (!image || !*image) {
 			sim_arm_error(resp, 400, "ContainerAppImageRequired", NULL,
 				      "Container with name '%s' must have an image.", name);
@@ -535,6 +606,42 @@ static int check_containers(struct json_object *arr, const char *what,
 	return 0;
 }
 
+/* Where a job at location loc in environment env_id with workload profile
+ * wp runs: the environment must exist and be in the same region (choice:
+ * Azure's code for a mismatch is not documented) and wp must name one of
+ * its profiles. Fills lim (its profile name copied into profile). Takes
+ * the state lock. 0 or a negative code with resp filled. */
+static int place(const char *loc, const char *env_id, const char *wp,
+		 struct sim_profile_limits *lim, char *profile, size_t profilesz,
+		 struct sim_resp *resp)
+{
+	struct sim_env *e;
+	int rc = 0;
+
+	sim_state_lock();
+	e = sim_state_env_by_id(sim_ctx()->state, env_id);
+	if (!e) {
+		sim_arm_error(resp, 404, "ManagedEnvironmentNotFound", "properties.environmentId",
+			      "The managed environment '%s' was not found.", env_id);
+		rc = -ENOENT;
+	} else if (sim_region_name(e->location) &&
+		   strcmp(sim_region_name(e->location), sim_region_name(loc)) != 0) {
+		sim_arm_error(resp, 400, "ManagedEnvironmentLocationMismatch", "location",
+			      "The location '%s' of the container apps job does not match the "
+			      "location '%s' of its managed environment '%s'. A job must be in its "
+			      "environment's region.",
+			      sim_region_display(loc), sim_region_display(e->location), e->name);
+		rc = -EINVAL;
+	} else if (sim_profiles_resolve(e, wp, lim, resp)) {
+		rc = -EINVAL;
+	} else if (lim->profile) {
+		snprintf(profile, profilesz, "%s", lim->profile);
+		lim->profile = profile;
+	}
+	sim_state_unlock();
+	return rc;
+}
+
 static int check_tags(struct json_object *tags, struct sim_resp *resp)
 {
 	int count = 0;
@@ -583,13 +690,23 @@ int sim_jobspec_validate(struct json_object *doc, const char *sub, const char *r
 	struct json_object *volumes = get(tmpl, "volumes");
 	const char *env_id = gets(props, "environmentId");
 	const char *trig = gets(cfg, "triggerType");
-	int env_ok;
+	const char *loc = gets(doc, "location");
+	struct sim_profile_limits lim;
+	char profile[128];
 
 	(void)sub;
 	(void)rg;
-	if (!gets(doc, "location") || !*gets(doc, "location")) {
+	if (!loc || !*loc) {
 		sim_arm_error(resp, 400, "LocationRequired", NULL,
 			      "The location property is required for this definition.");
+		return -EINVAL;
+	}
+	if (!sim_region_name(loc)) {
+		sim_arm_error(resp, 400, "LocationNotAvailableForResourceType", NULL,
+			      "The provided location '%s' is not available for resource type "
+			      "'Microsoft.App/jobs'. List of available regions for the resource type "
+			      "is '%s'.",
+			      loc, sim_region_list());
 		return -EINVAL;
 	}
 	if (check_tags(get(doc, "tags"), resp))
@@ -606,14 +723,9 @@ int sim_jobspec_validate(struct json_object *doc, const char *sub, const char *r
 			      "job.");
 		return -EINVAL;
 	}
-	sim_state_lock();
-	env_ok = sim_state_env_by_id(sim_ctx()->state, env_id) != NULL;
-	sim_state_unlock();
-	if (!env_ok) {
-		sim_arm_error(resp, 404, "ManagedEnvironmentNotFound", "properties.environmentId",
-			      "The managed environment '%s' was not found.", env_id);
-		return -ENOENT;
-	}
+	if (place(loc, env_id, gets(props, "workloadProfileName"), &lim, profile,
+		  sizeof(profile), resp))
+		return -EINVAL;
 	if (!cfg) {
 		sim_arm_error(resp, 400, "InvalidRequestContent", NULL,
 			      "The request content was invalid and could not be deserialized: "
@@ -718,7 +830,26 @@ int sim_jobspec_validate(struct json_object *doc, const char *sub, const char *r
 	    check_containers(get(tmpl, "initContainers"), "template.initContainers", secrets,
 			     volumes, resp))
 		return -EINVAL;
-	return sim_jobspec_check_resources(containers, resp);
+	return sim_jobspec_check_totals(containers, &lim, resp);
+}
+
+int sim_jobspec_check_exec_template(struct sim_job *job, struct json_object *tmpl,
+				     struct sim_resp *resp)
+{
+	struct json_object *props = get(job->doc, "properties");
+	struct sim_env *e = sim_state_env_by_id(sim_ctx()->state, gets(props, "environmentId"));
+	struct sim_profile_limits lim;
+
+	if (sim_jobspec_check_container_names(get(tmpl, "containers"), "template.containers",
+					      resp) ||
+	    sim_jobspec_check_container_names(get(tmpl, "initContainers"),
+					      "template.initContainers", resp))
+		return -EINVAL;
+	if (!e)
+		return sim_jobspec_check_resources(get(tmpl, "containers"), resp);
+	if (sim_profiles_resolve(e, gets(props, "workloadProfileName"), &lim, resp))
+		return -EINVAL;
+	return sim_jobspec_check_totals(get(tmpl, "containers"), &lim, resp);
 }
 
 /* --- defaults, merge, render ------------------------------------------- */

@@ -29,9 +29,33 @@ int sim_jobspec_check_name(const char *name, struct sim_resp *resp);
 int sim_jobspec_validate(struct json_object *doc, const char *sub, const char *rg,
 			 struct sim_resp *resp);
 
-/* Check CPU/memory totals of a list of containers (JSON array; NULL ok).
- * 0 or -EINVAL with resp filled (ContainerAppInvalidResourceTotal). */
+/* Check CPU/memory totals of a list of containers (JSON array; NULL ok)
+ * against the Consumption profile (up to 4 vCPU / 8 GiB); callers that
+ * know the job use sim_jobspec_check_exec_template. 0 or -EINVAL with
+ * resp filled (ContainerAppInvalidResourceTotal). */
 int sim_jobspec_check_resources(struct json_object *containers, struct sim_resp *resp);
+
+struct sim_profile_limits;
+
+/* Check CPU/memory totals of containers against what a workload profile
+ * (or a Consumption-only environment) allows. 0 or -EINVAL with resp
+ * filled (ContainerAppInvalidResourceTotal). */
+int sim_jobspec_check_totals(struct json_object *containers,
+			     const struct sim_profile_limits *lim, struct sim_resp *resp);
+
+/* Check that every name in a containers array (NULL ok) is an RFC 1123
+ * label, as Kubernetes (and so Container Apps) requires. what is the
+ * field named in the message ("template.containers"). 0 or -EINVAL with
+ * resp filled (400 InvalidParameterValueInContainerTemplate). */
+int sim_jobspec_check_container_names(struct json_object *arr, const char *what,
+				       struct sim_resp *resp);
+
+/* Check an execution's template (a start override merged over the job's:
+ * {containers, initContainers}) of job: container names and the CPU/memory
+ * totals the job's environment and workload profile allow. State lock
+ * held. 0 or -EINVAL with resp filled. */
+int sim_jobspec_check_exec_template(struct sim_job *job, struct json_object *tmpl,
+				    struct sim_resp *resp);
 
 /* Fill the defaults Azure adds (manualTriggerConfig, container resources,
  * identity principal ids) into doc, in place. */

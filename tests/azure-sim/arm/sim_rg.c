@@ -15,6 +15,8 @@
 #include "sim_arm.h"
 #include "sim_ctx.h"
 #include "sim_lro.h"
+#include "sim_profiles.h"
+#include "sim_region.h"
 #include "sim_routes.h"
 #include "sim_state.h"
 #include "sim_util.h"
@@ -63,6 +65,13 @@ void sim_h_rg_put(struct sim_req *req, struct sim_resp *resp)
 	if (!loc || !*loc) {
 		sim_arm_error(resp, 400, "LocationRequired", NULL,
 			      "The location property is required for this definition.");
+		goto out;
+	}
+	if (!sim_region_name(loc)) {
+		sim_arm_error(resp, 400, "LocationNotAvailableForResourceGroup", NULL,
+			      "The provided location '%s' is not available for resource group. List "
+			      "of available regions is '%s'.",
+			      loc, sim_region_list());
 		goto out;
 	}
 	if (json_object_object_get_ex(body, "tags", &tags) && tags &&
@@ -138,7 +147,9 @@ static struct json_object *render_env(struct sim_env *e)
 	free(id);
 	json_object_object_add(o, "name", json_object_new_string(e->name));
 	json_object_object_add(o, "type", json_object_new_string("Microsoft.App/managedEnvironments"));
-	json_object_object_add(o, "location", json_object_new_string(e->location));
+	/* Microsoft.App shows the display name; resource groups the short one. */
+	json_object_object_add(o, "location", json_object_new_string(
+		sim_region_display(e->location) ? sim_region_display(e->location) : e->location));
 	if (e->doc && json_object_object_get_ex(e->doc, "properties", &src) && src)
 		json_object_deep_copy(src, &p, NULL);
 	if (!p)
@@ -146,15 +157,25 @@ static struct json_object *render_env(struct sim_env *e)
 	json_object_object_add(p, "provisioningState",
 			       json_object_new_string(sim_mono_ms() < e->ready_at_ms ? "InProgress"
 										  : "Succeeded"));
-	json_object_object_add(p, "defaultDomain",
-			       json_object_new_string("sockerless.eastus.azurecontainerapps.io"));
+	{
+		char *dom = sim_strdupf("%s.%s.azurecontainerapps.io", e->name, e->location);
+		json_object_object_add(p, "defaultDomain", json_object_new_string(dom ? dom : ""));
+		free(dom);
+	}
 	json_object_object_add(p, "staticIp", json_object_new_string("20.42.0.20"));
-	alc = json_object_new_object();
-	lac = json_object_new_object();
-	json_object_object_add(alc, "destination", json_object_new_string("log-analytics"));
-	json_object_object_add(lac, "customerId", json_object_new_string(e->workspace ? e->workspace : ""));
-	json_object_object_add(alc, "logAnalyticsConfiguration", lac);
-	json_object_object_add(p, "appLogsConfiguration", alc);
+	/* "none" keeps what the client sent (if anything) */
+	if (e->log_dest != LA_DEST_NONE) {
+		alc = json_object_new_object();
+		json_object_object_add(alc, "destination",
+				       json_object_new_string(la_dest_name(e->log_dest)));
+		if (e->log_dest == LA_DEST_LOG_ANALYTICS) {
+			lac = json_object_new_object();
+			json_object_object_add(lac, "customerId",
+					       json_object_new_string(e->workspace ? e->workspace : ""));
+			json_object_object_add(alc, "logAnalyticsConfiguration", lac);
+		}
+		json_object_object_add(p, "appLogsConfiguration", alc);
+	}
 	json_object_object_add(o, "properties", p);
 	return o;
 }
@@ -163,8 +184,9 @@ void sim_h_env_put(struct sim_req *req, struct sim_resp *resp)
 {
 	struct sim_ctx *ctx = sim_ctx();
 	const char *sub = req->params[0], *rg = req->params[1], *name = req->params[2];
-	struct json_object *body = NULL, *out, *p, *alc, *lac;
+	struct json_object *body = NULL, *out, *p, *alc = NULL, *lac, *wps;
 	const char *loc, *ws = NULL;
+	enum la_dest dest = LA_DEST_NONE;
 	struct sim_env *e;
 	struct sim_op *op;
 	int created = 0;
@@ -179,10 +201,32 @@ void sim_h_env_put(struct sim_req *req, struct sim_resp *resp)
 			      "The location property is required for this definition.");
 		goto out;
 	}
+	if (!sim_region_name(loc)) {
+		sim_arm_error(resp, 400, "LocationNotAvailableForResourceType", NULL,
+			      "The provided location '%s' is not available for resource type "
+			      "'Microsoft.App/managedEnvironments'. List of available regions for "
+			      "the resource type is '%s'.",
+			      loc, sim_region_list());
+		goto out;
+	}
+	if (json_object_object_get_ex(body, "properties", &p) &&
+	    json_object_object_get_ex(p, "workloadProfiles", &wps) &&
+	    sim_profiles_check_env(wps, resp))
+		goto out;
 	if (json_object_object_get_ex(body, "properties", &p) &&
 	    json_object_object_get_ex(p, "appLogsConfiguration", &alc) &&
 	    json_object_object_get_ex(alc, "logAnalyticsConfiguration", &lac))
 		ws = jstr(lac, "customerId");
+	/* No appLogsConfiguration: logs go nowhere (README, Known choices).
+	 * azure-monitor stands for a diagnostic setting to the workspace
+	 * customerId names, or to the first workspace. */
+	if (alc && la_dest_parse(jstr(alc, "destination"), &dest)) {
+		sim_arm_error(resp, 400, "InvalidParameterValue",
+			      "properties.appLogsConfiguration.destination",
+			      "Invalid value for appLogsConfiguration.destination: expected "
+			      "'log-analytics', 'azure-monitor' or 'none'.");
+		goto out;
+	}
 	if (ws && ctx->la && !la_store_has_workspace(ctx->la, ws)) {
 		sim_arm_error(resp, 400, "ManagedEnvironmentInvalidLogAnalyticsCustomerId",
 			      "properties.appLogsConfiguration.logAnalyticsConfiguration.customerId",
@@ -210,6 +254,7 @@ void sim_h_env_put(struct sim_req *req, struct sim_resp *resp)
 		sim_arm_error(resp, 500, "InternalServerError", NULL, "Out of memory.");
 		goto out;
 	}
+	e->log_dest = dest;
 	json_object_put(e->doc);
 	e->doc = body;
 	body = NULL;

@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "sim_region.h"
 #include "sim_util.h"
 
 static pthread_mutex_t state_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -120,12 +121,26 @@ struct sim_state *sim_state_new(const struct sim_config *cfg)
 			goto fail;
 	for (size_t i = 0; i < cfg->nenvs; i++) {
 		const struct sim_cfg_env *e = &cfg->envs[i];
+		struct sim_env *env;
 		if (!sim_state_rg(st, e->subscription, e->rg) &&
 		    !sim_state_add_rg(st, e->subscription, e->rg, e->location))
 			goto fail;
-		if (!sim_state_add_env(st, e->subscription, e->rg, e->name, e->location,
-				       e->workspace))
+		env = sim_state_add_env(st, e->subscription, e->rg, e->name, e->location,
+					e->workspace);
+		if (!env)
 			goto fail;
+		if (e->log_destination)
+			la_dest_parse(e->log_destination, &env->log_dest); /* checked at load */
+		/* Seeded workload profiles live where a PUT would put them. */
+		if (e->workload_profiles) {
+			struct json_object *props, *wp = json_tokener_parse(e->workload_profiles);
+			if (!wp)
+				goto fail;
+			env->doc = json_object_new_object();
+			props = json_object_new_object();
+			json_object_object_add(props, "workloadProfiles", wp);
+			json_object_object_add(env->doc, "properties", props);
+		}
 	}
 	return st;
 fail:
@@ -254,7 +269,9 @@ struct sim_rg *sim_state_add_rg(struct sim_state *st, const char *sub,
 		return NULL;
 	r->sub = strdup(sub);
 	r->name = strdup(name);
-	r->location = strdup(location ? location : "eastus");
+	/* Kept as ARM's short name ("eastus"); unknown names as given. */
+	r->location = strdup(sim_region_name(location) ? sim_region_name(location)
+			     : location ? location : SIM_DEFAULT_LOCATION);
 	if (!r->sub || !r->name || !r->location) {
 		rg_free(r);
 		return NULL;
@@ -275,8 +292,10 @@ struct sim_env *sim_state_add_env(struct sim_state *st, const char *sub,
 	e->sub = strdup(sub);
 	e->rg = strdup(rg);
 	e->name = strdup(name);
-	e->location = strdup(location ? location : "eastus");
+	e->location = strdup(sim_region_name(location) ? sim_region_name(location)
+			     : location ? location : SIM_DEFAULT_LOCATION);
 	e->workspace = workspace ? strdup(workspace) : NULL;
+	e->log_dest = LA_DEST_LOG_ANALYTICS;
 	if (!e->sub || !e->rg || !e->name || !e->location || (workspace && !e->workspace)) {
 		env_free(e);
 		return NULL;
@@ -333,7 +352,8 @@ struct sim_exec *sim_job_add_exec(struct sim_state *st, struct sim_job *job,
 		free(ex);
 		return NULL;
 	}
-	snprintf(ex->status, sizeof(ex->status), "Running");
+	/* Kubernetes' pod phase Pending: waiting for a node and the images. */
+	snprintf(ex->status, sizeof(ex->status), "Processing");
 	ex->start = sim_now();
 	ex->seq = ++st->exec_seq;
 	ex->next = job->execs;

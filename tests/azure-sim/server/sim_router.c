@@ -198,6 +198,35 @@ static void not_found(const char *path, struct sim_resp *resp)
 		       "{\"error\":{\"code\":\"NotFound\",\"message\":\"No route.\"}}", 51);
 }
 
+/* ARM's token buckets: take one token for this call and report what is
+ * left in the x-ms-ratelimit-remaining-* headers; when a bucket is empty
+ * and enforcement is on, answer 429 with Retry-After and return 1. */
+static int arm_throttle(const struct sim_req *req, struct sim_resp *resp)
+{
+	struct sim_arm_quota q;
+	char principal[64], name[64];
+	const char *cls;
+	int empty;
+
+	sim_arm_principal(req, principal, sizeof(principal));
+	empty = sim_arm_take_token(req->params[0], principal, req->method, &q) != 0;
+	cls = strcmp(q.op_type, "Read") == 0 ? "reads"
+	      : strcmp(q.op_type, "Delete") == 0 ? "deletes" : "writes";
+	if (empty && sim_ctx()->cfg->arm_throttle) {
+		sim_arm_error(resp, 429, "TooManyRequests", NULL,
+			      "The request is being throttled as the limit has been reached "
+			      "for operation type - '%s'. For more information, see - "
+			      "https://aka.ms/msdn-throttling",
+			      q.op_type);
+		sim_resp_headerf(resp, "Retry-After", "%ld", q.retry_after_s);
+	}
+	snprintf(name, sizeof(name), "x-ms-ratelimit-remaining-subscription-%s", cls);
+	sim_resp_headerf(resp, name, "%ld", q.left);
+	snprintf(name, sizeof(name), "x-ms-ratelimit-remaining-subscription-global-%s", cls);
+	sim_resp_headerf(resp, name, "%ld", q.global_left);
+	return empty && sim_ctx()->cfg->arm_throttle;
+}
+
 void sim_router_dispatch(struct sim_req *req, struct sim_resp *resp)
 {
 	struct sim_ctx *ctx = sim_ctx();
@@ -262,8 +291,6 @@ void sim_router_dispatch(struct sim_req *req, struct sim_resp *resp)
 	}
 
 	if (is_arm(rt->kind)) {
-		long left;
-
 		if (sim_authz_bearer(req, resp, SIM_AUTHZ_ARM) != 0)
 			goto finish;
 		if (rt->kind != K_ARM_ANYVER &&
@@ -271,28 +298,8 @@ void sim_router_dispatch(struct sim_req *req, struct sim_resp *resp)
 					      rt->kind == K_ARM_RES ? SIM_RP_RESOURCES : SIM_RP_APP,
 					      rt->type) != 0)
 			goto finish;
-		left = sim_arm_take_token(req->params[0], req->method);
-		if (left < 0 && ctx->cfg->arm_throttle) {
-			sim_arm_error(resp, 429, "TooManyRequests", NULL,
-				      "The request is being throttled as the limit has been reached "
-				      "for operation type - '%s'. For more information, see - "
-				      "https://aka.ms/msdn-throttling",
-				      strcmp(req->method, "GET") == 0 ? "Read" : "Write");
-			sim_resp_header(resp, "Retry-After", "1");
+		if (arm_throttle(req, resp))
 			goto finish;
-		}
-		if (left < 0)
-			left = 0;
-		if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) {
-			sim_resp_headerf(resp, "x-ms-ratelimit-remaining-subscription-reads", "%ld", left);
-			sim_resp_headerf(resp, "x-ms-ratelimit-remaining-subscription-global-reads", "%ld", left * 15);
-		} else if (strcmp(req->method, "DELETE") == 0) {
-			sim_resp_headerf(resp, "x-ms-ratelimit-remaining-subscription-deletes", "%ld", left);
-			sim_resp_headerf(resp, "x-ms-ratelimit-remaining-subscription-global-deletes", "%ld", left * 15);
-		} else {
-			sim_resp_headerf(resp, "x-ms-ratelimit-remaining-subscription-writes", "%ld", left);
-			sim_resp_headerf(resp, "x-ms-ratelimit-remaining-subscription-global-writes", "%ld", left * 15);
-		}
 	} else if (rt->kind == K_LA) {
 		if (sim_authz_bearer(req, resp, SIM_AUTHZ_LA) != 0)
 			goto finish;

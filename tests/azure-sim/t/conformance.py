@@ -118,6 +118,25 @@ JOBS = "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.App/jobs" % (SUB
 job = p["jobName"]
 jp = "%s/%s?api-version=%s" % (JOBS, job, API)
 
+
+def rfc1123_names(tmpl):
+    """The examples name their init container "testinitcontainerAppsJob0",
+    which is not an RFC 1123 label: Container Apps (Kubernetes' rule) refuses
+    it with InvalidParameterValueInContainerTemplate, and so does the
+    simulator (asserted below). Lower-case container names in place; the
+    rest of each example is sent as it is."""
+    for key in ("containers", "initContainers"):
+        for c in (tmpl or {}).get(key) or []:
+            if "name" in c:
+                c["name"] = c["name"].lower()
+
+
+st, h, doc = http("PUT", jp, p["JobEnvelope"], ARM)
+tap(st == 400 and (doc or {}).get("error", {}).get("code") == "InvalidParameterValueInContainerTemplate",
+    "Job_CreateorUpdate as published (init container 'testinitcontainerAppsJob0') -> 400 "
+    "InvalidParameterValueInContainerTemplate (got %d)" % st, [json.dumps(doc)[:300]])
+rfc1123_names(p["JobEnvelope"]["properties"]["template"])
+
 st, h, doc = http("PUT", jp, p["JobEnvelope"], ARM)
 tap(st == 201, "Job_CreateorUpdate: new job -> 201 (got %d)" % st, [json.dumps(doc)[:300]])
 check_shape("Job_CreateorUpdate: 201 body has the example's shape", cu["responses"]["201"]["body"], doc, maps=MAPS)
@@ -136,6 +155,7 @@ check_shape("Job_Get: body has the example's shape", g["responses"]["200"]["body
 
 pa = fixture("containerapps-2025-07-01/Job_Patch.json")
 pp = pa["parameters"]
+rfc1123_names(pp["JobEnvelope"]["properties"]["template"])
 ppath = "%s/%s?api-version=%s" % (JOBS, pp["jobName"], pp["api-version"])
 st, h, doc = http("PATCH", ppath, pp["JobEnvelope"], ARM)
 tap(st in (200, 202), "Job_Patch -> %d (example: 200 or 202)" % st)
@@ -165,6 +185,7 @@ tap(st == 200 and doc["value"] == [], "Job_ListSecrets on a job without secrets 
 
 sa = fixture("containerapps-2025-07-01/Job_Start.json")
 sp = sa["parameters"]
+rfc1123_names(sp["template"])
 st, h, doc = http("POST", "%s/%s/start?api-version=%s" % (JOBS, sp["jobName"], sp["api-version"]), sp["template"], ARM)
 tap(st in (200, 202), "Job_Start with the example override -> %d" % st)
 check_shape("Job_Start: body has the example's {name, id} shape", sa["responses"]["200"]["body"], doc)

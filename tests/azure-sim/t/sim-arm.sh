@@ -43,6 +43,10 @@ check "ratelimit writes header" test -n "$(hdr x-ms-ratelimit-remaining-subscrip
 check "secret value not echoed by PUT" sh -c "! grep -q s3cret-value '$TMP/body'"
 is "$(jv "d['properties']['configuration']['manualTriggerConfig']['parallelism']")" 1 "defaults filled (manualTriggerConfig)"
 is "$(jv "d['id']")" "$JOBS/job-a" "id is the ARM id"
+# Microsoft.App answers with the region's display name whatever form was
+# sent (the official examples: "location": "East US").
+is "$(jv "d['location']")" "East US" "location 'eastus' comes back as 'East US'"
+check "LRO URL uses the short region name" sh -c "echo '$async' | grep -q '/locations/eastus/'"
 is "$(jv "d['type']")" Microsoft.App/jobs "type"
 
 # Poll the async operation as ARM clients do.
@@ -64,6 +68,20 @@ is "$(jv "d['value'][0]['value']")" s3cret-value "listSecrets returns the value"
 
 req PUT "$JOBS/job-a?api-version=$API" "$body"
 is "$STATUS" 200 "PUT existing job -> 200"
+
+# A write while the previous one is still InProgress is refused, as
+# Container Apps does (409 ContainerAppsJobOperationInProgress, from a
+# public capture; README "Known choices").
+for m in PUT PATCH DELETE; do
+	req $m "$JOBS/job-a?api-version=$API" "$([ $m = DELETE ] || echo "$body")"
+	is "$STATUS $(jv "d['error']['code']")" "409 ContainerAppsJobOperationInProgress" "$m while the update is InProgress -> 409"
+done
+check "409 names the job" grep -q "Cannot modify a container apps job 'job-a' because there is an active provisioning operation in progress." "$TMP/body"
+job_is() {  # job_is NAME STATE: its provisioningState is STATE
+	req GET "$JOBS/$1?api-version=$API"
+	[ "$(jv "d['properties']['provisioningState']")" = "$2" ]
+}
+wait_until 10 "the update reaches Succeeded (polled, not hammered)" job_is job-a Succeeded
 
 # PATCH: merge patch; arrays replaced.
 req PATCH "$JOBS/job-a?api-version=$API" '{"tags":{"team":"x"},"properties":{"configuration":{"replicaTimeout":99}}}'
@@ -107,6 +125,7 @@ req POST "$JOBS/job-a/getAuthToken?api-version=2023-11-02-preview"
 is "$STATUS" 200 "getAuthToken -> 200"
 check "getAuthToken has a token" test -n "$(jv "d['properties']['token']")"
 check "getAuthToken has expires" test -n "$(jv "d['properties']['expires']")"
+is "$(jv "d['location']")" "East US" "getAuthToken location is the display name (official example)"
 
 # Executions without workloads: they start and fail at once.
 req POST "$JOBS/job-a/start?api-version=$API"
@@ -132,7 +151,8 @@ check "stop all returns a value list" test "$(jv "type(d['value']).__name__")" =
 req GET "$JOBS/job-a/executions/nope-1234567?api-version=$API"
 is "$STATUS" 404 "unknown execution -> 404"
 
-# Delete.
+# Delete (once job-b's create is done: an InProgress job refuses it).
+wait_until 10 "job-b reaches Succeeded" job_is job-b Succeeded
 req DELETE "$JOBS/job-b?api-version=$API"
 is "$STATUS" 202 "DELETE -> 202"
 dloc=$(hdr Location)
@@ -153,14 +173,21 @@ req PUT "/subscriptions/$SUB/resourcegroups/rg-two?api-version=2021-04-01" '{"lo
 is "$STATUS" 201 "create a resource group -> 201"
 req GET "/subscriptions/$SUB/resourceGroups/rg-two?api-version=2021-04-01"
 is "$(jv "d['location']")" westus "GET resource group"
+# Resource groups keep ARM's short name, whichever form was sent.
+req PUT "/subscriptions/$SUB/resourcegroups/rg-three?api-version=2021-04-01" '{"location":"West Europe"}'
+is "$STATUS $(jv "d['location']")" "201 westeurope" "resource group created with 'West Europe' shows 'westeurope'"
 req PUT "/subscriptions/$SUB/resourceGroups/rg-two/providers/Microsoft.App/managedEnvironments/env2?api-version=$API" \
 	"{\"location\":\"westus\",\"properties\":{\"appLogsConfiguration\":{\"destination\":\"log-analytics\",\"logAnalyticsConfiguration\":{\"customerId\":\"$WS\",\"sharedKey\":\"k\"}}}}"
 is "$STATUS" 201 "create a managed environment -> 201"
+is "$(jv "d['location']")" "West US" "managed environment location is the display name"
 check "environment never returns the shared key" sh -c "! grep -q sharedKey '$TMP/body'"
 env2=/subscriptions/$SUB/resourceGroups/rg-two/providers/Microsoft.App/managedEnvironments/env2
 req PUT "/subscriptions/$SUB/resourceGroups/rg-two/providers/Microsoft.App/jobs/job-z?api-version=$API" \
-	"$(job_body docker.io/library/busybox:latest '["true"]' | sed "s#$ENV_ID#$env2#")"
+	"$(job_body docker.io/library/busybox:latest '["true"]' | sed "s#$ENV_ID#$env2#; s#\"eastus\"#\"WEST us\"#")"
 is "$STATUS" 201 "a job in the new environment -> 201"
+is "$(jv "d['location']")" "West US" "'WEST us' is accepted (case and spaces ignored) and shown as 'West US'"
+req GET "/subscriptions/$SUB/resourceGroups/$RG/providers/Microsoft.App/managedEnvironments/sockerless-wp?api-version=$API"
+is "$STATUS $(jv "[p['name'] for p in d['properties']['workloadProfiles']]")" '200 ["Consumption", "d4"]' "seeded workload-profile environment lists its profiles"
 req GET "/subscriptions/$SUB/resourceGroups/rg-two/providers/Microsoft.App/jobs?api-version=$API"
 is "$(jv "len(d['value'])")" 1 "listing is per resource group"
 
@@ -173,6 +200,45 @@ req DELETE /_sim/stats
 req GET /_sim/stats
 is "$(jv "d['total']")" 0 "stats reset"
 
+# Throttling is on by default with ARM's buckets ("Understand how Azure
+# Resource Manager throttles requests": reads 250 tokens, 25/s refill).
+req GET "$JOBS/job-a?api-version=$API"
+r1=$(hdr x-ms-ratelimit-remaining-subscription-reads)
+g1=$(hdr x-ms-ratelimit-remaining-subscription-global-reads)
+check "reads header is below the bucket of 250 ($r1)" test "$r1" -lt 250
+check "global reads header is the larger, subscription-wide bucket ($g1)" test "$g1" -gt "$r1"
+urls=()
+for i in $(seq 299); do urls+=(-o /dev/null "$SIM_URL$JOBS/job-a?api-version=$API"); done
+urls+=(-o "$TMP/body" "$SIM_URL$JOBS/job-a?api-version=$API")
+curl -s -H "Authorization: $AUTH" \
+	-w '%{http_code} %header{retry-after} %header{x-ms-ratelimit-remaining-subscription-reads}\n' \
+	"${urls[@]}" >"$TMP/burst"
+check "a tight loop of 300 GETs is throttled (429)" grep -q '^429 ' "$TMP/burst"
+check "the first 200-odd GETs of the burst pass" test "$(grep -c '^200 ' "$TMP/burst")" -ge 240
+read -r st ra left <<<"$(tail -n 1 "$TMP/burst")"
+is "$st $(jv "d['error']['code']")" "429 TooManyRequests" "the last GET of the burst -> 429 TooManyRequests"
+check "429 message names the operation type" grep -q "limit has been reached for operation type - 'Read'" "$TMP/body"
+check "429 carries Retry-After in seconds ($ra)" sh -c "echo '$ra' | grep -Eq '^[1-9][0-9]*$'"
+is "$left" 0 "429 says no reads remain"
+sleep "$ra"
+req GET "$JOBS/job-a?api-version=$API"
+is "$STATUS" 200 "after waiting Retry-After the GET passes"
+req PUT "$JOBS/job-a?api-version=$API" "$body"
+check "writes have their own bucket" test "$STATUS" != 429
+
 sim_stop
 is "$?" 0 "simulator exits 0 on SIGTERM"
+
+# --no-arm-throttle keeps the headers but never answers 429.
+sim_start $SIM_FAST --no-workloads --no-arm-throttle || { ok 1 "simulator starts"; done_testing; }
+arm_auth
+urls=()
+for i in $(seq 300); do urls+=(-o /dev/null "$SIM_URL$JOBS?api-version=$API"); done
+curl -s -H "Authorization: $AUTH" \
+	-w '%{http_code} %header{x-ms-ratelimit-remaining-subscription-reads}\n' \
+	"${urls[@]}" >"$TMP/burst"
+is "$(cut -d' ' -f1 "$TMP/burst" | sort -u)" 200 "--no-arm-throttle: 300 GETs in a burst all pass"
+is "$(tail -n 1 "$TMP/burst")" "200 0" "--no-arm-throttle: the reads header still says the bucket is empty"
+check "--help documents --no-arm-throttle" grep -q -- --no-arm-throttle "$TMP/help"
+sim_stop
 done_testing

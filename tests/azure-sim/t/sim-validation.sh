@@ -43,6 +43,61 @@ is "$STATUS" 201 "totals add up over containers (0.75/1.5Gi)"
 req PUT "$JOBS/nores?api-version=$API" "$(printf '{"location":"eastus","properties":{"environmentId":"%s","configuration":{"triggerType":"Manual","replicaTimeout":60},"template":{"containers":[{"name":"a","image":"x/y:1"}]}}}' "$ENV_ID")"
 is "$STATUS $(jv "d['properties']['template']['containers'][0]['resources']['cpu']")" "201 0.5" "default resources 0.5 vCPU filled in"
 
+# Consumption-only environment: at most 2 vCPU / 4 GiB per replica
+# (Microsoft Learn, "Workload profiles in Azure Container Apps").
+req PUT "$JOBS/big2?api-version=$API" "$(echo "$good" | sed 's/"cpu":0.25/"cpu":2.0/; s/"memory":"0.5Gi"/"memory":"4Gi"/')"
+is "$STATUS" 201 "Consumption-only environment: 2 vCPU / 4Gi accepted"
+expect 400 ContainerAppInvalidResourceTotal "Consumption-only environment: 4 vCPU / 8Gi refused" PUT "$JOBS/big4?api-version=$API" "$(echo "$good" | sed 's/"cpu":0.25/"cpu":4.0/; s/"memory":"0.5Gi"/"memory":"8Gi"/')"
+is "$(jv "d['error']['message'].endswith('[cpu: 2.0, memory: 4.0Gi]')")" true "its message lists pairs up to 2.0 vCPU"
+check "and not 2.25" sh -c "! grep -q 'cpu: 2.25' '$TMP/body'"
+expect 400 WorkloadProfileNotFound "workloadProfileName in a Consumption-only environment (choice)" PUT "$JOBS/wp0?api-version=$API" "$(echo "$good" | sed 's/"configuration"/"workloadProfileName":"Consumption","configuration"/')"
+
+# The seeded workload-profile environment (Consumption + Dedicated D4).
+WP_ENV=/subscriptions/$SUB/resourceGroups/$RG/providers/Microsoft.App/managedEnvironments/sockerless-wp
+wpjob() {  # wpjob CPU MEM [PROFILE]: a job in the workload-profile environment
+	local prof=
+	[ -n "${3:-}" ] && prof="\"workloadProfileName\":\"$3\","
+	printf '{"location":"East US","properties":{"environmentId":"%s",%s"configuration":{"triggerType":"Manual","replicaTimeout":60},"template":{"containers":[{"name":"main","image":"x/y:1","resources":{"cpu":%s,"memory":"%s"}}]}}}' "$WP_ENV" "$prof" "$1" "$2"
+}
+req PUT "$JOBS/wp1?api-version=$API" "$(wpjob 4.0 8Gi)"
+is "$STATUS" 201 "workload-profile environment: 4 vCPU / 8Gi on the Consumption profile (no name)"
+expect 400 ContainerAppInvalidResourceTotal "Consumption profile: 4.25 vCPU / 8.5Gi refused" PUT "$JOBS/wp2?api-version=$API" "$(wpjob 4.25 8.5Gi)"
+req PUT "$JOBS/wp3?api-version=$API" "$(wpjob 3.0 12Gi d4)"
+is "$STATUS $(jv "d['properties']['workloadProfileName']")" "201 d4" "Dedicated D4: 3 vCPU / 12Gi accepted (no fixed ratio)"
+expect 400 ContainerAppInvalidResourceTotal "Dedicated D4: 5 vCPU / 10Gi refused" PUT "$JOBS/wp4?api-version=$API" "$(wpjob 5.0 10Gi d4)"
+check "its message names the profile's limits" grep -q "workload profile 'd4' (CPU: 4, memory: 16Gi)" "$TMP/body"
+expect 400 WorkloadProfileNotFound "unknown workloadProfileName" PUT "$JOBS/wp5?api-version=$API" "$(wpjob 1.0 2Gi d32)"
+check "WorkloadProfileNotFound lists the environment's profiles" grep -q "Available workload profiles: Consumption, d4." "$TMP/body"
+
+# Container names are RFC 1123 labels (Kubernetes' rule; Azure's text from
+# microsoft/vscode-azurecontainerapps#19, code from a jobs capture: README).
+rfc_msg() {  # rfc_msg FIELD NAME: Azure's message for a bad container name
+	printf "The following field(s) are either invalid or missing. Field '%s' is invalid with details: 'Invalid value: \"%s\": Invalid Name: Per RFC 1123 name must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')';." "$1" "$2"
+}
+expect 400 InvalidParameterValueInContainerTemplate "container name Main_X (Docker style)" PUT "$JOBS/cn?api-version=$API" "$(echo "$good" | sed 's/"name":"main"/"name":"Main_X"/')"
+is "$(jv "d['error']['message']")" "$(rfc_msg template.containers Main_X)" "container name error: Azure's message"
+expect 400 InvalidParameterValueInContainerTemplate "container name with a dot" PUT "$JOBS/cn?api-version=$API" "$(echo "$good" | sed 's/"name":"main"/"name":"web.1"/')"
+expect 400 InvalidParameterValueInContainerTemplate "container name ending in -" PUT "$JOBS/cn?api-version=$API" "$(echo "$good" | sed 's/"name":"main"/"name":"main-"/')"
+n64=$("$PY" -c 'print("a"*64)')
+n63=$("$PY" -c 'print("a"*63)')
+expect 400 InvalidParameterValueInContainerTemplate "container name of 64 characters" PUT "$JOBS/cn?api-version=$API" "$(echo "$good" | sed "s/\"name\":\"main\"/\"name\":\"$n64\"/")"
+req PUT "$JOBS/cn?api-version=$API" "$(echo "$good" | sed "s/\"name\":\"main\"/\"name\":\"$n63\"/")"
+is "$STATUS" 201 "container name of 63 characters accepted"
+initc=$(echo "$good" | sed 's/"containers":\[/"initContainers":[{"name":"Init.Step","image":"x\/y:1"}],"containers":[/')
+expect 400 InvalidParameterValueInContainerTemplate "init container name Init.Step" PUT "$JOBS/cn2?api-version=$API" "$initc"
+is "$(jv "d['error']['message']")" "$(rfc_msg template.initContainers Init.Step)" "init container name error: Azure's message"
+
+# Locations: either form, case-insensitive; unknown ones refused as ARM does.
+expect 400 LocationNotAvailableForResourceType "unknown location" PUT "$JOBS/loc?api-version=$API" "$(echo "$good" | sed 's/"eastus"/"atlantis"/')"
+check "LocationNotAvailableForResourceType message" grep -q "The provided location 'atlantis' is not available for resource type 'Microsoft.App/jobs'. List of available regions for the resource type is '.*eastus,eastus2,.*'." "$TMP/body"
+expect 400 ManagedEnvironmentLocationMismatch "job in West Europe, environment in East US (choice)" PUT "$JOBS/loc?api-version=$API" "$(echo "$good" | sed 's/"eastus"/"West Europe"/')"
+req PUT "$JOBS/loc?api-version=$API" "$(echo "$good" | sed 's/"eastus"/"East US"/')"
+is "$STATUS $(jv "d['location']")" "201 East US" "display-name location accepted"
+expect 400 LocationNotAvailableForResourceGroup "resource group in an unknown location" PUT "/subscriptions/$SUB/resourcegroups/rgx?api-version=2021-04-01" '{"location":"mars"}'
+check "LocationNotAvailableForResourceGroup message" grep -q "The provided location 'mars' is not available for resource group. List of available regions is '" "$TMP/body"
+expect 400 LocationNotAvailableForResourceType "environment in an unknown location" PUT "/subscriptions/$SUB/resourceGroups/$RG/providers/Microsoft.App/managedEnvironments/envx?api-version=$API" '{"location":"mars","properties":{}}'
+expect 400 ManagedEnvironmentInvalidWorkloadProfile "environment with an unknown workload profile type" PUT "/subscriptions/$SUB/resourceGroups/$RG/providers/Microsoft.App/managedEnvironments/envx?api-version=$API" '{"location":"eastus","properties":{"workloadProfiles":[{"name":"big","workloadProfileType":"Z99"}]}}'
+
 nocont=$(printf '{"location":"eastus","properties":{"environmentId":"%s","configuration":{"triggerType":"Manual","replicaTimeout":60},"template":{"containers":[]}}}' "$ENV_ID")
 expect 400 ContainerAppCreateMustContainContainer "no containers" PUT "$JOBS/empty?api-version=$API" "$nocont"
 expect 400 LocationRequired "no location" PUT "$JOBS/noloc?api-version=$API" "$(echo "$good" | sed 's/"location":"eastus",//')"
@@ -85,10 +140,20 @@ req POST "$JOBS/okname/start?api-version=$API" '{"containers":[{"name":"main","i
 is "$STATUS" 404 "start of an unknown job -> 404"
 req POST "$JOBS/two/start?api-version=$API" '{"containers":[{"name":"main","image":"x/y:1","resources":{"cpu":0.25,"memory":"2Gi"}}]}'
 is "$STATUS $(jv "d['error']['code']")" "400 ContainerAppInvalidResourceTotal" "start override with a bad CPU/memory pair"
+req POST "$JOBS/two/start?api-version=$API" '{"containers":[{"name":"Main_X","image":"x/y:1","resources":{"cpu":0.25,"memory":"0.5Gi"}}]}'
+is "$STATUS $(jv "d['error']['code']")" "400 InvalidParameterValueInContainerTemplate" "start override with a Docker-style container name"
+req POST "$JOBS/two/start?api-version=$API" '{"containers":[{"name":"main","image":"x/y:1","resources":{"cpu":4,"memory":"8Gi"}}]}'
+is "$STATUS" 400 "start override above a Consumption-only environment's 2 vCPU / 4 GiB"
 req POST "$JOBS/two/start?api-version=$API" '{"containers":"no"}'
 is "$STATUS $(jv "d['error']['code']")" "400 InvalidRequestContent" "start override of the wrong type"
 req POST "$JOBS/two/start?api-version=$API" '{}'
 is "$STATUS" 202 "start with {} -> 202"
+
+# A seed in a place that is no Azure region stops the start-up.
+printf '{"managedEnvironments":[{"resourceGroup":"rg","name":"e","location":"Atlantis"}]}' >"$TMP/badloc.json"
+"$SIM_BIN" --listen 127.0.0.1:0 --no-workloads --config "$TMP/badloc.json" >"$TMP/badloc.out" 2>&1
+is "$?" 2 "a seeded environment in an unknown location: start-up fails (exit 2)"
+check "and says why" grep -q "managed environment 'e': 'Atlantis' is not an Azure region" "$TMP/badloc.out"
 
 req DELETE "$JOBS/okname"
 is "$STATUS" 400 "DELETE without api-version -> 400"
