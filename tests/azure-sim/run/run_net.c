@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
@@ -409,16 +410,30 @@ static int parse_pool(const char *s, uint32_t *net, int *prefix)
 	return 0;
 }
 
+/* The owner's pid is only meaningful in its PID namespace, so the alias
+ * names that too ("... pid=N pidns=INODE"). */
+static unsigned long my_pidns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+/* 1 owner alive (or unknowable), 0 owner gone, -1 not a simulator's. */
 static int pid_alive_alias(const char *alias)
 {
+	unsigned long ns;
 	long pid;
 	char *end;
 
 	if (strncmp(alias, ALIAS_PREFIX, strlen(ALIAS_PREFIX)))
-		return -1; /* not ours */
-	pid = strtol(alias + strlen(ALIAS_PREFIX), &end, 10);
-	if (*end || pid <= 0)
 		return -1;
+	pid = strtol(alias + strlen(ALIAS_PREFIX), &end, 10);
+	if (pid <= 0 || strncmp(end, " pidns=", 7))
+		return -1;
+	ns = strtoul(end + 7, &end, 10);
+	if (*end || ns != my_pidns())
+		return 1; /* another PID namespace's simulator: leave it be */
 	return !(kill((pid_t)pid, 0) < 0 && errno == ESRCH);
 }
 
@@ -532,7 +547,7 @@ int run_net_new(const char *pool, struct run_net **out, char *msg, size_t n)
 		goto fail;
 	}
 	net->bridge_idx = link_index(fd, net->bridge);
-	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%ld", (long)getpid());
+	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%ld pidns=%lu", (long)getpid(), my_pidns());
 	net->network = sub;
 	net->prefix = sub_prefix;
 	net->n_hosts = (1u << (32 - sub_prefix)) - 2;

@@ -8,9 +8,9 @@
  * The subnet is taken from a pool (default RUN_NET_DEFAULT_POOL): the
  * first /24 of the pool (or the pool itself if it is smaller) that no
  * interface of the host uses, so several simulators can run side by
- * side. The bridge carries the alias "sockerless-azure-sim pid=N"; a
- * bridge left behind by a process that no longer exists is removed by the
- * next engine that starts. Replicas reach the host (the simulator, a
+ * side. The bridge carries the alias "sockerless-azure-sim pid=N
+ * pidns=I"; a bridge left behind by a process that no longer exists (in
+ * the same PID namespace) is removed by the next engine that starts. Replicas reach the host (the simulator, a
  * registry listening on the bridge address); nothing is forwarded or
  * NATed beyond it. */
 #ifndef SL_RUN_NET_H
