@@ -41,7 +41,7 @@ static const char *const readonly[] = {
 	"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
 };
 
-CHILD_FN static void fd_path(int fd, char out[32])
+CHILD_FN void run_confine_fd_path(int fd, char out[32])
 {
 	char digits[16];
 	int n = 0, i = 0;
@@ -69,7 +69,7 @@ CHILD_FN static int mask_one(int rootfd, const char *rel)
 		return 0;
 	if (fd < 0)
 		return fd;
-	fd_path(fd, p);
+	run_confine_fd_path(fd, p);
 	if (fstat(fd, &st) < 0)
 		rc = -errno;
 	else if (S_ISDIR(st.st_mode))
@@ -92,7 +92,7 @@ CHILD_FN static int readonly_one(int rootfd, const char *rel)
 		return 0;
 	if (fd < 0)
 		return fd;
-	fd_path(fd, p);
+	run_confine_fd_path(fd, p);
 	rc = mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0 ? -errno : 0;
 	close(fd);
 	if (rc < 0)
@@ -101,7 +101,7 @@ CHILD_FN static int readonly_one(int rootfd, const char *rel)
 	fd = oci_fs_open_in_root(rootfd, rel, O_PATH, 0);
 	if (fd < 0)
 		return fd;
-	fd_path(fd, p);
+	run_confine_fd_path(fd, p);
 	rc = mount(NULL, p, NULL,
 		   MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		   NULL) < 0 ? -errno : 0;
@@ -121,7 +121,7 @@ CHILD_FN int run_confine_paths(int rootfd, const char **what)
 	fd = oci_fs_mkdir_in_root(rootfd, "sys", 0555);
 	if (fd < 0)
 		return fd;
-	fd_path(fd, p);
+	run_confine_fd_path(fd, p);
 	rc = mount("sysfs", p, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		   NULL) < 0 ? -errno : 0;
 	close(fd);

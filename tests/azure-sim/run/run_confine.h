@@ -13,6 +13,10 @@
 
 #include <stdint.h>
 
+/* "/proc/self/fd/N" for fd: mount(2) takes paths, and a path built
+ * from an fd opened in the container root cannot be redirected. */
+void run_confine_fd_path(int fd, char out[32]);
+
 /* Docker's default capabilities (moby daemon/pkg/oci/caps/defaults.go)
  * as a mask of CAP_* bits. */
 uint64_t run_confine_default_caps(void);

@@ -91,29 +91,13 @@ CHILD_FN static void die(const struct child_arg *a, int stage, int err, const ch
 	_exit(127);
 }
 
-CHILD_FN static void fd_path(int fd, char out[32])
-{
-	char digits[16];
-	int n = 0, i = 0;
-	unsigned v = (unsigned)fd;
-
-	memcpy(out, "/proc/self/fd/", 14);
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		out[14 + i++] = digits[--n];
-	out[14 + i] = '\0';
-}
-
 CHILD_FN static void mount_at(const struct child_arg *a, int stage, int fd, const char *src,
 		     const char *type, unsigned long flags, const char *data,
 		     const char *what)
 {
 	char p[32];
 
-	fd_path(fd, p);
+	run_confine_fd_path(fd, p);
 	if (mount(src, p, type, flags, data) < 0)
 		die(a, stage, errno, what);
 }
@@ -177,7 +161,7 @@ CHILD_FN static void make_dev(const struct child_arg *a, int rootfd)
 	if (fd >= 0) {
 		char p[32];
 
-		fd_path(fd, p);
+		run_confine_fd_path(fd, p);
 		(void)mount("mqueue", p, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 		close(fd);
 	}
