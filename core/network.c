@@ -1,0 +1,623 @@
+/*
+ * network.c - network records and the attachments of containers.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/api_ctr.h"
+#include "core/call.h"
+#include "core/ctrtab.h"
+#include "core/events.h"
+#include "core/filters.h"
+#include "core/log.h"
+#include "core/network.h"
+#include "core/store.h"
+#include "core/timeparse.h"
+
+#define KIND "networks"
+
+static pthread_mutex_t net_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct json_object *nets;   /* id -> record; guarded by net_lock */
+static struct sl_store *net_store;
+static struct sl_events *net_events;
+
+static const char *str_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int sl_net_predefined(const char *name)
+{
+	return !strcmp(name, "bridge") || !strcmp(name, "host") ||
+		!strcmp(name, "none") || !strcmp(name, "default");
+}
+
+static int persist(const char *id, struct json_object *doc)
+{
+	size_t len;
+	const char *s = json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN, &len);
+
+	return sl_store_put(net_store, KIND, id, s, len);
+}
+
+static void publish(const char *action, struct json_object *doc, const char *ctr_id)
+{
+	const char *attrs[] = {"name", str_of(doc, "Name"), "type", str_of(doc, "Driver"),
+		ctr_id ? "container" : NULL, ctr_id, NULL};
+
+	sl_events_publish(net_events, "network", action, str_of(doc, "Id"), attrs);
+}
+
+/* With net_lock held: the record for ref (id, name, unique id prefix),
+ * borrowed, or NULL. */
+static struct json_object *find_locked(const char *ref)
+{
+	struct json_object *doc, *hit = NULL;
+	size_t n = strlen(ref), hits = 0;
+
+	if (!*ref)
+		return NULL;
+	if (json_object_object_get_ex(nets, ref, &doc))
+		return doc;
+	json_object_object_foreach(nets, id, d) {
+		if (!strcmp(str_of(d, "Name"), ref))
+			return d;
+		if (!strncmp(id, ref, n)) {
+			hit = d;
+			hits++;
+		}
+	}
+	return hits == 1 ? hit : NULL;
+}
+
+/* A fresh record with dockerd's members. */
+static struct json_object *new_record(const char *name, const char *driver,
+	int internal, int attachable, int ipv6, struct json_object *labels,
+	struct json_object *options, struct json_object *ipam)
+{
+	struct json_object *doc = json_object_new_object(), *cf, *ip = NULL;
+	char id[65], when[SL_TIME_BUFLEN];
+
+	sl_random_hex(id, 32);
+	sl_time_format_rfc3339nano(sl_time_now_ns(), when);
+	json_object_object_add(doc, "Name", json_object_new_string(name));
+	json_object_object_add(doc, "Id", json_object_new_string(id));
+	json_object_object_add(doc, "Created", json_object_new_string(when));
+	json_object_object_add(doc, "Scope", json_object_new_string("local"));
+	json_object_object_add(doc, "Driver", json_object_new_string(driver));
+	json_object_object_add(doc, "EnableIPv4", json_object_new_boolean(1));
+	json_object_object_add(doc, "EnableIPv6", json_object_new_boolean(ipv6));
+	if (ipam && json_object_is_type(ipam, json_type_object))
+		json_object_deep_copy(ipam, &ip, NULL);
+	if (!ip) {
+		ip = json_object_new_object();
+		json_object_object_add(ip, "Driver", json_object_new_string("default"));
+		json_object_object_add(ip, "Options", NULL);
+		json_object_object_add(ip, "Config", json_object_new_array());
+	}
+	if (!json_object_object_get_ex(ip, "Driver", NULL) || !str_of(ip, "Driver") ||
+	    !*str_of(ip, "Driver"))
+		json_object_object_add(ip, "Driver", json_object_new_string("default"));
+	json_object_object_add(doc, "IPAM", ip);
+	json_object_object_add(doc, "Internal", json_object_new_boolean(internal));
+	json_object_object_add(doc, "Attachable", json_object_new_boolean(attachable));
+	json_object_object_add(doc, "Ingress", json_object_new_boolean(0));
+	cf = json_object_new_object();
+	json_object_object_add(cf, "Network", json_object_new_string(""));
+	json_object_object_add(doc, "ConfigFrom", cf);
+	json_object_object_add(doc, "ConfigOnly", json_object_new_boolean(0));
+	json_object_object_add(doc, "Containers", json_object_new_object());
+	json_object_object_add(doc, "Options", options && json_object_is_type(options, json_type_object) ?
+		json_object_get(options) : json_object_new_object());
+	json_object_object_add(doc, "Labels", labels && json_object_is_type(labels, json_type_object) ?
+		json_object_get(labels) : json_object_new_object());
+	return doc;
+}
+
+static int load_one(const char *id, struct json_object *doc, void *arg)
+{
+	(void)arg;
+	json_object_object_add(nets, id, json_object_get(doc));
+	return 0;
+}
+
+int sl_net_init(struct sl_store *store, struct sl_events *events)
+{
+	static const char *const predefined[][2] = {
+		{"bridge", "bridge"}, {"host", "host"}, {"none", "null"},
+	};
+	int rc;
+
+	net_store = store;
+	net_events = events;
+	nets = json_object_new_object();
+	if (!nets)
+		return -ENOMEM;
+	rc = sl_store_load(store, KIND, load_one, NULL, NULL);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < 3; i++) {
+		struct json_object *doc, *opts = NULL;
+
+		if (find_locked(predefined[i][0]))
+			continue;
+		if (!strcmp(predefined[i][0], "bridge")) {
+			/* What dockerd's default bridge carries. */
+			opts = json_object_new_object();
+			json_object_object_add(opts, "com.docker.network.bridge.default_bridge",
+				json_object_new_string("true"));
+			json_object_object_add(opts, "com.docker.network.bridge.name",
+				json_object_new_string("docker0"));
+		}
+		doc = new_record(predefined[i][0], predefined[i][1], 0, 0, 0, NULL, opts, NULL);
+		json_object_put(opts);
+		rc = persist(str_of(doc, "Id"), doc);
+		if (rc < 0) {
+			json_object_put(doc);
+			return rc;
+		}
+		json_object_object_add(nets, str_of(doc, "Id"), doc);
+	}
+	return 0;
+}
+
+void sl_net_fini(void)
+{
+	json_object_put(nets);
+	nets = NULL;
+}
+
+static int get_bool(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+int sl_net_create(struct json_object *body, struct sl_call *call, char *id)
+{
+	const char *name = str_of(body, "Name"), *driver = str_of(body, "Driver");
+	struct json_object *doc;
+	int rc;
+
+	if (!name || !*name)
+		return sl_call_set_error(call, SL_EINVAL, "network name must not be empty");
+	if (!driver || !*driver)
+		driver = "bridge";
+	if (!strcmp(driver, "host") || !strcmp(driver, "null"))
+		return sl_call_set_error(call, SL_EPERM,
+			"only one instance of \"%s\" network is allowed", driver);
+	if (strcmp(driver, "bridge") && strcmp(driver, "macvlan") && strcmp(driver, "ipvlan"))
+		return sl_call_set_error(call, SL_ENOTFOUND,
+			"plugin \"%s\" not found", driver);
+	pthread_mutex_lock(&net_lock);
+	json_object_object_foreach(nets, k, d) {
+		(void)k;
+		if (!strcmp(str_of(d, "Name"), name)) {
+			pthread_mutex_unlock(&net_lock);
+			return sl_call_set_error(call, SL_ECONFLICT,
+				"network with name %s already exists", name);
+		}
+	}
+	doc = new_record(name, driver, get_bool(body, "Internal"), get_bool(body, "Attachable"),
+		get_bool(body, "EnableIPv6"), json_object_object_get(body, "Labels"),
+		json_object_object_get(body, "Options"), json_object_object_get(body, "IPAM"));
+	rc = persist(str_of(doc, "Id"), doc);
+	if (rc < 0) {
+		json_object_put(doc);
+		pthread_mutex_unlock(&net_lock);
+		return sl_call_set_error(call, SL_EINTERNAL, "cannot write the network record");
+	}
+	snprintf(id, 65, "%s", str_of(doc, "Id"));
+	json_object_object_add(nets, id, doc);
+	publish("create", doc, NULL);
+	pthread_mutex_unlock(&net_lock);
+	return SL_OK;
+}
+
+/* The record as the API shows it: Containers without the aliases. */
+static struct json_object *render(struct json_object *doc)
+{
+	struct json_object *out = NULL, *ctrs;
+
+	if (json_object_deep_copy(doc, &out, NULL) < 0)
+		return NULL;
+	if (json_object_object_get_ex(out, "Containers", &ctrs)) {
+		json_object_object_foreach(ctrs, k, ep) {
+			(void)k;
+			json_object_object_del(ep, "Aliases");
+		}
+	}
+	return out;
+}
+
+struct json_object *sl_net_get(const char *ref)
+{
+	struct json_object *doc, *out = NULL;
+
+	pthread_mutex_lock(&net_lock);
+	doc = find_locked(ref);
+	if (doc)
+		out = render(doc);
+	pthread_mutex_unlock(&net_lock);
+	return out;
+}
+
+int sl_net_remove(const char *ref, struct sl_call *call)
+{
+	struct json_object *doc, *ctrs;
+	char eps[2048] = "", id[65];
+	int rc = SL_OK;
+
+	pthread_mutex_lock(&net_lock);
+	doc = find_locked(ref);
+	if (!doc) {
+		rc = sl_call_set_error(call, SL_ENOTFOUND, "network %s not found", ref);
+		goto out;
+	}
+	if (sl_net_predefined(str_of(doc, "Name"))) {
+		rc = sl_call_set_error(call, SL_EPERM,
+			"%s is a pre-defined network and cannot be removed", str_of(doc, "Name"));
+		goto out;
+	}
+	if (json_object_object_get_ex(doc, "Containers", &ctrs) &&
+	    json_object_object_length(ctrs)) {
+		json_object_object_foreach(ctrs, cid, ep) {
+			(void)cid;
+			snprintf(eps + strlen(eps), sizeof(eps) - strlen(eps),
+				"%sname:\"%s\" id:\"%.12s\"", eps[0] ? ", " : "",
+				str_of(ep, "Name"), str_of(ep, "EndpointID"));
+		}
+		rc = sl_call_set_error(call, SL_ECONFLICT,
+			"error while removing network: network %s has active endpoints (%s)",
+			str_of(doc, "Name"), eps);
+		goto out;
+	}
+	snprintf(id, sizeof(id), "%s", str_of(doc, "Id"));
+	if (sl_store_delete(net_store, KIND, id) < 0) {
+		rc = sl_call_set_error(call, SL_EINTERNAL, "cannot delete the network record");
+		goto out;
+	}
+	publish("destroy", doc, NULL);
+	json_object_object_del(nets, id);
+out:
+	pthread_mutex_unlock(&net_lock);
+	return rc;
+}
+
+/* Label pairs of a record, for the filters module; kv has room for 64. */
+static void label_pairs(struct json_object *doc, const char **kv)
+{
+	struct json_object *labels;
+	size_t n = 0;
+
+	if (json_object_object_get_ex(doc, "Labels", &labels) &&
+	    json_object_is_type(labels, json_type_object)) {
+		json_object_object_foreach(labels, k, v) {
+			if (n + 2 >= 64)
+				break;
+			kv[n++] = k;
+			kv[n++] = json_object_get_string(v);
+		}
+	}
+	kv[n] = NULL;
+}
+
+int sl_net_list(const struct sl_filters *f, struct json_object **out,
+	char *err, size_t errlen)
+{
+	bool dangling = false;
+	int want_dangling = sl_filters_has_key(f, "dangling");
+
+	if (want_dangling && sl_filters_get_bool(f, "dangling", false, &dangling, err, errlen) < 0)
+		return -EINVAL;
+	for (const char *const *t = sl_filters_get(f, "type"); *t; t++)
+		if (strcmp(*t, "custom") && strcmp(*t, "builtin")) {
+			snprintf(err, errlen, "invalid filter: 'type'='%s'", *t);
+			return -EINVAL;
+		}
+	*out = json_object_new_array();
+	pthread_mutex_lock(&net_lock);
+	json_object_object_foreach(nets, id, doc) {
+		const char *name = str_of(doc, "Name"), *kv[64];
+		int builtin = sl_net_predefined(name);
+		int unused = !json_object_object_length(json_object_object_get(doc, "Containers"));
+
+		label_pairs(doc, kv);
+		if (sl_filters_has_key(f, "name")) {
+			/* dockerd matches names by substring, ids by prefix. */
+			int any = 0;
+
+			for (const char *const *v = sl_filters_get(f, "name"); *v && !any; v++)
+				any = strstr(name, *v) != NULL;
+			if (!any)
+				continue;
+		}
+		if (!sl_filters_fuzzy_match(f, "id", id) ||
+		    !sl_filters_exact_match(f, "driver", str_of(doc, "Driver")) ||
+		    !sl_filters_exact_match(f, "scope", "local") ||
+		    !sl_filters_exact_match(f, "type", builtin ? "builtin" : "custom") ||
+		    !sl_filters_match_label(f, kv) ||
+		    (want_dangling && (builtin || !unused) == dangling))
+			continue;
+		json_object_array_add(*out, render(doc));
+	}
+	pthread_mutex_unlock(&net_lock);
+	return 0;
+}
+
+int sl_net_prune(const struct sl_filters *f, struct json_object *deleted)
+{
+	struct json_object *ids = json_object_new_array();
+	int64_t until = 0, now = sl_time_now_ns();
+	const char *const *u = sl_filters_get(f, "until");
+
+	if (*u)
+		sl_time_parse_docker(*u, now, &until);
+	pthread_mutex_lock(&net_lock);
+	json_object_object_foreach(nets, id, doc) {
+		const char *kv[64];
+		int64_t created = 0;
+		int excluded = 0;
+
+		if (sl_net_predefined(str_of(doc, "Name")) ||
+		    json_object_object_length(json_object_object_get(doc, "Containers")))
+			continue;
+		label_pairs(doc, kv);
+		if (!sl_filters_match_label(f, kv))
+			continue;
+		for (const char *const *v = sl_filters_get(f, "label!"); *v && !excluded; v++) {
+			struct sl_filters *one = sl_filters_new();
+
+			if (!one)
+				break;
+			sl_filters_add(one, "label", *v);
+			excluded = sl_filters_match_label(one, kv);
+			sl_filters_free(one);
+		}
+		if (excluded)
+			continue;
+		if (until) {
+			sl_time_parse_docker(str_of(doc, "Created"), now, &created);
+			if (created > until)
+				continue;
+		}
+		json_object_array_add(ids, json_object_new_string(id));
+	}
+	for (size_t i = 0; i < json_object_array_length(ids); i++) {
+		const char *nid = json_object_get_string(json_object_array_get_idx(ids, i));
+		struct json_object *nd = json_object_object_get(nets, nid);
+
+		if (sl_store_delete(net_store, KIND, nid) < 0)
+			continue;
+		json_object_array_add(deleted, json_object_new_string(str_of(nd, "Name")));
+		publish("destroy", nd, NULL);
+		json_object_object_del(nets, nid);
+	}
+	pthread_mutex_unlock(&net_lock);
+	json_object_put(ids);
+	return SL_OK;
+}
+
+/* With net_lock held: adds c to doc with aliases; persists.  Returns
+ * SL_OK or SL_EPERM when it is attached already. */
+static int attach_locked(struct json_object *doc, struct sl_container *c,
+	struct json_object *aliases, struct sl_call *call)
+{
+	struct json_object *ctrs = json_object_object_get(doc, "Containers"), *ep, *al;
+	char epid[65];
+
+	if (json_object_object_get_ex(ctrs, c->str[SL_CTR_ID], NULL))
+		return call ? sl_call_set_error(call, SL_EPERM,
+			"endpoint with name %s already exists in network %s",
+			c->str[SL_CTR_NAME], str_of(doc, "Name")) : SL_EPERM;
+	sl_random_hex(epid, 32);
+	ep = json_object_new_object();
+	json_object_object_add(ep, "Name", json_object_new_string(c->str[SL_CTR_NAME]));
+	json_object_object_add(ep, "EndpointID", json_object_new_string(epid));
+	json_object_object_add(ep, "MacAddress", json_object_new_string(""));
+	json_object_object_add(ep, "IPv4Address", json_object_new_string(""));
+	json_object_object_add(ep, "IPv6Address", json_object_new_string(""));
+	al = json_object_new_array();
+	for (size_t i = 0; aliases && json_object_is_type(aliases, json_type_array) &&
+	     i < json_object_array_length(aliases); i++) {
+		const char *a = json_object_get_string(json_object_array_get_idx(aliases, i));
+
+		if (a && *a)
+			json_object_array_add(al, json_object_new_string(a));
+	}
+	json_object_object_add(ep, "Aliases", al);
+	json_object_object_add(ctrs, c->str[SL_CTR_ID], ep);
+	if (persist(str_of(doc, "Id"), doc) < 0) {
+		json_object_object_del(ctrs, c->str[SL_CTR_ID]);
+		return call ? sl_call_set_error(call, SL_EINTERNAL,
+			"cannot write the network record") : SL_EINTERNAL;
+	}
+	publish("connect", doc, c->str[SL_CTR_ID]);
+	return SL_OK;
+}
+
+/* With net_lock held: removes c from doc; whether it was there. */
+static int detach_locked(struct json_object *doc, const char *ctr_id)
+{
+	struct json_object *ctrs = json_object_object_get(doc, "Containers");
+
+	if (!json_object_object_get_ex(ctrs, ctr_id, NULL))
+		return 0;
+	json_object_object_del(ctrs, ctr_id);
+	if (persist(str_of(doc, "Id"), doc) < 0)
+		sl_warn("network %s: cannot write the record", str_of(doc, "Name"));
+	publish("disconnect", doc, ctr_id);
+	return 1;
+}
+
+int sl_net_connect(const char *ref, struct sl_container *c,
+	struct json_object *aliases, struct sl_call *call)
+{
+	struct json_object *doc;
+	int rc;
+
+	pthread_mutex_lock(&net_lock);
+	doc = find_locked(ref);
+	if (!doc)
+		rc = sl_call_set_error(call, SL_ENOTFOUND, "network %s not found", ref);
+	else if (!strcmp(str_of(doc, "Driver"), "host") || !strcmp(str_of(doc, "Driver"), "null"))
+		rc = sl_call_set_error(call, SL_EPERM,
+			"container cannot be disconnected from host network or connected to host network");
+	else
+		rc = attach_locked(doc, c, aliases, call);
+	pthread_mutex_unlock(&net_lock);
+	return rc;
+}
+
+int sl_net_disconnect(const char *ref, struct sl_container *c, struct sl_call *call)
+{
+	struct json_object *doc;
+	int rc = SL_OK;
+
+	pthread_mutex_lock(&net_lock);
+	doc = find_locked(ref);
+	if (!doc)
+		rc = sl_call_set_error(call, SL_ENOTFOUND, "network %s not found", ref);
+	else if (!detach_locked(doc, c->str[SL_CTR_ID]))
+		rc = sl_call_set_error(call, SL_EPERM,
+			"container %s is not connected to network %s", c->str[SL_CTR_ID],
+			str_of(doc, "Name"));
+	pthread_mutex_unlock(&net_lock);
+	return rc;
+}
+
+/* ---- containers ---- */
+
+/* The network HostConfig.NetworkMode names, NULL for container:<id>. */
+static const char *mode_network(struct json_object *body)
+{
+	const char *m = str_of(json_object_object_get(body, "HostConfig"), "NetworkMode");
+
+	if (!m || !*m || !strcmp(m, "default"))
+		return "bridge";
+	if (!strncmp(m, "container:", 10))
+		return NULL;
+	return m;
+}
+
+static struct json_object *endpoints_config(struct json_object *body)
+{
+	struct json_object *nc, *ec;
+
+	if (json_object_object_get_ex(body, "NetworkingConfig", &nc) &&
+	    json_object_object_get_ex(nc, "EndpointsConfig", &ec) &&
+	    json_object_is_type(ec, json_type_object))
+		return ec;
+	return NULL;
+}
+
+int sl_net_ctr_check(struct json_object *body, struct sl_call *call)
+{
+	const char *m = mode_network(body);
+	struct json_object *ec = endpoints_config(body);
+	int rc = SL_OK;
+
+	pthread_mutex_lock(&net_lock);
+	if (m && !find_locked(m))
+		rc = sl_call_set_error(call, SL_ENOTFOUND, "network %s not found", m);
+	if (!rc && ec) {
+		json_object_object_foreach(ec, name, cfg) {
+			(void)cfg;
+			if (!find_locked(name)) {
+				rc = sl_call_set_error(call, SL_ENOTFOUND, "network %s not found", name);
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&net_lock);
+	return rc;
+}
+
+void sl_net_ctr_attach(struct sl_container *c, struct json_object *body)
+{
+	const char *m = mode_network(body);
+	struct json_object *ec = endpoints_config(body), *cfg, *doc;
+
+	pthread_mutex_lock(&net_lock);
+	if (m && (doc = find_locked(m))) {
+		cfg = NULL;
+		if (ec)
+			json_object_object_get_ex(ec, m, &cfg);
+		attach_locked(doc, c, json_object_object_get(cfg, "Aliases"), NULL);
+	}
+	if (ec) {
+		json_object_object_foreach(ec, name, cfg2) {
+			doc = find_locked(name);
+			if (doc)
+				attach_locked(doc, c, json_object_object_get(cfg2, "Aliases"), NULL);
+		}
+	}
+	pthread_mutex_unlock(&net_lock);
+}
+
+void sl_net_ctr_removed(struct sl_container *c)
+{
+	pthread_mutex_lock(&net_lock);
+	json_object_object_foreach(nets, id, doc) {
+		(void)id;
+		detach_locked(doc, c->str[SL_CTR_ID]);
+	}
+	pthread_mutex_unlock(&net_lock);
+}
+
+struct json_object *sl_net_ctr_networks(struct sl_container *c)
+{
+	static const char *const empty_str[] = {"MacAddress", "Gateway", "IPAddress",
+		"IPv6Gateway", "GlobalIPv6Address", NULL};
+	struct json_object *out = NULL;
+
+	pthread_mutex_lock(&net_lock);
+	json_object_object_foreach(nets, id, doc) {
+		struct json_object *ep, *e, *al, *dns;
+
+		if (!json_object_object_get_ex(json_object_object_get(doc, "Containers"),
+					       c->str[SL_CTR_ID], &ep))
+			continue;
+		if (!out)
+			out = json_object_new_object();
+		e = json_object_new_object();
+		json_object_object_add(e, "IPAMConfig", NULL);
+		json_object_object_add(e, "Links", NULL);
+		al = json_object_object_get(ep, "Aliases");
+		json_object_object_add(e, "Aliases", al && json_object_array_length(al) ?
+			json_object_get(al) : NULL);
+		json_object_object_add(e, "DriverOpts", NULL);
+		json_object_object_add(e, "GwPriority", json_object_new_int(0));
+		json_object_object_add(e, "NetworkID", json_object_new_string(id));
+		json_object_object_add(e, "EndpointID",
+			json_object_new_string(str_of(ep, "EndpointID")));
+		for (size_t i = 0; empty_str[i]; i++)
+			json_object_object_add(e, empty_str[i], json_object_new_string(""));
+		json_object_object_add(e, "IPPrefixLen", json_object_new_int(0));
+		json_object_object_add(e, "GlobalIPv6PrefixLen", json_object_new_int(0));
+		/* dockerd: the names the container answers to on user networks. */
+		dns = NULL;
+		if (!sl_net_predefined(str_of(doc, "Name"))) {
+			dns = json_object_new_array();
+			json_object_array_add(dns, json_object_new_string(c->str[SL_CTR_NAME]));
+			json_object_array_add(dns, json_object_new_string_len(c->str[SL_CTR_ID], 12));
+			for (size_t i = 0; al && i < json_object_array_length(al); i++)
+				json_object_array_add(dns, json_object_get(json_object_array_get_idx(al, i)));
+		}
+		json_object_object_add(e, "DNSNames", dns);
+		json_object_object_add(out, str_of(doc, "Name"), e);
+	}
+	pthread_mutex_unlock(&net_lock);
+	return out;
+}
