@@ -58,8 +58,8 @@ static void publish(const char *action, struct json_object *doc, const char *ctr
 	sl_events_publish(net_events, "network", action, str_of(doc, "Id"), attrs);
 }
 
-/* With net_lock held: the record for ref (id, name, unique id prefix),
- * borrowed, or NULL. */
+/* With net_lock held: the record for ref (id, name, unique id prefix;
+ * "default" is the bridge, as for dockerd on Linux), borrowed, or NULL. */
 static struct json_object *find_locked(const char *ref)
 {
 	struct json_object *doc, *hit = NULL;
@@ -67,6 +67,8 @@ static struct json_object *find_locked(const char *ref)
 
 	if (!*ref)
 		return NULL;
+	if (!strcmp(ref, "default"))
+		ref = "bridge";
 	if (json_object_object_get_ex(nets, ref, &doc))
 		return doc;
 	json_object_object_foreach(nets, id, d) {
@@ -552,14 +554,20 @@ void sl_net_ctr_attach(struct sl_container *c, struct json_object *body)
 	pthread_mutex_lock(&net_lock);
 	if (m && (doc = find_locked(m))) {
 		cfg = NULL;
-		if (ec)
-			json_object_object_get_ex(ec, m, &cfg);
+		if (ec) {
+			/* Aliases under the name, or "default" for the bridge. */
+			json_object_object_foreach(ec, name, e) {
+				if (find_locked(name) == doc)
+					cfg = e;
+			}
+		}
 		attach_locked(doc, c, json_object_object_get(cfg, "Aliases"), NULL);
 	}
 	if (ec) {
 		json_object_object_foreach(ec, name, cfg2) {
 			doc = find_locked(name);
-			if (doc)
+			/* The NetworkMode one is attached already (with its aliases). */
+			if (doc && (!m || doc != find_locked(m)))
 				attach_locked(doc, c, json_object_object_get(cfg2, "Aliases"), NULL);
 		}
 	}
