@@ -126,6 +126,33 @@ static struct json_object *new_record(const char *name, const char *driver,
 	return doc;
 }
 
+/* With net_lock held: forgets attachments of containers that are gone
+ * without the core removing them (a backend's own AutoRemove, a crash
+ * between the two writes), so they block nothing.  Persists a change. */
+static void drop_ghosts_locked(struct json_object *doc)
+{
+	struct json_object *ctrs = json_object_object_get(doc, "Containers"), *gone;
+
+	if (!ctrs || !json_object_is_type(ctrs, json_type_object))
+		return;
+	gone = json_object_new_array();
+	json_object_object_foreach(ctrs, cid, ep) {
+		int ambiguous;
+		struct sl_container *c = sl_ctrtab_find(cid, &ambiguous);
+
+		(void)ep;
+		if (c)
+			sl_ctr_unref(c);
+		else
+			json_object_array_add(gone, json_object_new_string(cid));
+	}
+	for (size_t i = 0; i < json_object_array_length(gone); i++)
+		json_object_object_del(ctrs, json_object_get_string(json_object_array_get_idx(gone, i)));
+	if (json_object_array_length(gone) && persist(str_of(doc, "Id"), doc) < 0)
+		sl_warn("network %s: cannot write the record", str_of(doc, "Name"));
+	json_object_put(gone);
+}
+
 static int load_one(const char *id, struct json_object *doc, void *arg)
 {
 	(void)arg;
@@ -148,6 +175,12 @@ int sl_net_init(struct sl_store *store, struct sl_events *events)
 	rc = sl_store_load(store, KIND, load_one, NULL, NULL);
 	if (rc < 0)
 		return rc;
+	{
+		json_object_object_foreach(nets, id, doc) {
+			(void)id;
+			drop_ghosts_locked(doc);
+		}
+	}
 	for (size_t i = 0; i < 3; i++) {
 		struct json_object *doc, *opts = NULL;
 
@@ -272,6 +305,7 @@ int sl_net_remove(const char *ref, struct sl_call *call)
 			"%s is a pre-defined network and cannot be removed", str_of(doc, "Name"));
 		goto out;
 	}
+	drop_ghosts_locked(doc);
 	if (json_object_object_get_ex(doc, "Containers", &ctrs) &&
 	    json_object_object_length(ctrs)) {
 		json_object_object_foreach(ctrs, cid, ep) {
@@ -372,6 +406,7 @@ int sl_net_prune(const struct sl_filters *f, struct json_object *deleted)
 		int64_t created = 0;
 		int excluded = 0;
 
+		drop_ghosts_locked(doc);
 		if (sl_net_predefined(str_of(doc, "Name")) ||
 		    json_object_object_length(json_object_object_get(doc, "Containers")))
 			continue;
