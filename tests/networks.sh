@@ -3,7 +3,7 @@
 # docker CLI and the docker SDK for Python, against the example backend.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-tap_plan 40
+tap_plan 43
 start_daemon net --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
 

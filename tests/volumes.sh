@@ -4,7 +4,7 @@
 # which keeps a volume as a directory under its state dir.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-tap_plan 47
+tap_plan 48
 start_daemon vol --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
 VOLDIR="$tmp/vol/data/backends/example/volumes"
