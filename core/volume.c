@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/store.h"
 #include "core/timeparse.h"
+#include "core/volspec.h"
 #include "core/volume.h"
 
 #define KIND "volumes"
@@ -52,27 +53,6 @@ void sl_vol_fini(void)
 {
 	json_object_put(vols);
 	vols = NULL;
-}
-
-int sl_vol_valid_name(const char *name, char *err, size_t errlen)
-{
-	size_t n = strlen(name);
-
-	if (n == 1) {
-		snprintf(err, errlen,
-			"volume name is too short, names should be at least two alphanumeric characters");
-		return -1;
-	}
-	/* dockerd's RestrictedNameChars; the store also caps the length. */
-	if (n == 0 || n > SL_STORE_MAX_ID ||
-	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n ||
-	    strchr("_.-", name[0])) {
-		snprintf(err, errlen,
-			"\"%s\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path",
-			name);
-		return -1;
-	}
-	return 0;
 }
 
 static void publish(const char *action, const char *name, const char *const *extra)
@@ -169,7 +149,7 @@ int sl_vol_create(const char *name, const char *driver,
 		sl_random_hex(gen, 32);
 		name = gen;
 		anonymous = 1;
-	} else if (sl_vol_valid_name(name, err, sizeof(err)) < 0) {
+	} else if (sl_volspec_valid_name(name, err, sizeof(err)) < 0) {
 		return sl_call_set_error(call, SL_EINVAL, "create %s: %s", name, err);
 	}
 	pthread_mutex_lock(&vol_lock);

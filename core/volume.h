@@ -40,10 +40,6 @@ int sl_vol_init(struct sl_store *store, struct sl_events *events,
 	const char *backend_state_dir);
 void sl_vol_fini(void);
 
-/* 0 when name is a valid local volume name, else -1 with dockerd's
- * message in err (answered with 400). */
-int sl_vol_valid_name(const char *name, char *err, size_t errlen);
-
 /*
  * Creates the volume, or finds it when it exists (dockerd answers the
  * existing one).  name NULL or "" makes an anonymous one with a random

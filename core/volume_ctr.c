@@ -21,6 +21,7 @@
 #include "core/events.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "core/volspec.h"
 #include "core/volume.h"
 
 struct spec {
@@ -58,7 +59,7 @@ static int add_spec(struct specs *s, const char *name, size_t name_len,
 			"invalid mount config: mount path must be absolute: %.*s", (int)dst_len, dst);
 	snprintf(nm, sizeof(nm), "%.*s", (int)(name_len > SL_STORE_MAX_ID + 1 ?
 		SL_STORE_MAX_ID + 1 : name_len), name);
-	if (name_len && sl_vol_valid_name(nm, err, sizeof(err)) < 0)
+	if (name_len && sl_volspec_valid_name(nm, err, sizeof(err)) < 0)
 		return sl_call_set_error(call, SL_EINVAL, "create %s: %s", nm, err);
 	p = &s->v[s->n];
 	snprintf(s->dst_buf[s->n], sizeof(s->dst_buf[s->n]), "%.*s", (int)dst_len, dst);
@@ -73,36 +74,33 @@ static int add_spec(struct specs *s, const char *name, size_t name_len,
 }
 
 /* HostConfig.Binds: "src:dst[:mode]"; a src that is not a path names a
- * volume, and a lone path is an anonymous volume. */
+ * volume, and a lone path is an anonymous volume (volspec.h). */
 static int read_binds(struct json_object *hc, struct specs *s, struct json_object *bind_dsts,
 	struct sl_call *call)
 {
 	struct json_object *binds;
+	struct sl_volspec vs;
+	char err[1200];
 
 	if (!json_object_object_get_ex(hc, "Binds", &binds) ||
 	    !json_object_is_type(binds, json_type_array))
 		return SL_OK;
 	for (size_t i = 0; i < json_object_array_length(binds); i++) {
 		const char *b = json_object_get_string(json_object_array_get_idx(binds, i));
-		const char *c1 = b ? strchr(b, ':') : NULL, *c2, *dst;
-		int rc;
+		int kind, rc;
 
 		if (!b || !*b)
 			continue;
-		if (!c1) {
-			rc = add_spec(s, "", 0, b, strlen(b), "", call);
-		} else {
-			dst = c1 + 1;
-			c2 = strchr(dst, ':');
-			if (b[0] == '/') {
-				/* A host path: the backend's business; its target is taken. */
-				json_object_array_add(bind_dsts, json_object_new_string_len(dst,
-					(int)(c2 ? (size_t)(c2 - dst) : strlen(dst))));
-				continue;
-			}
-			rc = add_spec(s, b, (size_t)(c1 - b), dst,
-				c2 ? (size_t)(c2 - dst) : strlen(dst), c2 ? c2 + 1 : "z", call);
+		kind = sl_volspec_bind(b, &vs, err, sizeof(err));
+		if (kind < 0)
+			return sl_call_set_error(call, SL_EINVAL, "%s", err);
+		if (kind == SL_VOLSPEC_BIND) {
+			/* A host path: the backend's business; its target is taken. */
+			json_object_array_add(bind_dsts, json_object_new_string(vs.dst));
+			continue;
 		}
+		rc = add_spec(s, vs.name, strlen(vs.name), vs.dst, strlen(vs.dst),
+			kind == SL_VOLSPEC_NAMED && !vs.mode[0] ? "z" : vs.mode, call);
 		if (rc)
 			return rc;
 	}
@@ -216,48 +214,16 @@ void sl_vol_ctr_undo(struct json_object *created)
 	}
 }
 
-/* Splits "name:dst[:mode]" into its parts (copies in buf). */
-static void split(const char *e, char *buf, size_t len, const char **name,
-	const char **dst, const char **mode)
-{
-	char *p;
-
-	snprintf(buf, len, "%s", e);
-	*name = buf;
-	*dst = *mode = "";
-	p = strchr(buf, ':');
-	if (!p)
-		return;
-	*p++ = '\0';
-	*dst = p;
-	p = strchr(p, ':');
-	if (!p)
-		return;
-	*p++ = '\0';
-	*mode = p;
-}
-
-static int is_ro(const char *mode)
-{
-	char m[32], *save = NULL;
-
-	snprintf(m, sizeof(m), "%s", mode);
-	for (char *t = strtok_r(m, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		if (!strcmp(t, "ro"))
-			return 1;
-	return 0;
-}
-
 void sl_vol_ctr_removed(struct sl_container *c, int remove_anon)
 {
 	if (!remove_anon)
 		return;
 	for (char **v = c->list[SL_CTR_VOLUMES]; v && *v; v++) {
-		const char *name, *dst, *mode;
+		struct sl_volspec vs;
+		const char *name = vs.name;
 		struct json_object *doc, *labels;
-		char buf[1400];
 
-		split(*v, buf, sizeof(buf), &name, &dst, &mode);
+		sl_volspec_split(*v, &vs);
 		doc = sl_vol_get(name);
 		if (doc && json_object_object_get_ex(doc, "Labels", &labels) &&
 		    json_object_object_get_ex(labels, SL_VOL_ANON_LABEL, NULL)) {
@@ -281,10 +247,10 @@ struct json_object *sl_vol_ctr_mounts(struct sl_container *c)
 
 	for (char **v = c->list[SL_CTR_VOLUMES]; v && *v; v++) {
 		struct json_object *m = json_object_new_object(), *doc;
-		const char *name, *dst, *mode;
-		char buf[1400];
+		struct sl_volspec vs;
+		const char *name = vs.name, *dst = vs.dst, *mode = vs.mode;
 
-		split(*v, buf, sizeof(buf), &name, &dst, &mode);
+		sl_volspec_split(*v, &vs);
 		doc = sl_vol_get(name);
 		json_object_object_add(m, "Type", json_object_new_string("volume"));
 		json_object_object_add(m, "Name", json_object_new_string(name));
@@ -293,22 +259,22 @@ struct json_object *sl_vol_ctr_mounts(struct sl_container *c)
 		json_object_object_add(m, "Destination", json_object_new_string(dst));
 		json_object_object_add(m, "Driver", json_object_new_string("local"));
 		json_object_object_add(m, "Mode", json_object_new_string(mode));
-		json_object_object_add(m, "RW", json_object_new_boolean(!is_ro(mode)));
+		json_object_object_add(m, "RW", json_object_new_boolean(!sl_volspec_read_only(mode)));
 		json_object_object_add(m, "Propagation", json_object_new_string(""));
 		json_object_array_add(a, m);
 		json_object_put(doc);
 	}
 	for (char **v = c->list[SL_CTR_BINDS]; v && *v; v++) {
 		struct json_object *m = json_object_new_object();
-		const char *src, *dst, *mode;
-		char buf[1400];
+		struct sl_volspec vs;
+		const char *src = vs.name, *dst = vs.dst, *mode = vs.mode;
 
-		split(*v, buf, sizeof(buf), &src, &dst, &mode);
+		sl_volspec_split(*v, &vs);
 		json_object_object_add(m, "Type", json_object_new_string("bind"));
 		json_object_object_add(m, "Source", json_object_new_string(src));
 		json_object_object_add(m, "Destination", json_object_new_string(dst));
 		json_object_object_add(m, "Mode", json_object_new_string(mode));
-		json_object_object_add(m, "RW", json_object_new_boolean(!is_ro(mode)));
+		json_object_object_add(m, "RW", json_object_new_boolean(!sl_volspec_read_only(mode)));
 		json_object_object_add(m, "Propagation", json_object_new_string("rprivate"));
 		json_object_array_add(a, m);
 	}
@@ -318,11 +284,11 @@ struct json_object *sl_vol_ctr_mounts(struct sl_container *c)
 void sl_vol_ctr_event(struct sl_container *c, const char *action)
 {
 	for (char **v = c->list[SL_CTR_VOLUMES]; v && *v; v++) {
-		const char *name, *dst, *mode;
+		struct sl_volspec vs;
+		const char *name = vs.name, *dst = vs.dst, *mode = vs.mode;
 		const char *attrs[12];
-		char buf[1400];
 
-		split(*v, buf, sizeof(buf), &name, &dst, &mode);
+		sl_volspec_split(*v, &vs);
 		attrs[0] = "container";
 		attrs[1] = c->str[SL_CTR_ID];
 		attrs[2] = "driver";
@@ -334,7 +300,7 @@ void sl_vol_ctr_event(struct sl_container *c, const char *action)
 			attrs[6] = "propagation";
 			attrs[7] = "";
 			attrs[8] = "read/write";
-			attrs[9] = is_ro(mode) ? "false" : "true";
+			attrs[9] = sl_volspec_read_only(mode) ? "false" : "true";
 			attrs[10] = NULL;
 		}
 		sl_events_publish(sl_daemon.events, "volume", action, name, attrs);
