@@ -46,25 +46,6 @@ enum MHD_Result sl_api_net_create(struct sl_req *r)
 	return ret;
 }
 
-static int parse_filters(struct sl_req *r, const char *const *keys,
-	struct sl_filters **f, enum MHD_Result *ret)
-{
-	const char *fs = sl_http_query(r, "filters");
-	char err[256];
-
-	*f = NULL;
-	if (!fs || !*fs)
-		return 0;
-	if (sl_filters_parse(fs, f, err, sizeof(err)) < 0 ||
-	    sl_filters_validate_keys(*f, keys, err, sizeof(err)) < 0) {
-		sl_filters_free(*f);
-		*f = NULL;
-		*ret = sl_http_error(r, 400, "%s", err);
-		return -1;
-	}
-	return 0;
-}
-
 enum MHD_Result sl_api_net_list(struct sl_req *r)
 {
 	static const char *const keys[] = {"name", "id", "driver", "label", "type",
@@ -74,7 +55,7 @@ enum MHD_Result sl_api_net_list(struct sl_req *r)
 	enum MHD_Result ret;
 	char err[256];
 
-	if (parse_filters(r, keys, &f, &ret) < 0)
+	if (sl_api_filters(r, keys, &f, &ret) < 0)
 		return ret;
 	if (sl_net_list(f, &a, err, sizeof(err)) < 0)
 		ret = sl_http_error(r, 400, "%s", err);
@@ -117,7 +98,7 @@ enum MHD_Result sl_api_net_prune(struct sl_req *r)
 	struct sl_filters *f;
 	enum MHD_Result ret;
 
-	if (parse_filters(r, keys, &f, &ret) < 0) {
+	if (sl_api_filters(r, keys, &f, &ret) < 0) {
 		json_object_put(deleted);
 		return ret;
 	}

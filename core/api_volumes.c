@@ -42,21 +42,35 @@ enum MHD_Result sl_api_vol_create(struct sl_req *r)
 	return ret;
 }
 
-/* Parses ?filters= against the accepted keys; NULL set when absent.
- * Returns 0, or -1 after answering 400. */
-static int parse_filters(struct sl_req *r, const char *const *keys,
+int sl_api_filters(struct sl_req *r, const char *const *keys,
 	struct sl_filters **f, enum MHD_Result *ret)
 {
 	const char *fs = sl_http_query(r, "filters");
 	char err[256];
-	bool b;
 
 	*f = NULL;
 	if (!fs || !*fs)
 		return 0;
 	if (sl_filters_parse(fs, f, err, sizeof(err)) < 0 ||
-	    sl_filters_validate_keys(*f, keys, err, sizeof(err)) < 0 ||
-	    sl_filters_get_bool(*f, "dangling", false, &b, err, sizeof(err)) < 0 ||
+	    sl_filters_validate_keys(*f, keys, err, sizeof(err)) < 0) {
+		sl_filters_free(*f);
+		*f = NULL;
+		*ret = sl_http_error(r, 400, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* sl_api_filters, then the boolean filters volumes take. */
+static int parse_filters(struct sl_req *r, const char *const *keys,
+	struct sl_filters **f, enum MHD_Result *ret)
+{
+	char err[256];
+	bool b;
+
+	if (sl_api_filters(r, keys, f, ret) < 0)
+		return -1;
+	if (sl_filters_get_bool(*f, "dangling", false, &b, err, sizeof(err)) < 0 ||
 	    sl_filters_get_bool(*f, "all", false, &b, err, sizeof(err)) < 0) {
 		sl_filters_free(*f);
 		*f = NULL;
