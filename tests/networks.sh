@@ -85,7 +85,7 @@ r=$(create_api d2 '{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode"
 eq "create on a missing network: 404" "$r" '404 {"message":"network nosuch not found"}'
 r=$(create_api d3 '{"Image":"busybox","Cmd":["true"],"NetworkingConfig":{"EndpointsConfig":{"ghost":{}}}}')
 eq "... also through EndpointsConfig" "$r" '404 {"message":"network ghost not found"}'
-fails_with "... and no record is left" "No such object" docker inspect d2
+fails_with "... and no record is left" "No such container: d2" docker container inspect d2
 
 # --- restart --------------------------------------------------------------------------
 stop_daemon
