@@ -498,6 +498,14 @@ static int detach_locked(struct json_object *doc, const char *ctr_id)
 	return 1;
 }
 
+#define ERR_ALIAS "network-scoped alias is supported only for containers in user defined networks"
+
+static int has_aliases(struct json_object *aliases)
+{
+	return aliases && json_object_is_type(aliases, json_type_array) &&
+		json_object_array_length(aliases) > 0;
+}
+
 int sl_net_connect(const char *ref, struct sl_container *c,
 	struct json_object *aliases, struct sl_call *call)
 {
@@ -511,6 +519,8 @@ int sl_net_connect(const char *ref, struct sl_container *c,
 	else if (!strcmp(str_of(doc, "Driver"), "host") || !strcmp(str_of(doc, "Driver"), "null"))
 		rc = sl_call_set_error(call, SL_EPERM,
 			"container cannot be disconnected from host network or connected to host network");
+	else if (sl_net_predefined(str_of(doc, "Name")) && has_aliases(aliases))
+		rc = sl_call_set_error(call, SL_EINVAL, "%s", ERR_ALIAS);
 	else
 		rc = attach_locked(doc, c, aliases, call);
 	pthread_mutex_unlock(&net_lock);
@@ -570,9 +580,15 @@ int sl_net_ctr_check(struct json_object *body, struct sl_call *call)
 		rc = sl_call_set_error(call, SL_ENOTFOUND, "network %s not found", m);
 	if (!rc && ec) {
 		json_object_object_foreach(ec, name, cfg) {
-			(void)cfg;
-			if (!find_locked(name)) {
+			struct json_object *doc = find_locked(name);
+
+			if (!doc) {
 				rc = sl_call_set_error(call, SL_ENOTFOUND, "network %s not found", name);
+				break;
+			}
+			if (sl_net_predefined(str_of(doc, "Name")) &&
+			    has_aliases(json_object_object_get(cfg, "Aliases"))) {
+				rc = sl_call_set_error(call, SL_EINVAL, "%s", ERR_ALIAS);
 				break;
 			}
 		}

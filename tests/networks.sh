@@ -3,7 +3,7 @@
 # docker CLI and the docker SDK for Python, against the example backend.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-tap_plan 43
+tap_plan 45
 start_daemon net --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
 
@@ -66,6 +66,9 @@ eq "connect shows in container inspect" \
 fails_with "connecting twice is refused" "endpoint with name w1 already exists in network n2" \
 	docker network connect n2 w1
 fails_with "connect of a missing container" "No such container: nobody" docker network connect n2 nobody
+fails_with "no alias on the default bridge" \
+	"network-scoped alias is supported only for containers in user defined networks" \
+	docker network connect --alias x bridge w1
 check "disconnect" docker network disconnect n2 w1
 eq "disconnect shows in container inspect" \
 	"$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' w1)" "n1 "
@@ -85,6 +88,8 @@ r=$(create_api d2 '{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode"
 eq "create on a missing network: 404" "$r" '404 {"message":"network nosuch not found"}'
 r=$(create_api d3 '{"Image":"busybox","Cmd":["true"],"NetworkingConfig":{"EndpointsConfig":{"ghost":{}}}}')
 eq "... also through EndpointsConfig" "$r" '404 {"message":"network ghost not found"}'
+r=$(create_api d4 '{"Image":"busybox","Cmd":["true"],"NetworkingConfig":{"EndpointsConfig":{"bridge":{"Aliases":["a"]}}}}')
+eq "... nor at create" "${r%% *}" 400
 fails_with "... and no record is left" "No such container: d2" docker container inspect d2
 
 # --- restart --------------------------------------------------------------------------
