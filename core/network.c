@@ -268,9 +268,17 @@ static struct json_object *render(struct json_object *doc)
 	if (json_object_deep_copy(doc, &out, NULL) < 0)
 		return NULL;
 	if (json_object_object_get_ex(out, "Containers", &ctrs)) {
-		json_object_object_foreach(ctrs, k, ep) {
-			(void)k;
+		json_object_object_foreach(ctrs, cid, ep) {
+			int ambiguous;
+			struct sl_container *c = sl_ctrtab_find(cid, &ambiguous);
+
 			json_object_object_del(ep, "Aliases");
+			/* The name of now (rename). */
+			if (c) {
+				json_object_object_add(ep, "Name",
+					json_object_new_string(c->str[SL_CTR_NAME]));
+				sl_ctr_unref(c);
+			}
 		}
 	}
 	return out;

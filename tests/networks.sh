@@ -3,7 +3,7 @@
 # docker CLI and the docker SDK for Python, against the example backend.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-tap_plan 45
+tap_plan 46
 start_daemon net --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
 
@@ -69,6 +69,10 @@ fails_with "connect of a missing container" "No such container: nobody" docker n
 fails_with "no alias on the default bridge" \
 	"network-scoped alias is supported only for containers in user defined networks" \
 	docker network connect --alias x bridge w1
+docker rename w1 w1r
+eq "network inspect shows the name of now" \
+	"$(docker network inspect -f '{{range .Containers}}{{.Name}}{{end}}' n2)" w1r
+docker rename w1r w1
 check "disconnect" docker network disconnect n2 w1
 eq "disconnect shows in container inspect" \
 	"$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' w1)" "n1 "
