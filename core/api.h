@@ -66,6 +66,7 @@ enum MHD_Result sl_api_net_disconnect(struct sl_req *r);
 
 /* routes.c: 501 naming the operation, for what Sockerless does not do. */
 enum MHD_Result sl_api_unsupported(struct sl_req *r);
+enum MHD_Result sl_api_no_layers(struct sl_req *r);
 
 enum MHD_Result sl_api_image_inspect(struct sl_req *r);
 

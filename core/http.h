@@ -36,6 +36,12 @@ struct sl_req {
 	/* Called once when the request ends, before r is freed. */
 	void (*on_done)(void *arg);
 	void *on_done_arg;
+	/* SL_ROUTE_STREAM_BODY routes: the handler runs as soon as the
+	 * headers are in; to take the body it sets body_chunk, called with
+	 * each piece as it arrives (nothing is buffered), and body_end, called
+	 * once the body is complete to answer. */
+	void (*body_chunk)(struct sl_req *r, const char *data, size_t n);
+	enum MHD_Result (*body_end)(struct sl_req *r);
 };
 
 /* Docker error body {"message": ...} with Content-Type application/json. */

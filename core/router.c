@@ -73,6 +73,25 @@ int sl_router_version(struct sl_req *r, enum MHD_Result *ret)
 	return 0;
 }
 
+/*
+ * The length of the text a {name*} capture takes from path: everything up
+ * to the literal tail that ends the pattern (rest, which has no further
+ * captures), so "/images/{name*}/json" captures "quay.io/libpod/alpine:3"
+ * as gorilla/mux's {name:.*} does for dockerd.  0 when path does not end
+ * with rest.
+ */
+static size_t span_capture(const char *rest, const char *path)
+{
+	size_t lp = strlen(path), lr = strlen(rest);
+
+	/* A trailing slash is tolerated here too. */
+	if (lp > 1 && path[lp - 1] == '/' && (lr == 0 || rest[lr - 1] != '/'))
+		lp--;
+	if (lp <= lr || strncmp(path + lp - lr, rest, lr) != 0)
+		return 0;
+	return lp - lr;
+}
+
 /* Matches one pattern; captures {name} segments into r->params. */
 static int match(const char *pat, const char *path, struct sl_req *r)
 {
@@ -81,8 +100,12 @@ static int match(const char *pat, const char *path, struct sl_req *r)
 	while (*pat && *path) {
 		if (*pat == '{') {
 			const char *pe = strchr(pat, '}');
-			size_t n = strcspn(path, "/");
+			size_t n;
 
+			if (pe && pe[-1] == '*')
+				n = strchr(pe + 1, '{') ? 0 : span_capture(pe + 1, path);
+			else
+				n = strcspn(path, "/");
 			if (!pe || n == 0 || np >= SL_MAX_PARAMS)
 				goto no;
 			free(r->params[np]);

@@ -14,6 +14,9 @@ typedef enum MHD_Result (*sl_handler_fn)(struct sl_req *r);
 /* Never calls the backend, so it is still served while the backend shuts
  * down (fini may stop containers: their waits and events must go out). */
 #define SL_ROUTE_NO_HOOK 0x2
+/* Dispatched before the body arrives, which then streams to the handler
+ * (struct sl_req's body_chunk): archive uploads of any size. */
+#define SL_ROUTE_STREAM_BODY 0x4
 
 struct sl_route {
 	const char *method;      /* "GET", ...; HEAD also matches GET routes */

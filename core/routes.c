@@ -8,10 +8,12 @@
 #include "config.h"
 
 #include "core/api.h"
+#include "core/api_archive.h"
 #include "core/daemon.h"
 #include "core/router.h"
 
 #define U sl_api_unsupported
+#define NL sl_api_no_layers
 
 const struct sl_route sl_routes[] = {
 	{"GET", "/_ping", sl_api_ping,  SL_ROUTE_NO_HOOK, "ping"},
@@ -44,9 +46,9 @@ const struct sl_route sl_routes[] = {
 	{"GET", "/containers/{id}/attach/ws", U, 0, "container attach (websocket)"},
 	{"POST", "/containers/{id}/wait", sl_api_ctr_wait,  SL_ROUTE_NO_HOOK, "container wait"},
 	{"DELETE", "/containers/{id}", sl_api_ctr_remove, 0, "container remove"},
-	{"HEAD", "/containers/{id}/archive", U, 0, "container archive stat"},
-	{"GET", "/containers/{id}/archive", U, 0, "container archive get"},
-	{"PUT", "/containers/{id}/archive", U, SL_ROUTE_RAW_BODY, "container archive put"},
+	{"HEAD", "/containers/{id}/archive", sl_api_archive_stat, 0, "container archive stat"},
+	{"GET", "/containers/{id}/archive", sl_api_archive_get, 0, "container archive get"},
+	{"PUT", "/containers/{id}/archive", sl_api_archive_put, SL_ROUTE_STREAM_BODY, "container archive put"},
 	{"POST", "/containers/prune", sl_api_ctr_prune, 0, "container prune"},
 	{"POST", "/containers/{id}/exec", sl_api_exec_create, 0, "exec create"},
 	{"POST", "/exec/{id}/start", sl_api_exec_start, 0, "exec start"},
@@ -58,18 +60,18 @@ const struct sl_route sl_routes[] = {
 	{"POST", "/images/create", U, 0, "image pull"},
 	{"GET", "/images/search", U, 0, "image search"},
 	{"POST", "/images/prune", U, 0, "image prune"},
-	{"POST", "/images/load", U, SL_ROUTE_RAW_BODY, "image load"},
-	{"GET", "/images/get", U, 0, "image save"},
-	{"POST", "/build", U, SL_ROUTE_RAW_BODY, "image build"},
+	{"POST", "/images/load", NL, SL_ROUTE_RAW_BODY, "image load"},
+	{"GET", "/images/get", NL, 0, "image save"},
+	{"POST", "/build", NL, SL_ROUTE_RAW_BODY, "image build"},
 	{"POST", "/build/prune", U, 0, "build cache prune"},
-	{"POST", "/commit", U, 0, "container commit"},
-	{"GET", "/images/{name}/json", sl_api_image_inspect, 0, "image inspect"},
-	{"GET", "/images/{name}/history", U, 0, "image history"},
-	{"POST", "/images/{name}/push", U, 0, "image push"},
-	{"POST", "/images/{name}/tag", U, 0, "image tag"},
-	{"DELETE", "/images/{name}", U, 0, "image remove"},
-	{"GET", "/images/{name}/get", U, 0, "image save"},
-	{"GET", "/distribution/{name}/json", U, 0, "distribution inspect"},
+	{"POST", "/commit", NL, 0, "container commit"},
+	{"GET", "/images/{name*}/json", sl_api_image_inspect, 0, "image inspect"},
+	{"GET", "/images/{name*}/history", U, 0, "image history"},
+	{"POST", "/images/{name*}/push", NL, 0, "image push"},
+	{"POST", "/images/{name*}/tag", U, 0, "image tag"},
+	{"DELETE", "/images/{name*}", U, 0, "image remove"},
+	{"GET", "/images/{name*}/get", NL, 0, "image save"},
+	{"GET", "/distribution/{name*}/json", U, 0, "distribution inspect"},
 
 	/* Volumes and networks. */
 	{"GET", "/volumes", sl_api_vol_list, 0, "volume list"},
@@ -139,6 +141,20 @@ const struct sl_route sl_routes[] = {
 enum MHD_Result sl_api_unsupported(struct sl_req *r)
 {
 	return sl_http_error(r, 501, "%s is not supported by Sockerless",
+		r->route ? r->route->operation : "this operation");
+}
+
+/*
+ * Operations on image layers.  Sockerless keeps image records (the config
+ * and the manifest), never layers: the backend's cloud pulls them from the
+ * registry itself.  Saying so spares the user a hunt for a missing feature.
+ */
+enum MHD_Result sl_api_no_layers(struct sl_req *r)
+{
+	return sl_http_error(r, 501,
+		"%s is not supported by Sockerless: it keeps no image layers (the "
+		"backend's cloud pulls them from the registry); build and push images "
+		"with a Docker engine or a build service, then run them from the registry",
 		r->route ? r->route->operation : "this operation");
 }
 

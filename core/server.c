@@ -173,6 +173,40 @@ static enum MHD_Result dispatch(struct sl_req *r)
 	return ret;
 }
 
+/*
+ * A route that takes its body as a stream (an archive upload) is
+ * dispatched as soon as the headers are in: an error (no such container)
+ * goes out before the body is read, and the body then flows to the
+ * handler's sink instead of into memory.  Other requests wait for their
+ * body as before.
+ */
+static enum MHD_Result dispatch_early(struct sl_req *r)
+{
+	enum MHD_Result ret;
+	int known;
+
+	if (strcmp(r->method, "PUT"))
+		return MHD_YES;
+	if (sl_router_version(r, &ret) < 0)
+		return ret;
+	r->route = sl_router_match(r, &known);
+	if (!r->route || !(r->route->flags & SL_ROUTE_STREAM_BODY)) {
+		sl_router_clear(r);
+		r->route = NULL;
+		return MHD_YES;
+	}
+	sl_debug("%s %s (streamed body)", r->method, r->url);
+	/* The upload may pause while the hook works: see on_request. */
+	if (idle_timeout)
+		MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+			0u);
+	if (!hooks_enter(r->route))
+		return sl_http_error(r, 503, "the daemon is shutting down");
+	ret = r->route->fn(r);
+	hooks_leave(r->route);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	const char *url, const char *method, const char *version,
 	const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -194,6 +228,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		r->method = method;
 		r->url = url;
 		*con_cls = r;
+		return dispatch_early(r);
+	}
+	if (*upload_data_size && (r->body_chunk || r->answered)) {
+		/* A streamed body goes to its sink; after an early answer
+		 * the rest of a body is dropped. */
+		if (r->body_chunk && !r->answered)
+			r->body_chunk(r, upload_data, *upload_data_size);
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -229,6 +271,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (r->answered)
 		return MHD_YES;
+	if (r->body_end)
+		return r->body_end(r);
 	sl_debug("%s %s", method, url);
 	/* The idle timeout is for connections with no request in flight.
 	 * Answers may rightly stay silent for hours (wait, logs -f, events),

@@ -39,16 +39,15 @@ static void *bg_main(void *p)
 	return NULL;
 }
 
-void sl_work_spawn_detached(void (*fn)(void *arg), void *arg)
+int sl_work_spawn(void (*fn)(void *arg), void *arg)
 {
 	struct bg *b = malloc(sizeof(*b));
 	pthread_attr_t at;
 	pthread_t t;
+	int rc;
 
-	if (!b) {
-		fn(arg);
-		return;
-	}
+	if (!b)
+		return -1;
 	b->fn = fn;
 	b->arg = arg;
 	pthread_mutex_lock(&bg_lock);
@@ -56,13 +55,25 @@ void sl_work_spawn_detached(void (*fn)(void *arg), void *arg)
 	pthread_mutex_unlock(&bg_lock);
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &at, bg_main, b)) {
-		/* No thread: do it here, synchronously, rather than lose it. */
-		pthread_attr_destroy(&at);
-		bg_main(b);
-		return;
-	}
+	rc = pthread_create(&t, &at, bg_main, b);
 	pthread_attr_destroy(&at);
+	if (rc) {
+		free(b);
+		pthread_mutex_lock(&bg_lock);
+		bg_running--;
+		pthread_cond_broadcast(&bg_cond);
+		pthread_mutex_unlock(&bg_lock);
+		errno = rc;
+		return -1;
+	}
+	return 0;
+}
+
+void sl_work_spawn_detached(void (*fn)(void *arg), void *arg)
+{
+	/* No thread: do it here, synchronously, rather than lose it. */
+	if (sl_work_spawn(fn, arg) < 0)
+		fn(arg);
 }
 
 void sl_work_drain(void)
@@ -331,6 +342,8 @@ enum MHD_Result sl_work_respond_chunked(struct sl_req *r,
 		job_unref(j);    /* the worker's reference */
 	}
 	MHD_add_response_header(resp, "Content-Type", w->content_type);
+	if (w->header_name)
+		MHD_add_response_header(resp, w->header_name, w->header_value);
 	return sl_http_queue(r, 200, resp);
 }
 

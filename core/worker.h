@@ -29,6 +29,8 @@ struct sl_work {
 	void *arg;
 	void (*arg_free)(void *arg);   /* called once the work is over */
 	const char *content_type;
+	/* One more response header, or NULL (docker cp's path stat). */
+	const char *header_name, *header_value;
 	int multiplexed, timestamps, want_stdout, want_stderr;
 	struct sl_detach detach;     /* on stdin; n = 0: none */
 };
@@ -56,6 +58,10 @@ void sl_work_upgrade_fence(void);
 
 /* Background tasks (auto-remove, say) are counted so shutdown can wait. */
 void sl_work_spawn_detached(void (*fn)(void *arg), void *arg);
+/* Like sl_work_spawn_detached, but returns -1 (errno set) instead of
+ * running fn here when no thread can be had: for work that must not run
+ * on the caller's thread (it waits for what the caller feeds it). */
+int sl_work_spawn(void (*fn)(void *arg), void *arg);
 void sl_work_drain(void);
 
 /* Waits until every stream worker has left its hook and closed its

@@ -4,7 +4,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 P="$top_builddir/tests/plugins/.libs"
-tap_plan 27
+tap_plan 33
 
 start_daemon api --backend="$P/minimal.so" || { echo "Bail out! daemon did not start"; exit 1; }
 
@@ -42,6 +42,20 @@ r=$(api GET /v1.47/no/such/route)
 
 r=$(api GET /v1.47/swarm)
 contains "swarm is 501 naming the operation" "$r" '501 {"message":"swarm inspect is not supported by Sockerless'
+
+# Image names with slashes and registries route as dockerd's {name:.*} does.
+r=$(api GET /v1.47/images/quay.io/libpod/alpine:latest/json)
+contains "an image name with a registry and slashes routes to image inspect" "$r" '404 {"message":"No such image: quay.io/libpod/alpine:latest"}'
+r=$(api GET /v1.47/images/localhost:5000/a/b/c@sha256:0123/json/)
+contains "a digest reference with a trailing slash routes too" "$r" 'No such image: localhost:5000/a/b/c@sha256:0123"'
+r=$(api POST /v1.47/images/quay.io/libpod/alpine/push)
+contains "image push says why it is not supported" "$r" '501 {"message":"image push is not supported by Sockerless: it keeps no image layers'
+r=$(api POST /v1.47/build)
+contains "image build says why it is not supported" "$r" '501 {"message":"image build is not supported by Sockerless: it keeps no image layers'
+r=$(api GET '/v1.47/images/get?names=busybox')
+contains "image save says why it is not supported" "$r" '501 {"message":"image save is not supported by Sockerless: it keeps no image layers'
+r=$(api GET /v1.47/distribution/ghcr.io/o/r:1/json)
+contains "distribution inspect routes names with slashes" "$r" '501 {"message":"distribution inspect is not supported by Sockerless'
 
 head -c 17000000 /dev/zero > "$tmp/big"
 r=$(api POST /v1.47/containers/create -H 'Content-Type: application/json' --data-binary @"$tmp/big")

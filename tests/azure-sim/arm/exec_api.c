@@ -14,6 +14,7 @@
 #include "sim_arm.h"
 #include "sim_ctx.h"
 #include "sim_exec.h"
+#include "sim_faults.h"
 #include "sim_jobspec.h"
 #include "sim_json.h"
 #include "sim_lro.h"
@@ -60,8 +61,13 @@ static struct json_object *render_detailed(struct sim_exec *ex)
 			} else if (c->state == SIM_CTR_RUNNING) {
 				json_object_object_add(co, "status", json_object_new_string("Running"));
 			} else {
+				/* Kubernetes' waiting reason: ContainerCreating
+				 * while scheduled and pulling, ImagePullBackOff
+				 * between failed pulls. */
 				json_object_object_add(co, "additionalInformation",
-						       json_object_new_string("ContainerCreating"));
+						       json_object_new_string(*c->waiting_reason
+										      ? c->waiting_reason
+										      : "ContainerCreating"));
 				json_object_object_add(co, "status", json_object_new_string("Pending"));
 			}
 			json_object_array_add(cs, co);
@@ -73,9 +79,21 @@ static struct json_object *render_detailed(struct sim_exec *ex)
 	return ds;
 }
 
-/* An execution as ARM returns it; the caller puts it. */
+/* The status ARM reports for ex: its own, unless an execution fault rule
+ * makes a running one Degraded or Unknown. Copied into buf (>= 16). */
+static const char *reported_status(struct sim_job *job, struct sim_exec *ex, char *buf,
+				   size_t bufsz)
+{
+	if (!ex->ended && sim_faults_exec_status(sim_ctx()->faults, job->name, ex->name, buf, bufsz))
+		return buf;
+	snprintf(buf, bufsz, "%s", ex->status);
+	return buf;
+}
+
+/* An execution as ARM returns it, with the status given (see
+ * reported_status); the caller puts it. */
 static struct json_object *render_exec(struct sim_job *job, struct sim_exec *ex,
-				       const char *api, int with_template)
+				       const char *status, const char *api, int with_template)
 {
 	struct json_object *o = json_object_new_object(), *props = json_object_new_object();
 	char *id = sim_strdupf("%s/executions/%s", job->id, ex->name);
@@ -84,7 +102,7 @@ static struct json_object *render_exec(struct sim_job *job, struct sim_exec *ex,
 	json_object_object_add(o, "id", json_object_new_string(id ? id : ""));
 	json_object_object_add(o, "type", json_object_new_string("Microsoft.App/jobs/executions"));
 	free(id);
-	json_object_object_add(props, "status", json_object_new_string(ex->status));
+	json_object_object_add(props, "status", json_object_new_string(status));
 	add_time(props, "startTime", &ex->start);
 	if (ex->ended)
 		add_time(props, "endTime", &ex->end);
@@ -356,7 +374,8 @@ void sim_h_job_stop_all(struct sim_req *req, struct sim_resp *resp)
 		ex->stop_requested = 1;
 		sim_exec_end(ex, "Stopped", NULL, NULL);
 		sim_exec_stop_replicas(ex);
-		json_object_array_add(arr, render_exec(job, ex, sim_req_query(req, "api-version"), 0));
+		json_object_array_add(arr, render_exec(job, ex, ex->status,
+						       sim_req_query(req, "api-version"), 0));
 	}
 	sim_state_unlock();
 	json_object_object_add(root, "value", arr);
@@ -395,7 +414,7 @@ void sim_h_exec_list(struct sim_req *req, struct sim_resp *resp)
 	long page = top ? strtol(top, NULL, 10) : ctx->cfg->page_size;
 	long idx = 0, added = 0;
 	int more = 0;
-	char status[32];
+	char status[32], st[32];
 	struct sim_job *job;
 	struct json_object *root, *arr;
 
@@ -417,7 +436,8 @@ void sim_h_exec_list(struct sim_req *req, struct sim_resp *resp)
 	root = json_object_new_object();
 	arr = json_object_new_array();
 	for (struct sim_exec *ex = job->execs; ex; ex = ex->next) {
-		if (*status && strcasecmp(status, ex->status) != 0)
+		reported_status(job, ex, st, sizeof(st));
+		if (*status && strcasecmp(status, st) != 0)
 			continue;
 		if (idx++ < skip)
 			continue;
@@ -425,7 +445,7 @@ void sim_h_exec_list(struct sim_req *req, struct sim_resp *resp)
 			more = 1;
 			break;
 		}
-		json_object_array_add(arr, render_exec(job, ex, api, 1));
+		json_object_array_add(arr, render_exec(job, ex, st, api, 1));
 		added++;
 	}
 	sim_state_unlock();
@@ -450,10 +470,12 @@ void sim_h_exec_get(struct sim_req *req, struct sim_resp *resp)
 	struct sim_job *job;
 	struct sim_exec *ex;
 	struct json_object *o;
+	char st[32];
 
 	if (sim_exec_lookup(req, resp, req->params[P_EXEC], &job, &ex))
 		return;
-	o = render_exec(job, ex, sim_req_query(req, "api-version"), 1);
+	o = render_exec(job, ex, reported_status(job, ex, st, sizeof(st)),
+			sim_req_query(req, "api-version"), 1);
 	sim_state_unlock();
 	sim_resp_json(resp, 200, o);
 	json_object_put(o);

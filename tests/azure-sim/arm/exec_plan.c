@@ -59,6 +59,7 @@ void sim_plan_unref(struct plan *p)
 	free(p->env_name);
 	free(p->workspace);
 	free(p->location);
+	free(p->env_id);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
 }
@@ -210,8 +211,10 @@ struct plan *sim_plan_build(struct sim_job *job, const char *exec, struct json_o
 	p->env_name = strdup(env ? env->name : "");
 	p->workspace = strdup(env && env->workspace ? env->workspace : "");
 	p->location = strdup(loc);
+	p->env_id = strdup(env ? sim_jstr(props, "environmentId") : "");
+	p->log_dest = env ? env->log_dest : LA_DEST_NONE;
 	if (!p->sub || !p->rg || !p->job || !p->job_id || !p->exec || !p->env_name ||
-	    !p->workspace || !p->location)
+	    !p->workspace || !p->location || !p->env_id)
 		goto fail;
 	if (plan_containers(p, sim_jget(tmpl, "initContainers"), sim_jget(jt, "initContainers"), secrets,
 			    &p->spec.init_containers, &p->spec.n_init_containers) ||
@@ -250,6 +253,7 @@ struct plan *sim_plan_build(struct sim_job *job, const char *exec, struct json_o
 					    ? json_object_get_int(sim_jget(cfg, "replicaTimeout"))
 					    : 1800;
 	p->spec.stop_grace_s = (int)ctx->cfg->stop_grace_s;
+	p->spec.pull_retry = !ctx->cfg->image_pull_fail_fast;
 	return p;
 fail:
 	sim_plan_unref(p);

@@ -38,6 +38,8 @@ struct plan {
 	int refs;
 	char *sub, *rg, *job, *job_id, *exec;
 	char *env_name, *workspace, *location;
+	char *env_id;                   /* _ResourceId of azure-monitor rows */
+	enum la_dest log_dest;          /* the environment's table family */
 	struct run_replica_spec spec;   /* replica_name set per replica */
 	void **allocs;                  /* everything spec points into */
 	size_t nallocs, capallocs;

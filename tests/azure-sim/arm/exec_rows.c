@@ -1,8 +1,10 @@
 /* exec_rows.c - the Log Analytics rows of a replica: console output and
- * system events. */
+ * system events, in the one table family the environment's
+ * appLogsConfiguration.destination selects. */
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "exec_priv.h"
@@ -11,13 +13,32 @@
 
 /* ---- Log Analytics --------------------------------------------------- */
 
+/* The resource-specific tables carry the environment's id (the resource of
+ * the diagnostic setting), the _CL tables the job's. */
+static const char *resource_of(struct plan *p)
+{
+	return p->log_dest == LA_DEST_AZURE_MONITOR ? p->env_id : p->job_id;
+}
+
+/* Did this ContainerTerminated message report a non-zero exit code?  An
+ * image that was never pulled reports exit code '' (not a process exit). */
+static int nonzero_exit(const char *message)
+{
+	const char *c = message ? strstr(message, "exit code '") : NULL;
+	int code;
+
+	if (!c || sscanf(c + 11, "%d'", &code) != 1)
+		return 0;
+	return code != 0;
+}
+
 void sim_exec_row_event(struct plan *p, const char *replica, const char *container,
 		     const char *reason, const char *message, int warning)
 {
 	struct sim_ctx *ctx = sim_ctx();
 	struct la_system_record rec;
 
-	if (!ctx->la || !*p->workspace)
+	if (!ctx->la || !*p->workspace || p->log_dest == LA_DEST_NONE)
 		return;
 	memset(&rec, 0, sizeof(rec));
 	rec.job_name = p->job;
@@ -28,10 +49,20 @@ void sim_exec_row_event(struct plan *p, const char *replica, const char *contain
 	rec.message = message;
 	rec.type = warning ? "Warning" : "Normal";
 	rec.environment_name = p->env_name;
-	rec.resource_id = p->job_id;
+	rec.container_app_name = ""; /* a job's rows carry them empty */
+	rec.revision_name = "";
+	rec.resource_id = resource_of(p);
 	rec.subscription_id = p->sub;
 	rec.location = p->location;
-	la_store_append_system(ctx->la, p->workspace, &rec);
+	la_store_append_system(ctx->la, p->workspace, p->log_dest, &rec);
+	/* Azure reports a failed container's exit twice: ContainerTerminated
+	 * and Kubernetes' termination reason Error, with the same text
+	 * (README, Known choices). */
+	if (strcmp(reason, RUN_REASON_CONTAINER_TERMINATED) == 0 && nonzero_exit(message)) {
+		rec.reason = RUN_REASON_ERROR;
+		rec.type = "Warning";
+		la_store_append_system(ctx->la, p->workspace, p->log_dest, &rec);
+	}
 }
 
 static const char *image_of(struct plan *p, const char *container)
@@ -61,7 +92,7 @@ void sim_exec_row_console(struct plan *p, const char *replica, const char *conta
 	struct sim_ctx *ctx = sim_ctx();
 	struct la_console_record rec;
 
-	if (!ctx->la || !*p->workspace)
+	if (!ctx->la || !*p->workspace || p->log_dest == LA_DEST_NONE)
 		return;
 	memset(&rec, 0, sizeof(rec));
 	rec.time_ns = ts ? (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec : 0;
@@ -76,10 +107,10 @@ void sim_exec_row_console(struct plan *p, const char *replica, const char *conta
 	rec.environment_name = p->env_name;
 	rec.container_app_name = "";
 	rec.revision_name = "";
-	rec.resource_id = p->job_id;
+	rec.resource_id = resource_of(p);
 	rec.subscription_id = p->sub;
 	rec.location = p->location;
 	if (len == 0)
 		rec.log = "";
-	la_store_append_console(ctx->la, p->workspace, &rec);
+	la_store_append_console(ctx->la, p->workspace, p->log_dest, &rec);
 }

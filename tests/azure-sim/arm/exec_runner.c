@@ -3,6 +3,7 @@
  * execution status and further replicas. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,25 @@ static void fill_ctrs(struct sim_replica *r, struct plan *p)
 	r->nctrs = k;
 }
 
+/* The configured scheduling delay with +-25% jitter, so that replicas
+ * started together are not placed at the same instant. State lock held
+ * (it guards the generator). */
+static int schedule_delay_ms(void)
+{
+	static uint64_t x;
+	long base = sim_ctx()->cfg->schedule_delay_ms, span;
+
+	if (base <= 0)
+		return 0;
+	if (!x)
+		x = (uint64_t)sim_mono_ms() * 0x9E3779B97F4A7C15ULL | 1;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	span = base / 2;
+	return (int)(base - base / 4 + (span ? (long)(x % (uint64_t)(span + 1)) : 0));
+}
+
 /* Start one more replica of p's execution (no lock held). */
 void sim_exec_launch(struct plan *p)
 {
@@ -81,7 +101,7 @@ void sim_exec_launch(struct plan *p)
 	struct run_callbacks cb;
 	struct run_err err;
 	char suffix[6], *name;
-	int rcode;
+	int rcode, delay_ms;
 
 	sim_rand_alnum(suffix, 5);
 	name = sim_strdupf("%s-%s", p->exec, suffix);
@@ -110,6 +130,7 @@ void sim_exec_launch(struct plan *p)
 	}
 	fill_ctrs(r, p);
 	ex->active++;
+	delay_ms = schedule_delay_ms();
 	sim_state_unlock();
 
 	for (size_t i = 0; i < p->spec.n_init_containers; i++)
@@ -127,6 +148,7 @@ void sim_exec_launch(struct plan *p)
 	}
 	spec = p->spec;
 	spec.replica_name = name;
+	spec.schedule_delay_ms = delay_ms;
 	memset(&err, 0, sizeof(err));
 	memset(&cb, 0, sizeof(cb));
 	cb.ud = rc;
@@ -147,12 +169,36 @@ void sim_exec_launch(struct plan *p)
 
 /* ---- runner callbacks (replica thread) -------------------------------- */
 
+/* Kubernetes' waiting reason of a container, from the pull events. */
+static void note_waiting(struct rctx *rc, const char *replica, const char *container,
+			 const char *reason)
+{
+	const char *why = strcmp(reason, RUN_REASON_IMAGE_PULL_BACKOFF) == 0 ? "ImagePullBackOff"
+			  : strcmp(reason, RUN_REASON_PULLED_IMAGE) == 0    ? ""
+									   : NULL;
+	struct sim_exec *ex;
+	struct sim_replica *r;
+	struct sim_ctr *c;
+
+	if (!why || !container)
+		return;
+	sim_state_lock();
+	ex = sim_exec_find(rc->plan, NULL);
+	if (ex && (r = sim_exec_replica(ex, replica)) && (c = sim_replica_ctr(r, container)))
+		snprintf(c->waiting_reason, sizeof(c->waiting_reason), "%s", why);
+	sim_state_unlock();
+}
+
 static void cb_event(void *ud, const char *replica, const char *container,
 		     const char *reason, const char *message)
 {
 	struct rctx *rc = ud;
 
-	sim_exec_row_event(rc->plan, replica, container, reason, message, sim_exec_row_is_warning(reason, message));
+	note_waiting(rc, replica, container, reason);
+	/* kubelet's BackOff is a Warning event. */
+	sim_exec_row_event(rc->plan, replica, container, reason, message,
+			   sim_exec_row_is_warning(reason, message) ||
+				   strcmp(reason, RUN_REASON_IMAGE_PULL_BACKOFF) == 0);
 }
 
 static void cb_start(void *ud, const char *replica, const char *container, int is_init)
@@ -162,7 +208,6 @@ static void cb_start(void *ud, const char *replica, const char *container, int i
 	struct sim_replica *r;
 	struct sim_ctr *c;
 
-	(void)is_init;
 	sim_state_lock();
 	ex = sim_exec_find(rc->plan, NULL);
 	if (ex && (r = sim_exec_replica(ex, replica)) && (c = sim_replica_ctr(r, container))) {
@@ -170,6 +215,10 @@ static void cb_start(void *ud, const char *replica, const char *container, int i
 		c->started = sim_now();
 		r->running = 1;
 	}
+	/* Init containers run while the pod is still Pending; the pod
+	 * (and so the execution) is Running once a main container is. */
+	if (ex && !ex->ended && !is_init && strcmp(ex->status, "Processing") == 0)
+		snprintf(ex->status, sizeof(ex->status), "Running");
 	sim_state_unlock();
 }
 

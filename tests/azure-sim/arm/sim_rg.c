@@ -163,12 +163,19 @@ static struct json_object *render_env(struct sim_env *e)
 		free(dom);
 	}
 	json_object_object_add(p, "staticIp", json_object_new_string("20.42.0.20"));
-	alc = json_object_new_object();
-	lac = json_object_new_object();
-	json_object_object_add(alc, "destination", json_object_new_string("log-analytics"));
-	json_object_object_add(lac, "customerId", json_object_new_string(e->workspace ? e->workspace : ""));
-	json_object_object_add(alc, "logAnalyticsConfiguration", lac);
-	json_object_object_add(p, "appLogsConfiguration", alc);
+	/* "none" keeps what the client sent (if anything) */
+	if (e->log_dest != LA_DEST_NONE) {
+		alc = json_object_new_object();
+		json_object_object_add(alc, "destination",
+				       json_object_new_string(la_dest_name(e->log_dest)));
+		if (e->log_dest == LA_DEST_LOG_ANALYTICS) {
+			lac = json_object_new_object();
+			json_object_object_add(lac, "customerId",
+					       json_object_new_string(e->workspace ? e->workspace : ""));
+			json_object_object_add(alc, "logAnalyticsConfiguration", lac);
+		}
+		json_object_object_add(p, "appLogsConfiguration", alc);
+	}
 	json_object_object_add(o, "properties", p);
 	return o;
 }
@@ -177,8 +184,9 @@ void sim_h_env_put(struct sim_req *req, struct sim_resp *resp)
 {
 	struct sim_ctx *ctx = sim_ctx();
 	const char *sub = req->params[0], *rg = req->params[1], *name = req->params[2];
-	struct json_object *body = NULL, *out, *p, *alc, *lac, *wps;
+	struct json_object *body = NULL, *out, *p, *alc = NULL, *lac, *wps;
 	const char *loc, *ws = NULL;
+	enum la_dest dest = LA_DEST_NONE;
 	struct sim_env *e;
 	struct sim_op *op;
 	int created = 0;
@@ -209,6 +217,16 @@ void sim_h_env_put(struct sim_req *req, struct sim_resp *resp)
 	    json_object_object_get_ex(p, "appLogsConfiguration", &alc) &&
 	    json_object_object_get_ex(alc, "logAnalyticsConfiguration", &lac))
 		ws = jstr(lac, "customerId");
+	/* No appLogsConfiguration: logs go nowhere (README, Known choices).
+	 * azure-monitor stands for a diagnostic setting to the workspace
+	 * customerId names, or to the first workspace. */
+	if (alc && la_dest_parse(jstr(alc, "destination"), &dest)) {
+		sim_arm_error(resp, 400, "InvalidParameterValue",
+			      "properties.appLogsConfiguration.destination",
+			      "Invalid value for appLogsConfiguration.destination: expected "
+			      "'log-analytics', 'azure-monitor' or 'none'.");
+		goto out;
+	}
 	if (ws && ctx->la && !la_store_has_workspace(ctx->la, ws)) {
 		sim_arm_error(resp, 400, "ManagedEnvironmentInvalidLogAnalyticsCustomerId",
 			      "properties.appLogsConfiguration.logAnalyticsConfiguration.customerId",
@@ -236,6 +254,7 @@ void sim_h_env_put(struct sim_req *req, struct sim_resp *resp)
 		sim_arm_error(resp, 500, "InternalServerError", NULL, "Out of memory.");
 		goto out;
 	}
+	e->log_dest = dest;
 	json_object_put(e->doc);
 	e->doc = body;
 	body = NULL;

@@ -129,6 +129,8 @@ struct sim_state *sim_state_new(const struct sim_config *cfg)
 					e->workspace);
 		if (!env)
 			goto fail;
+		if (e->log_destination)
+			la_dest_parse(e->log_destination, &env->log_dest); /* checked at load */
 		/* Seeded workload profiles live where a PUT would put them. */
 		if (e->workload_profiles) {
 			struct json_object *props, *wp = json_tokener_parse(e->workload_profiles);
@@ -293,6 +295,7 @@ struct sim_env *sim_state_add_env(struct sim_state *st, const char *sub,
 	e->location = strdup(sim_region_name(location) ? sim_region_name(location)
 			     : location ? location : SIM_DEFAULT_LOCATION);
 	e->workspace = workspace ? strdup(workspace) : NULL;
+	e->log_dest = LA_DEST_LOG_ANALYTICS;
 	if (!e->sub || !e->rg || !e->name || !e->location || (workspace && !e->workspace)) {
 		env_free(e);
 		return NULL;
@@ -349,7 +352,8 @@ struct sim_exec *sim_job_add_exec(struct sim_state *st, struct sim_job *job,
 		free(ex);
 		return NULL;
 	}
-	snprintf(ex->status, sizeof(ex->status), "Running");
+	/* Kubernetes' pod phase Pending: waiting for a node and the images. */
+	snprintf(ex->status, sizeof(ex->status), "Processing");
 	ex->start = sim_now();
 	ex->seq = ++st->exec_seq;
 	ex->next = job->execs;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "la_store.h"
 #include "sim_config.h"
 
 struct json_object;
@@ -29,6 +30,9 @@ struct sim_env {
 	char *sub, *rg, *name;
 	char *location;
 	char *workspace;            /* LA customer id for its logs */
+	enum la_dest log_dest;      /* appLogsConfiguration.destination;
+	                             * azure-monitor stands for a diagnostic
+	                             * setting sending to workspace */
 	struct json_object *doc;    /* as PUT (properties etc.) or NULL */
 	int64_t ready_at_ms;        /* provisioning completes (monotonic) */
 	struct sim_env *next;
@@ -46,6 +50,8 @@ struct sim_ctr {
 	struct timespec started;
 	struct timespec finished;
 	char container_id[96];      /* "containerd://<64 hex>" */
+	char waiting_reason[24];    /* while WAITING: "" (ContainerCreating)
+				     * or "ImagePullBackOff" */
 };
 
 struct sim_replica {
@@ -61,7 +67,10 @@ struct sim_replica {
 
 struct sim_exec {
 	char *name;
-	char status[16];            /* Running, Succeeded, Failed, Stopped */
+	char status[16];            /* Processing (until a main container
+				     * starts), Running, Succeeded, Failed,
+				     * Stopped; Degraded and Unknown come
+				     * from fault rules (sim_faults.h) */
 	struct timespec start;
 	struct timespec end;
 	int ended;

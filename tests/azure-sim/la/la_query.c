@@ -206,7 +206,6 @@ struct resolve_ctx {
 static int resolve(void *vctx, const char *name, struct kql_table *out)
 {
 	struct resolve_ctx *c = vctx;
-	const struct la_schema *s;
 	enum la_table_id tid;
 	const struct kql_value **rows;
 	size_t n;
@@ -216,7 +215,7 @@ static int resolve(void *vctx, const char *name, struct kql_table *out)
 	if (la_schema_find(name, &tid))
 		return -ENOENT;
 	rc = la_store_collect(c->st, c->ws, c->nws, tid, c->now_ns, c->lo, c->hi,
-			      &rows, &n, &exists);
+			      &out->cols, &out->ncols, &rows, &n, &exists);
 	if (rc)
 		return rc;
 	if (!exists) {
@@ -225,9 +224,6 @@ static int resolve(void *vctx, const char *name, struct kql_table *out)
 	}
 	free(c->rows); /* a second reference to a table (not in the subset) */
 	c->rows = rows;
-	s = la_schema_get(tid);
-	out->cols = s->cols;
-	out->ncols = s->ncols;
 	out->rows = (const struct kql_value *const *)rows;
 	out->nrows = n;
 	return 0;

@@ -2,7 +2,8 @@
  * Resource-specific tables: MicrosoftDocs/azure-reference-other
  * azure-monitor-ref/tables/includes/containerapp{console,system}logs-include.md
  * (ContainerAppSystemLogs.Type is the event severity there, not the table
- * name).  _CL tables: the official compat function and captures
+ * name).  _TimeReceived is Azure Monitor's standard column (hidden here,
+ * like _BilledSize): when the row reached the workspace.  _CL tables: the official compat function and captures
  * (README.md, "Container Apps log tables"). */
 #include "config.h"
 
@@ -41,6 +42,7 @@ static const struct kql_column console_cl[] = {
 	{ "Category", S, false },
 	{ "Type", S, false },
 	{ "_ResourceId", S, false },
+	{ "_TimeReceived", D, true },
 };
 
 static const struct kql_column console_rs[] = {
@@ -65,6 +67,7 @@ static const struct kql_column console_rs[] = {
 	{ "_SubscriptionId", S, false },
 	{ "_BilledSize", R, true },
 	{ "_IsBillable", S, true },
+	{ "_TimeReceived", D, true },
 };
 
 static const struct kql_column system_cl[] = {
@@ -90,6 +93,7 @@ static const struct kql_column system_cl[] = {
 	{ "Category", S, false },
 	{ "Type", S, false },
 	{ "_ResourceId", S, false },
+	{ "_TimeReceived", D, true },
 };
 
 static const struct kql_column system_rs[] = {
@@ -115,6 +119,7 @@ static const struct kql_column system_rs[] = {
 	{ "_SubscriptionId", S, false },
 	{ "_BilledSize", R, true },
 	{ "_IsBillable", S, true },
+	{ "_TimeReceived", D, true },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -154,4 +159,20 @@ int la_schema_col(const struct la_schema *s, const char *name)
 		if (strcmp(s->cols[i].name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+bool la_schema_is_custom(const struct la_schema *s, size_t col)
+{
+	static const char suffixes[] = "sgdtb";
+	size_t tn, n;
+	const char *name;
+
+	if (col >= s->ncols)
+		return false;
+	tn = strlen(s->name);
+	if (tn < 3 || strcmp(s->name + tn - 3, "_CL") != 0)
+		return false;
+	name = s->cols[col].name;
+	n = strlen(name);
+	return n > 2 && name[n - 2] == '_' && strchr(suffixes, name[n - 1]);
 }

@@ -6,6 +6,7 @@
 #ifndef SL_AZSIM_LA_SCHEMA_H
 #define SL_AZSIM_LA_SCHEMA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "kql.h"
@@ -33,5 +34,12 @@ int la_schema_find(const char *name, enum la_table_id *id);
 
 /* Index of column name in s, or -1. */
 int la_schema_col(const struct la_schema *s, const char *name);
+
+/* Is column col of s a custom column, one the HTTP Data Collector API
+ * creates when a record first carries it?  True for the names with a type
+ * suffix (_s, _g, _d, _t, _b) in the _CL tables; the standard columns
+ * (TenantId, TimeGenerated, Type, _ResourceId, ...) and every column of the
+ * resource-specific tables (fixed schema) exist with the table. */
+bool la_schema_is_custom(const struct la_schema *s, size_t col);
 
 #endif

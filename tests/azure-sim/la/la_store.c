@@ -1,5 +1,6 @@
-/* la_store.c - workspaces, bounded per-table row rings, ingestion delay,
- * and the appenders the workload runner calls. */
+/* la_store.c - workspaces, bounded per-table row rings, ingestion delay
+ * and jitter, custom-column existence, and the appenders the workload
+ * runner calls. */
 #include "config.h"
 
 #include "la_store.h"
@@ -8,15 +9,21 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+/* The widest schema has fewer columns (la_schema.c). */
+#define MAXCOLS 32
+
 /* A row is one block: the cells, then the bytes of its strings. */
 struct la_row {
 	int64_t visible_at_ns;
 	int64_t time_ticks; /* TimeGenerated, for the timespan filter */
+	uint32_t carried;   /* bit i: the record carried column i (a string
+	                     * cell cannot tell "" from absent) */
 	struct kql_value cells[];
 };
 
@@ -24,6 +31,7 @@ struct la_table {
 	struct la_row **ring;
 	size_t alloc, head, count;
 	int64_t exists_at_ns; /* first visible_at ever; INT64_MAX = never */
+	int64_t col_at_ns[MAXCOLS]; /* same, per column carried */
 };
 
 struct la_ws {
@@ -34,7 +42,8 @@ struct la_ws {
 struct la_store {
 	pthread_rwlock_t lock;
 	struct la_store_config cfg;
-	long delay_ms;
+	long delay_ms, jitter_ms;
+	uint64_t rng; /* xorshift64 state, under the write lock */
 	struct la_ws **ws;
 	size_t nws;
 };
@@ -51,7 +60,8 @@ int la_store_new(const struct la_store_config *cfg, struct la_store **out)
 {
 	struct la_store *st;
 
-	if (!out || (cfg && cfg->ingestion_delay_ms < 0))
+	if (!out || (cfg && (cfg->ingestion_delay_ms < 0 ||
+			     cfg->ingestion_jitter_ms < 0)))
 		return -EINVAL;
 	st = calloc(1, sizeof(*st));
 	if (!st)
@@ -63,6 +73,9 @@ int la_store_new(const struct la_store_config *cfg, struct la_store **out)
 	if (!st->cfg.clock)
 		st->cfg.clock = real_clock;
 	st->delay_ms = st->cfg.ingestion_delay_ms;
+	st->jitter_ms = st->cfg.ingestion_jitter_ms;
+	st->rng = st->cfg.seed ? st->cfg.seed
+			       : (uint64_t)real_clock(NULL) | 1; /* never 0 */
 	if (pthread_rwlock_init(&st->lock, NULL)) {
 		free(st);
 		return -ENOMEM;
@@ -104,6 +117,25 @@ long la_store_get_ingestion_delay_ms(struct la_store *st)
 	long ms;
 	pthread_rwlock_rdlock(&st->lock);
 	ms = st->delay_ms;
+	pthread_rwlock_unlock(&st->lock);
+	return ms;
+}
+
+int la_store_set_ingestion_jitter_ms(struct la_store *st, long ms)
+{
+	if (!st || ms < 0)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&st->lock);
+	st->jitter_ms = ms;
+	pthread_rwlock_unlock(&st->lock);
+	return 0;
+}
+
+long la_store_get_ingestion_jitter_ms(struct la_store *st)
+{
+	long ms;
+	pthread_rwlock_rdlock(&st->lock);
+	ms = st->jitter_ms;
 	pthread_rwlock_unlock(&st->lock);
 	return ms;
 }
@@ -156,8 +188,11 @@ int la_store_add_workspace(struct la_store *st, const char *customer_id)
 	}
 	st->ws = grown;
 	lower_copy(w->id, customer_id, 36);
-	for (int t = 0; t < LA_TID__COUNT; t++)
+	for (int t = 0; t < LA_TID__COUNT; t++) {
 		w->t[t].exists_at_ns = INT64_MAX;
+		for (size_t c = 0; c < MAXCOLS; c++)
+			w->t[t].col_at_ns[c] = INT64_MAX;
+	}
 	st->ws[st->nws++] = w;
 out:
 	pthread_rwlock_unlock(&st->lock);
@@ -252,6 +287,7 @@ static struct la_row *row_pack(const struct kql_value *cells, size_t ncols,
 		p += n + 1;
 	}
 	r->time_ticks = cells[time_col].null ? INT64_MIN : cells[time_col].u.ticks;
+	r->carried = UINT32_MAX;
 	return r;
 }
 
@@ -287,7 +323,38 @@ static struct la_row *table_put(struct la_store *st, struct la_table *tb,
 	}
 	if (row->visible_at_ns < tb->exists_at_ns)
 		tb->exists_at_ns = row->visible_at_ns;
+	for (size_t c = 0; c < MAXCOLS; c++)
+		if ((row->carried >> c & 1) && row->visible_at_ns < tb->col_at_ns[c])
+			tb->col_at_ns[c] = row->visible_at_ns;
 	return evicted;
+}
+
+/* Under the write lock: this row's ingestion delay.  Azure's latency varies
+ * per record, so rows written together do not all appear together. */
+static int64_t row_delay_ms(struct la_store *st)
+{
+	int64_t med = st->delay_ms, jit = st->jitter_ms, d;
+	uint64_t x = st->rng;
+
+	if (med <= 0)
+		return 0; /* 0 means at once: tests rely on it */
+	if (jit <= 0)
+		return med;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	st->rng = x;
+	d = med - jit + (int64_t)(x % (uint64_t)(2 * jit + 1));
+	return d < 0 ? 0 : d;
+}
+
+/* _TimeReceived: the simulator's whole latency is the ingestion delay, so
+ * the row is received when it becomes visible (ingestion_time()). */
+static void received(enum la_table_id tid, struct la_row *r)
+{
+	int i = la_schema_col(la_schema_get(tid), "_TimeReceived");
+	if (i >= 0)
+		r->cells[i] = kql_datetime(kql_ticks_from_ns(r->visible_at_ns));
 }
 
 /* Store rows[i] into table tids[i] of workspace id, all or nothing as far
@@ -298,7 +365,7 @@ static int store_rows(struct la_store *st, const char *id,
 {
 	struct la_row *evicted[4] = { NULL };
 	struct la_ws *w;
-	int64_t vis;
+	int64_t now;
 	int rc = 0;
 
 	pthread_rwlock_wrlock(&st->lock);
@@ -307,10 +374,11 @@ static int store_rows(struct la_store *st, const char *id,
 		rc = -ENOENT;
 		goto out;
 	}
-	vis = la_store_now_ns(st) + (int64_t)st->delay_ms * 1000000LL;
+	now = la_store_now_ns(st);
 	for (size_t i = 0; i < n; i++) {
 		int prc = 0;
-		rows[i]->visible_at_ns = vis;
+		rows[i]->visible_at_ns = now + row_delay_ms(st) * 1000000LL;
+		received(tids[i], rows[i]);
 		evicted[i] = table_put(st, &w->t[tids[i]], rows[i], &prc);
 		if (prc)
 			rc = prc; /* this row was not stored: free it below */
@@ -451,29 +519,65 @@ static int64_t time_of(struct la_store *st, int64_t ns)
 	return kql_ticks_from_ns(ns ? ns : la_store_now_ns(st));
 }
 
-#define MAXCOLS 32
-
-int la_store_append_console(struct la_store *st, const char *customer_id,
-			    const struct la_console_record *rec)
+/* The record left this column out: it is not carried (custom columns of a
+ * _CL table then need another row to exist). */
+static void uncarry(const struct la_schema *s, struct la_row *r,
+		    const char *col, const void *given)
 {
-	const struct la_schema *cl = la_schema_get(LA_TID_CONSOLE_CL);
-	const struct la_schema *rs = la_schema_get(LA_TID_CONSOLE);
-	struct kql_value a[MAXCOLS], b[MAXCOLS];
-	struct la_row *rows[2] = { NULL, NULL };
-	enum la_table_id tids[2] = { LA_TID_CONSOLE_CL, LA_TID_CONSOLE };
-	char gid[37], cid[65], sub[64], tenant[37];
-	char *rid = NULL;
-	const char *exec;
-	int64_t t;
-	int rc;
+	int i = la_schema_col(s, col);
+	if (!given && i >= 0)
+		r->carried &= ~(UINT32_C(1) << i);
+}
 
-	if (!st || !customer_id || !rec)
+/* Pack the cells of a row of schema s; 0 or -ENOMEM. */
+static int pack_for(const struct la_schema *s, const struct kql_value *cells,
+		    struct la_row **rowp)
+{
+	*rowp = row_pack(cells, s->ncols, s->time_col);
+	return *rowp ? 0 : -ENOMEM;
+}
+
+/* What both appenders check and derive first. */
+static int append_prologue(struct la_store *st, const char *customer_id,
+			   enum la_dest dest, const void *rec,
+			   const char *resource_id, const char *subscription_id,
+			   char tenant[37], char sub[64], char **rid)
+{
+	if (!st || !customer_id || !rec ||
+	    (dest != LA_DEST_NONE && dest != LA_DEST_LOG_ANALYTICS &&
+	     dest != LA_DEST_AZURE_MONITOR))
 		return -EINVAL;
 	if (!kql_is_guid(customer_id, strlen(customer_id)))
 		return -ENOENT;
 	lower_copy(tenant, customer_id, 36);
+	if (subscription_id)
+		snprintf(sub, 64, "%s", subscription_id);
+	else
+		subscription_of(resource_id, sub, 64);
+	*rid = lower_dup(resource_id);
+	return *rid ? 0 : -ENOMEM;
+}
+
+int la_store_append_console(struct la_store *st, const char *customer_id,
+			    enum la_dest dest,
+			    const struct la_console_record *rec)
+{
+	enum la_table_id tid = dest == LA_DEST_AZURE_MONITOR ? LA_TID_CONSOLE
+							     : LA_TID_CONSOLE_CL;
+	const struct la_schema *s = la_schema_get(tid);
+	struct kql_value c[MAXCOLS];
+	struct la_row *row = NULL;
+	char gid[37], cid[65], sub[64], tenant[37];
+	char *rid = NULL;
+	int64_t t;
+	int rc;
+
+	rc = append_prologue(st, customer_id, dest, rec,
+			     rec ? rec->resource_id : NULL,
+			     rec ? rec->subscription_id : NULL, tenant, sub, &rid);
+	if (rc || dest == LA_DEST_NONE)
+		goto out;
 	t = time_of(st, rec->time_ns);
-	exec = rec->execution_name ? rec->execution_name : rec->job_name;
 	if (rec->container_group_id)
 		snprintf(gid, sizeof(gid), "%s", rec->container_group_id);
 	else
@@ -485,152 +589,139 @@ int la_store_append_console(struct la_store *st, const char *customer_id,
 	else
 		derived_container_id(rec->container_group_name,
 				     rec->container_name, cid);
-	rid = lower_dup(rec->resource_id);
-	if (!rid)
-		return -ENOMEM;
-	if (rec->subscription_id)
-		snprintf(sub, sizeof(sub), "%s", rec->subscription_id);
-	else
-		subscription_of(rec->resource_id, sub, sizeof(sub));
 	struct kql_value logv = kql_string(
 		rec->log ? rec->log : "",
 		rec->log ? (rec->log_len ? rec->log_len : strlen(rec->log)) : 0);
 
-	init_cells(cl, a);
-	set_s(cl, a, "TenantId", tenant);
-	set_s(cl, a, "SourceSystem", "RestAPI");
-	set(cl, a, "TimeGenerated", kql_datetime(t));
-	set_s(cl, a, "ContainerAppName_s", rec->container_app_name);
-	set(cl, a, "ContainerGroupId_g", kql_str(gid));
-	set_s(cl, a, "ContainerGroupName_s", rec->container_group_name);
-	set_s(cl, a, "ContainerId_s", cid);
-	set_s(cl, a, "ContainerImage_s", rec->container_image);
-	set_s(cl, a, "ContainerJobName_s", rec->job_name);
-	set_s(cl, a, "ContainerName_s", rec->container_name);
-	set_s(cl, a, "EnvironmentName_s", rec->environment_name);
-	set(cl, a, "Log_s", logv);
-	set_s(cl, a, "RevisionName_s", rec->revision_name);
-	set_s(cl, a, "Stream_s", rec->stream);
-	set(cl, a, "time_t", kql_datetime(t));
-	set(cl, a, "_timestamp_d", kql_real((double)t / KQL_TICKS_PER_SEC));
-	set_s(cl, a, "Type", LA_TABLE_CONSOLE_CL);
-	set_s(cl, a, "_ResourceId", rid);
-
-	init_cells(rs, b);
-	set_s(rs, b, "TenantId", tenant);
-	set(rs, b, "TimeGenerated", kql_datetime(t));
-	set_s(rs, b, "ContainerAppName", rec->container_app_name);
-	set_s(rs, b, "ContainerGroupId", gid);
-	set_s(rs, b, "ContainerGroupName", rec->container_group_name);
-	set_s(rs, b, "ContainerId", cid);
-	set_s(rs, b, "ContainerImage", rec->container_image);
-	set_s(rs, b, "ContainerName", rec->container_name);
-	set_s(rs, b, "EnvironmentName", rec->environment_name);
-	set_s(rs, b, "JobName", exec);
-	set_s(rs, b, "Location", rec->location);
-	set(rs, b, "Log", logv);
-	set_s(rs, b, "RevisionName", rec->revision_name);
-	set_s(rs, b, "SourceSystem", "Azure");
-	set_s(rs, b, "Stream", rec->stream);
-	set_s(rs, b, "Type", LA_TABLE_CONSOLE);
-	set_s(rs, b, "_ResourceId", rid);
-	set_s(rs, b, "_SubscriptionId", sub);
-	set_s(rs, b, "_IsBillable", "True");
-	set(rs, b, "_BilledSize", kql_real(billed_size(b, rs->ncols)));
-
-	rows[0] = row_pack(a, cl->ncols, cl->time_col);
-	rows[1] = row_pack(b, rs->ncols, rs->time_col);
-	free(rid);
-	if (!rows[0] || !rows[1]) {
-		free(rows[0]);
-		free(rows[1]);
-		return -ENOMEM;
+	init_cells(s, c);
+	set_s(s, c, "TenantId", tenant);
+	set(s, c, "TimeGenerated", kql_datetime(t));
+	set_s(s, c, "_ResourceId", rid);
+	if (tid == LA_TID_CONSOLE_CL) {
+		set_s(s, c, "SourceSystem", "RestAPI");
+		set_s(s, c, "ContainerAppName_s", rec->container_app_name);
+		set(s, c, "ContainerGroupId_g", kql_str(gid));
+		set_s(s, c, "ContainerGroupName_s", rec->container_group_name);
+		set_s(s, c, "ContainerId_s", cid);
+		set_s(s, c, "ContainerImage_s", rec->container_image);
+		set_s(s, c, "ContainerJobName_s", rec->job_name);
+		set_s(s, c, "ContainerName_s", rec->container_name);
+		set_s(s, c, "EnvironmentName_s", rec->environment_name);
+		set(s, c, "Log_s", logv);
+		set_s(s, c, "RevisionName_s", rec->revision_name);
+		set_s(s, c, "Stream_s", rec->stream);
+		set(s, c, "time_t", kql_datetime(t));
+		set(s, c, "_timestamp_d",
+		    kql_real((double)t / KQL_TICKS_PER_SEC));
+		set_s(s, c, "Type", LA_TABLE_CONSOLE_CL);
+	} else {
+		set_s(s, c, "ContainerAppName", rec->container_app_name);
+		set_s(s, c, "ContainerGroupId", gid);
+		set_s(s, c, "ContainerGroupName", rec->container_group_name);
+		set_s(s, c, "ContainerId", cid);
+		set_s(s, c, "ContainerImage", rec->container_image);
+		set_s(s, c, "ContainerName", rec->container_name);
+		set_s(s, c, "EnvironmentName", rec->environment_name);
+		set_s(s, c, "JobName", rec->execution_name ? rec->execution_name
+							   : rec->job_name);
+		set_s(s, c, "Location", rec->location);
+		set(s, c, "Log", logv);
+		set_s(s, c, "RevisionName", rec->revision_name);
+		set_s(s, c, "SourceSystem", "Azure");
+		set_s(s, c, "Stream", rec->stream);
+		set_s(s, c, "Type", LA_TABLE_CONSOLE);
+		set_s(s, c, "_SubscriptionId", sub);
+		set_s(s, c, "_IsBillable", "True");
+		set(s, c, "_BilledSize", kql_real(billed_size(c, s->ncols)));
 	}
-	rc = store_rows(st, customer_id, tids, rows, 2);
+	rc = pack_for(s, c, &row);
+	if (rc)
+		goto out;
+	uncarry(s, row, "ContainerJobName_s", rec->job_name);
+	uncarry(s, row, "ContainerAppName_s", rec->container_app_name);
+	uncarry(s, row, "RevisionName_s", rec->revision_name);
+	free(rid);
+	return store_rows(st, customer_id, &tid, &row, 1);
+out:
+	free(rid);
 	return rc;
 }
 
 int la_store_append_system(struct la_store *st, const char *customer_id,
+			   enum la_dest dest,
 			   const struct la_system_record *rec)
 {
-	const struct la_schema *cl = la_schema_get(LA_TID_SYSTEM_CL);
-	const struct la_schema *rs = la_schema_get(LA_TID_SYSTEM);
-	struct kql_value a[MAXCOLS], b[MAXCOLS];
-	struct la_row *rows[2] = { NULL, NULL };
-	enum la_table_id tids[2] = { LA_TID_SYSTEM_CL, LA_TID_SYSTEM };
+	enum la_table_id tid = dest == LA_DEST_AZURE_MONITOR ? LA_TID_SYSTEM
+							     : LA_TID_SYSTEM_CL;
+	const struct la_schema *s = la_schema_get(tid);
+	struct kql_value c[MAXCOLS];
+	struct la_row *row = NULL;
 	char sub[64], tenant[37];
-	char *rid;
+	char *rid = NULL;
 	const char *exec, *sev, *src;
-	int count;
+	int count, rc;
 	int64_t t;
 
-	if (!st || !customer_id || !rec)
-		return -EINVAL;
-	if (!kql_is_guid(customer_id, strlen(customer_id)))
-		return -ENOENT;
-	lower_copy(tenant, customer_id, 36);
+	rc = append_prologue(st, customer_id, dest, rec,
+			     rec ? rec->resource_id : NULL,
+			     rec ? rec->subscription_id : NULL, tenant, sub, &rid);
+	if (rc || dest == LA_DEST_NONE)
+		goto out;
 	t = time_of(st, rec->time_ns);
 	exec = rec->execution_name ? rec->execution_name : rec->job_name;
 	sev = rec->type ? rec->type : "Normal";
 	src = rec->event_source ? rec->event_source : "ContainerAppController";
 	count = rec->count > 0 ? rec->count : 1;
-	rid = lower_dup(rec->resource_id);
-	if (!rid)
-		return -ENOMEM;
-	if (rec->subscription_id)
-		snprintf(sub, sizeof(sub), "%s", rec->subscription_id);
-	else
-		subscription_of(rec->resource_id, sub, sizeof(sub));
 
-	init_cells(cl, a);
-	set_s(cl, a, "TenantId", tenant);
-	set_s(cl, a, "SourceSystem", "RestAPI");
-	set(cl, a, "TimeGenerated", kql_datetime(t));
-	set_s(cl, a, "ContainerAppName_s", rec->container_app_name);
-	set_s(cl, a, "EnvironmentName_s", rec->environment_name);
-	set_s(cl, a, "RevisionName_s", rec->revision_name);
-	set_s(cl, a, "ReplicaName_s", rec->replica_name);
-	set_s(cl, a, "JobName_s", exec);
-	set_s(cl, a, "Log_s", rec->message);
-	set_s(cl, a, "Reason_s", rec->reason);
-	set_s(cl, a, "EventSource_s", src);
-	set_s(cl, a, "Type_s", sev);
-	set(cl, a, "Count_d", kql_real(count));
-	set(cl, a, "time_t", kql_datetime(t));
-	set(cl, a, "_timestamp_d", kql_real((double)t / KQL_TICKS_PER_SEC));
-	set_s(cl, a, "Type", LA_TABLE_SYSTEM_CL);
-	set_s(cl, a, "_ResourceId", rid);
-
-	init_cells(rs, b);
-	set_s(rs, b, "TenantId", tenant);
-	set(rs, b, "TimeGenerated", kql_datetime(t));
-	set_s(rs, b, "ContainerAppName", rec->container_app_name);
-	set_s(rs, b, "ContainerName", rec->container_name);
-	set(rs, b, "Count", kql_int(count));
-	set_s(rs, b, "EnvironmentName", rec->environment_name);
-	set_s(rs, b, "EventSource", src);
-	set_s(rs, b, "JobName", exec);
-	set_s(rs, b, "Location", rec->location);
-	set_s(rs, b, "Log", rec->message);
-	set_s(rs, b, "Reason", rec->reason);
-	set_s(rs, b, "ReplicaName", rec->replica_name);
-	set_s(rs, b, "RevisionName", rec->revision_name);
-	set_s(rs, b, "SourceSystem", "Azure");
-	set_s(rs, b, "Type", sev); /* severity in this table */
-	set_s(rs, b, "_ResourceId", rid);
-	set_s(rs, b, "_SubscriptionId", sub);
-	set_s(rs, b, "_IsBillable", "True");
-	set(rs, b, "_BilledSize", kql_real(billed_size(b, rs->ncols)));
-
-	rows[0] = row_pack(a, cl->ncols, cl->time_col);
-	rows[1] = row_pack(b, rs->ncols, rs->time_col);
-	free(rid);
-	if (!rows[0] || !rows[1]) {
-		free(rows[0]);
-		free(rows[1]);
-		return -ENOMEM;
+	init_cells(s, c);
+	set_s(s, c, "TenantId", tenant);
+	set(s, c, "TimeGenerated", kql_datetime(t));
+	set_s(s, c, "_ResourceId", rid);
+	if (tid == LA_TID_SYSTEM_CL) {
+		set_s(s, c, "SourceSystem", "RestAPI");
+		set_s(s, c, "ContainerAppName_s", rec->container_app_name);
+		set_s(s, c, "EnvironmentName_s", rec->environment_name);
+		set_s(s, c, "RevisionName_s", rec->revision_name);
+		set_s(s, c, "ReplicaName_s", rec->replica_name);
+		set_s(s, c, "JobName_s", exec);
+		set_s(s, c, "Log_s", rec->message);
+		set_s(s, c, "Reason_s", rec->reason);
+		set_s(s, c, "EventSource_s", src);
+		set_s(s, c, "Type_s", sev);
+		set(s, c, "Count_d", kql_real(count));
+		set(s, c, "time_t", kql_datetime(t));
+		set(s, c, "_timestamp_d",
+		    kql_real((double)t / KQL_TICKS_PER_SEC));
+		set_s(s, c, "Type", LA_TABLE_SYSTEM_CL);
+	} else {
+		set_s(s, c, "ContainerAppName", rec->container_app_name);
+		set_s(s, c, "ContainerName", rec->container_name);
+		set(s, c, "Count", kql_int(count));
+		set_s(s, c, "EnvironmentName", rec->environment_name);
+		set_s(s, c, "EventSource", src);
+		set_s(s, c, "JobName", exec);
+		set_s(s, c, "Location", rec->location);
+		set_s(s, c, "Log", rec->message);
+		set_s(s, c, "Reason", rec->reason);
+		set_s(s, c, "ReplicaName", rec->replica_name);
+		set_s(s, c, "RevisionName", rec->revision_name);
+		set_s(s, c, "SourceSystem", "Azure");
+		set_s(s, c, "Type", sev); /* severity in this table */
+		set_s(s, c, "_SubscriptionId", sub);
+		set_s(s, c, "_IsBillable", "True");
+		set(s, c, "_BilledSize", kql_real(billed_size(c, s->ncols)));
 	}
-	return store_rows(st, customer_id, tids, rows, 2);
+	rc = pack_for(s, c, &row);
+	if (rc)
+		goto out;
+	uncarry(s, row, "JobName_s", exec);
+	uncarry(s, row, "ContainerAppName_s", rec->container_app_name);
+	uncarry(s, row, "RevisionName_s", rec->revision_name);
+	free(rid);
+	return store_rows(st, customer_id, &tid, &row, 1);
+out:
+	free(rid);
+	return rc;
 }
 
 static int parse_field(enum kql_type t, const char *v, struct kql_value *out)
@@ -695,6 +786,7 @@ int la_store_append(struct la_store *st, const char *customer_id,
 	const struct la_schema *s;
 	enum la_table_id tid;
 	struct la_row *row;
+	uint32_t carried = 0; /* only the fields given create custom columns */
 	char tenant[37];
 	int i;
 
@@ -716,6 +808,7 @@ int la_store_append(struct la_store *st, const char *customer_id,
 		i = la_schema_col(s, fields[f].name);
 		if (i < 0)
 			return -EINVAL;
+		carried |= UINT32_C(1) << i;
 		if (!fields[f].value) {
 			cells[i] = kql_null(s->cols[i].type);
 			continue;
@@ -726,6 +819,7 @@ int la_store_append(struct la_store *st, const char *customer_id,
 	row = row_pack(cells, s->ncols, s->time_col);
 	if (!row)
 		return -ENOMEM;
+	row->carried = carried;
 	return store_rows(st, customer_id, &tid, &row, 1);
 }
 
@@ -756,17 +850,30 @@ void la_store_read_unlock(struct la_store *st)
 	pthread_rwlock_unlock(&st->lock);
 }
 
+/* Round n up to the strictest alignment, for carving one block. */
+static size_t align_up(size_t n)
+{
+	size_t a = _Alignof(max_align_t);
+	return (n + a - 1) / a * a;
+}
+
 int la_store_collect(struct la_store *st, const char *const *ws, size_t nws,
 		     enum la_table_id tid, int64_t now_ns, int64_t lo,
-		     int64_t hi, const struct kql_value ***rows, size_t *n,
-		     bool *exists)
+		     int64_t hi, const struct kql_column **cols, size_t *ncols,
+		     const struct kql_value ***rows, size_t *n, bool *exists)
 {
+	const struct la_schema *s = la_schema_get(tid);
 	const struct kql_value **out = NULL;
-	size_t total = 0, o = 0;
+	struct kql_value *cells = NULL;
+	struct kql_column *kept = NULL;
+	size_t total = 0, o = 0, nk = 0, map[MAXCOLS];
+	size_t off_cells, off_cols, bytes;
 
 	*rows = NULL;
 	*n = 0;
 	*exists = st->cfg.tables_exist_initially;
+	*cols = s->cols;
+	*ncols = s->ncols;
 	for (size_t k = 0; k < nws; k++) {
 		struct la_ws *w = find_ws(st, ws[k]);
 		if (!w)
@@ -775,11 +882,34 @@ int la_store_collect(struct la_store *st, const char *const *ws, size_t nws,
 		if (w->t[tid].exists_at_ns <= now_ns)
 			*exists = true;
 	}
-	if (!total)
+	/* Columns that exist: a custom one once a visible row carried it in
+	 * any of the workspaces (a cross-workspace query sees the union). */
+	for (size_t c = 0; c < s->ncols; c++) {
+		bool have = !la_schema_is_custom(s, c) ||
+			    st->cfg.tables_exist_initially;
+		for (size_t k = 0; k < nws && !have; k++)
+			have = find_ws(st, ws[k])->t[tid].col_at_ns[c] <= now_ns;
+		if (have)
+			map[nk++] = c;
+	}
+	off_cells = align_up(total * sizeof(*out));
+	off_cols = off_cells;
+	if (nk < s->ncols)
+		off_cols += align_up(total * nk * sizeof(*cells));
+	bytes = off_cols + (nk < s->ncols ? nk * sizeof(*kept) : 0);
+	if (!bytes)
 		return 0;
-	out = malloc(total * sizeof(*out));
+	out = malloc(bytes);
 	if (!out)
 		return -ENOMEM;
+	if (nk < s->ncols) {
+		cells = (struct kql_value *)((char *)out + off_cells);
+		kept = (struct kql_column *)((char *)out + off_cols);
+		for (size_t j = 0; j < nk; j++)
+			kept[j] = s->cols[map[j]];
+		*cols = kept;
+		*ncols = nk;
+	}
 	for (size_t k = 0; k < nws; k++) {
 		struct la_table *tb = &find_ws(st, ws[k])->t[tid];
 		for (size_t i = 0; i < tb->count; i++) {
@@ -787,12 +917,17 @@ int la_store_collect(struct la_store *st, const char *const *ws, size_t nws,
 			if (r->visible_at_ns > now_ns || r->time_ticks < lo ||
 			    r->time_ticks >= hi)
 				continue;
-			out[o++] = r->cells;
+			if (!cells) {
+				out[o++] = r->cells;
+				continue;
+			}
+			/* string cells still point into the row: the read
+			 * lock keeps it alive */
+			for (size_t j = 0; j < nk; j++)
+				cells[o * nk + j] = r->cells[map[j]];
+			out[o] = &cells[o * nk];
+			o++;
 		}
-	}
-	if (!o) {
-		free(out);
-		out = NULL;
 	}
 	*rows = out;
 	*n = o;

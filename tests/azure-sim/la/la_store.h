@@ -9,25 +9,32 @@
  *
  * The exact column lists and types are in la_schema.c (la_schema_get()).
  * Rows are appended by the workload runner while queries run (thread-safe),
- * and become visible to queries only after the ingestion delay that was
- * configured when they were appended, as Azure's 20 s - 3 min ingestion
- * latency does.  As in Azure, a table that has never received a visible row
- * does not exist yet: querying it is a 400 SEM0100 (unless
- * tables_exist_initially).  Each table keeps at most max_rows_per_table rows;
- * appending beyond drops the oldest.
+ * and become visible to queries only after an ingestion delay drawn for each
+ * row when it is appended (the median delay plus or minus a uniform jitter),
+ * as Azure's 20 s - 3 min ingestion latency, which varies per record, does.
+ * A row's visibility time is fixed when it is appended, so a row a query has
+ * seen never disappears.  As in Azure, a table that has never received a
+ * visible row does not exist yet: querying it is a 400 SEM0100 (unless
+ * tables_exist_initially), and in a _CL table a column with a type suffix
+ * (_s, _g, _d, _t, _b) exists only once a visible row carried a value for it,
+ * as the HTTP Data Collector API creates custom columns; the resource-specific
+ * tables have a fixed schema.  Each table keeps at most max_rows_per_table
+ * rows; appending beyond drops the oldest.
  *
- * The convenience appenders write each console line / system event to BOTH
- * the _CL table and the resource-specific table, so either destination can
- * be queried.
+ * The convenience appenders write each console line / system event to the
+ * one table family the environment's appLogsConfiguration.destination
+ * selects (enum la_dest), as Azure does.
  *
  * Lock order: the store has one rwlock; callbacks never run under it.
  */
 #ifndef SL_AZSIM_LA_STORE_H
 #define SL_AZSIM_LA_STORE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <strings.h>
 
 struct la_store;
 
@@ -39,11 +46,49 @@ struct la_store;
 
 #define LA_STORE_DEFAULT_MAX_ROWS 100000
 
+/* An environment's appLogsConfiguration.destination: which table family
+ * its logs go to. */
+enum la_dest {
+	LA_DEST_NONE = 0,       /* "none" or absent: no rows at all */
+	LA_DEST_LOG_ANALYTICS,  /* "log-analytics": the _CL tables */
+	LA_DEST_AZURE_MONITOR,  /* "azure-monitor" + a diagnostic setting:
+	                         * the resource-specific tables */
+};
+
+/* "log-analytics" | "azure-monitor" | "none" (ASCII case-insensitive; NULL
+ * and "" are none) -> *out.  Returns 0 or -EINVAL.  Inline so that the
+ * config module can use it without linking the store. */
+static inline int la_dest_parse(const char *s, enum la_dest *out)
+{
+	if (!s || !*s || strcasecmp(s, "none") == 0)
+		*out = LA_DEST_NONE;
+	else if (strcasecmp(s, "log-analytics") == 0)
+		*out = LA_DEST_LOG_ANALYTICS;
+	else if (strcasecmp(s, "azure-monitor") == 0)
+		*out = LA_DEST_AZURE_MONITOR;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* The wire name of d ("none" for LA_DEST_NONE). */
+static inline const char *la_dest_name(enum la_dest d)
+{
+	return d == LA_DEST_LOG_ANALYTICS   ? "log-analytics"
+	       : d == LA_DEST_AZURE_MONITOR ? "azure-monitor"
+					    : "none";
+}
+
 /* Wall clock in ns since the Unix epoch. */
 typedef int64_t (*la_clock_fn)(void *ctx);
 
 struct la_store_config {
-	long ingestion_delay_ms;     /* >= 0; default 0 */
+	long ingestion_delay_ms;     /* median delay, >= 0; default 0 */
+	long ingestion_jitter_ms;    /* >= 0: each row's delay is uniform in
+	                              * [median - jitter, median + jitter],
+	                              * never below 0; no jitter when the
+	                              * median is 0 */
+	uint64_t seed;               /* jitter PRNG seed; 0 = from the clock */
 	size_t max_rows_per_table;   /* 0 = LA_STORE_DEFAULT_MAX_ROWS */
 	bool tables_exist_initially; /* true: every table resolves (empty)
 	                              * before its first row, unlike Azure */
@@ -66,6 +111,10 @@ void la_store_free(struct la_store *st);
 int la_store_set_ingestion_delay_ms(struct la_store *st, long ms);
 long la_store_get_ingestion_delay_ms(struct la_store *st);
 
+/* Same for the jitter. */
+int la_store_set_ingestion_jitter_ms(struct la_store *st, long ms);
+long la_store_get_ingestion_jitter_ms(struct la_store *st);
+
 /* The store's clock, in ns since the epoch. */
 int64_t la_store_now_ns(struct la_store *st);
 
@@ -81,7 +130,8 @@ bool la_store_has_workspace(struct la_store *st, const char *customer_id);
  * where noted. */
 struct la_console_record {
 	int64_t time_ns;                  /* TimeGenerated; 0 = now */
-	const char *job_name;             /* ARM job name: ContainerJobName_s */
+	const char *job_name;             /* ARM job name: ContainerJobName_s;
+	                                   * NULL = not carried (app rows) */
 	const char *execution_name;       /* execution (= the k8s job):
 	                                   * JobName in ContainerAppConsoleLogs;
 	                                   * NULL = job_name */
@@ -100,8 +150,10 @@ struct la_console_record {
 	const char *environment_name;     /* EnvironmentName(_s) */
 	const char *container_app_name;   /* apps only; "" for jobs */
 	const char *revision_name;        /* apps only; "" for jobs */
-	const char *resource_id;          /* ARM id of the job: _ResourceId
-	                                   * (stored lower-case, as Azure does) */
+	const char *resource_id;          /* _ResourceId (stored lower-case, as
+	                                   * Azure does): the job's ARM id in the
+	                                   * _CL tables, the environment's in the
+	                                   * resource-specific ones */
 	const char *subscription_id;      /* _SubscriptionId; NULL = taken from
 	                                   * resource_id */
 	const char *location;             /* Location, e.g. "eastus" */
@@ -140,15 +192,18 @@ struct la_system_record {
 	const char *location;
 };
 
-/* Append a console line to ContainerAppConsoleLogs_CL and
- * ContainerAppConsoleLogs of workspace customer_id.  Returns 0, -ENOENT
- * (unknown workspace), -EINVAL or -ENOMEM.  Thread-safe. */
+/* Append a console line to the console table of family dest
+ * (ContainerAppConsoleLogs_CL or ContainerAppConsoleLogs) of workspace
+ * customer_id; LA_DEST_NONE appends nothing and returns 0.  Returns 0,
+ * -ENOENT (unknown workspace), -EINVAL or -ENOMEM.  Thread-safe. */
 int la_store_append_console(struct la_store *st, const char *customer_id,
+			    enum la_dest dest,
 			    const struct la_console_record *rec);
 
-/* Append a system event to ContainerAppSystemLogs_CL and
+/* Append a system event to ContainerAppSystemLogs_CL or
  * ContainerAppSystemLogs.  Same returns.  Thread-safe. */
 int la_store_append_system(struct la_store *st, const char *customer_id,
+			   enum la_dest dest,
 			   const struct la_system_record *rec);
 
 /* A named value for la_store_append(); value is text parsed according to

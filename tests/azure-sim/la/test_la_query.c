@@ -63,7 +63,7 @@ static void add_line(struct la_store *st, const char *ws, const char *when,
 	r.container_name = "c";
 	r.stream = "stdout";
 	r.log = log;
-	assert_int_equal(la_store_append_console(st, ws, &r), 0);
+	assert_int_equal(la_store_append_console(st, ws, LA_DEST_LOG_ANALYTICS, &r), 0);
 }
 
 static char *run(struct la_store *st, const char *ws, const char *q,

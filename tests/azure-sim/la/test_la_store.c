@@ -1,6 +1,7 @@
-/* test_la_store.c - the Log Analytics table store: real column sets, both
- * destinations written, ingestion delay, table existence, row cap,
- * generic appends, and appends racing queries. */
+/* test_la_store.c - the Log Analytics table store: real column sets, one
+ * table family per destination, ingestion delay and jitter, table and
+ * custom-column existence, row cap, generic appends, and appends racing
+ * queries. */
 #include "config.h"
 
 #include <errno.h>
@@ -25,6 +26,11 @@
 #define JOB_ID                                                               \
 	"/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/" \
 	"Sockerless-RG/providers/Microsoft.App/jobs/myjob"
+#define ENV_ID                                                               \
+	"/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/" \
+	"Sockerless-RG/providers/Microsoft.App/managedEnvironments/sockerless"
+#define LA LA_DEST_LOG_ANALYTICS
+#define AM LA_DEST_AZURE_MONITOR
 
 static int64_t fake_now;
 
@@ -134,6 +140,8 @@ static struct la_console_record console_rec(const char *log, const char *stream)
 	r.stream = stream;
 	r.log = log;
 	r.environment_name = "sockerless";
+	r.container_app_name = ""; /* a job's row carries them empty */
+	r.revision_name = "";
 	r.resource_id = JOB_ID;
 	r.location = "eastus";
 	return r;
@@ -154,10 +162,10 @@ static void test_workspaces(void **state)
 	{
 		struct la_console_record r = console_rec("x", "stdout");
 		assert_int_equal(la_store_append_console(
-					 st, "00000000-0000-0000-0000-0000000000ef", &r),
+					 st, "00000000-0000-0000-0000-0000000000ef", LA, &r),
 				 -ENOENT);
-		assert_int_equal(la_store_append_console(st, "nope", &r), -ENOENT);
-		assert_int_equal(la_store_append_console(st, WS_UPPER, &r), 0);
+		assert_int_equal(la_store_append_console(st, "nope", LA, &r), -ENOENT);
+		assert_int_equal(la_store_append_console(st, WS_UPPER, LA, &r), 0);
 	}
 	assert_int_equal(la_store_get_ingestion_delay_ms(st), 0);
 	assert_int_equal(la_store_set_ingestion_delay_ms(st, -1), -EINVAL);
@@ -238,6 +246,9 @@ static void test_schemas(void **state)
 	assert_string_equal(schema_of(st, "ContainerAppConsoleLogs | project "
 					  "_BilledSize, _IsBillable"),
 			    "_BilledSize:real,_IsBillable:string");
+	assert_string_equal(schema_of(st, "ContainerAppSystemLogs_CL | project "
+					  "_TimeReceived"),
+			    "_TimeReceived:datetime");
 	la_store_free(st);
 }
 
@@ -249,12 +260,13 @@ static void test_console_rows(void **state)
 	int status;
 	(void)state;
 
-	assert_int_equal(la_store_append_console(st, WS, &r), 0);
+	assert_int_equal(la_store_append_console(st, WS, LA, &r), 0);
 	r = console_rec("oops", "stderr");
 	r.time_ns = 1700000000999999999LL;
-	assert_int_equal(la_store_append_console(st, WS, &r), 0);
+	assert_int_equal(la_store_append_console(st, WS, LA, &r), 0);
+	/* log-analytics: the _CL table only */
 	assert_int_equal(la_store_row_count(st, WS, LA_TABLE_CONSOLE_CL), 2);
-	assert_int_equal(la_store_row_count(st, WS, LA_TABLE_CONSOLE), 2);
+	assert_int_equal(la_store_row_count(st, WS, LA_TABLE_CONSOLE), 0);
 	assert_int_equal(la_store_row_count(st, WS, LA_TABLE_SYSTEM_CL), 0);
 
 	o = query(st,
@@ -300,6 +312,28 @@ static void test_console_rows(void **state)
 	assert_int_equal(strlen(cell_s(o, 0, "ContainerGroupId_g")), 36);
 	assert_int_equal(strlen(cell_s(o, 0, "ContainerId_s")), 64);
 	json_object_put(o);
+	o = query(st, "ContainerAppConsoleLogs | count", &status);
+	assert_int_equal(status, 400); /* never received a row */
+	assert_string_equal(inner_code(o), "SEM0100");
+	json_object_put(o);
+
+	/* azure-monitor: the resource-specific table only, with the
+	 * environment's id (README, "Container Apps log tables") */
+	r = console_rec("hello world", "stdout");
+	r.resource_id = ENV_ID;
+	assert_int_equal(la_store_append_console(st, WS, AM, &r), 0);
+	r = console_rec("oops", "stderr");
+	r.resource_id = ENV_ID;
+	r.time_ns = 1700000000999999999LL;
+	assert_int_equal(la_store_append_console(st, WS, AM, &r), 0);
+	assert_int_equal(la_store_row_count(st, WS, LA_TABLE_CONSOLE_CL), 2);
+	assert_int_equal(la_store_row_count(st, WS, LA_TABLE_CONSOLE), 2);
+	/* none: nothing at all */
+	assert_int_equal(la_store_append_console(st, WS, LA_DEST_NONE, &r), 0);
+	assert_int_equal(la_store_append_console(st, WS, (enum la_dest)7, &r),
+			 -EINVAL);
+	assert_int_equal(la_store_row_count(st, WS, LA_TABLE_CONSOLE_CL), 2);
+	assert_int_equal(la_store_row_count(st, WS, LA_TABLE_CONSOLE), 2);
 
 	o = query(st,
 		  "ContainerAppConsoleLogs | where ContainerGroupName startswith "
@@ -315,6 +349,10 @@ static void test_console_rows(void **state)
 	assert_string_equal(cell_s(o, 0, "Type"), "ContainerAppConsoleLogs");
 	assert_string_equal(cell_s(o, 0, "_SubscriptionId"),
 			    "00000000-0000-0000-0000-000000000001");
+	assert_string_equal(cell_s(o, 0, "_ResourceId"),
+			    "/subscriptions/00000000-0000-0000-0000-000000000001/"
+			    "resourcegroups/sockerless-rg/providers/microsoft.app/"
+			    "managedenvironments/sockerless");
 	json_object_put(o);
 	la_store_free(st);
 }
@@ -337,12 +375,14 @@ static void test_system_rows(void **state)
 	s.type = "Warning";
 	s.environment_name = "sockerless";
 	s.resource_id = JOB_ID;
-	assert_int_equal(la_store_append_system(st, WS, &s), 0);
+	assert_int_equal(la_store_append_system(st, WS, LA, &s), 0);
 	s.reason = "PullingImage";
 	s.message = "Pulling image 'busybox:latest'";
 	s.type = NULL;
 	s.count = 2;
-	assert_int_equal(la_store_append_system(st, WS, &s), 0);
+	assert_int_equal(la_store_append_system(st, WS, AM, &s), 0);
+	assert_int_equal(la_store_row_count(st, WS, LA_TABLE_SYSTEM_CL), 1);
+	assert_int_equal(la_store_row_count(st, WS, LA_TABLE_SYSTEM), 1);
 
 	o = query(st,
 		  "ContainerAppSystemLogs_CL | where ReplicaName_s startswith "
@@ -386,7 +426,7 @@ static void test_ingestion_delay(void **state)
 	(void)state;
 
 	t0 = fake_now;
-	assert_int_equal(la_store_append_console(st, WS, &r), 0);
+	assert_int_equal(la_store_append_console(st, WS, LA, &r), 0);
 	assert_int_equal(la_store_row_count(st, WS, LA_TABLE_CONSOLE_CL), 1);
 	/* before the first ingestion the table does not exist (SEM0100) */
 	o = query(st, "ContainerAppConsoleLogs_CL | take 10", &status);
@@ -398,14 +438,22 @@ static void test_ingestion_delay(void **state)
 	assert_int_equal(status, 400);
 	json_object_put(o);
 	fake_now = t0 + 5000LL * 1000000;
-	o = query(st, "ContainerAppConsoleLogs_CL | take 10", &status);
+	o = query(st, "ContainerAppConsoleLogs_CL | project TimeGenerated, "
+		      "_TimeReceived",
+		  &status);
 	assert_int_equal(status, 200);
 	assert_int_equal(row_count(o), 1);
+	/* TimeGenerated is when the line was written, _TimeReceived when it
+	 * was ingested */
+	assert_string_equal(cell_s(o, 0, "TimeGenerated"),
+			    "2023-11-14T22:13:20.1234567Z");
+	assert_string_equal(cell_s(o, 0, "_TimeReceived"),
+			    "2023-11-14T22:13:25.1234567Z");
 	json_object_put(o);
 
 	/* a later row is invisible for its own delay, the table stays */
 	r = console_rec("second", "stdout");
-	assert_int_equal(la_store_append_console(st, WS, &r), 0);
+	assert_int_equal(la_store_append_console(st, WS, LA, &r), 0);
 	o = query(st, "ContainerAppConsoleLogs_CL | count", &status);
 	assert_int_equal(status, 200);
 	assert_int_equal(json_object_get_int(cell(o, 0, "Count")), 1);
@@ -414,18 +462,21 @@ static void test_ingestion_delay(void **state)
 	 * rows arrive late and out of order too */
 	assert_int_equal(la_store_set_ingestion_delay_ms(st, 0), 0);
 	r = console_rec("third", "stdout");
-	assert_int_equal(la_store_append_console(st, WS, &r), 0);
-	o = query(st, "ContainerAppConsoleLogs | project Log", &status);
+	assert_int_equal(la_store_append_console(st, WS, LA, &r), 0);
+	o = query(st, "ContainerAppConsoleLogs_CL | project Log_s", &status);
 	assert_int_equal(status, 200);
 	assert_int_equal(row_count(o), 2);
-	assert_string_equal(cell_s(o, 1, "Log"), "third");
+	assert_string_equal(cell_s(o, 1, "Log_s"), "third");
 	json_object_put(o);
 	fake_now += 5000LL * 1000000;
-	o = query(st, "ContainerAppConsoleLogs | count", &status);
+	o = query(st, "ContainerAppConsoleLogs_CL | count", &status);
 	assert_int_equal(json_object_get_int(cell(o, 0, "Count")), 3);
 	json_object_put(o);
 	/* the other tables still do not exist */
 	o = query(st, "ContainerAppSystemLogs | count", &status);
+	assert_int_equal(status, 400);
+	json_object_put(o);
+	o = query(st, "ContainerAppConsoleLogs | count", &status);
 	assert_int_equal(status, 400);
 	json_object_put(o);
 	la_store_free(st);
@@ -443,7 +494,7 @@ static void test_row_cap(void **state)
 		snprintf(line, sizeof(line), "line %d", i);
 		r = console_rec(line, "stdout");
 		fake_now += 1000;
-		assert_int_equal(la_store_append_console(st, WS, &r), 0);
+		assert_int_equal(la_store_append_console(st, WS, LA, &r), 0);
 	}
 	assert_int_equal(la_store_row_count(st, WS, LA_TABLE_CONSOLE_CL), 3);
 	o = query(st, "ContainerAppConsoleLogs_CL | project Log_s", &status);
@@ -498,12 +549,177 @@ static void test_generic_append(void **state)
 	assert_string_equal(cell_s(o, 0, "TenantId"), WS);
 	assert_true(json_object_get_double(cell(o, 0, "_timestamp_d")) == 12.5);
 	json_object_put(o);
+	/* a row creates only the custom columns it carries */
+	o = query(st, "ContainerAppConsoleLogs_CL | project Stream_s", &status);
+	assert_int_equal(status, 400);
+	assert_string_equal(inner_code(o), "SEM0100");
+	json_object_put(o);
 
 	o = query(st, "ContainerAppSystemLogs", &status);
 	assert_int_equal(status, 200);
 	assert_string_equal(cell_s(o, 0, "TimeGenerated"), "2024-05-06T07:08:09.5Z");
 	assert_int_equal(json_object_get_int(cell(o, 0, "Count")), 7);
 	assert_string_equal(cell_s(o, 0, "Type"), "Warning");
+	json_object_put(o);
+	la_store_free(st);
+}
+
+/* The SEM0100 message of q (400), for the custom-column checks. */
+static void expect_unresolved(struct la_store *st, const char *q,
+			      const char *msg)
+{
+	json_object *o, *e, *next;
+	int status;
+
+	o = query(st, q, &status);
+	assert_int_equal(status, 400);
+	assert_string_equal(inner_code(o), "SEM0100");
+	assert_true(json_object_object_get_ex(o, "error", &e));
+	while (json_object_object_get_ex(e, "innererror", &next))
+		e = next;
+	json_object_object_get_ex(e, "message", &next);
+	assert_string_equal(json_object_get_string(next), msg);
+	json_object_put(o);
+}
+
+/* Custom-log columns exist once an ingested row carried them (the HTTP
+ * Data Collector API creates them; README, "Known choices"): a workspace
+ * that never saw a job has no ContainerJobName_s.  The resource-specific
+ * tables have a fixed schema. */
+static void test_custom_columns(void **state)
+{
+	struct la_store *st = new_store(0, 0, false);
+	struct la_console_record r = console_rec("from an app", "stdout");
+	struct la_system_record s;
+	json_object *o;
+	int status;
+	(void)state;
+
+	r.job_name = NULL; /* an app's row: no job columns */
+	r.execution_name = "";
+	r.container_app_name = "myapp";
+	r.revision_name = "myapp--rev1";
+	assert_int_equal(la_store_append_console(st, WS, LA, &r), 0);
+	o = query(st, "ContainerAppConsoleLogs_CL | project ContainerAppName_s, Log_s",
+		  &status);
+	assert_int_equal(status, 200);
+	assert_string_equal(cell_s(o, 0, "ContainerAppName_s"), "myapp");
+	json_object_put(o);
+	expect_unresolved(st,
+			  "ContainerAppConsoleLogs_CL | where ContainerJobName_s == 'myjob'",
+			  "'where' operator: Failed to resolve column or scalar "
+			  "expression named 'ContainerJobName_s'");
+	expect_unresolved(st, "ContainerAppConsoleLogs_CL | project ContainerJobName_s",
+			  "'project' operator: Failed to resolve scalar expression "
+			  "named 'ContainerJobName_s'");
+	/* a job's row, not yet ingested, does not create it yet */
+	assert_int_equal(la_store_set_ingestion_delay_ms(st, 5000), 0);
+	r = console_rec("from a job", "stdout");
+	assert_int_equal(la_store_append_console(st, WS, LA, &r), 0);
+	expect_unresolved(st, "ContainerAppConsoleLogs_CL | project ContainerJobName_s",
+			  "'project' operator: Failed to resolve scalar expression "
+			  "named 'ContainerJobName_s'");
+	fake_now += 5000LL * 1000000;
+	o = query(st,
+		  "ContainerAppConsoleLogs_CL | where ContainerJobName_s == 'myjob' "
+		  "| project ContainerJobName_s, ContainerAppName_s",
+		  &status);
+	assert_int_equal(status, 200);
+	assert_int_equal(row_count(o), 1);
+	assert_string_equal(cell_s(o, 0, "ContainerAppName_s"), "");
+	json_object_put(o);
+	/* the app's row shows the column empty (KQL strings have no null) */
+	o = query(st, "ContainerAppConsoleLogs_CL | where ContainerJobName_s == ''",
+		  &status);
+	assert_int_equal(status, 200);
+	assert_int_equal(row_count(o), 1);
+	json_object_put(o);
+
+	/* resource-specific: every column exists with the first row */
+	assert_int_equal(la_store_set_ingestion_delay_ms(st, 0), 0);
+	memset(&s, 0, sizeof(s));
+	s.reason = "RevisionReady";
+	s.message = "Revision ready";
+	s.container_app_name = "myapp";
+	assert_int_equal(la_store_append_system(st, WS, AM, &s), 0);
+	o = query(st, "ContainerAppSystemLogs | project JobName, ReplicaName, "
+		      "ComponentName, Reason",
+		  &status);
+	assert_int_equal(status, 200);
+	assert_int_equal(row_count(o), 1);
+	assert_string_equal(cell_s(o, 0, "JobName"), "");
+	json_object_put(o);
+	la_store_free(st);
+}
+
+/* Rows written together become visible at different times, between
+ * median - jitter and median + jitter, and never disappear (Azure's
+ * ingestion latency varies per record; README, "Defaults"). */
+static void test_ingestion_jitter(void **state)
+{
+	struct la_store_config cfg;
+	struct la_store *st = NULL;
+	enum { N = 40 };
+	int64_t t0;
+	long last = 0, steps = 0;
+	json_object *o;
+	int status;
+	(void)state;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.ingestion_delay_ms = 30000;
+	cfg.ingestion_jitter_ms = 10000;
+	cfg.seed = 42;
+	cfg.clock = fake_clock;
+	fake_now = 1700000000000000000LL;
+	assert_int_equal(la_store_new(&cfg, &st), 0);
+	assert_int_equal(la_store_add_workspace(st, WS), 0);
+	assert_int_equal(la_store_get_ingestion_jitter_ms(st), 10000);
+	assert_int_equal(la_store_set_ingestion_jitter_ms(st, -1), -EINVAL);
+	t0 = fake_now;
+	for (int i = 0; i < N; i++) {
+		struct la_console_record r = console_rec("line", "stdout");
+		assert_int_equal(la_store_append_console(st, WS, LA, &r), 0);
+	}
+	/* nothing before median - jitter: the table does not exist yet */
+	fake_now = t0 + 19999LL * 1000000;
+	o = query(st, "ContainerAppConsoleLogs_CL | count", &status);
+	assert_int_equal(status, 400);
+	json_object_put(o);
+	for (int sec = 20; sec <= 40; sec++) {
+		long n;
+		fake_now = t0 + (int64_t)sec * 1000000000LL;
+		o = query(st, "ContainerAppConsoleLogs_CL | count", &status);
+		if (status == 400) { /* no row yet, so no table yet */
+			assert_int_equal(last, 0);
+			json_object_put(o);
+			continue;
+		}
+		assert_int_equal(status, 200);
+		n = (long)json_object_get_int64(cell(o, 0, "Count"));
+		json_object_put(o);
+		assert_true(n >= last); /* never disappears */
+		if (n > last)
+			steps++;
+		if (sec == 30) /* some, not all */
+			assert_true(n > 0 && n < N);
+		last = n;
+	}
+	assert_int_equal(last, N); /* all by median + jitter */
+	assert_true(steps >= 5);    /* spread over time, not at once */
+	la_store_free(st);
+
+	/* a median of 0 means at once, whatever the jitter */
+	cfg.ingestion_delay_ms = 0;
+	assert_int_equal(la_store_new(&cfg, &st), 0);
+	assert_int_equal(la_store_add_workspace(st, WS), 0);
+	{
+		struct la_console_record r = console_rec("now", "stdout");
+		assert_int_equal(la_store_append_console(st, WS, LA, &r), 0);
+	}
+	o = query(st, "ContainerAppConsoleLogs_CL | count", &status);
+	assert_int_equal(status, 200);
+	assert_int_equal(json_object_get_int64(cell(o, 0, "Count")), 1);
 	json_object_put(o);
 	la_store_free(st);
 }
@@ -517,10 +733,10 @@ static void test_utf8_and_escapes(void **state)
 	int status;
 	(void)state;
 	r.log = raw;
-	assert_int_equal(la_store_append_console(st, WS, &r), 0);
+	assert_int_equal(la_store_append_console(st, WS, LA, &r), 0);
 	r.log = "abc\0def";
 	r.log_len = 7; /* embedded NUL: kept as \u0000 */
-	assert_int_equal(la_store_append_console(st, WS, &r), 0);
+	assert_int_equal(la_store_append_console(st, WS, LA, &r), 0);
 	o = query(st, "ContainerAppConsoleLogs_CL | project Log_s", &status);
 	assert_int_equal(status, 200);
 	assert_string_equal(cell_s(o, 0, "Log_s"),
@@ -551,14 +767,14 @@ static void *append_thread(void *arg)
 		struct la_system_record s;
 		snprintf(line, sizeof(line), "thread %d line %d", a->id, i);
 		r = console_rec(line, i % 2 ? "stderr" : "stdout");
-		if (la_store_append_console(a->st, WS, &r))
+		if (la_store_append_console(a->st, WS, LA, &r))
 			return (void *)1;
 		if (i % 50 == 0) {
 			memset(&s, 0, sizeof(s));
 			s.job_name = "myjob";
 			s.reason = "ContainerStarted";
 			s.message = line;
-			if (la_store_append_system(a->st, WS, &s))
+			if (la_store_append_system(a->st, WS, LA, &s))
 				return (void *)1;
 		}
 	}
@@ -609,7 +825,7 @@ static void concurrent(size_t cap, long expect_total)
 	}
 	{
 		int status;
-		json_object *o = query(st, "ContainerAppConsoleLogs | count",
+		json_object *o = query(st, "ContainerAppConsoleLogs_CL | count",
 				       &status);
 		assert_int_equal(json_object_get_int64(cell(o, 0, "Count")),
 				 expect_total);
@@ -639,6 +855,8 @@ int main(void)
 		cmocka_unit_test(test_console_rows),
 		cmocka_unit_test(test_system_rows),
 		cmocka_unit_test(test_ingestion_delay),
+		cmocka_unit_test(test_ingestion_jitter),
+		cmocka_unit_test(test_custom_columns),
 		cmocka_unit_test(test_row_cap),
 		cmocka_unit_test(test_generic_append),
 		cmocka_unit_test(test_utf8_and_escapes),

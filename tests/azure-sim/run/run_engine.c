@@ -69,6 +69,9 @@ struct replica {
 	int64_t kill_at_ms;
 	int killed;
 	int grace_s;
+	int schedule_delay_ms;
+	int pull_retry;
+	int pull_backoff_ms;
 	char done_msg[RUN_ERR_MAX];
 };
 
@@ -400,6 +403,30 @@ static void wait_ctrs(struct replica *r, size_t from, size_t to)
 
 /* ---- pulling ---- */
 
+static int stopping(struct replica *r);
+
+/* Sleep until until_ms, waking for stop requests (API, shutdown) and the
+ * replica's deadline. Returns 1 once the replica is stopping, 0 when the
+ * time has come. */
+static int wait_until(struct replica *r, int64_t until_ms)
+{
+	for (;;) {
+		struct pollfd pf = { .fd = r->evfd, .events = POLLIN };
+		int64_t now = now_ms(), left;
+
+		if (stopping(r))
+			return 1;
+		if (now >= until_ms)
+			return 0;
+		left = until_ms - now;
+		if (r->deadline_ms && r->deadline_ms - now < left)
+			left = r->deadline_ms - now;
+		if (left < 0)
+			left = 0;
+		(void)poll(&pf, 1, left > 60000 ? 60000 : (int)left);
+	}
+}
+
 static int pull_cancel(void *ud)
 {
 	struct replica *r = ud;
@@ -409,12 +436,11 @@ static int pull_cancel(void *ud)
 	return r->deadline_ms && now_ms() >= r->deadline_ms;
 }
 
-/* 0 pulled; -1 failed (reported); -2 cancelled by stop/timeout. */
-static int pull(struct replica *r, struct ctr *c)
+/* One attempt: 0 pulled, else the puller's error code with err filled. */
+static int pull_once(struct replica *r, struct ctr *c, struct oci_err *err)
 {
 	const struct run_cred *cred = run_spec_creds_for(r->spec, c->spec->image);
 	struct oci_credentials oc = { 0 };
-	struct oci_err err = { { 0 } };
 	struct timespec t0, t1;
 	int rc;
 
@@ -426,7 +452,7 @@ static int pull(struct replica *r, struct ctr *c)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = oci_pull(r->e->puller, c->spec->image, cred ? &oc : NULL, pull_cancel, r,
-		      &c->img, &err);
+		      &c->img, err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc == 0) {
 		double s = (double)(t1.tv_sec - t0.tv_sec) +
@@ -434,14 +460,40 @@ static int pull(struct replica *r, struct ctr *c)
 
 		event(r, c->spec->name, RUN_REASON_PULLED_IMAGE,
 		      "Successfully pulled image '%s' in %.7fs", c->spec->image, s);
-		return 0;
 	}
-	if (rc == OCI_E_CANCELLED || atomic_load(&r->cancel))
-		return -2;
-	event(r, c->spec->name,
-	      rc == OCI_E_UNAUTHORIZED ? RUN_REASON_IMAGE_PULL_UNAUTHORIZED
-				       : RUN_REASON_IMAGE_PULL_FAILURE,
-	      "Failed to pull image '%s': %s", c->spec->image, err.msg);
+	return rc;
+}
+
+/* 0 pulled; -1 failed (reported); -2 cancelled by stop/timeout. With
+ * pull_retry a failure only waits (kubelet's ImagePullBackOff: the
+ * container stays waiting, the pod does not fail), so the replica ends by
+ * a stop or its deadline unless a later attempt succeeds. */
+static int pull(struct replica *r, struct ctr *c)
+{
+	int64_t backoff = r->pull_backoff_ms > 0 ? r->pull_backoff_ms : RUN_PULL_BACKOFF_MS;
+	struct oci_err err;
+	int rc;
+
+	for (;;) {
+		memset(&err, 0, sizeof(err));
+		rc = pull_once(r, c, &err);
+		if (rc == 0)
+			return 0;
+		if (rc == OCI_E_CANCELLED || atomic_load(&r->cancel))
+			return -2;
+		event(r, c->spec->name,
+		      rc == OCI_E_UNAUTHORIZED ? RUN_REASON_IMAGE_PULL_UNAUTHORIZED
+					       : RUN_REASON_IMAGE_PULL_FAILURE,
+		      "Failed to pull image '%s': %s", c->spec->image, err.msg);
+		if (!r->pull_retry)
+			break;
+		event(r, c->spec->name, RUN_REASON_IMAGE_PULL_BACKOFF,
+		      "Back-off pulling image '%s'", c->spec->image);
+		if (wait_until(r, now_ms() + backoff))
+			return -2;
+		backoff = backoff * 2 > RUN_PULL_BACKOFF_MAX_MS ? RUN_PULL_BACKOFF_MAX_MS
+								 : backoff * 2;
+	}
 	event(r, c->spec->name, RUN_REASON_CONTAINER_TERMINATED,
 	      "Container '%s' was terminated with exit code '' and reason 'ImagePullFailure'",
 	      c->spec->name);
@@ -762,6 +814,12 @@ static void *replica_main(void *arg)
 
 	if (r->spec->timeout_s > 0)
 		r->deadline_ms = now_ms() + (int64_t)r->spec->timeout_s * 1000;
+	/* Waiting for a node counts against replicaTimeout, as a Kubernetes
+	 * Job's activeDeadlineSeconds does. */
+	if (r->schedule_delay_ms > 0 && wait_until(r, now_ms() + r->schedule_delay_ms))
+		goto finish;
+	event(r, NULL, RUN_REASON_ASSIGNING_REPLICA,
+	      "Replica '%s' has been scheduled to run on a node.", r->spec->name);
 	if (prepare_replica_dir(r, msg, sizeof(msg)) < 0) {
 		done_msg(r, "%s", msg);
 		failed = 1;
@@ -796,17 +854,24 @@ static void *replica_main(void *arg)
 		}
 	}
 	if (!failed && r->stop_result < 0) {
-		for (i = first_main; i < r->n_ctrs; i++) {
+		/* Every image first: a container started while another
+		 * image is still in back-off would have nobody reading its
+		 * output. */
+		for (i = first_main; i < r->n_ctrs && !failed && !cancelled; i++) {
+			if (stopping(r))
+				break;
+			rc = pull(r, &r->ctrs[i]);
+			if (rc == -2)
+				cancelled = 1;
+			if (rc == -1)
+				failed = 1;
+		}
+		for (i = first_main; i < r->n_ctrs && !failed && !cancelled; i++) {
 			struct ctr *c = &r->ctrs[i];
 
 			if (stopping(r))
 				break;
-			rc = pull(r, c);
-			if (rc == -2) {
-				cancelled = 1;
-				break;
-			}
-			if (rc == -1 || start_ctr(r, c) < 0) {
+			if (start_ctr(r, c) < 0) {
 				/* Do not leave sidecars running for nothing. */
 				failed = 1;
 				begin_stop(r, RUN_REPLICA_FAILED, r->grace_s);
@@ -1010,6 +1075,9 @@ int run_engine_start(struct run_engine *e, const struct run_replica_spec *spec,
 	r->stop_result = -1;
 	atomic_init(&r->cancel, 0);
 	r->grace_s = rs->grace_s >= 0 ? rs->grace_s : e->default_grace_s;
+	r->schedule_delay_ms = spec->schedule_delay_ms;
+	r->pull_retry = spec->pull_retry;
+	r->pull_backoff_ms = spec->pull_backoff_ms;
 	r->n_ctrs = rs->n_init + rs->n_main;
 	r->ctrs = calloc(r->n_ctrs, sizeof(*r->ctrs));
 	r->dir = oci_path_join(e->replicas_dir, rs->name);

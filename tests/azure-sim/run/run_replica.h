@@ -20,6 +20,11 @@
  * like in Kubernetes a PID 1 that installs no SIGTERM handler ignores the
  * stop signal and is killed after the grace period.
  *
+ * Before anything else a replica may wait schedule_delay_ms (placement on
+ * a node); then each image is pulled, failed pulls being retried with
+ * kubelet's back-off when pull_retry is set. Both waits end at once on a
+ * stop, the deadline or engine shutdown.
+ *
  * Stop (API or replicaTimeout) = SIGTERM to each running container's init
  * process, then SIGKILL after the grace period; SIGKILL of a namespace's
  * init kills everything in it. Exit codes: the exit status, or 128+signal.
@@ -123,7 +128,22 @@ struct run_replica_spec {
 				* many seconds from start, status TIMED_OUT;
 				* 0 = no limit */
 	int stop_grace_s;      /* < 0: engine default */
+	int schedule_delay_ms; /* > 0: wait this long before the first pull,
+				* as a replica waits to be placed on a node
+				* (stop and replicaTimeout still apply) */
+	int pull_retry;        /* 0: a failed pull fails the replica at once;
+				* 1: retry with back-off, as kubelet does
+				* (ImagePullBackOff consumes no retry), until
+				* it succeeds, the replica is stopped or
+				* replicaTimeout ends it */
+	int pull_backoff_ms;   /* first back-off between attempts (<= 0:
+				* RUN_PULL_BACKOFF_MS); doubles up to
+				* RUN_PULL_BACKOFF_MAX_MS */
 };
+
+/* kubelet's image pull back-off: 10 s, doubling, capped at 5 minutes. */
+#define RUN_PULL_BACKOFF_MS 10000
+#define RUN_PULL_BACKOFF_MAX_MS 300000
 
 /* ---- callbacks ---- */
 
@@ -152,6 +172,12 @@ enum run_replica_result {
 	/* "Failed to pull image '<image>': <detail>" */
 #define RUN_REASON_IMAGE_PULL_UNAUTHORIZED "ImagePullUnauthorized"
 	/* "Failed to pull image '<image>': <detail>" (401/403) */
+#define RUN_REASON_IMAGE_PULL_BACKOFF "BackOff"
+	/* with pull_retry, after each failed attempt:
+	 * "Back-off pulling image '<image>'" */
+#define RUN_REASON_ASSIGNING_REPLICA "AssigningReplica"
+	/* replica-level, after schedule_delay_ms: "Replica '<r>' has been
+	 * scheduled to run on a node." */
 #define RUN_REASON_CONTAINER_CREATED "ContainerCreated"
 	/* "Created container '<c>'" */
 #define RUN_REASON_CONTAINER_CREATE_FAILURE "ContainerCreateFailure"
@@ -164,6 +190,9 @@ enum run_replica_result {
 	/* "Container '<c>' was terminated with exit code '<n>'", or after a
 	 * pull failure "Container '<c>' was terminated with exit code '' and
 	 * reason 'ImagePullFailure'" */
+#define RUN_REASON_ERROR "Error"
+	/* not emitted by the runner: the Log Analytics writer adds it beside
+	 * ContainerTerminated for a non-zero exit, same message */
 #define RUN_REASON_DEADLINE_EXCEEDED "DeadlineExceeded"
 	/* replica-level (container NULL): "Replica '<r>' has been running
 	 * longer than replicaTimeout of <n> seconds" */

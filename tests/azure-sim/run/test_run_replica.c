@@ -1,7 +1,7 @@
 /* test_run_replica.c - runs real replicas from images in a local registry
  * (testenv/registry-up.sh): output streaming, exit codes, command/args,
  * env, isolation, EmptyDir, stop, replicaTimeout, pull and start errors,
- * shutdown. Needs root; skipped otherwise. */
+ * pull back-off, scheduling delay, shutdown. Needs root; skipped otherwise. */
 #include "config.h"
 
 #include <dirent.h>
@@ -755,6 +755,143 @@ static void test_missing_image(void **state)
 	rec_free(r);
 }
 
+/* Count events of a reason (any container). */
+static int count_events(struct rec *r, const char *reason)
+{
+	int i, n = 0;
+
+	pthread_mutex_lock(&r->mu);
+	for (i = 0; i < r->nev; i++)
+		if (!strcmp(r->ev[i].reason, reason))
+			n++;
+	pthread_mutex_unlock(&r->mu);
+	return n;
+}
+
+/* Time of the k-th (0-based) event of a reason, or -1. */
+static int64_t event_ms(struct rec *r, const char *reason, int k)
+{
+	int i;
+	int64_t ms = -1;
+
+	pthread_mutex_lock(&r->mu);
+	for (i = 0; i < r->nev && ms < 0; i++)
+		if (!strcmp(r->ev[i].reason, reason) && k-- == 0)
+			ms = r->ev[i].ms;
+	pthread_mutex_unlock(&r->mu);
+	return ms;
+}
+
+/* With pull_retry a missing image is retried with a doubling back-off
+ * (kubelet's ImagePullBackOff) until replicaTimeout ends the replica. */
+static void test_pull_backoff(void **state)
+{
+	struct run_container_spec c = { 0 };
+	struct run_replica_spec s;
+	struct rec *r;
+	int64_t t0 = mono_ms(), g1, g2;
+
+	(void)state;
+	SKIP_IF_NEEDED();
+	c.name = "app";
+	c.image = "library/does-not-exist:latest";
+	s = one("exec-boff-kkkkk", &c);
+	s.pull_retry = 1;
+	s.pull_backoff_ms = 300;
+	s.replica_timeout_s = 3;
+	s.stop_grace_s = 1;
+	r = run_one(engine, &s, 15000);
+	rec_dump(r);
+	assert_int_equal(r->result, RUN_REPLICA_TIMED_OUT);
+	assert_true(r->done_ms - t0 >= 2900);
+	assert_true(r->done_ms - t0 < 6000);
+	/* 0, 0.3, 0.9, 2.1 s: four attempts before the 3 s deadline. */
+	assert_true(count_events(r, RUN_REASON_IMAGE_PULL_FAILURE) >= 3);
+	assert_true(count_events(r, RUN_REASON_IMAGE_PULL_BACKOFF) >= 3);
+	assert_true(find_event(r, "app", RUN_REASON_IMAGE_PULL_BACKOFF,
+			       "Back-off pulling image 'library/does-not-exist:latest'") >= 0);
+	g1 = event_ms(r, RUN_REASON_PULLING_IMAGE, 1) - event_ms(r, RUN_REASON_PULLING_IMAGE, 0);
+	g2 = event_ms(r, RUN_REASON_PULLING_IMAGE, 2) - event_ms(r, RUN_REASON_PULLING_IMAGE, 1);
+	assert_true(g1 >= 250);
+	assert_true(g2 >= 2 * g1 - 100); /* doubled */
+	assert_true(find_event(r, NULL, RUN_REASON_DEADLINE_EXCEEDED, NULL) >= 0);
+	/* The container never ran, and no retry was consumed by a failure. */
+	assert_false(was_started(r, "app"));
+	assert_int_equal(count_events(r, RUN_REASON_CONTAINER_TERMINATED), 0);
+	rec_free(r);
+}
+
+/* A stop during the back-off (or while waiting for a node) ends the
+ * replica at once, not after the wait. */
+static void test_waits_stop_promptly(void **state)
+{
+	struct run_container_spec c = { 0 };
+	struct run_replica_spec s;
+	struct rec *r;
+	int64_t t0;
+
+	(void)state;
+	SKIP_IF_NEEDED();
+	c.name = "app";
+	c.image = "library/does-not-exist:latest";
+	s = one("exec-bstp-lllll", &c);
+	s.pull_retry = 1; /* default back-off: 10 s */
+	r = run_one(engine, &s, 0);
+	t0 = mono_ms();
+	while (find_event(r, "app", RUN_REASON_IMAGE_PULL_BACKOFF, NULL) < 0 && mono_ms() - t0 < 10000)
+		usleep(20000);
+	assert_true(find_event(r, "app", RUN_REASON_IMAGE_PULL_BACKOFF, NULL) >= 0);
+	t0 = mono_ms();
+	assert_int_equal(run_engine_stop(engine, "exec-bstp-lllll", -1), 0);
+	assert_true(wait_done(r, 5000));
+	assert_int_equal(r->result, RUN_REPLICA_STOPPED);
+	assert_true(r->done_ms - t0 < 1000);
+	assert_int_equal(count_events(r, RUN_REASON_PULLING_IMAGE), 1);
+	rec_free(r);
+
+	/* Scheduling: nothing is pulled before the delay, and a stop while
+	 * waiting for a node ends the replica at once. */
+	c.image = "busybox";
+	s = one("exec-schd-mmmmm", &c);
+	s.schedule_delay_ms = 20000;
+	r = run_one(engine, &s, 0);
+	usleep(300000);
+	assert_int_equal(count_events(r, RUN_REASON_PULLING_IMAGE), 0);
+	assert_int_equal(count_events(r, RUN_REASON_ASSIGNING_REPLICA), 0);
+	t0 = mono_ms();
+	assert_int_equal(run_engine_stop(engine, "exec-schd-mmmmm", -1), 0);
+	assert_true(wait_done(r, 5000));
+	assert_int_equal(r->result, RUN_REPLICA_STOPPED);
+	assert_true(r->done_ms - t0 < 1000);
+	rec_free(r);
+}
+
+/* schedule_delay_ms: the replica is placed (AssigningReplica) after the
+ * delay, then pulls and runs as usual. */
+static void test_schedule_delay(void **state)
+{
+	const char *const cmd[] = { "true", NULL };
+	struct run_container_spec c = { 0 };
+	struct run_replica_spec s;
+	struct rec *r;
+	int64_t t0 = mono_ms();
+
+	(void)state;
+	SKIP_IF_NEEDED();
+	c.name = "app";
+	c.image = "busybox";
+	c.command = cmd;
+	s = one("exec-schd-nnnnn", &c);
+	s.schedule_delay_ms = 600;
+	r = run_one(engine, &s, 20000);
+	assert_int_equal(r->result, RUN_REPLICA_SUCCEEDED);
+	assert_true(find_event(r, NULL, RUN_REASON_ASSIGNING_REPLICA,
+			       "Replica 'exec-schd-nnnnn' has been scheduled to run on a node.") >= 0);
+	assert_true(event_ms(r, RUN_REASON_ASSIGNING_REPLICA, 0) - t0 >= 550);
+	assert_true(event_ms(r, RUN_REASON_PULLING_IMAGE, 0) >= event_ms(r, RUN_REASON_ASSIGNING_REPLICA, 0));
+	rec_free(r);
+}
+
 static void test_start_errors(void **state)
 {
 	const char *const nosuch[] = { "nosuchcmd", "arg", NULL };
@@ -1013,6 +1150,9 @@ int main(void)
 		cmocka_unit_test(test_stop_handles_term),
 		cmocka_unit_test(test_replica_timeout),
 		cmocka_unit_test(test_missing_image),
+		cmocka_unit_test(test_pull_backoff),
+		cmocka_unit_test(test_waits_stop_promptly),
+		cmocka_unit_test(test_schedule_delay),
 		cmocka_unit_test(test_start_errors),
 		cmocka_unit_test(test_spec_errors),
 		cmocka_unit_test(test_long_lines),

@@ -121,6 +121,8 @@ static struct json_object *settings_json(void)
 
 	json_object_object_add(o, "ingestionDelayMs",
 			       json_object_new_int64(ctx->la ? la_store_get_ingestion_delay_ms(ctx->la) : 0));
+	json_object_object_add(o, "ingestionJitterMs",
+			       json_object_new_int64(ctx->la ? la_store_get_ingestion_jitter_ms(ctx->la) : 0));
 	json_object_object_add(o, "tokenLifetimeSeconds",
 			       json_object_new_int64(auth_token_lifetime(ctx->auth)));
 	json_object_object_add(o, "lroDelayMs", json_object_new_int64(ctx->cfg->lro_delay_ms));
@@ -130,6 +132,11 @@ static struct json_object *settings_json(void)
 			       json_object_new_int64(ctx->cfg->replica_cleanup_s));
 	json_object_object_add(o, "pageSize", json_object_new_int(ctx->cfg->page_size));
 	json_object_object_add(o, "armThrottle", json_object_new_boolean(ctx->cfg->arm_throttle));
+	json_object_object_add(o, "stopGraceSeconds", json_object_new_int64(ctx->cfg->stop_grace_s));
+	json_object_object_add(o, "scheduleDelayMs",
+			       json_object_new_int64(ctx->cfg->schedule_delay_ms));
+	json_object_object_add(o, "imagePullFailFast",
+			       json_object_new_boolean(ctx->cfg->image_pull_fail_fast));
 	return o;
 }
 
@@ -149,7 +156,7 @@ void sim_h_settings_put(struct sim_req *req, struct sim_resp *resp)
 	struct json_object *body = parse(req), *v, *o;
 	static const char *const keys[] = { "ingestionDelayMs", "tokenLifetimeSeconds", "lroDelayMs",
 					    "logRetentionSeconds", "replicaCleanupSeconds", "pageSize",
-					    NULL };
+					    "ingestionJitterMs", "stopGraceSeconds", "scheduleDelayMs", NULL };
 
 	if (!body || !json_object_is_type(body, json_type_object)) {
 		json_object_put(body);
@@ -166,6 +173,8 @@ void sim_h_settings_put(struct sim_req *req, struct sim_resp *resp)
 	}
 	if (json_object_object_get_ex(body, "ingestionDelayMs", &v) && ctx->la)
 		la_store_set_ingestion_delay_ms(ctx->la, (long)json_object_get_int64(v));
+	if (json_object_object_get_ex(body, "ingestionJitterMs", &v) && ctx->la)
+		la_store_set_ingestion_jitter_ms(ctx->la, (long)json_object_get_int64(v));
 	if (json_object_object_get_ex(body, "tokenLifetimeSeconds", &v))
 		auth_set_token_lifetime(ctx->auth, (long)json_object_get_int64(v));
 	if (json_object_object_get_ex(body, "lroDelayMs", &v))
@@ -179,6 +188,14 @@ void sim_h_settings_put(struct sim_req *req, struct sim_resp *resp)
 		ctx->cfg->page_size = (int)json_object_get_int64(v);
 	if (json_object_object_get_ex(body, "armThrottle", &v))
 		ctx->cfg->arm_throttle = json_object_get_boolean(v);
+	/* Both apply to executions started from now on. */
+	if (json_object_object_get_ex(body, "stopGraceSeconds", &v))
+		ctx->cfg->stop_grace_s = (long)json_object_get_int64(v);
+	if (json_object_object_get_ex(body, "scheduleDelayMs", &v) &&
+	    json_object_get_int64(v) <= 600000)
+		ctx->cfg->schedule_delay_ms = (long)json_object_get_int64(v);
+	if (json_object_object_get_ex(body, "imagePullFailFast", &v))
+		ctx->cfg->image_pull_fail_fast = json_object_get_boolean(v);
 	json_object_put(body);
 	o = settings_json();
 	sim_resp_json(resp, 200, o);

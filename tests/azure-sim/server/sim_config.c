@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "la_store.h"
 #include "sim_json.h"
 
 #include "sim_util.h"
@@ -57,6 +58,7 @@ static void free_envs(struct sim_config *cfg)
 		free(cfg->envs[i].location);
 		free(cfg->envs[i].workspace);
 		free(cfg->envs[i].workload_profiles);
+		free(cfg->envs[i].log_destination);
 	}
 	free(cfg->envs);
 	cfg->envs = NULL;
@@ -116,10 +118,21 @@ static int add_env(struct sim_config *cfg, const char *sub, const char *rg,
 	e->location = strdup(loc);
 	e->workspace = strdup(ws);
 	e->workload_profiles = NULL;
+	e->log_destination = NULL;
 	cfg->nenvs++;
 	return e->subscription && e->rg && e->name && e->location && e->workspace
 		       ? 0
 		       : -ENOMEM;
+}
+
+/* The destination of the environment added last (NULL = log-analytics). */
+static int set_env_dest(struct sim_config *cfg, const char *dest)
+{
+	struct sim_cfg_env *e = &cfg->envs[cfg->nenvs - 1];
+
+	free(e->log_destination);
+	e->log_destination = strdup(dest);
+	return e->log_destination ? 0 : -ENOMEM;
 }
 
 int sim_config_defaults(struct sim_config *cfg)
@@ -129,12 +142,16 @@ int sim_config_defaults(struct sim_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->listen_host = strdup("127.0.0.1");
 	cfg->tenant = strdup(SIM_DEFAULT_TENANT);
-	cfg->ingestion_delay_ms = 0;
+	/* Azure: typically 20 s - 3 min, varying per record (README,
+	 * "Defaults"). */
+	cfg->ingestion_delay_ms = 30000;
+	cfg->ingestion_jitter_ms = 10000;
 	cfg->token_lifetime_s = 0;
 	cfg->lro_delay_ms = 1000;
 	cfg->logstream_retention_s = 150;
 	cfg->replica_cleanup_s = 150;
-	cfg->stop_grace_s = 10;
+	cfg->stop_grace_s = SIM_DEFAULT_STOP_GRACE_S;
+	cfg->schedule_delay_ms = SIM_DEFAULT_SCHEDULE_DELAY_MS;
 	cfg->page_size = 100;
 	cfg->workloads = 1;
 	/* ARM throttles every subscription; tight polling must fail here too. */
@@ -149,6 +166,11 @@ int sim_config_defaults(struct sim_config *cfg)
 		      SIM_DEFAULT_LOCATION, SIM_DEFAULT_WORKSPACE);
 	if (!rc && !(cfg->envs[cfg->nenvs - 1].workload_profiles = strdup(SIM_DEFAULT_WP_PROFILES)))
 		rc = -ENOMEM;
+	/* Azure Monitor destination, its diagnostic setting sending to the
+	 * same workspace (README, "Seeds"). */
+	if (!rc && !(rc = add_env(cfg, SIM_DEFAULT_SUBSCRIPTION, SIM_DEFAULT_RG, SIM_DEFAULT_ENV_AM,
+				  SIM_DEFAULT_LOCATION, SIM_DEFAULT_WORKSPACE)))
+		rc = set_env_dest(cfg, "azure-monitor");
 	rc |= add_str(&cfg->workspaces, &cfg->nworkspaces, SIM_DEFAULT_WORKSPACE);
 	return rc ? -ENOMEM : 0;
 }
@@ -348,15 +370,23 @@ static int load_lists(struct sim_config *cfg, struct json_object *root, char **e
 			const char *loc = jstr(e, "location");
 			const char *ws = jstr(e, "workspaceCustomerId");
 			struct json_object *wp;
+			const char *dest = jstr(e, "logDestination");
+			enum la_dest d;
 			if (!name || !rg) {
 				*err = sim_strdupf("config: managedEnvironments[%zu] needs name and resourceGroup", i);
+				return -EINVAL;
+			}
+			if (la_dest_parse(dest, &d)) {
+				*err = sim_strdupf("config: managedEnvironments[%zu].logDestination must be "
+						   "log-analytics, azure-monitor or none", i);
 				return -EINVAL;
 			}
 			if (add_env(cfg, sub ? sub : cfg->nsubscriptions ? cfg->subscriptions[0]
 								  : SIM_DEFAULT_SUBSCRIPTION,
 				    rg, name, loc ? loc : SIM_DEFAULT_LOCATION,
 				    ws ? ws : cfg->nworkspaces ? cfg->workspaces[0]
-							       : SIM_DEFAULT_WORKSPACE))
+							       : SIM_DEFAULT_WORKSPACE) ||
+			    (dest && set_env_dest(cfg, la_dest_name(d))))
 				return -ENOMEM;
 			if (json_object_object_get_ex(e, "workloadProfiles", &wp) && wp) {
 				if (!json_object_is_type(wp, json_type_array)) {
@@ -467,12 +497,20 @@ int sim_config_load(struct sim_config *cfg, const char *path, char **err)
 		}
 	}
 	if ((rc = set_long(&cfg->ingestion_delay_ms, root, "ingestionDelayMs", err)) ||
+	    (rc = set_long(&cfg->ingestion_jitter_ms, root, "ingestionJitterMs", err)) ||
 	    (rc = set_long(&cfg->token_lifetime_s, root, "tokenLifetimeSeconds", err)) ||
 	    (rc = set_long(&cfg->lro_delay_ms, root, "lroDelayMs", err)) ||
 	    (rc = set_long(&cfg->logstream_retention_s, root, "logRetentionSeconds", err)) ||
 	    (rc = set_long(&cfg->replica_cleanup_s, root, "replicaCleanupSeconds", err)) ||
-	    (rc = set_long(&cfg->stop_grace_s, root, "stopGraceSeconds", err)))
+	    (rc = set_long(&cfg->stop_grace_s, root, "stopGraceSeconds", err)) ||
+	    (rc = set_long(&cfg->schedule_delay_ms, root, "scheduleDelayMs", err)))
 		goto out;
+	if (cfg->stop_grace_s < 0 || cfg->schedule_delay_ms < 0 ||
+	    cfg->schedule_delay_ms > 600000) {
+		*err = strdup("config: 'stopGraceSeconds' must be >= 0 and 'scheduleDelayMs' 0..600000");
+		rc = -EINVAL;
+		goto out;
+	}
 	{
 		long ps = cfg->page_size;
 		if ((rc = set_long(&ps, root, "pageSize", err)))
@@ -485,7 +523,8 @@ int sim_config_load(struct sim_config *cfg, const char *path, char **err)
 		cfg->page_size = (int)ps;
 	}
 	if ((rc = set_bool(&cfg->workloads, root, "workloads", err)) ||
-	    (rc = set_bool(&cfg->arm_throttle, root, "armThrottle", err)))
+	    (rc = set_bool(&cfg->arm_throttle, root, "armThrottle", err)) ||
+	    (rc = set_bool(&cfg->image_pull_fail_fast, root, "imagePullFailFast", err)))
 		goto out;
 	rc = load_lists(cfg, root, err);
 out:

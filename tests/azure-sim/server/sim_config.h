@@ -18,6 +18,14 @@
 	"[{\"name\":\"Consumption\",\"workloadProfileType\":\"Consumption\"},"        \
 	"{\"name\":\"d4\",\"workloadProfileType\":\"D4\",\"minimumCount\":1,"         \
 	"\"maximumCount\":3}]"
+/* The second seeded environment: azure-monitor destination. */
+#define SIM_DEFAULT_ENV_AM "sockerless-am"
+/* Kubernetes' terminationGracePeriodSeconds default, which Container Apps
+ * documents for its template (ContainerAppTemplate.TerminationGracePeriodSeconds). */
+#define SIM_DEFAULT_STOP_GRACE_S 30
+/* Time from start to the replica being placed on a node (choice; see
+ * README "Known choices"). */
+#define SIM_DEFAULT_SCHEDULE_DELAY_MS 4000
 
 struct sim_cfg_rg {
 	char *subscription;
@@ -32,6 +40,10 @@ struct sim_cfg_env {
 	char *location;
 	char *workspace;        /* Log Analytics customer id its logs go to */
 	char *workload_profiles; /* JSON array text; NULL = Consumption-only */
+	char *log_destination;  /* appLogsConfiguration.destination:
+	                         * "log-analytics" (also NULL) |
+	                         * "azure-monitor" (its diagnostic setting
+	                         * targets workspace) | "none" */
 };
 
 struct sim_cfg_client {
@@ -64,12 +76,16 @@ struct sim_config {
 	size_t nregmap;
 	char **insecure_registries; /* plain-HTTP registries besides loopback */
 	size_t ninsecure;
-	long ingestion_delay_ms;
+	long ingestion_delay_ms;    /* median */
+	long ingestion_jitter_ms;   /* +/- around the median */
 	long token_lifetime_s;      /* 0 = the auth module default */
 	long lro_delay_ms;          /* InProgress -> Succeeded */
 	long logstream_retention_s; /* replica output kept after it ends */
 	long replica_cleanup_s;     /* replicas listed after the run */
 	long stop_grace_s;          /* SIGTERM -> SIGKILL */
+	long schedule_delay_ms;     /* replica waits for a node (+-25% jitter) */
+	int image_pull_fail_fast;   /* 1 = a failed pull fails the replica at
+				     * once instead of backing off */
 	int page_size;              /* list pages (nextLink) */
 	char *state_dir;            /* runner's image cache / rootfs area */
 	char *faults_json;          /* initial fault rules (JSON array text) */

@@ -41,6 +41,9 @@ struct rule {
 	struct seq_step seq[MAX_SEQ];
 	int nseq;
 	int repeat;
+	char *exec_glob;     /* execution rules: execution name glob */
+	char *job_glob;      /* optional job name glob */
+	char exec_status[16]; /* "" for request rules */
 	/* counters */
 	long matched;
 	long injected;
@@ -71,6 +74,8 @@ static void rule_free(struct rule *r)
 	free(r->op);
 	free(r->path);
 	free(r->method);
+	free(r->exec_glob);
+	free(r->job_glob);
 	free(r);
 }
 
@@ -189,7 +194,32 @@ static struct rule *parse_rule(struct sim_faults *f, struct json_object *o, char
 		r->path = strdup(s);
 	if ((s = get_str(o, "method")))
 		r->method = strdup(s);
-	if (!r->op && !r->path) {
+	if ((s = get_str(o, "executionStatus"))) {
+		if (strcmp(s, "Degraded") != 0 && strcmp(s, "Unknown") != 0) {
+			*err = strdup("executionStatus must be \"Degraded\" or \"Unknown\"");
+			goto fail;
+		}
+		snprintf(r->exec_status, sizeof(r->exec_status), "%s", s);
+		if (!(s = get_str(o, "execution"))) {
+			*err = strdup("an executionStatus rule needs \"execution\" (a name glob)");
+			goto fail;
+		}
+		r->exec_glob = strdup(s);
+		if ((s = get_str(o, "job")))
+			r->job_glob = strdup(s);
+		if (r->op || r->path || json_object_object_get_ex(o, "status", NULL) ||
+		    json_object_object_get_ex(o, "drop", NULL) ||
+		    json_object_object_get_ex(o, "latencyMs", NULL) ||
+		    json_object_object_get_ex(o, "sequence", NULL)) {
+			*err = strdup("an executionStatus rule takes no op, path, status, drop, "
+				      "latencyMs or sequence");
+			goto fail;
+		}
+	} else if (get_str(o, "execution")) {
+		*err = strdup("\"execution\" needs \"executionStatus\"");
+		goto fail;
+	}
+	if (!r->op && !r->path && !r->exec_glob) {
 		*err = strdup("a fault rule needs \"op\" or \"path\"");
 		goto fail;
 	}
@@ -236,7 +266,7 @@ static struct rule *parse_rule(struct sim_faults *f, struct json_object *o, char
 			if (parse_step(json_object_array_get_idx(v, i), &r->seq[i], err, (int)i))
 				goto fail;
 		r->nseq = (int)n;
-	} else if (!r->status && !r->drop && !r->latency_ms) {
+	} else if (!r->status && !r->drop && !r->latency_ms && !r->exec_glob) {
 		*err = strdup("a fault rule needs status, drop, latencyMs or sequence");
 		goto fail;
 	}
@@ -323,6 +353,13 @@ struct json_object *sim_faults_json(struct sim_faults *f)
 			json_object_object_add(o, "path", json_object_new_string(r->path));
 		if (r->method)
 			json_object_object_add(o, "method", json_object_new_string(r->method));
+		if (r->exec_glob) {
+			json_object_object_add(o, "execution", json_object_new_string(r->exec_glob));
+			json_object_object_add(o, "executionStatus",
+					       json_object_new_string(r->exec_status));
+		}
+		if (r->job_glob)
+			json_object_object_add(o, "job", json_object_new_string(r->job_glob));
 		if (r->status)
 			json_object_object_add(o, "status", json_object_new_int((int)r->status));
 		if (r->drop)
@@ -387,6 +424,8 @@ void sim_faults_match(struct sim_faults *f, const char *method, const char *path
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&f->mu);
 	for (struct rule *r = f->rules; r; r = r->next) {
+		if (r->exec_glob)
+			continue;
 		if (r->method && strcasecmp(r->method, method) != 0)
 			continue;
 		if (r->op && (!op || strcmp(r->op, op) != 0))
@@ -430,4 +469,33 @@ void sim_faults_match(struct sim_faults *f, const char *method, const char *path
 		break;
 	}
 	pthread_mutex_unlock(&f->mu);
+}
+
+int sim_faults_exec_status(struct sim_faults *f, const char *job, const char *exec,
+			   char *out, size_t outsz)
+{
+	int hit = 0;
+
+	pthread_mutex_lock(&f->mu);
+	for (struct rule *r = f->rules; r; r = r->next) {
+		if (!r->exec_glob || !glob_match(r->exec_glob, exec))
+			continue;
+		if (r->job_glob && !glob_match(r->job_glob, job))
+			continue;
+		if (r->times >= 0 && r->injected >= r->times)
+			continue;
+		r->matched++;
+		if (r->skip > 0) {
+			r->skip--;
+			break;
+		}
+		if (r->rate < 1.0 && next_rand(f) >= r->rate)
+			break;
+		r->injected++;
+		snprintf(out, outsz, "%s", r->exec_status);
+		hit = 1;
+		break;
+	}
+	pthread_mutex_unlock(&f->mu);
+	return hit;
 }

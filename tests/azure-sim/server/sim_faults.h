@@ -19,9 +19,23 @@
  *                                per matching call, in order; "ok" passes;
  *                                exhausted -> rule inactive unless
  *    "repeat": true}
+ *
+ * An execution rule changes what ARM reports about running executions
+ * instead of answering a request:
+ *   {"execution": "life-*",       glob over execution names (required)
+ *    "job": "life",               optional glob over job names
+ *    "executionStatus": "Degraded" | "Unknown",
+ *    "rate", "times", "skip"      as above, counted per GET/list of a
+ *                                 matching execution}
+ * While it is active, a matching execution that has not ended reports
+ * that status (GET, list, $filter); once it ends its real terminal status
+ * shows again. Degraded stands for a replica crash-looping or its node
+ * lost, Unknown for a status the platform stopped reporting.
  */
 #ifndef SIM_FAULTS_H
 #define SIM_FAULTS_H
+
+#include <stddef.h>
 
 struct json_object;
 struct sim_faults;
@@ -53,8 +67,14 @@ void sim_faults_clear(struct sim_faults *f);
 /* The rules with their counters, as a JSON array (caller puts). */
 struct json_object *sim_faults_json(struct sim_faults *f);
 
-/* Decide for a request; the first matching active rule wins.
- * Thread-safe. */
+/* The status an active execution rule forces on execution exec of job:
+ * copies it into out and returns 1 (counting the injection), or returns
+ * 0. The first matching active rule wins. Thread-safe. */
+int sim_faults_exec_status(struct sim_faults *f, const char *job, const char *exec,
+			   char *out, size_t outsz);
+
+/* Decide for a request; the first matching active rule wins (execution
+ * rules never match a request). Thread-safe. */
 void sim_faults_match(struct sim_faults *f, const char *method,
 		      const char *path, const char *op,
 		      struct sim_fault_effect *out);

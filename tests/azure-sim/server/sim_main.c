@@ -63,14 +63,24 @@ static const char usage[] =
 	"  --registry-map FROM=TO    pull images of registry FROM from TO, e.g.\n"
 	"                            docker.io=127.0.0.1:5000 (repeatable)\n"
 	"  --insecure-registry HOST  use plain HTTP for HOST (loopback always is)\n"
-	"  --ingestion-delay-ms N    Log Analytics rows become visible N ms after\n"
-	"                            they are written (default 0)\n"
+	"  --ingestion-delay-ms N    Log Analytics rows become visible a median of\n"
+	"                            N ms after they are written (default 30000;\n"
+	"                            0 = at once, no jitter)\n"
+	"  --ingestion-jitter-ms N   each row's delay varies uniformly by up to\n"
+	"                            +/- N ms around the median (default 10000)\n"
 	"  --token-lifetime S        lifetime of issued tokens in seconds (default 3599)\n"
 	"  --lro-delay-ms N          provisioning/LRO duration (default 1000)\n"
 	"  --log-retention S         keep a finished replica's output for the log\n"
 	"                            stream S seconds (default 150)\n"
 	"  --replica-cleanup S       list finished replicas for S seconds (default 150)\n"
-	"  --stop-grace S            SIGTERM -> SIGKILL grace on stop (default 10)\n"
+	"  --stop-grace S            SIGTERM -> SIGKILL grace on stop and replicaTimeout\n"
+	"                            (default 30, Kubernetes' terminationGracePeriodSeconds)\n"
+	"  --schedule-delay-ms N     a replica waits N ms (+-25%) to be placed on a node\n"
+	"                            before its images are pulled; the execution is\n"
+	"                            Processing until a main container starts (default 4000)\n"
+	"  --image-pull-fail-fast    a failed image pull fails the replica at once; by\n"
+	"                            default it is retried with kubelet's back-off (10 s\n"
+	"                            doubling to 5 min) until replicaTimeout ends it\n"
 	"  --page-size N             items per list page before nextLink (default 100)\n"
 	"  --state-dir DIR           image cache and replica root filesystems\n"
 	"                            (default /var/tmp/sockerless-azure-sim)\n"
@@ -100,6 +110,8 @@ enum {
 	O_REGMAP, O_INSECURE, O_INGEST, O_TOKEN, O_LRO, O_RETENTION, O_CLEANUP, O_GRACE, O_PAGE,
 	O_STATE, O_FAULT, O_THROTTLE, O_NO_WORK, O_VERSION,
 	O_NO_THROTTLE,
+	O_JITTER,
+	O_SCHED, O_PULL_FAST,
 };
 
 static const struct option opts[] = {
@@ -115,11 +127,14 @@ static const struct option opts[] = {
 	{ "registry-map", required_argument, NULL, O_REGMAP },
 	{ "insecure-registry", required_argument, NULL, O_INSECURE },
 	{ "ingestion-delay-ms", required_argument, NULL, O_INGEST },
+	{ "ingestion-jitter-ms", required_argument, NULL, O_JITTER },
 	{ "token-lifetime", required_argument, NULL, O_TOKEN },
 	{ "lro-delay-ms", required_argument, NULL, O_LRO },
 	{ "log-retention", required_argument, NULL, O_RETENTION },
 	{ "replica-cleanup", required_argument, NULL, O_CLEANUP },
 	{ "stop-grace", required_argument, NULL, O_GRACE },
+	{ "schedule-delay-ms", required_argument, NULL, O_SCHED },
+	{ "image-pull-fail-fast", no_argument, NULL, O_PULL_FAST },
 	{ "page-size", required_argument, NULL, O_PAGE },
 	{ "state-dir", required_argument, NULL, O_STATE },
 	{ "fault", required_argument, NULL, O_FAULT },
@@ -228,6 +243,7 @@ static int apply_opt(struct sim_config *cfg, struct cli_extra *ex, int c, const 
 	case O_INSECURE:
 		return push_str(&cfg->insecure_registries, &cfg->ninsecure, arg) ? -1 : 0;
 	case O_INGEST:
+	case O_JITTER:
 	case O_TOKEN:
 	case O_LRO:
 	case O_RETENTION:
@@ -240,6 +256,8 @@ static int apply_opt(struct sim_config *cfg, struct cli_extra *ex, int c, const 
 		}
 		if (c == O_INGEST)
 			cfg->ingestion_delay_ms = v;
+		else if (c == O_JITTER)
+			cfg->ingestion_jitter_ms = v;
 		else if (c == O_TOKEN)
 			cfg->token_lifetime_s = v;
 		else if (c == O_LRO)
@@ -252,6 +270,17 @@ static int apply_opt(struct sim_config *cfg, struct cli_extra *ex, int c, const 
 			cfg->stop_grace_s = v;
 		else
 			cfg->page_size = (int)v;
+		return 0;
+	case O_SCHED:
+		if (parse_long(arg, 0, 600000, &v)) {
+			fprintf(stderr, "sockerless-azure-sim: --schedule-delay-ms wants 0..600000, got '%s'\n",
+				arg);
+			return -1;
+		}
+		cfg->schedule_delay_ms = v;
+		return 0;
+	case O_PULL_FAST:
+		cfg->image_pull_fail_fast = 1;
 		return 0;
 	case O_STATE:
 		free(cfg->state_dir);
@@ -405,6 +434,7 @@ static int init_la(struct sim_ctx *ctx)
 
 	memset(&lc, 0, sizeof(lc));
 	lc.ingestion_delay_ms = ctx->cfg->ingestion_delay_ms;
+	lc.ingestion_jitter_ms = ctx->cfg->ingestion_jitter_ms;
 	if (la_store_new(&lc, &ctx->la) != 0)
 		return -1;
 	for (size_t i = 0; i < ctx->cfg->nworkspaces; i++)

@@ -88,6 +88,8 @@ diag() { echo "# $*"; }
 # tests that check realistic timing start without it. One option per line.
 SIM_FAST="--ingestion-delay-ms 0"
 SIM_FAST="$SIM_FAST --lro-delay-ms 0"
+SIM_FAST="$SIM_FAST --schedule-delay-ms 0"
+SIM_FAST="$SIM_FAST --stop-grace 1"
 
 sim_start() {  # sim_start [EXTRA-ARGS...]; sets SIM_PORT, SIM_URL, SIM_PID
 	rm -f "$TMP/port"

@@ -1,11 +1,12 @@
 #!/bin/bash
 # sim-lifecycle.sh - the full life of jobs that really run (root): token,
 # PUT, LRO poll, start, Running -> Succeeded with its output in Log
-# Analytics (both console tables, secretRef resolved, stdout/stderr), a
-# failing command -> Failed with its exit code in detailedStatus and the
-# system log, stop -> Stopped, replicaTimeout, a missing image ->
-# ImagePullFailure, start overrides, init containers sharing an EmptyDir,
-# parallel replicas, the ingestion delay, KQL over the real rows, delete.
+# Analytics (the table family of the environment's destination, secretRef
+# resolved, stdout/stderr), a failing command -> Failed with its exit code in
+# detailedStatus and the system log (ContainerTerminated and Error), stop ->
+# Stopped, replicaTimeout, start overrides, init containers sharing an
+# EmptyDir, parallel replicas, an azure-monitor and a none environment, the
+# ingestion delay, KQL over the real rows, delete.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -40,7 +41,9 @@ is "$(jv "d['properties']['provisioningState']")" Succeeded "job Succeeded"
 
 start life
 is "$STATUS" 202 "start -> 202"
-is "$(status_of life "$EX")" Running "execution Running right after start"
+# Processing until the container starts, then Running (sim-exec-states.sh
+# checks the order with a realistic scheduling delay).
+check "execution Processing or Running right after start" sh -c "echo '$(status_of life "$EX")' | grep -Eqx 'Processing|Running'"
 wait_until 30 "execution Succeeded" is_status life "$EX" Succeeded
 req GET "$JOBS/life/executions/$EX?api-version=$PREVIEW"
 check "endTime set" test -n "$(jv "d['properties']['endTime']")"
@@ -55,10 +58,18 @@ is "$STATUS" 200 "console query -> 200"
 is "$(jv "[r[0] for r in d['tables'][0]['rows'] if r[1]=='stdout']")" '["out-line", "secret=s3cret-xyz plain=p1", "last-line"]' "stdout lines in order, secretRef resolved"
 is "$(jv "[r[0] for r in d['tables'][0]['rows'] if r[1]=='stderr']")" '["err-line"]' "Stream_s separates stderr"
 is "$(jv "d['tables'][0]['rows'][0][2:]")" "[\"$replica\", \"main\", \"$BB\", \"sockerless\"]" "group, container, image and environment columns"
+# Azure writes only the family the destination selects (log-analytics: _CL);
+# no azure-monitor environment has run anything yet
 la_query "ContainerAppConsoleLogs | where JobName == '$EX' | project Log | take 10"
-is "$(jv "len(d['tables'][0]['rows'])")" 4 "resource-specific ContainerAppConsoleLogs has the rows too"
+is "$STATUS $(jv "d['error']['innererror']['innererror']['code']")" "400 SEM0100" \
+	"log-analytics environment: no resource-specific ContainerAppConsoleLogs"
+la_query "ContainerAppSystemLogs | take 1"
+is "$STATUS" 400 "log-analytics environment: no resource-specific ContainerAppSystemLogs"
 la_query "ContainerAppSystemLogs_CL | where ReplicaName_s == '$replica' and Reason_s == 'ContainerTerminated' | project Log_s"
 is "$(jv "d['tables'][0]['rows'][0][0]")" "Container 'main' was terminated with exit code '0'" "system log records the exit"
+# exit 0 is not an Error (azureossd blog 2024-01-19; README, Known choices)
+la_query "ContainerAppSystemLogs_CL | where ReplicaName_s == '$replica' and Reason_s == 'Error' | count"
+is "$(jv "d['tables'][0]['rows'][0][0]")" 0 "exit code 0: no Error row"
 
 # ---- KQL over these rows ----
 la_query "ContainerAppConsoleLogs_CL | where ContainerJobName_s == 'life' | count"
@@ -82,6 +93,11 @@ is "$(jv "d['properties']['detailedStatus']['replicas'][0]['containers'][0]['cod
 is "$(jv "d['properties']['reason']")" BackoffLimitExceeded "preview reason BackoffLimitExceeded"
 la_query "ContainerAppSystemLogs_CL | where JobName_s == '$EX' and Reason_s == 'ContainerTerminated' | project Log_s"
 is "$(jv "d['tables'][0]['rows'][0][0]")" "Container 'main' was terminated with exit code '3'" "system log has exit code 3"
+# a non-zero exit is also reported with Reason Error, same text (azureossd
+# blog "Container Apps - Backoff restarts and container exits", 2024-01-19)
+la_query "ContainerAppSystemLogs_CL | where JobName_s == '$EX' and Reason_s == 'Error' | project Log_s, Type_s"
+is "$(jv "d['tables'][0]['rows']")" "[[\"Container 'main' was terminated with exit code '3'\", \"Warning\"]]" \
+	"non-zero exit: an Error row with the same Log_s"
 
 # ---- stop ----
 req PUT "$JOBS/sleeper?api-version=$API" "$(job_body $BB '["/bin/sleep","300"]')"
@@ -101,12 +117,7 @@ wait_until 30 "replicaTimeout -> Failed" is_status slow "$EX" Failed
 req GET "$JOBS/slow/executions/$EX?api-version=$PREVIEW"
 is "$(jv "d['properties']['reason']")" DeadlineExceeded "reason DeadlineExceeded"
 
-# ---- missing image ----
-req PUT "$JOBS/noimg?api-version=$API" "$(job_body docker.io/library/does-not-exist:latest '["true"]')"
-start noimg
-wait_until 30 "missing image -> Failed" is_status noimg "$EX" Failed
-la_query "ContainerAppSystemLogs_CL | where JobName_s == '$EX' and Reason_s == 'ImagePullFailure' | count"
-is "$(jv "d['tables'][0]['rows'][0][0]")" 1 "system log reason ImagePullFailure"
+# (A missing image, retried or failing fast: sim-exec-states.sh.)
 
 # ---- start override, init container + EmptyDir, parallel replicas ----
 start life '{"containers":[{"name":"main","image":"docker.io/library/busybox:latest","command":["/bin/sh","-c","echo override-$PLAIN"],"env":[{"name":"PLAIN","value":"p2"}],"resources":{"cpu":0.25,"memory":"0.5Gi"}}]}'
@@ -124,10 +135,43 @@ is "$(jv "len(d['properties']['detailedStatus']['replicas'])")" 2 "two replicas 
 la_query "ContainerAppConsoleLogs_CL | where ContainerJobName_s == 'shared' and ContainerName_s == 'main' and Log_s == 'from-init' | count"
 is "$(jv "d['tables'][0]['rows'][0][0]")" 2 "each replica's main container read its init container's file"
 
+# ---- an azure-monitor environment: the resource-specific tables only,
+# _ResourceId the environment's (Azure Monitor table reference
+# ContainerAppConsoleLogs; README, Seeds) ----
+AM_ENV_ID=/subscriptions/$SUB/resourceGroups/$RG/providers/Microsoft.App/managedEnvironments/sockerless-am
+req PUT "$JOBS/amjob?api-version=$API" "$(job_body $BB '["/bin/sh","-c","echo am-line; exit 2"]' | sed "s#$ENV_ID#$AM_ENV_ID#")"
+is "$STATUS" 201 "job in the azure-monitor environment"
+start amjob
+wait_until 30 "azure-monitor execution -> Failed" is_status amjob "$EX" Failed
+la_query "ContainerAppConsoleLogs | where JobName == '$EX' | project Log, Stream, EnvironmentName, _ResourceId"
+is "$(jv "d['tables'][0]['rows']")" "[[\"am-line\", \"stdout\", \"sockerless-am\", \"$(echo "$AM_ENV_ID" | tr A-Z a-z)\"]]" \
+	"azure-monitor: ContainerAppConsoleLogs row with the environment's _ResourceId"
+la_query "ContainerAppSystemLogs | where JobName == '$EX' and Log contains \"exit code '2'\" | order by Reason asc | project Reason, Type"
+is "$(jv "d['tables'][0]['rows']")" '[["ContainerTerminated", "Warning"], ["Error", "Warning"]]' \
+	"azure-monitor: ContainerAppSystemLogs has ContainerTerminated and Error"
+la_query "ContainerAppConsoleLogs_CL | where ContainerGroupName_s startswith '$EX' | count"
+is "$(jv "d['tables'][0]['rows'][0][0]")" 0 "azure-monitor: nothing in ContainerAppConsoleLogs_CL"
+la_query "ContainerAppSystemLogs_CL | where JobName_s == '$EX' | count"
+is "$(jv "d['tables'][0]['rows'][0][0]")" 0 "azure-monitor: nothing in ContainerAppSystemLogs_CL"
+
+# ---- destination none: no rows anywhere ----
+req PUT "/subscriptions/$SUB/resourceGroups/$RG/providers/Microsoft.App/managedEnvironments/nologs?api-version=$API" \
+	'{"location":"eastus","properties":{"appLogsConfiguration":{"destination":"none"}}}'
+is "$STATUS" 201 "environment with destination none"
+NONE_ENV_ID=/subscriptions/$SUB/resourceGroups/$RG/providers/Microsoft.App/managedEnvironments/nologs
+req PUT "$JOBS/quiet?api-version=$API" "$(job_body $BB '["/bin/sh","-c","echo quiet-line"]' | sed "s#$ENV_ID#$NONE_ENV_ID#")"
+is "$STATUS" 201 "job in the none environment"
+start quiet
+wait_until 30 "none-destination execution Succeeded" is_status quiet "$EX" Succeeded
+la_query "ContainerAppConsoleLogs_CL | where ContainerGroupName_s startswith '$EX' | count"
+is "$(jv "d['tables'][0]['rows'][0][0]")" 0 "none: no console rows in _CL"
+la_query "ContainerAppConsoleLogs | where ContainerGroupName startswith '$EX' | count"
+is "$(jv "d['tables'][0]['rows'][0][0]")" 0 "none: no console rows in the resource-specific table"
+
 # ---- ingestion delay ----
 AUTH_SAVE=$AUTH
 AUTH=
-req PUT /_sim/settings '{"ingestionDelayMs":3000}'
+req PUT /_sim/settings '{"ingestionDelayMs":3000,"ingestionJitterMs":0}'
 AUTH=$AUTH_SAVE
 req PUT "$JOBS/late?api-version=$API" "$(job_body $BB '["/bin/sh","-c","echo late-row"]')"
 start late
