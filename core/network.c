@@ -16,6 +16,7 @@
 #include "core/filters.h"
 #include "core/log.h"
 #include "core/network.h"
+#include "core/network_int.h"
 #include "core/store.h"
 #include "core/timeparse.h"
 
@@ -26,7 +27,7 @@ static struct json_object *nets;   /* id -> record; guarded by net_lock */
 static struct sl_store *net_store;
 static struct sl_events *net_events;
 
-static const char *str_of(struct json_object *o, const char *key)
+const char *sl_net_str(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
@@ -42,7 +43,7 @@ int sl_net_predefined(const char *name)
 		!strcmp(name, "none") || !strcmp(name, "default");
 }
 
-static int persist(const char *id, struct json_object *doc)
+int sl_net_persist(const char *id, struct json_object *doc)
 {
 	size_t len;
 	const char *s = json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN, &len);
@@ -50,17 +51,17 @@ static int persist(const char *id, struct json_object *doc)
 	return sl_store_put(net_store, KIND, id, s, len);
 }
 
-static void publish(const char *action, struct json_object *doc, const char *ctr_id)
+void sl_net_publish(const char *action, struct json_object *doc, const char *ctr_id)
 {
-	const char *attrs[] = {"name", str_of(doc, "Name"), "type", str_of(doc, "Driver"),
+	const char *attrs[] = {"name", sl_net_str(doc, "Name"), "type", sl_net_str(doc, "Driver"),
 		ctr_id ? "container" : NULL, ctr_id, NULL};
 
-	sl_events_publish(net_events, "network", action, str_of(doc, "Id"), attrs);
+	sl_events_publish(net_events, "network", action, sl_net_str(doc, "Id"), attrs);
 }
 
 /* With net_lock held: the record for ref (id, name, unique id prefix;
  * "default" is the bridge, as for dockerd on Linux), borrowed, or NULL. */
-static struct json_object *find_locked(const char *ref)
+struct json_object *sl_net_find_locked(const char *ref)
 {
 	struct json_object *doc, *hit = NULL;
 	size_t n = strlen(ref), hits = 0;
@@ -72,7 +73,7 @@ static struct json_object *find_locked(const char *ref)
 	if (json_object_object_get_ex(nets, ref, &doc))
 		return doc;
 	json_object_object_foreach(nets, id, d) {
-		if (!strcmp(str_of(d, "Name"), ref))
+		if (!strcmp(sl_net_str(d, "Name"), ref))
 			return d;
 		if (!strncmp(id, ref, n)) {
 			hit = d;
@@ -107,8 +108,8 @@ static struct json_object *new_record(const char *name, const char *driver,
 		json_object_object_add(ip, "Options", NULL);
 		json_object_object_add(ip, "Config", json_object_new_array());
 	}
-	if (!json_object_object_get_ex(ip, "Driver", NULL) || !str_of(ip, "Driver") ||
-	    !*str_of(ip, "Driver"))
+	if (!json_object_object_get_ex(ip, "Driver", NULL) || !sl_net_str(ip, "Driver") ||
+	    !*sl_net_str(ip, "Driver"))
 		json_object_object_add(ip, "Driver", json_object_new_string("default"));
 	json_object_object_add(doc, "IPAM", ip);
 	json_object_object_add(doc, "Internal", json_object_new_boolean(internal));
@@ -148,8 +149,8 @@ static void drop_ghosts_locked(struct json_object *doc)
 	}
 	for (size_t i = 0; i < json_object_array_length(gone); i++)
 		json_object_object_del(ctrs, json_object_get_string(json_object_array_get_idx(gone, i)));
-	if (json_object_array_length(gone) && persist(str_of(doc, "Id"), doc) < 0)
-		sl_warn("network %s: cannot write the record", str_of(doc, "Name"));
+	if (json_object_array_length(gone) && sl_net_persist(sl_net_str(doc, "Id"), doc) < 0)
+		sl_warn("network %s: cannot write the record", sl_net_str(doc, "Name"));
 	json_object_put(gone);
 }
 
@@ -184,7 +185,7 @@ int sl_net_init(struct sl_store *store, struct sl_events *events)
 	for (size_t i = 0; i < 3; i++) {
 		struct json_object *doc, *opts = NULL;
 
-		if (find_locked(predefined[i][0]))
+		if (sl_net_find_locked(predefined[i][0]))
 			continue;
 		if (!strcmp(predefined[i][0], "bridge")) {
 			/* What dockerd's default bridge carries. */
@@ -196,12 +197,12 @@ int sl_net_init(struct sl_store *store, struct sl_events *events)
 		}
 		doc = new_record(predefined[i][0], predefined[i][1], 0, 0, 0, NULL, opts, NULL);
 		json_object_put(opts);
-		rc = persist(str_of(doc, "Id"), doc);
+		rc = sl_net_persist(sl_net_str(doc, "Id"), doc);
 		if (rc < 0) {
 			json_object_put(doc);
 			return rc;
 		}
-		json_object_object_add(nets, str_of(doc, "Id"), doc);
+		json_object_object_add(nets, sl_net_str(doc, "Id"), doc);
 	}
 	return 0;
 }
@@ -221,7 +222,7 @@ static int get_bool(struct json_object *o, const char *key)
 
 int sl_net_create(struct json_object *body, struct sl_call *call, char *id)
 {
-	const char *name = str_of(body, "Name"), *driver = str_of(body, "Driver");
+	const char *name = sl_net_str(body, "Name"), *driver = sl_net_str(body, "Driver");
 	struct json_object *doc;
 	int rc;
 
@@ -235,11 +236,11 @@ int sl_net_create(struct json_object *body, struct sl_call *call, char *id)
 	if (strcmp(driver, "bridge") && strcmp(driver, "macvlan") && strcmp(driver, "ipvlan"))
 		return sl_call_set_error(call, SL_ENOTFOUND,
 			"plugin \"%s\" not found", driver);
-	pthread_mutex_lock(&net_lock);
+	sl_net_lock();
 	json_object_object_foreach(nets, k, d) {
 		(void)k;
-		if (!strcmp(str_of(d, "Name"), name)) {
-			pthread_mutex_unlock(&net_lock);
+		if (!strcmp(sl_net_str(d, "Name"), name)) {
+			sl_net_unlock();
 			return sl_call_set_error(call, SL_ECONFLICT,
 				"network with name %s already exists", name);
 		}
@@ -247,16 +248,16 @@ int sl_net_create(struct json_object *body, struct sl_call *call, char *id)
 	doc = new_record(name, driver, get_bool(body, "Internal"), get_bool(body, "Attachable"),
 		get_bool(body, "EnableIPv6"), json_object_object_get(body, "Labels"),
 		json_object_object_get(body, "Options"), json_object_object_get(body, "IPAM"));
-	rc = persist(str_of(doc, "Id"), doc);
+	rc = sl_net_persist(sl_net_str(doc, "Id"), doc);
 	if (rc < 0) {
 		json_object_put(doc);
-		pthread_mutex_unlock(&net_lock);
+		sl_net_unlock();
 		return sl_call_set_error(call, SL_EINTERNAL, "cannot write the network record");
 	}
-	snprintf(id, 65, "%s", str_of(doc, "Id"));
+	snprintf(id, 65, "%s", sl_net_str(doc, "Id"));
 	json_object_object_add(nets, id, doc);
-	publish("create", doc, NULL);
-	pthread_mutex_unlock(&net_lock);
+	sl_net_publish("create", doc, NULL);
+	sl_net_unlock();
 	return SL_OK;
 }
 
@@ -288,11 +289,11 @@ struct json_object *sl_net_get(const char *ref)
 {
 	struct json_object *doc, *out = NULL;
 
-	pthread_mutex_lock(&net_lock);
-	doc = find_locked(ref);
+	sl_net_lock();
+	doc = sl_net_find_locked(ref);
 	if (doc)
 		out = render(doc);
-	pthread_mutex_unlock(&net_lock);
+	sl_net_unlock();
 	return out;
 }
 
@@ -302,15 +303,15 @@ int sl_net_remove(const char *ref, struct sl_call *call)
 	char eps[2048] = "", id[65];
 	int rc = SL_OK;
 
-	pthread_mutex_lock(&net_lock);
-	doc = find_locked(ref);
+	sl_net_lock();
+	doc = sl_net_find_locked(ref);
 	if (!doc) {
 		rc = sl_call_set_error(call, SL_ENOTFOUND, "network %s not found", ref);
 		goto out;
 	}
-	if (sl_net_predefined(str_of(doc, "Name"))) {
+	if (sl_net_predefined(sl_net_str(doc, "Name"))) {
 		rc = sl_call_set_error(call, SL_EPERM,
-			"%s is a pre-defined network and cannot be removed", str_of(doc, "Name"));
+			"%s is a pre-defined network and cannot be removed", sl_net_str(doc, "Name"));
 		goto out;
 	}
 	drop_ghosts_locked(doc);
@@ -320,22 +321,22 @@ int sl_net_remove(const char *ref, struct sl_call *call)
 			(void)cid;
 			snprintf(eps + strlen(eps), sizeof(eps) - strlen(eps),
 				"%sname:\"%s\" id:\"%.12s\"", eps[0] ? ", " : "",
-				str_of(ep, "Name"), str_of(ep, "EndpointID"));
+				sl_net_str(ep, "Name"), sl_net_str(ep, "EndpointID"));
 		}
 		rc = sl_call_set_error(call, SL_ECONFLICT,
 			"error while removing network: network %s has active endpoints (%s)",
-			str_of(doc, "Name"), eps);
+			sl_net_str(doc, "Name"), eps);
 		goto out;
 	}
-	snprintf(id, sizeof(id), "%s", str_of(doc, "Id"));
+	snprintf(id, sizeof(id), "%s", sl_net_str(doc, "Id"));
 	if (sl_store_delete(net_store, KIND, id) < 0) {
 		rc = sl_call_set_error(call, SL_EINTERNAL, "cannot delete the network record");
 		goto out;
 	}
-	publish("destroy", doc, NULL);
+	sl_net_publish("destroy", doc, NULL);
 	json_object_object_del(nets, id);
 out:
-	pthread_mutex_unlock(&net_lock);
+	sl_net_unlock();
 	return rc;
 }
 
@@ -371,9 +372,9 @@ int sl_net_list(const struct sl_filters *f, struct json_object **out,
 			return -EINVAL;
 		}
 	*out = json_object_new_array();
-	pthread_mutex_lock(&net_lock);
+	sl_net_lock();
 	json_object_object_foreach(nets, id, doc) {
-		const char *name = str_of(doc, "Name"), *kv[64];
+		const char *name = sl_net_str(doc, "Name"), *kv[64];
 		int builtin = sl_net_predefined(name);
 		int unused = !json_object_object_length(json_object_object_get(doc, "Containers"));
 
@@ -388,7 +389,7 @@ int sl_net_list(const struct sl_filters *f, struct json_object **out,
 				continue;
 		}
 		if (!sl_filters_fuzzy_match(f, "id", id) ||
-		    !sl_filters_exact_match(f, "driver", str_of(doc, "Driver")) ||
+		    !sl_filters_exact_match(f, "driver", sl_net_str(doc, "Driver")) ||
 		    !sl_filters_exact_match(f, "scope", "local") ||
 		    !sl_filters_exact_match(f, "type", builtin ? "builtin" : "custom") ||
 		    !sl_filters_match_label(f, kv) ||
@@ -396,7 +397,7 @@ int sl_net_list(const struct sl_filters *f, struct json_object **out,
 			continue;
 		json_object_array_add(*out, render(doc));
 	}
-	pthread_mutex_unlock(&net_lock);
+	sl_net_unlock();
 	return 0;
 }
 
@@ -408,14 +409,14 @@ int sl_net_prune(const struct sl_filters *f, struct json_object *deleted)
 
 	if (*u)
 		sl_time_parse_docker(*u, now, &until);
-	pthread_mutex_lock(&net_lock);
+	sl_net_lock();
 	json_object_object_foreach(nets, id, doc) {
 		const char *kv[64];
 		int64_t created = 0;
 		int excluded = 0;
 
 		drop_ghosts_locked(doc);
-		if (sl_net_predefined(str_of(doc, "Name")) ||
+		if (sl_net_predefined(sl_net_str(doc, "Name")) ||
 		    json_object_object_length(json_object_object_get(doc, "Containers")))
 			continue;
 		label_pairs(doc, kv);
@@ -433,7 +434,7 @@ int sl_net_prune(const struct sl_filters *f, struct json_object *deleted)
 		if (excluded)
 			continue;
 		if (until) {
-			sl_time_parse_docker(str_of(doc, "Created"), now, &created);
+			sl_time_parse_docker(sl_net_str(doc, "Created"), now, &created);
 			if (created > until)
 				continue;
 		}
@@ -445,246 +446,26 @@ int sl_net_prune(const struct sl_filters *f, struct json_object *deleted)
 
 		if (sl_store_delete(net_store, KIND, nid) < 0)
 			continue;
-		json_object_array_add(deleted, json_object_new_string(str_of(nd, "Name")));
-		publish("destroy", nd, NULL);
+		json_object_array_add(deleted, json_object_new_string(sl_net_str(nd, "Name")));
+		sl_net_publish("destroy", nd, NULL);
 		json_object_object_del(nets, nid);
 	}
-	pthread_mutex_unlock(&net_lock);
+	sl_net_unlock();
 	json_object_put(ids);
 	return SL_OK;
 }
 
-/* With net_lock held: adds c to doc with aliases; persists.  Returns
- * SL_OK or SL_EPERM when it is attached already. */
-static int attach_locked(struct json_object *doc, struct sl_container *c,
-	struct json_object *aliases, struct sl_call *call)
+void sl_net_lock(void)
 {
-	struct json_object *ctrs = json_object_object_get(doc, "Containers"), *ep, *al;
-	char epid[65];
-
-	if (json_object_object_get_ex(ctrs, c->str[SL_CTR_ID], NULL))
-		return call ? sl_call_set_error(call, SL_EPERM,
-			"endpoint with name %s already exists in network %s",
-			c->str[SL_CTR_NAME], str_of(doc, "Name")) : SL_EPERM;
-	sl_random_hex(epid, 32);
-	ep = json_object_new_object();
-	json_object_object_add(ep, "Name", json_object_new_string(c->str[SL_CTR_NAME]));
-	json_object_object_add(ep, "EndpointID", json_object_new_string(epid));
-	json_object_object_add(ep, "MacAddress", json_object_new_string(""));
-	json_object_object_add(ep, "IPv4Address", json_object_new_string(""));
-	json_object_object_add(ep, "IPv6Address", json_object_new_string(""));
-	al = json_object_new_array();
-	for (size_t i = 0; aliases && json_object_is_type(aliases, json_type_array) &&
-	     i < json_object_array_length(aliases); i++) {
-		const char *a = json_object_get_string(json_object_array_get_idx(aliases, i));
-
-		if (a && *a)
-			json_object_array_add(al, json_object_new_string(a));
-	}
-	json_object_object_add(ep, "Aliases", al);
-	json_object_object_add(ctrs, c->str[SL_CTR_ID], ep);
-	if (persist(str_of(doc, "Id"), doc) < 0) {
-		json_object_object_del(ctrs, c->str[SL_CTR_ID]);
-		return call ? sl_call_set_error(call, SL_EINTERNAL,
-			"cannot write the network record") : SL_EINTERNAL;
-	}
-	publish("connect", doc, c->str[SL_CTR_ID]);
-	return SL_OK;
-}
-
-/* With net_lock held: removes c from doc; whether it was there. */
-static int detach_locked(struct json_object *doc, const char *ctr_id)
-{
-	struct json_object *ctrs = json_object_object_get(doc, "Containers");
-
-	if (!json_object_object_get_ex(ctrs, ctr_id, NULL))
-		return 0;
-	json_object_object_del(ctrs, ctr_id);
-	if (persist(str_of(doc, "Id"), doc) < 0)
-		sl_warn("network %s: cannot write the record", str_of(doc, "Name"));
-	publish("disconnect", doc, ctr_id);
-	return 1;
-}
-
-#define ERR_ALIAS "network-scoped alias is supported only for containers in user defined networks"
-
-static int has_aliases(struct json_object *aliases)
-{
-	return aliases && json_object_is_type(aliases, json_type_array) &&
-		json_object_array_length(aliases) > 0;
-}
-
-int sl_net_connect(const char *ref, struct sl_container *c,
-	struct json_object *aliases, struct sl_call *call)
-{
-	struct json_object *doc;
-	int rc;
-
 	pthread_mutex_lock(&net_lock);
-	doc = find_locked(ref);
-	if (!doc)
-		rc = sl_call_set_error(call, SL_ENOTFOUND, "network %s not found", ref);
-	else if (!strcmp(str_of(doc, "Driver"), "host") || !strcmp(str_of(doc, "Driver"), "null"))
-		rc = sl_call_set_error(call, SL_EPERM,
-			"container cannot be disconnected from host network or connected to host network");
-	else if (sl_net_predefined(str_of(doc, "Name")) && has_aliases(aliases))
-		rc = sl_call_set_error(call, SL_EINVAL, "%s", ERR_ALIAS);
-	else
-		rc = attach_locked(doc, c, aliases, call);
-	pthread_mutex_unlock(&net_lock);
-	return rc;
 }
 
-int sl_net_disconnect(const char *ref, struct sl_container *c, struct sl_call *call)
+void sl_net_unlock(void)
 {
-	struct json_object *doc;
-	int rc = SL_OK;
-
-	pthread_mutex_lock(&net_lock);
-	doc = find_locked(ref);
-	if (!doc)
-		rc = sl_call_set_error(call, SL_ENOTFOUND, "network %s not found", ref);
-	else if (!detach_locked(doc, c->str[SL_CTR_ID]))
-		rc = sl_call_set_error(call, SL_EPERM,
-			"container %s is not connected to network %s", c->str[SL_CTR_ID],
-			str_of(doc, "Name"));
-	pthread_mutex_unlock(&net_lock);
-	return rc;
-}
-
-/* ---- containers ---- */
-
-/* The network HostConfig.NetworkMode names, NULL for container:<id>. */
-static const char *mode_network(struct json_object *body)
-{
-	const char *m = str_of(json_object_object_get(body, "HostConfig"), "NetworkMode");
-
-	if (!m || !*m || !strcmp(m, "default"))
-		return "bridge";
-	if (!strncmp(m, "container:", 10))
-		return NULL;
-	return m;
-}
-
-static struct json_object *endpoints_config(struct json_object *body)
-{
-	struct json_object *nc, *ec;
-
-	if (json_object_object_get_ex(body, "NetworkingConfig", &nc) &&
-	    json_object_object_get_ex(nc, "EndpointsConfig", &ec) &&
-	    json_object_is_type(ec, json_type_object))
-		return ec;
-	return NULL;
-}
-
-int sl_net_ctr_check(struct json_object *body, struct sl_call *call)
-{
-	const char *m = mode_network(body);
-	struct json_object *ec = endpoints_config(body);
-	int rc = SL_OK;
-
-	pthread_mutex_lock(&net_lock);
-	if (m && !find_locked(m))
-		rc = sl_call_set_error(call, SL_ENOTFOUND, "network %s not found", m);
-	if (!rc && ec) {
-		json_object_object_foreach(ec, name, cfg) {
-			struct json_object *doc = find_locked(name);
-
-			if (!doc) {
-				rc = sl_call_set_error(call, SL_ENOTFOUND, "network %s not found", name);
-				break;
-			}
-			if (sl_net_predefined(str_of(doc, "Name")) &&
-			    has_aliases(json_object_object_get(cfg, "Aliases"))) {
-				rc = sl_call_set_error(call, SL_EINVAL, "%s", ERR_ALIAS);
-				break;
-			}
-		}
-	}
-	pthread_mutex_unlock(&net_lock);
-	return rc;
-}
-
-void sl_net_ctr_attach(struct sl_container *c, struct json_object *body)
-{
-	const char *m = mode_network(body);
-	struct json_object *ec = endpoints_config(body), *cfg, *doc;
-
-	pthread_mutex_lock(&net_lock);
-	if (m && (doc = find_locked(m))) {
-		cfg = NULL;
-		if (ec) {
-			/* Aliases under the name, or "default" for the bridge. */
-			json_object_object_foreach(ec, name, e) {
-				if (find_locked(name) == doc)
-					cfg = e;
-			}
-		}
-		attach_locked(doc, c, json_object_object_get(cfg, "Aliases"), NULL);
-	}
-	if (ec) {
-		json_object_object_foreach(ec, name, cfg2) {
-			doc = find_locked(name);
-			/* The NetworkMode one is attached already (with its aliases). */
-			if (doc && (!m || doc != find_locked(m)))
-				attach_locked(doc, c, json_object_object_get(cfg2, "Aliases"), NULL);
-		}
-	}
 	pthread_mutex_unlock(&net_lock);
 }
 
-void sl_net_ctr_removed(struct sl_container *c)
+struct json_object *sl_net_table_locked(void)
 {
-	pthread_mutex_lock(&net_lock);
-	json_object_object_foreach(nets, id, doc) {
-		(void)id;
-		detach_locked(doc, c->str[SL_CTR_ID]);
-	}
-	pthread_mutex_unlock(&net_lock);
-}
-
-struct json_object *sl_net_ctr_networks(struct sl_container *c)
-{
-	static const char *const empty_str[] = {"MacAddress", "Gateway", "IPAddress",
-		"IPv6Gateway", "GlobalIPv6Address", NULL};
-	struct json_object *out = NULL;
-
-	pthread_mutex_lock(&net_lock);
-	json_object_object_foreach(nets, id, doc) {
-		struct json_object *ep, *e, *al, *dns;
-
-		if (!json_object_object_get_ex(json_object_object_get(doc, "Containers"),
-					       c->str[SL_CTR_ID], &ep))
-			continue;
-		if (!out)
-			out = json_object_new_object();
-		e = json_object_new_object();
-		json_object_object_add(e, "IPAMConfig", NULL);
-		json_object_object_add(e, "Links", NULL);
-		al = json_object_object_get(ep, "Aliases");
-		json_object_object_add(e, "Aliases", al && json_object_array_length(al) ?
-			json_object_get(al) : NULL);
-		json_object_object_add(e, "DriverOpts", NULL);
-		json_object_object_add(e, "GwPriority", json_object_new_int(0));
-		json_object_object_add(e, "NetworkID", json_object_new_string(id));
-		json_object_object_add(e, "EndpointID",
-			json_object_new_string(str_of(ep, "EndpointID")));
-		for (size_t i = 0; empty_str[i]; i++)
-			json_object_object_add(e, empty_str[i], json_object_new_string(""));
-		json_object_object_add(e, "IPPrefixLen", json_object_new_int(0));
-		json_object_object_add(e, "GlobalIPv6PrefixLen", json_object_new_int(0));
-		/* dockerd: the names the container answers to on user networks. */
-		dns = NULL;
-		if (!sl_net_predefined(str_of(doc, "Name"))) {
-			dns = json_object_new_array();
-			json_object_array_add(dns, json_object_new_string(c->str[SL_CTR_NAME]));
-			json_object_array_add(dns, json_object_new_string_len(c->str[SL_CTR_ID], 12));
-			for (size_t i = 0; al && i < json_object_array_length(al); i++)
-				json_object_array_add(dns, json_object_get(json_object_array_get_idx(al, i)));
-		}
-		json_object_object_add(e, "DNSNames", dns);
-		json_object_object_add(out, str_of(doc, "Name"), e);
-	}
-	pthread_mutex_unlock(&net_lock);
-	return out;
+	return nets;
 }
