@@ -4,7 +4,7 @@
 # which keeps a volume as a directory under its state dir.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-tap_plan 48
+tap_plan 52
 start_daemon vol --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
 VOLDIR="$tmp/vol/data/backends/example/volumes"
@@ -77,6 +77,15 @@ fails_with "a one-character name is refused" "volume name is too short" docker v
 fails_with "an unknown driver is refused" 'plugin "nfs" not found' docker volume create -d nfs v9
 
 # --- containers ---------------------------------------------------------------
+fails_with "-v with an invalid name: dockerd's message" \
+	'create foo/bar: "foo/bar" includes invalid characters for a local volume name' \
+	docker run -d -v ok1:/a -v foo/bar:/x busybox true
+fails_with "--mount with an invalid name too" 'create a/b: "a/b" includes invalid characters' \
+	docker run -d --mount type=volume,src=a/b,dst=/x busybox true
+fails_with "the backend refuses a bind mount" "cannot mount /tmp:/b" \
+	docker run -d -v made:/a -v /anon2 -v /tmp:/b busybox true
+eq "... and a refused create leaves no container and no volume" \
+	"$(docker ps -aq | wc -l) $(docker volume ls -q | tr '\n' ' ')" "0 v1 v2 "
 id=$(docker run -d --name c1 -v v1:/data -v named2:/n2:ro -v /anon \
 	--mount type=volume,src=m3,dst=/m3,readonly busybox sleep 60 2>&1)
 [ ${#id} -eq 64 ] && ok "run with -v and --mount" || not_ok "run with volumes" "$id"
