@@ -153,8 +153,11 @@ int sl_vol_ctr_prepare(struct json_object *body, struct sl_call *call,
 	rc = read_binds(hc, s, bind_dsts, call);
 	if (!rc)
 		rc = read_mounts(hc, s, call);
-	/* Config.Volumes: anonymous, unless something else is mounted there. */
-	if (!rc && json_object_object_get_ex(body, "Volumes", &cv) &&
+	/* Config.Volumes: anonymous, unless something else is mounted there.
+	 * A backend without volume hooks keeps the image's path as it is
+	 * (images declare VOLUMEs; refusing them would refuse the image). */
+	if (!rc && sl_daemon.backend.volumes.create &&
+	    json_object_object_get_ex(body, "Volumes", &cv) &&
 	    json_object_is_type(cv, json_type_object)) {
 		json_object_object_foreach(cv, dst, val) {
 			int bound = 0;

@@ -4,7 +4,7 @@
 # which keeps a volume as a directory under its state dir.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-tap_plan 52
+tap_plan 55
 start_daemon vol --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
 VOLDIR="$tmp/vol/data/backends/example/volumes"
@@ -165,5 +165,19 @@ print(got.attrs["Labels"]["k"], names, gone)
 PY
 )
 eq "docker SDK: create, get, list, remove" "$out" "v ['pyvol'] True"
+
+# --- a backend without volume hooks ------------------------------------------------
+stop_daemon
+start_daemon novol --backend="$top_builddir/tests/plugins/.libs/minimal.so" ||
+	{ echo "Bail out! minimal daemon did not start"; exit 1; }
+fails_with "no volume hooks: volume create is 501" \
+	"volume create is not supported by the testplug backend" docker volume create nv
+r=$(api POST '/v1.47/containers/create?name=img' -H 'Content-Type: application/json' \
+	-d '{"Image":"busybox","Cmd":["true"],"Volumes":{"/data":{}}}')
+eq "... an image's VOLUME is left alone" "${r%% *} $(docker inspect -f '{{len .Mounts}}' img 2>&1)" "201 0"
+r=$(api POST '/v1.47/containers/create?name=named' -H 'Content-Type: application/json' \
+	-d '{"Image":"busybox","Cmd":["true"],"HostConfig":{"Binds":["nv:/x"]}}')
+eq "... a named volume is 501" "$r" \
+	'501 {"message":"volume create is not supported by the testplug backend"}'
 
 tap_done
