@@ -30,6 +30,8 @@
 #include "core/listen.h"
 #include "core/loader.h"
 #include "core/log.h"
+#include "core/network.h"
+#include "core/volume.h"
 #include "core/server.h"
 #include "core/store.h"
 #include "core/worker.h"
@@ -480,6 +482,11 @@ int main(int argc, char **argv)
 		fail("%s", "cannot load the container records");
 		goto out;
 	}
+	if (sl_vol_init(sl_daemon.store, sl_daemon.events, state_dir) < 0 ||
+	    sl_net_init(sl_daemon.store, sl_daemon.events) < 0) {
+		fail("%s", "cannot load the volume and network records");
+		goto out_ctr;
+	}
 	if (sl_loader_init(&sl_daemon.backend, sl_daemon.host, err, sizeof(err)) < 0) {
 		fail("%s", err);
 		goto out_ctr;
@@ -564,6 +571,8 @@ out_backend:
 	sl_loader_fini(&sl_daemon.backend);
 	sl_exec_table_clear();
 out_ctr:
+	sl_net_fini();
+	sl_vol_fini();
 	sl_ctrtab_fini();
 out:
 	if (sl_daemon.events)
