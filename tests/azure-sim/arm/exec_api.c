@@ -140,20 +140,15 @@ void sim_exec_not_found(struct sim_resp *resp, const char *rg, const char *job,
 int sim_exec_lookup(struct sim_req *req, struct sim_resp *resp, const char *exec,
 		    struct sim_job **jobp, struct sim_exec **exp)
 {
-	struct sim_ctx *ctx = sim_ctx();
 	const char *sub = req->params[P_SUB], *rg = req->params[P_RG], *jn = req->params[P_JOB];
 	struct sim_job *job;
 	struct sim_exec *ex;
 
 	if (sim_arm_check_scope(resp, sub, rg))
 		return -1;
-	sim_state_lock();
-	job = sim_state_job(ctx->state, sub, rg, jn);
-	if (!job) {
-		sim_state_unlock();
-		sim_jobs_not_found(resp, rg, jn);
+	job = sim_jobs_find_locked(req, resp, 0);
+	if (!job)
 		return -1;
-	}
 	ex = sim_job_exec(job, exec);
 	if (!ex) {
 		sim_state_unlock();
@@ -352,20 +347,15 @@ void sim_h_job_stop_legacy(struct sim_req *req, struct sim_resp *resp)
 
 void sim_h_job_stop_all(struct sim_req *req, struct sim_resp *resp)
 {
-	struct sim_ctx *ctx = sim_ctx();
-	const char *sub = req->params[P_SUB], *rg = req->params[P_RG], *jn = req->params[P_JOB];
+	const char *sub = req->params[P_SUB], *rg = req->params[P_RG];
 	struct sim_job *job;
 	struct json_object *root, *arr;
 
 	if (sim_arm_check_scope(resp, sub, rg))
 		return;
-	sim_state_lock();
-	job = sim_state_job(ctx->state, sub, rg, jn);
-	if (!job) {
-		sim_state_unlock();
-		sim_jobs_not_found(resp, rg, jn);
+	job = sim_jobs_find_locked(req, resp, 0);
+	if (!job)
 		return;
-	}
 	root = json_object_new_object();
 	arr = json_object_new_array();
 	for (struct sim_exec *ex = job->execs; ex; ex = ex->next) {
@@ -406,7 +396,7 @@ static int parse_filter(const char *f, char *status, size_t sz, struct sim_resp 
 void sim_h_exec_list(struct sim_req *req, struct sim_resp *resp)
 {
 	struct sim_ctx *ctx = sim_ctx();
-	const char *sub = req->params[P_SUB], *rg = req->params[P_RG], *jn = req->params[P_JOB];
+	const char *sub = req->params[P_SUB], *rg = req->params[P_RG];
 	const char *api = sim_req_query(req, "api-version");
 	const char *tok = sim_req_query(req, "$skiptoken");
 	const char *top = sim_req_query(req, "$top");
@@ -426,13 +416,9 @@ void sim_h_exec_list(struct sim_req *req, struct sim_resp *resp)
 		page = ctx->cfg->page_size;
 	if (skip < 0)
 		skip = 0;
-	sim_state_lock();
-	job = sim_state_job(ctx->state, sub, rg, jn);
-	if (!job) {
-		sim_state_unlock();
-		sim_jobs_not_found(resp, rg, jn);
+	job = sim_jobs_find_locked(req, resp, 0);
+	if (!job)
 		return;
-	}
 	root = json_object_new_object();
 	arr = json_object_new_array();
 	for (struct sim_exec *ex = job->execs; ex; ex = ex->next) {

@@ -10,6 +10,11 @@
 /* ARM's 404 for a missing job. */
 void sim_jobs_not_found(struct sim_resp *resp, const char *rg, const char *job);
 
+/* The job the request's path names (params: subscription, resource group,
+ * job), with the state lock taken; tick first completes due operations.
+ * NULL when there is none: resp holds ARM's 404 and the lock is released. */
+struct sim_job *sim_jobs_find_locked(struct sim_req *req, struct sim_resp *resp, int tick);
+
 /* Stop every running execution of job (state lock held): marks them
  * Stopped and queues their replicas for stopping, which happens once the
  * lock is released (sim_exec_flush_stops). */

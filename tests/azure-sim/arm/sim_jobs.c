@@ -40,6 +40,23 @@ void sim_jobs_not_found(struct sim_resp *resp, const char *rg, const char *job)
 		      job, rg);
 }
 
+struct sim_job *sim_jobs_find_locked(struct sim_req *req, struct sim_resp *resp, int tick)
+{
+	struct sim_ctx *ctx = sim_ctx();
+	const char *rg = req->params[P_RG], *name = req->params[P_JOB];
+	struct sim_job *job;
+
+	sim_state_lock();
+	if (tick)
+		sim_lro_tick(ctx->state);
+	job = sim_state_job(ctx->state, req->params[P_SUB], rg, name);
+	if (!job) {
+		sim_state_unlock();
+		sim_jobs_not_found(resp, rg, name);
+	}
+	return job;
+}
+
 /* A job whose last PUT/PATCH/DELETE is still being carried out refuses
  * another one, as Container Apps does (409; the code and text are Azure's
  * for jobs, from a public capture). Lock held. Returns 1 when it answered. */
@@ -93,6 +110,20 @@ static void keep_secret_values(struct json_object *doc, struct json_object *old)
 	}
 }
 
+/* Make doc (taken) the job's definition, with Azure's defaults filled in
+ * and the secret values it re-sends by name kept. Lock held. */
+static void install_doc(struct sim_job *job, struct json_object *doc, const struct timespec *now,
+			const char *tenant)
+{
+	keep_secret_values(doc, job->doc);
+	json_object_object_add(doc, "id", json_object_new_string(job->id));
+	sim_jobspec_fill_defaults(doc, tenant);
+	json_object_object_del(doc, "id");
+	json_object_put(job->doc);
+	job->doc = doc;
+	sim_time_arm(now, job->modified_at, sizeof(job->modified_at));
+}
+
 void sim_h_job_put(struct sim_req *req, struct sim_resp *resp)
 {
 	struct sim_ctx *ctx = sim_ctx();
@@ -137,14 +168,8 @@ void sim_h_job_put(struct sim_req *req, struct sim_resp *resp)
 		sim_time_arm(&now, job->created_at, sizeof(job->created_at));
 		created = 1;
 	}
-	keep_secret_values(doc, job->doc);
-	json_object_object_add(doc, "id", json_object_new_string(job->id));
-	sim_jobspec_fill_defaults(doc, ctx->cfg->tenant);
-	json_object_object_del(doc, "id");
-	json_object_put(job->doc);
-	job->doc = doc;
+	install_doc(job, doc, &now, ctx->cfg->tenant);
 	doc = NULL;
-	sim_time_arm(&now, job->modified_at, sizeof(job->modified_at));
 	op = sim_lro_new(ctx->state, SIM_OP_JOB_PUT, job->id, sub, doc_location(job->doc), -1);
 	if (op)
 		job->ready_at_ms = op->done_at_ms;
@@ -160,21 +185,14 @@ out:
 
 void sim_h_job_get(struct sim_req *req, struct sim_resp *resp)
 {
-	struct sim_ctx *ctx = sim_ctx();
-	const char *sub = req->params[P_SUB], *rg = req->params[P_RG], *name = req->params[P_JOB];
 	struct sim_job *job;
 	struct json_object *out;
 
-	if (sim_arm_check_scope(resp, sub, rg))
+	if (sim_arm_check_scope(resp, req->params[P_SUB], req->params[P_RG]))
 		return;
-	sim_state_lock();
-	sim_lro_tick(ctx->state);
-	job = sim_state_job(ctx->state, sub, rg, name);
-	if (!job) {
-		sim_state_unlock();
-		sim_jobs_not_found(resp, rg, name);
+	job = sim_jobs_find_locked(req, resp, 1);
+	if (!job)
 		return;
-	}
 	out = sim_jobspec_render(job, api_of(req));
 	sim_state_unlock();
 	sim_resp_json(resp, 200, out);
@@ -184,7 +202,7 @@ void sim_h_job_get(struct sim_req *req, struct sim_resp *resp)
 void sim_h_job_patch(struct sim_req *req, struct sim_resp *resp)
 {
 	struct sim_ctx *ctx = sim_ctx();
-	const char *sub = req->params[P_SUB], *rg = req->params[P_RG], *name = req->params[P_JOB];
+	const char *sub = req->params[P_SUB], *rg = req->params[P_RG];
 	struct json_object *patch = NULL, *merged = NULL, *out;
 	struct sim_job *job;
 	struct sim_op *op;
@@ -197,14 +215,9 @@ void sim_h_job_patch(struct sim_req *req, struct sim_resp *resp)
 	if (sim_jobspec_check_types(patch, resp))
 		goto out;
 	/* Merge onto a copy, validate the result, then swap it in. */
-	sim_state_lock();
-	sim_lro_tick(ctx->state);
-	job = sim_state_job(ctx->state, sub, rg, name);
-	if (!job) {
-		sim_state_unlock();
-		sim_jobs_not_found(resp, rg, name);
+	job = sim_jobs_find_locked(req, resp, 1);
+	if (!job)
 		goto out;
-	}
 	if (busy(job, resp)) {
 		sim_state_unlock();
 		goto out;
@@ -220,26 +233,16 @@ void sim_h_job_patch(struct sim_req *req, struct sim_resp *resp)
 	if (sim_jobspec_validate(merged, sub, rg, resp))
 		goto out;
 
-	sim_state_lock();
-	job = sim_state_job(ctx->state, sub, rg, name);
-	if (!job) {
-		sim_state_unlock();
-		sim_jobs_not_found(resp, rg, name);
+	job = sim_jobs_find_locked(req, resp, 0);
+	if (!job)
 		goto out;
-	}
 	/* Another write may have started while this one was validated. */
 	if (busy(job, resp)) {
 		sim_state_unlock();
 		goto out;
 	}
-	keep_secret_values(merged, job->doc);
-	json_object_object_add(merged, "id", json_object_new_string(job->id));
-	sim_jobspec_fill_defaults(merged, ctx->cfg->tenant);
-	json_object_object_del(merged, "id");
-	json_object_put(job->doc);
-	job->doc = merged;
+	install_doc(job, merged, &now, ctx->cfg->tenant);
 	merged = NULL;
-	sim_time_arm(&now, job->modified_at, sizeof(job->modified_at));
 	op = sim_lro_new(ctx->state, SIM_OP_JOB_PATCH, job->id, sub, doc_location(job->doc), -1);
 	if (op && !sim_lro_done(op)) {
 		job->ready_at_ms = op->done_at_ms;
@@ -357,24 +360,17 @@ void sim_h_jobs_list_sub(struct sim_req *req, struct sim_resp *resp)
 
 void sim_h_job_list_secrets(struct sim_req *req, struct sim_resp *resp)
 {
-	struct sim_ctx *ctx = sim_ctx();
-	const char *sub = req->params[P_SUB], *rg = req->params[P_RG], *name = req->params[P_JOB];
+	const char *sub = req->params[P_SUB], *rg = req->params[P_RG];
 	struct sim_job *job;
 	struct json_object *root, *arr, *p, *c, *s;
 
 	if (sim_arm_check_scope(resp, sub, rg))
 		return;
+	job = sim_jobs_find_locked(req, resp, 0);
+	if (!job)
+		return;
 	root = json_object_new_object();
 	arr = json_object_new_array();
-	sim_state_lock();
-	job = sim_state_job(ctx->state, sub, rg, name);
-	if (!job) {
-		sim_state_unlock();
-		json_object_put(root);
-		json_object_put(arr);
-		sim_jobs_not_found(resp, rg, name);
-		return;
-	}
 	if (json_object_object_get_ex(job->doc, "properties", &p) &&
 	    json_object_object_get_ex(p, "configuration", &c) &&
 	    json_object_object_get_ex(c, "secrets", &s) && s) {
