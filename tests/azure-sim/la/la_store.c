@@ -102,42 +102,45 @@ void la_store_free(struct la_store *st)
 	free(st);
 }
 
-int la_store_set_ingestion_delay_ms(struct la_store *st, long ms)
+/* The ingestion knobs change at run time (/_sim/config) while queries
+ * read them. */
+static int set_locked(struct la_store *st, long *field, long ms)
 {
-	if (!st || ms < 0)
+	if (ms < 0)
 		return -EINVAL;
 	pthread_rwlock_wrlock(&st->lock);
-	st->delay_ms = ms;
+	*field = ms;
 	pthread_rwlock_unlock(&st->lock);
 	return 0;
+}
+
+static long get_locked(struct la_store *st, const long *field)
+{
+	long ms;
+	pthread_rwlock_rdlock(&st->lock);
+	ms = *field;
+	pthread_rwlock_unlock(&st->lock);
+	return ms;
+}
+
+int la_store_set_ingestion_delay_ms(struct la_store *st, long ms)
+{
+	return st ? set_locked(st, &st->delay_ms, ms) : -EINVAL;
 }
 
 long la_store_get_ingestion_delay_ms(struct la_store *st)
 {
-	long ms;
-	pthread_rwlock_rdlock(&st->lock);
-	ms = st->delay_ms;
-	pthread_rwlock_unlock(&st->lock);
-	return ms;
+	return get_locked(st, &st->delay_ms);
 }
 
 int la_store_set_ingestion_jitter_ms(struct la_store *st, long ms)
 {
-	if (!st || ms < 0)
-		return -EINVAL;
-	pthread_rwlock_wrlock(&st->lock);
-	st->jitter_ms = ms;
-	pthread_rwlock_unlock(&st->lock);
-	return 0;
+	return st ? set_locked(st, &st->jitter_ms, ms) : -EINVAL;
 }
 
 long la_store_get_ingestion_jitter_ms(struct la_store *st)
 {
-	long ms;
-	pthread_rwlock_rdlock(&st->lock);
-	ms = st->jitter_ms;
-	pthread_rwlock_unlock(&st->lock);
-	return ms;
+	return get_locked(st, &st->jitter_ms);
 }
 
 int64_t la_store_now_ns(struct la_store *st)
