@@ -89,21 +89,6 @@ struct run_engine {
 	struct run_net *net; /* NULL: replicas share the host's network */
 };
 
-static int set_err(struct run_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int set_err(struct run_err *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -1011,12 +996,12 @@ struct run_engine *run_engine_new(const struct run_engine_config *cfg,
 	int rc;
 
 	if (!cfg || !cfg->state_dir || cfg->state_dir[0] != '/') {
-		set_err(err, RUN_E_INVALID, "state directory must be an absolute path");
+		run_err_set(err, RUN_E_INVALID, "state directory must be an absolute path");
 		return NULL;
 	}
 	e = calloc(1, sizeof(*e));
 	if (!e) {
-		set_err(err, RUN_E_NOMEM, "out of memory");
+		run_err_set(err, RUN_E_NOMEM, "out of memory");
 		return NULL;
 	}
 	pthread_mutex_init(&e->lock, NULL);
@@ -1024,12 +1009,12 @@ struct run_engine *run_engine_new(const struct run_engine_config *cfg,
 	images = oci_path_join(cfg->state_dir, "images");
 	e->replicas_dir = oci_path_join(cfg->state_dir, "replicas");
 	if (!images || !e->replicas_dir) {
-		set_err(err, RUN_E_NOMEM, "out of memory");
+		run_err_set(err, RUN_E_NOMEM, "out of memory");
 		goto fail;
 	}
 	rc = oci_fs_mkdir_p(e->replicas_dir, 0700);
 	if (rc < 0) {
-		set_err(err, RUN_E_SYSTEM, "cannot create %s: %s", e->replicas_dir,
+		run_err_set(err, RUN_E_SYSTEM, "cannot create %s: %s", e->replicas_dir,
 			strerror(-rc));
 		goto fail;
 	}
@@ -1050,21 +1035,21 @@ struct run_engine *run_engine_new(const struct run_engine_config *cfg,
 	pc.n_plain_http = cfg->n_plain_http;
 	e->puller = oci_puller_new(&pc, &oerr);
 	if (!e->puller) {
-		set_err(err, RUN_E_SYSTEM, "%s", oerr.msg);
+		run_err_set(err, RUN_E_SYSTEM, "%s", oerr.msg);
 		goto fail;
 	}
 	if (!cfg->host_network) {
 		char msg[RUN_ERR_MAX];
 
 		if (run_net_new(cfg->net_pool, &e->net, msg, sizeof(msg)) < 0) {
-			set_err(err, RUN_E_SYSTEM, "%s", msg);
+			run_err_set(err, RUN_E_SYSTEM, "%s", msg);
 			goto fail;
 		}
 	}
 	switch (cfg->rootfs_mode) {
 	case RUN_ROOTFS_OVERLAY:
 		if (!run_probe_overlay(cfg->state_dir)) {
-			set_err(err, RUN_E_SYSTEM, "overlayfs is not usable under %s",
+			run_err_set(err, RUN_E_SYSTEM, "overlayfs is not usable under %s",
 				cfg->state_dir);
 			goto fail;
 		}
@@ -1102,7 +1087,7 @@ int run_engine_start(struct run_engine *e, const struct run_replica_spec *spec,
 	rc = e->shutting_down ? RUN_E_SHUTDOWN : 0;
 	pthread_mutex_unlock(&e->lock);
 	if (rc < 0)
-		return set_err(err, rc, "runner is shutting down");
+		return run_err_set(err, rc, "runner is shutting down");
 
 	rc = run_spec_copy(spec, cb, &rs, err);
 	if (rc < 0)
@@ -1110,7 +1095,7 @@ int run_engine_start(struct run_engine *e, const struct run_replica_spec *spec,
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		run_spec_free(rs);
-		return set_err(err, RUN_E_NOMEM, "out of memory");
+		return run_err_set(err, RUN_E_NOMEM, "out of memory");
 	}
 	r->e = e;
 	r->spec = rs;
@@ -1129,7 +1114,7 @@ int run_engine_start(struct run_engine *e, const struct run_replica_spec *spec,
 	r->dir = oci_path_join(e->replicas_dir, rs->name);
 	r->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (!r->ctrs || !r->dir || r->evfd < 0) {
-		rc = set_err(err, r->evfd < 0 ? RUN_E_SYSTEM : RUN_E_NOMEM,
+		rc = run_err_set(err, r->evfd < 0 ? RUN_E_SYSTEM : RUN_E_NOMEM,
 			     "cannot allocate replica state");
 		goto fail;
 	}
@@ -1142,18 +1127,18 @@ int run_engine_start(struct run_engine *e, const struct run_replica_spec *spec,
 	pthread_mutex_lock(&e->lock);
 	if (e->shutting_down) {
 		pthread_mutex_unlock(&e->lock);
-		rc = set_err(err, RUN_E_SHUTDOWN, "runner is shutting down");
+		rc = run_err_set(err, RUN_E_SHUTDOWN, "runner is shutting down");
 		goto fail;
 	}
 	if (find_live_locked(e, rs->name)) {
 		pthread_mutex_unlock(&e->lock);
-		rc = set_err(err, RUN_E_EXISTS, "replica \"%s\" is already running", rs->name);
+		rc = run_err_set(err, RUN_E_EXISTS, "replica \"%s\" is already running", rs->name);
 		goto fail;
 	}
 	rc = pthread_create(&r->thread, NULL, replica_main, r);
 	if (rc != 0) {
 		pthread_mutex_unlock(&e->lock);
-		rc = set_err(err, RUN_E_SYSTEM, "pthread_create: %s", strerror(rc));
+		rc = run_err_set(err, RUN_E_SYSTEM, "pthread_create: %s", strerror(rc));
 		goto fail;
 	}
 	r->next = e->list;

@@ -11,10 +11,7 @@
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-static int set_err(struct run_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int set_err(struct run_err *err, int code, const char *fmt, ...)
+int run_err_set(struct run_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -155,10 +152,10 @@ static int copy_container(const struct run_container_spec *in, int is_init,
 
 	c->is_init = is_init;
 	if (!name_ok(in->name, 63))
-		return set_err(err, RUN_E_INVALID, "invalid container name \"%s\"",
+		return run_err_set(err, RUN_E_INVALID, "invalid container name \"%s\"",
 			       in->name ? in->name : "");
 	if (!in->image || !*in->image)
-		return set_err(err, RUN_E_INVALID, "container \"%s\" has no image", in->name);
+		return run_err_set(err, RUN_E_INVALID, "container \"%s\" has no image", in->name);
 	c->name = dup_or_null(in->name, &fail);
 	c->image = dup_or_null(in->image, &fail);
 	c->command = argv_copy(in->command, &fail);
@@ -166,57 +163,57 @@ static int copy_container(const struct run_container_spec *in, int is_init,
 	c->working_dir = dup_or_null(in->working_dir && *in->working_dir ? in->working_dir : NULL,
 				     &fail);
 	if (fail)
-		return set_err(err, RUN_E_NOMEM, "out of memory");
+		return run_err_set(err, RUN_E_NOMEM, "out of memory");
 	if (c->working_dir && c->working_dir[0] != '/')
-		return set_err(err, RUN_E_INVALID,
+		return run_err_set(err, RUN_E_INVALID,
 			       "container \"%s\": workingDir must be absolute", in->name);
 
 	c->env_names = calloc(in->n_env + 1, sizeof(char *));
 	c->env_values = calloc(in->n_env + 1, sizeof(char *));
 	if (!c->env_names || !c->env_values)
-		return set_err(err, RUN_E_NOMEM, "out of memory");
+		return run_err_set(err, RUN_E_NOMEM, "out of memory");
 	for (i = 0; i < in->n_env; i++) {
 		const struct run_env_var *v = &in->env[i];
 		char *val = NULL;
 
 		if (!v->name || !*v->name || strchr(v->name, '='))
-			return set_err(err, RUN_E_INVALID,
+			return run_err_set(err, RUN_E_INVALID,
 				       "container \"%s\": invalid env var name", in->name);
 		if (v->secret_ref) {
 			if (!cb || !cb->resolve_secret ||
 			    cb->resolve_secret(cb->ud, v->secret_ref, &val) != 0 || !val)
-				return set_err(err, RUN_E_INVALID,
+				return run_err_set(err, RUN_E_INVALID,
 					       "container \"%s\": env var \"%s\" references unknown secret \"%s\"",
 					       in->name, v->name, v->secret_ref);
 		} else {
 			val = strdup(v->value ? v->value : "");
 			if (!val)
-				return set_err(err, RUN_E_NOMEM, "out of memory");
+				return run_err_set(err, RUN_E_NOMEM, "out of memory");
 		}
 		c->env_values[i] = val;
 		c->env_names[i] = strdup(v->name);
 		c->n_env = i + 1;
 		if (!c->env_names[i])
-			return set_err(err, RUN_E_NOMEM, "out of memory");
+			return run_err_set(err, RUN_E_NOMEM, "out of memory");
 	}
 
 	c->mounts = calloc(in->n_mounts + 1, sizeof(*c->mounts));
 	if (!c->mounts)
-		return set_err(err, RUN_E_NOMEM, "out of memory");
+		return run_err_set(err, RUN_E_NOMEM, "out of memory");
 	for (i = 0; i < in->n_mounts; i++) {
 		const struct run_volume_mount *m = &in->mounts[i];
 
 		if (!m->volume_name || !has_volume(rs, m->volume_name))
-			return set_err(err, RUN_E_INVALID,
+			return run_err_set(err, RUN_E_INVALID,
 				       "container \"%s\": volumeMount refers to unknown volume \"%s\"",
 				       in->name, m->volume_name ? m->volume_name : "");
 		if (!m->mount_path || m->mount_path[0] != '/' || !rel_path_ok(m->mount_path + 1) ||
 		    !strcmp(m->mount_path, "/"))
-			return set_err(err, RUN_E_INVALID,
+			return run_err_set(err, RUN_E_INVALID,
 				       "container \"%s\": invalid mountPath \"%s\"", in->name,
 				       m->mount_path ? m->mount_path : "");
 		if (m->sub_path && *m->sub_path && !rel_path_ok(m->sub_path))
-			return set_err(err, RUN_E_INVALID,
+			return run_err_set(err, RUN_E_INVALID,
 				       "container \"%s\": invalid subPath \"%s\"", in->name,
 				       m->sub_path);
 		c->mounts[i].volume = dup_or_null(m->volume_name, &fail);
@@ -225,7 +222,7 @@ static int copy_container(const struct run_container_spec *in, int is_init,
 					       &fail);
 		c->n_mounts = i + 1;
 		if (fail)
-			return set_err(err, RUN_E_NOMEM, "out of memory");
+			return run_err_set(err, RUN_E_NOMEM, "out of memory");
 	}
 	return 0;
 }
@@ -263,21 +260,21 @@ int run_spec_copy(const struct run_replica_spec *in,
 
 	*out = NULL;
 	if (!in || !name_ok(in->replica_name, 253))
-		return set_err(err, RUN_E_INVALID, "invalid replica name \"%s\"",
+		return run_err_set(err, RUN_E_INVALID, "invalid replica name \"%s\"",
 			       in && in->replica_name ? in->replica_name : "");
 	if (in->n_containers == 0 || !in->containers)
-		return set_err(err, RUN_E_INVALID, "replica \"%s\" has no containers",
+		return run_err_set(err, RUN_E_INVALID, "replica \"%s\" has no containers",
 			       in->replica_name);
 	/* The replica thread polls three fds per container in a fixed
 	 * array; Container Apps allows far fewer containers anyway. */
 	if (in->n_containers + in->n_init_containers > RUN_MAX_CONTAINERS)
-		return set_err(err, RUN_E_INVALID, "replica \"%s\" has more than %d containers",
+		return run_err_set(err, RUN_E_INVALID, "replica \"%s\" has more than %d containers",
 			       in->replica_name, RUN_MAX_CONTAINERS);
 	if (in->replica_timeout_s < 0)
-		return set_err(err, RUN_E_INVALID, "negative replicaTimeout");
+		return run_err_set(err, RUN_E_INVALID, "negative replicaTimeout");
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return set_err(err, RUN_E_NOMEM, "out of memory");
+		return run_err_set(err, RUN_E_NOMEM, "out of memory");
 	s->name = strdup(in->replica_name);
 	s->timeout_s = in->replica_timeout_s;
 	s->grace_s = in->stop_grace_s;
@@ -286,31 +283,31 @@ int run_spec_copy(const struct run_replica_spec *in,
 	s->volumes = calloc(in->n_volumes + 1, sizeof(char *));
 	s->creds = calloc(in->n_registries + 1, sizeof(*s->creds));
 	if (!s->name || !s->c || !s->volumes || !s->creds) {
-		rc = set_err(err, RUN_E_NOMEM, "out of memory");
+		rc = run_err_set(err, RUN_E_NOMEM, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < in->n_volumes; i++) {
 		const struct run_volume *v = &in->volumes[i];
 
 		if (!name_ok(v->name, 253)) {
-			rc = set_err(err, RUN_E_INVALID, "invalid volume name \"%s\"",
+			rc = run_err_set(err, RUN_E_INVALID, "invalid volume name \"%s\"",
 				     v->name ? v->name : "");
 			goto fail;
 		}
 		if (v->storage_type && *v->storage_type && strcmp(v->storage_type, "EmptyDir")) {
-			rc = set_err(err, RUN_E_INVALID,
+			rc = run_err_set(err, RUN_E_INVALID,
 				     "volume \"%s\": storageType \"%s\" is not supported by the simulator (EmptyDir only)",
 				     v->name, v->storage_type);
 			goto fail;
 		}
 		if (has_volume(s, v->name)) {
-			rc = set_err(err, RUN_E_INVALID, "duplicate volume name \"%s\"", v->name);
+			rc = run_err_set(err, RUN_E_INVALID, "duplicate volume name \"%s\"", v->name);
 			goto fail;
 		}
 		s->volumes[i] = strdup(v->name);
 		s->n_volumes = i + 1;
 		if (!s->volumes[i]) {
-			rc = set_err(err, RUN_E_NOMEM, "out of memory");
+			rc = run_err_set(err, RUN_E_NOMEM, "out of memory");
 			goto fail;
 		}
 	}
@@ -319,7 +316,7 @@ int run_spec_copy(const struct run_replica_spec *in,
 		int fail = 0;
 
 		if (!r->server) {
-			rc = set_err(err, RUN_E_INVALID, "registry credential without server");
+			rc = run_err_set(err, RUN_E_INVALID, "registry credential without server");
 			goto fail;
 		}
 		s->creds[i].server = norm_server(r->server);
@@ -327,7 +324,7 @@ int run_spec_copy(const struct run_replica_spec *in,
 		s->creds[i].password = dup_or_null(r->password, &fail);
 		s->n_creds = i + 1;
 		if (!s->creds[i].server || fail) {
-			rc = set_err(err, RUN_E_NOMEM, "out of memory");
+			rc = run_err_set(err, RUN_E_NOMEM, "out of memory");
 			goto fail;
 		}
 	}
@@ -346,7 +343,7 @@ int run_spec_copy(const struct run_replica_spec *in,
 			goto fail;
 		for (j = 0; j < i; j++) {
 			if (!strcmp(s->c[j].name, s->c[i].name)) {
-				rc = set_err(err, RUN_E_INVALID, "duplicate container name \"%s\"",
+				rc = run_err_set(err, RUN_E_INVALID, "duplicate container name \"%s\"",
 					     s->c[i].name);
 				goto fail;
 			}

@@ -47,6 +47,11 @@ struct run_rspec {
 	int grace_s;         /* < 0: engine default */
 };
 
+/* printf into err->msg (truncating); err may be NULL. Returns code, so
+ * that callers can `return run_err_set(err, RUN_E_..., ...)`. */
+int run_err_set(struct run_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Validate and deep-copy in (resolving secretRefs through
  * cb->resolve_secret). Returns 0 and *out (free with run_spec_free) or a
  * negative enum run_status with err filled. */
