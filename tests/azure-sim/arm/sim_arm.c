@@ -18,6 +18,7 @@
 #include "jwt_b64.h"
 #include "sim_config.h"
 #include "sim_ctx.h"
+#include "sim_region.h"
 #include "sim_state.h"
 #include "sim_util.h"
 
@@ -391,4 +392,26 @@ char *sim_arm_job_id(const char *sub, const char *rg, const char *job)
 {
 	return sim_strdupf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.App/jobs/%s",
 			   sub, rg, job);
+}
+
+int sim_arm_check_location(const char *loc, const char *type, struct sim_resp *resp)
+{
+	if (!loc || !*loc) {
+		sim_arm_error(resp, 400, "LocationRequired", NULL,
+			      "The location property is required for this definition.");
+		return -EINVAL;
+	}
+	if (sim_region_name(loc))
+		return 0;
+	if (!type)
+		sim_arm_error(resp, 400, "LocationNotAvailableForResourceGroup", NULL,
+			      "The provided location '%s' is not available for resource group. List "
+			      "of available regions is '%s'.",
+			      loc, sim_region_list());
+	else
+		sim_arm_error(resp, 400, "LocationNotAvailableForResourceType", NULL,
+			      "The provided location '%s' is not available for resource type '%s'. "
+			      "List of available regions for the resource type is '%s'.",
+			      loc, type, sim_region_list());
+	return -EINVAL;
 }

@@ -74,6 +74,12 @@ int sim_arm_parse_body(const struct sim_req *req, struct sim_resp *resp,
  * the subscription), else fills resp and returns -ENOENT. */
 int sim_arm_check_scope(struct sim_resp *resp, const char *sub, const char *rg);
 
+/* ARM's checks of a PUT body's location: present (LocationRequired) and a
+ * region it knows. type is the resource type named by the error
+ * ("Microsoft.App/jobs"), NULL for a resource group, whose error reads
+ * differently. Returns 0, or -EINVAL with resp filled. */
+int sim_arm_check_location(const char *loc, const char *type, struct sim_resp *resp);
+
 /* The operation id for a stats/fault name of an ARM request: the
  * route's op. Helper for ids. Writes "/subscriptions/{sub}/resourceGroups/
  * {rg}/providers/Microsoft.App/jobs/{job}" into a new string (caller

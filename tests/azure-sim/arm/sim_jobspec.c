@@ -696,19 +696,8 @@ int sim_jobspec_validate(struct json_object *doc, const char *sub, const char *r
 
 	(void)sub;
 	(void)rg;
-	if (!loc || !*loc) {
-		sim_arm_error(resp, 400, "LocationRequired", NULL,
-			      "The location property is required for this definition.");
+	if (sim_arm_check_location(loc, "Microsoft.App/jobs", resp))
 		return -EINVAL;
-	}
-	if (!sim_region_name(loc)) {
-		sim_arm_error(resp, 400, "LocationNotAvailableForResourceType", NULL,
-			      "The provided location '%s' is not available for resource type "
-			      "'Microsoft.App/jobs'. List of available regions for the resource type "
-			      "is '%s'.",
-			      loc, sim_region_list());
-		return -EINVAL;
-	}
 	if (check_tags(get(doc, "tags"), resp))
 		return -EINVAL;
 	if (!props) {

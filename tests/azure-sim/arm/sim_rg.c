@@ -62,18 +62,8 @@ void sim_h_rg_put(struct sim_req *req, struct sim_resp *resp)
 	if (sim_arm_parse_body(req, resp, 0, &body))
 		return;
 	loc = jstr(body, "location");
-	if (!loc || !*loc) {
-		sim_arm_error(resp, 400, "LocationRequired", NULL,
-			      "The location property is required for this definition.");
+	if (sim_arm_check_location(loc, NULL, resp))
 		goto out;
-	}
-	if (!sim_region_name(loc)) {
-		sim_arm_error(resp, 400, "LocationNotAvailableForResourceGroup", NULL,
-			      "The provided location '%s' is not available for resource group. List "
-			      "of available regions is '%s'.",
-			      loc, sim_region_list());
-		goto out;
-	}
 	if (json_object_object_get_ex(body, "tags", &tags) && tags &&
 	    !json_object_is_type(tags, json_type_object)) {
 		sim_arm_error(resp, 400, "InvalidRequestContent", NULL,
@@ -196,19 +186,8 @@ void sim_h_env_put(struct sim_req *req, struct sim_resp *resp)
 	if (sim_arm_parse_body(req, resp, 0, &body))
 		return;
 	loc = jstr(body, "location");
-	if (!loc || !*loc) {
-		sim_arm_error(resp, 400, "LocationRequired", NULL,
-			      "The location property is required for this definition.");
+	if (sim_arm_check_location(loc, "Microsoft.App/managedEnvironments", resp))
 		goto out;
-	}
-	if (!sim_region_name(loc)) {
-		sim_arm_error(resp, 400, "LocationNotAvailableForResourceType", NULL,
-			      "The provided location '%s' is not available for resource type "
-			      "'Microsoft.App/managedEnvironments'. List of available regions for "
-			      "the resource type is '%s'.",
-			      loc, sim_region_list());
-		goto out;
-	}
 	if (json_object_object_get_ex(body, "properties", &p) &&
 	    json_object_object_get_ex(p, "workloadProfiles", &wps) &&
 	    sim_profiles_check_env(wps, resp))
