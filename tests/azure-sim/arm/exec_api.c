@@ -326,11 +326,7 @@ static void stop_one(struct sim_req *req, struct sim_resp *resp, const char *exe
 
 	if (sim_exec_lookup(req, resp, exec_name, &job, &ex))
 		return;
-	if (!ex->ended) {
-		ex->stop_requested = 1;
-		sim_exec_end(ex, "Stopped", NULL, NULL);
-		sim_exec_stop_replicas(ex);
-	}
+	sim_exec_stop(ex);
 	sim_state_unlock();
 	sim_resp_empty(resp, 200);
 }
@@ -359,11 +355,8 @@ void sim_h_job_stop_all(struct sim_req *req, struct sim_resp *resp)
 	root = json_object_new_object();
 	arr = json_object_new_array();
 	for (struct sim_exec *ex = job->execs; ex; ex = ex->next) {
-		if (ex->ended)
+		if (!sim_exec_stop(ex))
 			continue;
-		ex->stop_requested = 1;
-		sim_exec_end(ex, "Stopped", NULL, NULL);
-		sim_exec_stop_replicas(ex);
 		json_object_array_add(arr, render_exec(job, ex, ex->status,
 						       sim_req_query(req, "api-version"), 0));
 	}

@@ -66,6 +66,9 @@ void sim_exec_end(struct sim_exec *ex, const char *status, const char *reason,
 		  const char *message);
 /* Queue every running replica of ex for stopping (sim_exec_flush_stops). */
 void sim_exec_stop_replicas(struct sim_exec *ex);
+/* A stop request: a running execution becomes Stopped at once and its
+ * replicas are queued for stopping. Returns 1 when ex was still running. */
+int sim_exec_stop(struct sim_exec *ex);
 /* The execution p belongs to, NULL once it (or its job) is gone; *jobp
  * gets the job when jobp is not NULL. */
 struct sim_exec *sim_exec_find(struct plan *p, struct sim_job **jobp);

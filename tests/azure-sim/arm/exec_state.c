@@ -94,15 +94,20 @@ void sim_exec_stop_replicas(struct sim_exec *ex)
 			queue_stop(r->name);
 }
 
+int sim_exec_stop(struct sim_exec *ex)
+{
+	if (ex->ended)
+		return 0;
+	ex->stop_requested = 1;
+	sim_exec_end(ex, "Stopped", NULL, NULL);
+	sim_exec_stop_replicas(ex);
+	return 1;
+}
+
 void sim_exec_stop_job_locked(struct sim_job *job)
 {
-	for (struct sim_exec *ex = job->execs; ex; ex = ex->next) {
-		if (ex->ended)
-			continue;
-		ex->stop_requested = 1;
-		sim_exec_end(ex, "Stopped", NULL, NULL);
-		sim_exec_stop_replicas(ex);
-	}
+	for (struct sim_exec *ex = job->execs; ex; ex = ex->next)
+		sim_exec_stop(ex);
 }
 
 struct sim_exec *sim_exec_find(struct plan *p, struct sim_job **jobp)
