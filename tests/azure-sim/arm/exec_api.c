@@ -388,15 +388,10 @@ static int parse_filter(const char *f, char *status, size_t sz, struct sim_resp 
 
 void sim_h_exec_list(struct sim_req *req, struct sim_resp *resp)
 {
-	struct sim_ctx *ctx = sim_ctx();
 	const char *sub = req->params[P_SUB], *rg = req->params[P_RG];
 	const char *api = sim_req_query(req, "api-version");
-	const char *tok = sim_req_query(req, "$skiptoken");
-	const char *top = sim_req_query(req, "$top");
-	long skip = tok ? strtol(tok, NULL, 10) : 0;
-	long page = top ? strtol(top, NULL, 10) : ctx->cfg->page_size;
-	long idx = 0, added = 0;
-	int more = 0;
+	struct sim_arm_page pg;
+	int want;
 	char status[32], st[32];
 	struct sim_job *job;
 	struct json_object *root, *arr;
@@ -405,10 +400,7 @@ void sim_h_exec_list(struct sim_req *req, struct sim_resp *resp)
 		return;
 	if (parse_filter(sim_req_query(req, "$filter"), status, sizeof(status), resp))
 		return;
-	if (page <= 0 || page > 1000)
-		page = ctx->cfg->page_size;
-	if (skip < 0)
-		skip = 0;
+	sim_arm_page_init(req, &pg);
 	job = sim_jobs_find_locked(req, resp, 0);
 	if (!job)
 		return;
@@ -418,28 +410,15 @@ void sim_h_exec_list(struct sim_req *req, struct sim_resp *resp)
 		reported_status(job, ex, st, sizeof(st));
 		if (*status && strcasecmp(status, st) != 0)
 			continue;
-		if (idx++ < skip)
-			continue;
-		if (added == page) {
-			more = 1;
+		want = sim_arm_page_next(&pg);
+		if (want < 0)
 			break;
-		}
-		json_object_array_add(arr, render_exec(job, ex, st, api, 1));
-		added++;
+		if (want)
+			json_object_array_add(arr, render_exec(job, ex, st, api, 1));
 	}
 	sim_state_unlock();
 	json_object_object_add(root, "value", arr);
-	if (more) {
-		char *fe = sim_req_query(req, "$filter") ? sim_url_encode(sim_req_query(req, "$filter")) : NULL;
-		char *link = sim_strdupf("%s%s?api-version=%s&$skiptoken=%ld%s%s%s%s", ctx->base_url,
-					 req->url, api, skip + page, top ? "&$top=" : "",
-					 top ? top : "", fe ? "&$filter=" : "", fe ? fe : "");
-		json_object_object_add(root, "nextLink", json_object_new_string(link ? link : ""));
-		free(link);
-		free(fe);
-	} else {
-		json_object_object_add(root, "nextLink", NULL);
-	}
+	sim_arm_page_link(req, &pg, sim_req_query(req, "$filter"), root);
 	sim_resp_json(resp, 200, root);
 	json_object_put(root);
 }

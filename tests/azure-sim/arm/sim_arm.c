@@ -415,3 +415,50 @@ int sim_arm_check_location(const char *loc, const char *type, struct sim_resp *r
 			      loc, type, sim_region_list());
 	return -EINVAL;
 }
+
+void sim_arm_page_init(const struct sim_req *req, struct sim_arm_page *pg)
+{
+	long page_size = sim_ctx()->cfg->page_size;
+	const char *tok = sim_req_query(req, "$skiptoken");
+
+	pg->seen = pg->added = 0;
+	pg->more = 0;
+	pg->top = sim_req_query(req, "$top");
+	pg->skip = tok ? strtol(tok, NULL, 10) : 0;
+	pg->size = pg->top ? strtol(pg->top, NULL, 10) : page_size;
+	if (pg->size <= 0 || pg->size > 1000)
+		pg->size = page_size;
+	if (pg->skip < 0)
+		pg->skip = 0;
+}
+
+int sim_arm_page_next(struct sim_arm_page *pg)
+{
+	if (pg->seen++ < pg->skip)
+		return 0;
+	if (pg->added == pg->size) {
+		pg->more = 1;
+		return -1;
+	}
+	pg->added++;
+	return 1;
+}
+
+void sim_arm_page_link(const struct sim_req *req, const struct sim_arm_page *pg,
+		       const char *filter, struct json_object *root)
+{
+	char *fe, *link;
+
+	if (!pg->more) {
+		json_object_object_add(root, "nextLink", NULL);
+		return;
+	}
+	fe = filter ? sim_url_encode(filter) : NULL;
+	link = sim_strdupf("%s%s?api-version=%s&$skiptoken=%ld%s%s%s%s", sim_ctx()->base_url,
+			   req->url, sim_req_query(req, "api-version"), pg->skip + pg->size,
+			   pg->top ? "&$top=" : "", pg->top ? pg->top : "", fe ? "&$filter=" : "",
+			   fe ? fe : "");
+	json_object_object_add(root, "nextLink", json_object_new_string(link ? link : ""));
+	free(link);
+	free(fe);
+}

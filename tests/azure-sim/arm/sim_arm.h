@@ -74,6 +74,26 @@ int sim_arm_parse_body(const struct sim_req *req, struct sim_resp *resp,
  * the subscription), else fills resp and returns -ENOENT. */
 int sim_arm_check_scope(struct sim_resp *resp, const char *sub, const char *rg);
 
+/* ARM list paging: $skiptoken (an offset here) and $top, with the
+ * configured page size when $top is absent or out of range. */
+struct sim_arm_page {
+	long skip;       /* items to pass over */
+	long size;       /* items on this page */
+	const char *top; /* the request's $top, or NULL */
+	long seen, added;
+	int more;        /* the page filled up before the items ran out */
+};
+void sim_arm_page_init(const struct sim_req *req, struct sim_arm_page *pg);
+
+/* Called for each listed item in order: 1 = put it on this page, 0 = pass
+ * over it, -1 = the page is full (stop; nextLink will follow). */
+int sim_arm_page_next(struct sim_arm_page *pg);
+
+/* Add "nextLink" to a list answer: the request's URL for the next page
+ * (keeping $top, and $filter when not NULL) when more, else null. */
+void sim_arm_page_link(const struct sim_req *req, const struct sim_arm_page *pg,
+		       const char *filter, struct json_object *root);
+
 /* ARM's checks of a PUT body's location: present (LocationRequired) and a
  * region it knows. type is the resource type named by the error
  * ("Microsoft.App/jobs"), NULL for a resource group, whose error reads

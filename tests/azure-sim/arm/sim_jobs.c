@@ -303,43 +303,25 @@ static void list_jobs(struct sim_req *req, struct sim_resp *resp, const char *rg
 {
 	struct sim_ctx *ctx = sim_ctx();
 	const char *sub = req->params[P_SUB];
-	const char *tok = sim_req_query(req, "$skiptoken");
-	const char *top = sim_req_query(req, "$top");
-	long skip = tok ? strtol(tok, NULL, 10) : 0;
-	long page = top ? strtol(top, NULL, 10) : ctx->cfg->page_size;
-	long idx = 0, added = 0;
-	int more = 0;
+	struct sim_arm_page pg;
 	struct json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	int want;
 
-	if (page <= 0 || page > 1000)
-		page = ctx->cfg->page_size;
-	if (skip < 0)
-		skip = 0;
+	sim_arm_page_init(req, &pg);
 	sim_state_lock();
 	sim_lro_tick(ctx->state);
 	for (struct sim_job *j = ctx->state->jobs; j; j = j->next) {
 		if (strcasecmp(j->sub, sub) != 0 || (rg && strcasecmp(j->rg, rg) != 0))
 			continue;
-		if (idx++ < skip)
-			continue;
-		if (added == page) {
-			more = 1;
+		want = sim_arm_page_next(&pg);
+		if (want < 0)
 			break;
-		}
-		json_object_array_add(arr, sim_jobspec_render(j, api_of(req)));
-		added++;
+		if (want)
+			json_object_array_add(arr, sim_jobspec_render(j, api_of(req)));
 	}
 	sim_state_unlock();
 	json_object_object_add(root, "value", arr);
-	if (more) {
-		char *link = sim_strdupf("%s%s?api-version=%s&$skiptoken=%ld%s%s", ctx->base_url,
-					 req->url, api_of(req), skip + page, top ? "&$top=" : "",
-					 top ? top : "");
-		json_object_object_add(root, "nextLink", json_object_new_string(link ? link : ""));
-		free(link);
-	} else {
-		json_object_object_add(root, "nextLink", NULL);
-	}
+	sim_arm_page_link(req, &pg, NULL, root);
 	sim_resp_json(resp, 200, root);
 	json_object_put(root);
 }
