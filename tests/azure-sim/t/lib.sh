@@ -175,6 +175,12 @@ d=json.load(open(sys.argv[1]))
 v=eval(sys.argv[2])
 print(v if isinstance(v,str) else json.dumps(v))' "$1" "$2" 2>/dev/null
 }
+# answers PATH STATUS: GET PATH answers STATUS (for wait_until; the
+# answer stays in $STATUS and $TMP/body).
+answers() {
+	req GET "$1"
+	[ "$STATUS" = "$2" ]
+}
 hdr() {  # hdr NAME: value of a response header of the last req
 	tr -d '\r' <"$TMP/hdr" | awk -v n="$1" 'tolower($0) ~ "^"tolower(n)":" {sub(/^[^:]*: */,""); v=$0} END{print v}'
 }

@@ -50,7 +50,11 @@ check "LRO URL uses the short region name" sh -c "echo '$async' | grep -q '/loca
 is "$(jv "d['type']")" Microsoft.App/jobs "type"
 
 # Poll the async operation as ARM clients do.
-sleep 1.6
+op_succeeded() {
+	req GET "$1"
+	[ "$(jv "d['status']")" = Succeeded ]
+}
+wait_until 10 "async operation reaches a final state" op_succeeded "$apath"
 req GET "$apath"
 is "$(jv "d['status']")" Succeeded "async operation Succeeded later"
 check "operation has endTime" test -n "$(jv "d['endTime']")"
@@ -90,7 +94,7 @@ check "PATCH Location header" test -n "$(hdr Location)"
 loc=$(hdr Location)
 req GET "${loc#$SIM_URL}"
 is "$STATUS" 202 "Location poll -> 202 while running"
-sleep 1.6
+wait_until 10 "PATCH Location poll finishes" answers "${loc#$SIM_URL}" 200
 req GET "${loc#$SIM_URL}"
 is "$STATUS" 200 "Location poll -> 200 when done"
 is "$(jv "d['properties']['configuration']['replicaTimeout']")" 99 "PATCH changed replicaTimeout"
@@ -159,7 +163,7 @@ dloc=$(hdr Location)
 check "DELETE Location header" test -n "$dloc"
 req GET "$JOBS/job-b?api-version=$API"
 is "$(jv "d['properties']['provisioningState']")" Deleting "job shows Deleting"
-sleep 1.6
+wait_until 10 "DELETE Location poll finishes" answers "${dloc#$SIM_URL}" 200
 req GET "${dloc#$SIM_URL}"
 is "$STATUS" 200 "delete Location poll -> 200 when done"
 req GET "$JOBS/job-b?api-version=$API"

@@ -91,7 +91,6 @@ is "$STATUS" 404 "unknown container -> 404"
 arm_auth
 wait_until 15 "replicas list empties after the cleanup time" sh -c \
 	"curl -s -H 'Authorization: $AUTH' '$SIM_URL$rep_path' | grep -q '\"value\":\\[\\]'"
-sleep 1.5
-code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $dp" "$endpoint?follow=false&output=json&tailLines=5")
-is "$code" 404 "log stream of a cleaned-up replica -> 404"
+wait_until 15 "log stream of a cleaned-up replica -> 404" sh -c \
+	"test \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $dp' '$endpoint?follow=false&output=json&tailLines=5')\" = 404"
 done_testing

@@ -40,7 +40,7 @@ req GET "$JOBS/forever/executions/$ex/replicas?api-version=2023-11-02-preview"
 endpoint=$(jv "d['value'][0]['properties']['containers'][0]['logStreamEndpoint']")
 curl -s -N -H "Authorization: Bearer $dp" "$endpoint?follow=true&output=json&tailLines=10" >"$TMP/f.out" &
 cpid=$!
-sleep 0.5
+wait_until 10 "the log stream is open (synthetic records received)" test -s "$TMP/f.out"
 t0=$(date +%s)
 sim_stop
 rc=$?
