@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "la_json.h"
+#include "sim_util.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,32 +12,17 @@
 
 /* ---- output buffer ---- */
 
+/* sim_buf with a sticky out-of-memory flag, so that the writers below
+ * need not check every append. */
 struct obuf {
-	char *p;
-	size_t n, cap;
+	struct sim_buf b;
 	bool oom;
 };
 
 static void ob_add(struct obuf *b, const char *s, size_t n)
 {
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *g;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		g = realloc(b->p, cap);
-		if (!g) {
-			b->oom = true;
-			return;
-		}
-		b->p = g;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
+	if (!b->oom && sim_buf_add(&b->b, s, n) != 0)
+		b->oom = true;
 }
 
 static void ob_adds(struct obuf *b, const char *s)
@@ -163,8 +149,8 @@ char *la_json_result(const struct kql_result *r)
 	}
 	ob_add(&b, "}", 1);
 	if (b.oom) {
-		free(b.p);
+		sim_buf_free(&b.b);
 		return NULL;
 	}
-	return b.p;
+	return sim_buf_steal(&b.b);
 }
