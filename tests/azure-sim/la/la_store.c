@@ -540,6 +540,44 @@ static int pack_for(const struct la_schema *s, const struct kql_value *cells,
 	return *rowp ? 0 : -ENOMEM;
 }
 
+/* The columns every row of a _CL table carries besides TenantId,
+ * TimeGenerated and _ResourceId. */
+static void set_cl_common(const struct la_schema *s, struct kql_value *c, int64_t t)
+{
+	set_s(s, c, "SourceSystem", "RestAPI");
+	set(s, c, "time_t", kql_datetime(t));
+	set(s, c, "_timestamp_d", kql_real((double)t / KQL_TICKS_PER_SEC));
+	set_s(s, c, "Type", s->name);
+}
+
+/* The same for a resource-specific table; last, as _BilledSize is the
+ * size of the others. */
+static void set_rs_common(const struct la_schema *s, struct kql_value *c, const char *sub)
+{
+	set_s(s, c, "SourceSystem", "Azure");
+	set_s(s, c, "_SubscriptionId", sub);
+	set_s(s, c, "_IsBillable", "True");
+	set(s, c, "_BilledSize", kql_real(billed_size(c, s->ncols)));
+}
+
+/* Pack the cells and store the row; the custom columns the record left
+ * out are not carried (job_col is the job's column of the _CL table). */
+static int store_one(struct la_store *st, const char *customer_id, enum la_table_id tid,
+		     const struct kql_value *c, const char *job_col, const char *job,
+		     const char *app, const char *rev)
+{
+	const struct la_schema *s = la_schema_get(tid);
+	struct la_row *row = NULL;
+	int rc = pack_for(s, c, &row);
+
+	if (rc)
+		return rc;
+	uncarry(s, row, job_col, job);
+	uncarry(s, row, "ContainerAppName_s", app);
+	uncarry(s, row, "RevisionName_s", rev);
+	return store_rows(st, customer_id, &tid, &row, 1);
+}
+
 /* What both appenders check and derive first. */
 static int append_prologue(struct la_store *st, const char *customer_id,
 			   enum la_dest dest, const void *rec,
@@ -569,7 +607,6 @@ int la_store_append_console(struct la_store *st, const char *customer_id,
 							     : LA_TID_CONSOLE_CL;
 	const struct la_schema *s = la_schema_get(tid);
 	struct kql_value c[MAXCOLS];
-	struct la_row *row = NULL;
 	char gid[37], cid[65], sub[64], tenant[37];
 	char *rid = NULL;
 	int64_t t;
@@ -601,7 +638,7 @@ int la_store_append_console(struct la_store *st, const char *customer_id,
 	set(s, c, "TimeGenerated", kql_datetime(t));
 	set_s(s, c, "_ResourceId", rid);
 	if (tid == LA_TID_CONSOLE_CL) {
-		set_s(s, c, "SourceSystem", "RestAPI");
+		set_cl_common(s, c, t);
 		set_s(s, c, "ContainerAppName_s", rec->container_app_name);
 		set(s, c, "ContainerGroupId_g", kql_str(gid));
 		set_s(s, c, "ContainerGroupName_s", rec->container_group_name);
@@ -613,10 +650,6 @@ int la_store_append_console(struct la_store *st, const char *customer_id,
 		set(s, c, "Log_s", logv);
 		set_s(s, c, "RevisionName_s", rec->revision_name);
 		set_s(s, c, "Stream_s", rec->stream);
-		set(s, c, "time_t", kql_datetime(t));
-		set(s, c, "_timestamp_d",
-		    kql_real((double)t / KQL_TICKS_PER_SEC));
-		set_s(s, c, "Type", LA_TABLE_CONSOLE_CL);
 	} else {
 		set_s(s, c, "ContainerAppName", rec->container_app_name);
 		set_s(s, c, "ContainerGroupId", gid);
@@ -630,21 +663,12 @@ int la_store_append_console(struct la_store *st, const char *customer_id,
 		set_s(s, c, "Location", rec->location);
 		set(s, c, "Log", logv);
 		set_s(s, c, "RevisionName", rec->revision_name);
-		set_s(s, c, "SourceSystem", "Azure");
 		set_s(s, c, "Stream", rec->stream);
 		set_s(s, c, "Type", LA_TABLE_CONSOLE);
-		set_s(s, c, "_SubscriptionId", sub);
-		set_s(s, c, "_IsBillable", "True");
-		set(s, c, "_BilledSize", kql_real(billed_size(c, s->ncols)));
+		set_rs_common(s, c, sub);
 	}
-	rc = pack_for(s, c, &row);
-	if (rc)
-		goto out;
-	uncarry(s, row, "ContainerJobName_s", rec->job_name);
-	uncarry(s, row, "ContainerAppName_s", rec->container_app_name);
-	uncarry(s, row, "RevisionName_s", rec->revision_name);
-	free(rid);
-	return store_rows(st, customer_id, &tid, &row, 1);
+	rc = store_one(st, customer_id, tid, c, "ContainerJobName_s", rec->job_name,
+		       rec->container_app_name, rec->revision_name);
 out:
 	free(rid);
 	return rc;
@@ -658,7 +682,6 @@ int la_store_append_system(struct la_store *st, const char *customer_id,
 							     : LA_TID_SYSTEM_CL;
 	const struct la_schema *s = la_schema_get(tid);
 	struct kql_value c[MAXCOLS];
-	struct la_row *row = NULL;
 	char sub[64], tenant[37];
 	char *rid = NULL;
 	const char *exec, *sev, *src;
@@ -681,7 +704,7 @@ int la_store_append_system(struct la_store *st, const char *customer_id,
 	set(s, c, "TimeGenerated", kql_datetime(t));
 	set_s(s, c, "_ResourceId", rid);
 	if (tid == LA_TID_SYSTEM_CL) {
-		set_s(s, c, "SourceSystem", "RestAPI");
+		set_cl_common(s, c, t);
 		set_s(s, c, "ContainerAppName_s", rec->container_app_name);
 		set_s(s, c, "EnvironmentName_s", rec->environment_name);
 		set_s(s, c, "RevisionName_s", rec->revision_name);
@@ -692,10 +715,6 @@ int la_store_append_system(struct la_store *st, const char *customer_id,
 		set_s(s, c, "EventSource_s", src);
 		set_s(s, c, "Type_s", sev);
 		set(s, c, "Count_d", kql_real(count));
-		set(s, c, "time_t", kql_datetime(t));
-		set(s, c, "_timestamp_d",
-		    kql_real((double)t / KQL_TICKS_PER_SEC));
-		set_s(s, c, "Type", LA_TABLE_SYSTEM_CL);
 	} else {
 		set_s(s, c, "ContainerAppName", rec->container_app_name);
 		set_s(s, c, "ContainerName", rec->container_name);
@@ -708,20 +727,11 @@ int la_store_append_system(struct la_store *st, const char *customer_id,
 		set_s(s, c, "Reason", rec->reason);
 		set_s(s, c, "ReplicaName", rec->replica_name);
 		set_s(s, c, "RevisionName", rec->revision_name);
-		set_s(s, c, "SourceSystem", "Azure");
 		set_s(s, c, "Type", sev); /* severity in this table */
-		set_s(s, c, "_SubscriptionId", sub);
-		set_s(s, c, "_IsBillable", "True");
-		set(s, c, "_BilledSize", kql_real(billed_size(c, s->ncols)));
+		set_rs_common(s, c, sub);
 	}
-	rc = pack_for(s, c, &row);
-	if (rc)
-		goto out;
-	uncarry(s, row, "JobName_s", exec);
-	uncarry(s, row, "ContainerAppName_s", rec->container_app_name);
-	uncarry(s, row, "RevisionName_s", rec->revision_name);
-	free(rid);
-	return store_rows(st, customer_id, &tid, &row, 1);
+	rc = store_one(st, customer_id, tid, c, "JobName_s", exec, rec->container_app_name,
+		       rec->revision_name);
 out:
 	free(rid);
 	return rc;
