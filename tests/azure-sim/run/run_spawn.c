@@ -102,6 +102,19 @@ CHILD_FN static void mount_at(const struct child_arg *a, int stage, int fd, cons
 		die(a, stage, errno, what);
 }
 
+/* Mount over the directory rel of the root (which must exist). */
+CHILD_FN static void mount_dir(const struct child_arg *a, int stage, int rootfd, const char *rel,
+			       const char *src, const char *type, unsigned long flags,
+			       const char *data, const char *what)
+{
+	int fd = oci_fs_open_in_root(rootfd, rel, O_PATH | O_DIRECTORY, 0);
+
+	if (fd < 0)
+		die(a, stage, -fd, what);
+	mount_at(a, stage, fd, src, type, flags, data, what);
+	close(fd);
+}
+
 CHILD_FN static void make_dev(const struct child_arg *a, int rootfd)
 {
 	static const struct {
@@ -144,18 +157,10 @@ CHILD_FN static void make_dev(const struct child_arg *a, int rootfd)
 	    mkdirat(devfd, "mqueue", 0755) < 0)
 		die(a, ST_DEV, errno, "/dev/shm");
 	/* A private devpts instance: the host's terminals stay out of reach. */
-	fd = oci_fs_open_in_root(rootfd, "dev/pts", O_PATH | O_DIRECTORY, 0);
-	if (fd < 0)
-		die(a, ST_DEV, -fd, "/dev/pts");
-	mount_at(a, ST_DEV, fd, "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
-		 "newinstance,ptmxmode=0666,mode=0620", "/dev/pts");
-	close(fd);
-	fd = oci_fs_open_in_root(rootfd, "dev/shm", O_PATH | O_DIRECTORY, 0);
-	if (fd < 0)
-		die(a, ST_DEV, -fd, "/dev/shm");
-	mount_at(a, ST_DEV, fd, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		 "mode=1777,size=65536k", "/dev/shm");
-	close(fd);
+	mount_dir(a, ST_DEV, rootfd, "dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0620", "/dev/pts");
+	mount_dir(a, ST_DEV, rootfd, "dev/shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=1777,size=65536k", "/dev/shm");
 	/* mqueue belongs to the new IPC namespace; not fatal if missing. */
 	fd = oci_fs_open_in_root(rootfd, "dev/mqueue", O_PATH | O_DIRECTORY, 0);
 	if (fd >= 0) {
