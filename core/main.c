@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "core/api_ctr.h"
 #include "core/call.h"
 #include "core/ctrtab.h"
@@ -440,6 +442,14 @@ int main(int argc, char **argv)
 	sl_daemon.events = sl_events_new(1024);
 	if (!sl_daemon.events) {
 		fail("%s", "out of memory");
+		goto out;
+	}
+
+	/* Once per process, before any thread or plugin uses libcurl: the
+	 * registry client (core/registry/) and backends rely on the host
+	 * having done it (plugin.h). Not undone: process exit releases it. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fail("%s", "cannot initialise libcurl");
 		goto out;
 	}
 
