@@ -46,6 +46,8 @@ enum MHD_Result sl_api_exec_inspect(struct sl_req *r);
 enum MHD_Result sl_api_unsupported(struct sl_req *r);
 enum MHD_Result sl_api_no_layers(struct sl_req *r);
 
+/* api_images.c */
+enum MHD_Result sl_api_image_create(struct sl_req *r);
 enum MHD_Result sl_api_image_inspect(struct sl_req *r);
 
 /* Images known to the daemon (for /info). */

@@ -57,7 +57,7 @@ const struct sl_route sl_routes[] = {
 
 	/* Images. */
 	{"GET", "/images/json", U, 0, "image list"},
-	{"POST", "/images/create", U, 0, "image pull"},
+	{"POST", "/images/create", sl_api_image_create, 0, "image pull"},
 	{"GET", "/images/search", U, 0, "image search"},
 	{"POST", "/images/prune", U, 0, "image prune"},
 	{"POST", "/images/load", NL, SL_ROUTE_RAW_BODY, "image load"},
@@ -158,18 +158,3 @@ enum MHD_Result sl_api_no_layers(struct sl_req *r)
 		r->route ? r->route->operation : "this operation");
 }
 
-/*
- * The daemon keeps no image store yet, so no image is known: 404, which
- * is also what makes `docker inspect NAME` fall through to "No such
- * object" as with dockerd.
- */
-enum MHD_Result sl_api_image_inspect(struct sl_req *r)
-{
-	return sl_http_error(r, 404, "No such image: %s", r->params[0]);
-}
-
-int sl_api_image_count(void)
-{
-	/* The core keeps no image records yet. */
-	return 0;
-}
