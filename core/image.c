@@ -205,11 +205,22 @@ int sl_image_add(struct json_object *rec, const char *tag_ref, const char *diges
 	if ((tag_ref && (rc = array_add(target, "RepoTags", tag_ref)) < 0) ||
 	    (digest_ref && (rc = array_add(target, "RepoDigests", digest_ref)) < 0))
 		goto out;
-	/* The tag moves: whoever had it loses it (written first, so a crash
-	 * leaves the tag nowhere rather than on two images). */
-	for (i = 0; tag_ref && !current && i < n_recs; i++)
-		if (recs[i] != target && array_drop(recs[i], "RepoTags", tag_ref))
+	/* The tag and the digest ref move: whoever had them loses them
+	 * (written first, so a crash leaves a ref nowhere rather than on two
+	 * images). A digest ref names one image too: a manifest list's digest
+	 * goes to the platform pulled last, as with dockerd. */
+	for (i = 0; !current && i < n_recs; i++) {
+		int moved = 0;
+
+		if (recs[i] == target)
+			continue;
+		if (tag_ref)
+			moved |= array_drop(recs[i], "RepoTags", tag_ref);
+		if (digest_ref)
+			moved |= array_drop(recs[i], "RepoDigests", digest_ref);
+		if (moved)
 			(void)persist(recs[i]);
+	}
 	if ((rc = persist(target)) < 0)
 		goto out;
 	if (!old && (rc = table_push(rec)) < 0) {
@@ -223,6 +234,87 @@ out:
 	json_object_put(rec);
 	if (was_current)
 		*was_current = current;
+	return rc;
+}
+
+struct json_object *sl_image_all(void)
+{
+	struct json_object *a = json_object_new_array(), *c;
+	size_t i;
+
+	pthread_mutex_lock(&mu);
+	for (i = 0; a && i < n_recs; i++) {
+		c = NULL; /* json_object_deep_copy wants an empty destination */
+		if (json_object_deep_copy(recs[i], &c, NULL) < 0 ||
+		    json_object_array_add(a, c) < 0) {
+			json_object_put(a);
+			a = NULL;
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	return a;
+}
+
+/* The index of record id, or -1; mu held. */
+static long find_id(const char *id)
+{
+	for (size_t i = 0; i < n_recs; i++)
+		if (!strcmp(rec_id(recs[i]), id))
+			return (long)i;
+	return -1;
+}
+
+int sl_image_tag(const char *id, const char *ref)
+{
+	long k;
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	k = find_id(id);
+	if (k < 0) {
+		rc = -ENOENT;
+		goto out;
+	}
+	for (size_t i = 0; i < n_recs; i++)
+		if ((long)i != k && array_drop(recs[i], "RepoTags", ref))
+			(void)persist(recs[i]);
+	rc = array_add(recs[k], "RepoTags", ref);
+	if (rc == 0)
+		rc = persist(recs[k]);
+out:
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int sl_image_untag(const char *id, const char *ref)
+{
+	long k;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&mu);
+	k = find_id(id);
+	if (k >= 0 && (array_drop(recs[k], "RepoTags", ref) ||
+		       array_drop(recs[k], "RepoDigests", ref)))
+		rc = persist(recs[k]);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+int sl_image_delete(const char *id)
+{
+	long k;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&mu);
+	k = find_id(id);
+	if (k >= 0) {
+		rc = sl_store_delete(store, KIND, id + 7);
+		if (rc == 0) {
+			json_object_put(recs[k]);
+			recs[k] = recs[--n_recs];
+		}
+	}
+	pthread_mutex_unlock(&mu);
 	return rc;
 }
 

@@ -36,14 +36,29 @@ struct json_object *sl_image_find(const char *name);
 
 /*
  * Stores a pulled image (takes rec), tagging it with the canonical refs
- * tag_ref and digest_ref (each may be NULL); a tag another image had moves
- * to this one, as with dockerd. Records whose tags and digests all moved
+ * tag_ref and digest_ref (each may be NULL); a tag or digest ref another
+ * image had moves to this one, as with dockerd. Records whose tags and digests all moved
  * away are kept (dangling) like dockerd's. *was_current (may be NULL) is
  * set when this image already existed with tag_ref (or digest_ref) on it:
  * "Image is up to date". Returns 0 or a negative errno (nothing changed).
  */
 int sl_image_add(struct json_object *rec, const char *tag_ref, const char *digest_ref,
 		 int *was_current);
+
+/* Deep copies of every record, as a JSON array the caller puts (NULL on
+ * allocation failure). */
+struct json_object *sl_image_all(void);
+
+/* Puts the canonical tag ref on image id ("sha256:..."), moving it from any
+ * other image. Returns 0, -ENOENT (no such image) or a negative errno. */
+int sl_image_tag(const char *id, const char *ref);
+
+/* Takes the canonical ref (a tag or a digest ref) off image id. Returns 0,
+ * -ENOENT when the image or the ref is not there, or a negative errno. */
+int sl_image_untag(const char *id, const char *ref);
+
+/* Drops the record of image id. Returns 0, -ENOENT or a negative errno. */
+int sl_image_delete(const char *id);
 
 /* Number of records (for /info). */
 int sl_image_count(void);

@@ -7,7 +7,7 @@
 # survive a restart; the daemon keeps serving when the registry is down.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-tap_plan 20
+tap_plan 30
 reg="$tmp/registry"
 trap 'sh "$top_srcdir/tests/azure-sim/testenv/registry-down.sh" "$reg" >/dev/null 2>&1; cleanup' \
 	EXIT INT TERM
@@ -96,7 +96,7 @@ out=$(docker pull 'Bad:name' 2>&1)
 contains "malformed reference: 400" "$out" "invalid reference format"
 
 # Events: one pull event per pull, named as dockerd names them.
-ev=$(docker events --since 0 --until "$(date +%s)" --filter type=image --format '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}' 2>&1)
+ev=$(docker events --since 0 --until "$(($(date +%s) + 1))" --filter type=image --format '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}' 2>&1)
 contains "pull events" "$ev" "pull busybox:latest busybox"
 
 # X-Registry-Auth: a readable header is accepted, junk is a 400.
@@ -105,6 +105,43 @@ r=$(api POST "/v1.47/images/create?fromImage=busybox&tag=latest" -H "X-Registry-
 contains "X-Registry-Auth honoured (anonymous registry)" "$r" "Image is up to date for busybox:latest"
 r=$(api POST "/v1.47/images/create?fromImage=busybox&tag=latest" -H "X-Registry-Auth: @@@")
 contains "X-Registry-Auth junk: 400" "$r" "400 "
+
+# The list, with dockerd's filters; the amd64 multi lost its tag to arm64.
+got=$(docker images --format '{{.Repository}}:{{.Tag}}' | sort | tr '\n' ' ')
+[ "$got" = "<none>:<none> busybox:latest echoer:latest multi:latest " ] && ok "docker images" ||
+	not_ok "docker images" "$got"
+got=$(docker images -q -f dangling=true | wc -l)
+[ "$got" = 1 ] && ok "dangling=true: the image whose tag moved" || not_ok "dangling" "$got"
+docker tag busybox mine:v1
+got=$(docker images -f reference='mine*' --format '{{.Repository}}:{{.Tag}} {{.ID}}')
+[ "$got" = "mine:v1 $(echo "${config#sha256:}" | cut -c1-12)" ] &&
+	ok "tag, and the reference filter shows the matching tag only" || not_ok "tag + reference" "$got"
+got=$(docker history -q busybox | head -1)
+[ "$got" = "$(echo "${config#sha256:}" | cut -c1-12)" ] && ok "history from the config, newest first" ||
+	not_ok "history" "$got"
+out=$(docker rmi mine:v1 2>&1)
+id=$(docker image inspect -f '{{.RepoTags}}' busybox 2>&1)
+[ "$out" = "Untagged: mine:v1" ] && [ "$id" = "[busybox:latest]" ] &&
+	ok "rmi of one of two tags only untags" || not_ok "rmi untag" "$out" "$id"
+# An image a container uses is kept unless forced.
+docker create --name user echoer true >/dev/null 2>&1
+out=$(docker rmi echoer 2>&1)
+contains "rmi of an image in use: 409" "$out" "(must force) - container "
+out=$(docker rmi -f echoer 2>&1)
+case $out in
+*"Untagged: echoer:latest"*"Deleted: sha256:"*) ok "rmi -f deletes it" ;;
+*) not_ok "rmi -f" "$out" ;;
+esac
+out=$(docker image prune -f 2>&1)
+got=$(docker images -q -f dangling=true | wc -l)
+case $out in
+*"deleted: sha256:"*) [ "$got" = 0 ] && ok "prune removes the dangling image" || not_ok "prune left" "$got" ;;
+*) not_ok "prune" "$out" ;;
+esac
+r=$(api GET '/v1.47/images/json?filters=%7B%22bogus%22%3A%5B%22x%22%5D%7D')
+contains "unknown filter: 400" "$r" "400 "
+ev=$(docker events --since 0 --until "$(($(date +%s) + 1))" --filter type=image --format '{{.Action}}' 2>&1 | sort -u | tr '\n' ' ')
+[ "$ev" = "delete pull tag untag " ] && ok "tag, untag and delete events" || not_ok "events" "$ev"
 
 # A config whose bytes do not match its digest (the registry's copy is
 # corrupted on disk): refused, nothing stored.
