@@ -19,6 +19,7 @@
 #include "core/daemon.h"
 #include "core/exec.h"
 #include "core/filters.h"
+#include "core/image.h"
 #include "core/imageref.h"
 #include "core/log.h"
 #include "core/names.h"
@@ -47,7 +48,7 @@ void sl_random_hex(char *out, size_t nbytes)
 enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 {
 	const char *qname = sl_http_query(r, "name");
-	struct json_object *body, *img, *resp;
+	struct json_object *body, *img, *resp, *irec;
 	struct sl_container *c;
 	char id[65], name[SL_CTR_NAME_MAX + 1], err[1024];
 	char *ref = NULL;
@@ -84,6 +85,10 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 		return sl_http_error(r, 400, "%s", err);
 	}
 	rc = sl_imageref_parse(json_object_get_string(img), &ref, err, sizeof(err));
+	/* A pulled image lends its ID and config (core/image.h). */
+	irec = rc >= 0 ? sl_image_find(json_object_get_string(img)) : NULL;
+	if (irec && rc == SL_IMAGEREF_ID)
+		rc = SL_IMAGEREF_NAME; /* the ID names a known image */
 	if (rc != SL_IMAGEREF_NAME) {
 		/* An ID names an image in a store; the core keeps none. */
 		ret = rc == SL_IMAGEREF_ID ?
@@ -96,9 +101,19 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 	json_object_put(body);
 
 	sl_random_hex(id, 32);
-	c = sl_ctr_from_create(id, name, r->body ? r->body : "{}",
-		r->body ? r->body_len : 2, ref, NULL, NULL, sl_time_now_ns(),
-		err, sizeof(err));
+	{
+		struct json_object *iid = NULL, *icfg = NULL;
+
+		if (irec) {
+			json_object_object_get_ex(irec, "Id", &iid);
+			json_object_object_get_ex(irec, "Config", &icfg);
+		}
+		c = sl_ctr_from_create(id, name, r->body ? r->body : "{}",
+			r->body ? r->body_len : 2, ref,
+			iid ? json_object_get_string(iid) : NULL, icfg, sl_time_now_ns(),
+			err, sizeof(err));
+	}
+	json_object_put(irec);
 	free(ref);
 	if (!c)
 		return sl_http_error(r, 400, "%s", err);

@@ -7,7 +7,7 @@
 # survive a restart; the daemon keeps serving when the registry is down.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-tap_plan 30
+tap_plan 33
 reg="$tmp/registry"
 trap 'sh "$top_srcdir/tests/azure-sim/testenv/registry-down.sh" "$reg" >/dev/null 2>&1; cleanup' \
 	EXIT INT TERM
@@ -105,6 +105,18 @@ r=$(api POST "/v1.47/images/create?fromImage=busybox&tag=latest" -H "X-Registry-
 contains "X-Registry-Auth honoured (anonymous registry)" "$r" "Image is up to date for busybox:latest"
 r=$(api POST "/v1.47/images/create?fromImage=busybox&tag=latest" -H "X-Registry-Auth: @@@")
 contains "X-Registry-Auth junk: 400" "$r" "400 "
+
+# create takes a pulled image's ID and config, merged as dockerd merges it
+# (the example backend runs host processes: -w / as /work is the image's).
+out=$(docker run --rm -w / echoer 2>&1)
+[ "$out" = "entry default cmd" ] && ok "run: the image's Entrypoint and Cmd" || not_ok "run echoer" "$out"
+out=$(docker run --rm -w / --entrypoint sh -e FOO=mine echoer -c 'echo $FOO $BAR' 2>&1)
+[ "$out" = "mine image-bar" ] && ok "run: Env merged by key, --entrypoint drops the image's Cmd" ||
+	not_ok "run echoer env" "$out"
+docker create --name merged echoer >/dev/null 2>&1
+got=$(docker inspect -f '{{.Image}} {{.Config.Image}} {{.Config.WorkingDir}} {{.Config.Cmd}}' merged 2>&1)
+[ "$got" = "$(docker image inspect -f '{{.Id}}' echoer) echoer /work [default cmd]" ] &&
+	ok "inspect: the image ID and the merged Config" || not_ok "inspect merged" "$got"
 
 # The list, with dockerd's filters; the amd64 multi lost its tag to arm64.
 got=$(docker images --format '{{.Repository}}:{{.Tag}}' | sort | tr '\n' ' ')
