@@ -123,8 +123,8 @@ static int registry_error(const struct oci_reg *reg, const struct oci_err *oe, i
 			 *a->message ? a->message : "requested access to the resource is denied");
 	} else if (rc == OCI_E_NOT_FOUND) {
 		*status = 404;
-		snprintf(err, errlen, "manifest for %s not found: manifest unknown: %s", familiar,
-			 oe->msg);
+		/* A bare 404, without the registry's error document. */
+		snprintf(err, errlen, "manifest for %s not found: %s", familiar, oe->msg);
 	} else {
 		snprintf(err, errlen, "%s", oe->msg);
 	}
@@ -245,7 +245,7 @@ int sl_imgpull(const char *text, const char *platform, const struct oci_credenti
 	char *tag_ref = NULL, *digest_ref = NULL, os[32], arch[32], variant[32], line[512];
 	const char *h;
 	size_t len = 0, cfglen = 0;
-	int rc = -1, plain, current = 0;
+	int rc = -1, orc, plain, current = 0;
 
 	*status = 500;
 	if (parse_platform(platform, os, arch, variant, sizeof(os)) < 0) {
@@ -278,9 +278,10 @@ int sl_imgpull(const char *text, const char *platform, const struct oci_credenti
 	ro.user_agent = "sockerless/" PACKAGE_VERSION;
 	if (oci_reg_open(&ro, &reg, &oe) < 0)
 		goto fail;
-	if (oci_reg_manifest(reg, ref.digest ? ref.digest : ref.tag, &body, &len, &ct,
-			     &top_digest, &oe) < 0) {
-		rc = registry_error(reg, &oe, -1, familiar, fname, err, errlen, status);
+	orc = oci_reg_manifest(reg, ref.digest ? ref.digest : ref.tag, &body, &len, &ct,
+			       &top_digest, &oe);
+	if (orc < 0) {
+		rc = registry_error(reg, &oe, orc, familiar, fname, err, errlen, status);
 		goto out;
 	}
 	mdigest = strdup(top_digest);
@@ -298,8 +299,9 @@ int sl_imgpull(const char *text, const char *platform, const struct oci_credenti
 		free(ct);
 		free(mdigest);
 		body = ct = mdigest = NULL;
-		if (oci_reg_manifest(reg, pick, &body, &len, &ct, &mdigest, &oe) < 0) {
-			rc = registry_error(reg, &oe, -1, familiar, fname, err, errlen, status);
+		orc = oci_reg_manifest(reg, pick, &body, &len, &ct, &mdigest, &oe);
+		if (orc < 0) {
+			rc = registry_error(reg, &oe, orc, familiar, fname, err, errlen, status);
 			goto out;
 		}
 		if (oci_doc_kind(ct, body, len) != OCI_DOC_MANIFEST) {
@@ -327,9 +329,12 @@ int sl_imgpull(const char *text, const char *platform, const struct oci_credenti
 		snprintf(id, sizeof(id), "%.12s", m.layers[i].digest + 7);
 		say(out, ud, have ? "Already exists" : "Pulling fs layer", id, 1);
 	}
-	if (oci_reg_blob_mem(reg, m.config_digest, CONFIG_MAX, &cfg, &cfglen, &oe) < 0) {
-		if (oe.msg[0] && oci_reg_answer(reg)->status)
-			rc = registry_error(reg, &oe, -1, familiar, fname, err, errlen, status);
+	orc = oci_reg_blob_mem(reg, m.config_digest, CONFIG_MAX, &cfg, &cfglen, &oe);
+	if (orc < 0) {
+		/* A missing config blob is not a missing manifest: the
+		 * registry's own words (digest mismatch, size, transport). */
+		if (orc == OCI_E_UNAUTHORIZED)
+			rc = registry_error(reg, &oe, orc, familiar, fname, err, errlen, status);
 		else
 			snprintf(err, errlen, "%s", oe.msg);
 		goto out;
