@@ -42,6 +42,28 @@ enum MHD_Result sl_api_exec_start(struct sl_req *r);
 enum MHD_Result sl_api_exec_resize(struct sl_req *r);
 enum MHD_Result sl_api_exec_inspect(struct sl_req *r);
 
+/* api_volumes.c */
+enum MHD_Result sl_api_vol_create(struct sl_req *r);
+enum MHD_Result sl_api_vol_list(struct sl_req *r);
+enum MHD_Result sl_api_vol_inspect(struct sl_req *r);
+enum MHD_Result sl_api_vol_remove(struct sl_req *r);
+enum MHD_Result sl_api_vol_prune(struct sl_req *r);
+/* Parses ?filters= and checks its keys against `keys`: 0 with *f set
+ * (NULL when absent; sl_filters_free), or -1 after answering 400 into
+ * *ret. */
+struct sl_filters;
+int sl_api_filters(struct sl_req *r, const char *const *keys,
+	struct sl_filters **f, enum MHD_Result *ret);
+
+/* api_networks.c */
+enum MHD_Result sl_api_net_create(struct sl_req *r);
+enum MHD_Result sl_api_net_list(struct sl_req *r);
+enum MHD_Result sl_api_net_inspect(struct sl_req *r);
+enum MHD_Result sl_api_net_remove(struct sl_req *r);
+enum MHD_Result sl_api_net_prune(struct sl_req *r);
+enum MHD_Result sl_api_net_connect(struct sl_req *r);
+enum MHD_Result sl_api_net_disconnect(struct sl_req *r);
+
 /* routes.c: 501 naming the operation, for what Sockerless does not do. */
 enum MHD_Result sl_api_unsupported(struct sl_req *r);
 enum MHD_Result sl_api_no_layers(struct sl_req *r);

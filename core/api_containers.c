@@ -23,6 +23,8 @@
 #include "core/imageref.h"
 #include "core/log.h"
 #include "core/names.h"
+#include "core/network.h"
+#include "core/volume.h"
 #include "core/timeparse.h"
 
 #define JSON_STR(s) json_object_new_string((s) ? (s) : "")
@@ -48,8 +50,9 @@ void sl_random_hex(char *out, size_t nbytes)
 enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 {
 	const char *qname = sl_http_query(r, "name");
-	struct json_object *body, *img, *resp, *irec;
-	struct sl_container *c;
+	struct json_object *body, *img, *resp, *irec = NULL;
+	struct json_object *vols_made = NULL;
+	struct sl_container *c = NULL;
 	char id[65], name[SL_CTR_NAME_MAX + 1], err[1024];
 	char *ref = NULL;
 	enum MHD_Result ret;
@@ -90,7 +93,7 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 	if (irec && rc == SL_IMAGEREF_ID)
 		rc = SL_IMAGEREF_NAME; /* the ID names a known image */
 	if (rc != SL_IMAGEREF_NAME) {
-		/* An ID names an image in a store; the core keeps none. */
+		/* An ID names a pulled image; this one is not. */
 		ret = rc == SL_IMAGEREF_ID ?
 			sl_http_error(r, 404, "No such image: %s", json_object_get_string(img)) :
 			sl_http_error(r, 400, "%s", err);
@@ -98,36 +101,49 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 		free(ref);
 		return ret;
 	}
-	json_object_put(body);
-
-	sl_random_hex(id, 32);
+	/* Networks must exist; volumes are made when missing (dockerd).
+	 * The body then carries the volume mounts (volume_ctr.c). */
 	{
 		struct json_object *iid = NULL, *icfg = NULL;
+		struct sl_call call;
+		const char *txt;
+		size_t txt_len;
 
+		sl_call_begin(&call);
+		rc = sl_net_ctr_check(body, &call);
+		if (!rc)
+			rc = sl_vol_ctr_prepare(body, &call, &vols_made);
+		if (rc) {
+			ret = sl_api_hook_error(r, &call, rc, NULL);
+			sl_call_end(&call);
+			goto refused;
+		}
+		sl_call_end(&call);
+		txt = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN, &txt_len);
+		sl_random_hex(id, 32);
+		/* A pulled image lends its ID and config (core/image.h). */
 		if (irec) {
 			json_object_object_get_ex(irec, "Id", &iid);
 			json_object_object_get_ex(irec, "Config", &icfg);
 		}
-		c = sl_ctr_from_create(id, name, r->body ? r->body : "{}",
-			r->body ? r->body_len : 2, ref,
-			iid ? json_object_get_string(iid) : NULL, icfg, sl_time_now_ns(),
-			err, sizeof(err));
+		c = sl_ctr_from_create(id, name, txt, txt_len, ref,
+			iid ? json_object_get_string(iid) : NULL, icfg,
+			sl_time_now_ns(), err, sizeof(err));
 	}
-	json_object_put(irec);
-	free(ref);
-	if (!c)
-		return sl_http_error(r, 400, "%s", err);
+	if (!c) {
+		ret = sl_http_error(r, 400, "%s", err);
+		goto refused;
+	}
 	if (!c->list[SL_CTR_ENTRYPOINT] && !c->list[SL_CTR_CMD]) {
 		ret = sl_http_error(r, 400,
 			"no command specified: give a command (the image config of %s is not known to this daemon)",
 			c->str[SL_CTR_IMAGE_REF]);
-		sl_ctr_unref(c);
-		return ret;
+		goto refused;
 	}
 	rc = sl_ctrtab_add(c, !(qname && *qname), err, sizeof(err));
 	if (rc) {
-		sl_ctr_unref(c);
-		return sl_http_error(r, sl_http_status_of(rc), "%s", err);
+		ret = sl_http_error(r, sl_http_status_of(rc), "%s", err);
+		goto refused;
 	}
 	if (sl_daemon.backend.containers.create) {
 		struct sl_call call;
@@ -142,11 +158,11 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 			c->state.removing = 1;
 			pthread_mutex_unlock(&c->lock);
 			sl_ctrtab_remove(c);
-			sl_ctr_unref(c);
-			return ret;
+			goto refused;
 		}
 		sl_call_end(&call);
 	}
+	sl_net_ctr_attach(c, body);
 	sl_ctrtab_event(c, "create", NULL);
 	resp = json_object_new_object();
 	json_object_object_add(resp, "Id", json_object_new_string(id));
@@ -154,6 +170,21 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 	ret = sl_http_json(r, 201, resp);
 	json_object_put(resp);
 	sl_ctr_unref(c);
+	json_object_put(vols_made);
+	json_object_put(irec);
+	json_object_put(body);
+	free(ref);
+	return ret;
+
+refused:
+	/* Nothing of a refused create stays behind. */
+	sl_vol_ctr_undo(vols_made);
+	json_object_put(vols_made);
+	if (c)
+		sl_ctr_unref(c);
+	json_object_put(irec);
+	json_object_put(body);
+	free(ref);
 	return ret;
 }
 
@@ -289,7 +320,7 @@ static struct json_object *list_entry(struct sl_container *c,
 		c->str[SL_CTR_NETWORK_MODE]));
 	json_object_object_add(o, "HostConfig", hc);
 	json_object_object_add(o, "NetworkSettings", sl_ctrview_network_settings(c, st, 1));
-	json_object_object_add(o, "Mounts", json_object_new_array());
+	json_object_object_add(o, "Mounts", sl_vol_ctr_mounts(c));
 	free(cmd);
 	return o;
 }
@@ -565,7 +596,7 @@ enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 	json_object_object_add(gd, "Data", NULL);
 	json_object_object_add(gd, "Name", json_object_new_string(""));
 	json_object_object_add(o, "GraphDriver", gd);
-	json_object_object_add(o, "Mounts", json_object_new_array());
+	json_object_object_add(o, "Mounts", sl_vol_ctr_mounts(c));
 	json_object_object_add(o, "Config",
 		sl_ctrcache_part(c, SL_CTRCACHE_CONFIG, config_json));
 	json_object_object_add(o, "NetworkSettings", sl_ctrview_network_settings(c, &s, 0));
@@ -608,6 +639,9 @@ int sl_api_ctr_destroy(struct sl_container *c, int force, struct sl_call *call)
 	}
 	sl_exec_table_forget(c);
 	sl_ctrtab_remove(c);
+	sl_net_ctr_removed(c);
+	/* --rm drops the anonymous volumes too, as dockerd. */
+	sl_vol_ctr_removed(c, (int)c->ints[SL_CTR_AUTO_REMOVE]);
 	return SL_OK;
 }
 
@@ -637,6 +671,8 @@ enum MHD_Result sl_api_ctr_remove(struct sl_req *r)
 	}
 	sl_call_begin(&call);
 	rc = sl_api_ctr_destroy(c, force, &call);
+	if (!rc && !c->ints[SL_CTR_AUTO_REMOVE])
+		sl_vol_ctr_removed(c, sl_http_query_bool(r, "v", 0));
 	ret = rc ? sl_api_hook_error(r, &call, rc, NULL) : sl_http_empty(r, 204);
 	sl_call_end(&call);
 	sl_ctr_unref(c);

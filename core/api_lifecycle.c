@@ -14,6 +14,7 @@
 #include "core/ctrtab.h"
 #include "core/daemon.h"
 #include "core/log.h"
+#include "core/volume.h"
 #include "core/server.h"
 #include "core/worker.h"
 
@@ -64,6 +65,7 @@ enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 		return sl_http_error(r, 409, "cannot start a paused container, try unpause instead");
 	}
 	gen = sl_ctrtab_state_gen(c);
+	sl_vol_ctr_event(c, "mount");
 	sl_call_begin(&call);
 	rc = sl_daemon.backend.containers.start(sl_daemon.backend.state, &call, c);
 	if (rc) {
@@ -429,9 +431,17 @@ static void on_exit_hook(struct sl_container *c)
 	sl_work_spawn_detached(auto_remove, sl_ctr_ref(c));
 }
 
+/* Every exit the backend reports: dockerd unmounts the volumes, then
+ * AutoRemove. */
+static void exit_hook(struct sl_container *c)
+{
+	sl_vol_ctr_event(c, "unmount");
+	on_exit_hook(c);
+}
+
 void sl_api_lifecycle_init(void)
 {
-	sl_ctrtab_set_exit_hook(on_exit_hook);
+	sl_ctrtab_set_exit_hook(exit_hook);
 }
 
 static int resume_one(struct sl_container *c, void *arg)

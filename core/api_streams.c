@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,6 +12,7 @@
 #include "core/api_ctr.h"
 #include "core/ctrview.h"
 #include "core/daemon.h"
+#include "core/logstore.h"
 #include "core/timeparse.h"
 #include "core/worker.h"
 
@@ -39,6 +41,51 @@ static int logs_work(struct sl_stream *s, struct sl_call *call, void *arg)
 		j->c, &j->opts.logs, s);
 }
 
+static int local_emit(void *arg, int fd, int64_t ts, const char *line,
+	size_t len)
+{
+	return sl_stream_write_line(arg, fd, ts, line, len) < 0 ? 1 : 0;
+}
+
+/*
+ * Serves `docker logs` from the local copy the backend appended to
+ * (host->log_append): all of it once the backend marked it complete, or,
+ * for a backend without a logs hook, what arrived so far, following new
+ * lines while the container runs.
+ */
+static int local_logs_work(struct sl_stream *s, struct sl_call *call,
+	void *arg)
+{
+	struct stream_job *j = arg;
+	const struct sl_logs_opts_v1 *o = &j->opts.logs;
+	const char *id = j->c->str[SL_CTR_ID];
+	struct sl_logstore_filter f = {
+		.want_stdout = o->stdout_wanted, .want_stderr = o->stderr_wanted,
+		.since_ns = o->since_ns, .until_ns = o->until_ns, .tail = o->tail,
+	};
+	struct pollfd pf = {.fd = sl_call_get_cancel_fd(call), .events = POLLIN};
+	long long pos = 0;
+	int rc, done = 0;
+
+	rc = sl_logstore_read(sl_daemon.data_root, id, &f, &pos, local_emit, s);
+	f.tail = -1;
+	while (o->follow && !rc && !done && !sl_call_is_cancelled(call)) {
+		int st = sl_logstore_state(sl_daemon.data_root, id);
+		int status = sl_api_ctr_status(j->c);
+
+		/* Read once more after the end shows, for the last lines. */
+		done = st == SL_LOGSTORE_COMPLETE || st == SL_LOGSTORE_BROKEN ||
+			(status != SL_STATUS_RUNNING && status != SL_STATUS_PAUSED &&
+			 status != SL_STATUS_RESTARTING) ||
+			(f.until_ns && sl_time_now_ns() > f.until_ns);
+		if (!done)
+			(void)poll(&pf, pf.fd >= 0 ? 1 : 0, 200);
+		rc = sl_logstore_read(sl_daemon.data_root, id, &f, &pos,
+			local_emit, s);
+	}
+	return rc;
+}
+
 static int attach_work(struct sl_stream *s, struct sl_call *call, void *arg)
 {
 	struct stream_job *j = arg;
@@ -65,7 +112,7 @@ enum MHD_Result sl_api_ctr_logs(struct sl_req *r)
 	enum MHD_Result ret;
 	const char *tail = sl_http_query(r, "tail");
 	int64_t since, until, ntail = -1;
-	int tty;
+	int tty, lstate, local;
 
 	if (!sl_http_query_bool(r, "stdout", 0) && !sl_http_query_bool(r, "stderr", 0))
 		return sl_http_error(r, 400, "Bad parameters: you must choose at least one stream");
@@ -81,7 +128,13 @@ enum MHD_Result sl_api_ctr_logs(struct sl_req *r)
 	c = sl_api_ctr_get(r, &ret);
 	if (!c)
 		return ret;
-	if (!sl_daemon.backend.streams.logs) {
+	/* The local copy answers when the backend says it is complete, or
+	 * when a 1.1 backend has no logs hook of its own. */
+	lstate = sl_logstore_state(sl_daemon.data_root, c->str[SL_CTR_ID]);
+	local = lstate == SL_LOGSTORE_COMPLETE ||
+		(!sl_daemon.backend.streams.logs && sl_daemon.backend.abi_minor >= 1 &&
+		 lstate != SL_LOGSTORE_BROKEN);
+	if (!local && !sl_daemon.backend.streams.logs) {
 		sl_ctr_unref(c);
 		return sl_api_no_hook(r, "container logs");
 	}
@@ -104,7 +157,7 @@ enum MHD_Result sl_api_ctr_logs(struct sl_req *r)
 	j->opts.logs.since_ns = since;
 	j->opts.logs.until_ns = until;
 	j->opts.logs.tail = ntail;
-	w.fn = logs_work;
+	w.fn = local ? local_logs_work : logs_work;
 	w.arg = j;
 	w.arg_free = job_free;
 	w.multiplexed = !tty;

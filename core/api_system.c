@@ -252,7 +252,18 @@ enum MHD_Result sl_api_info(struct sl_req *r)
 	add_str(o, "Isolation", "");
 	add_str(o, "InitBinary", "");
 	json_object_object_add(o, "SecurityOptions", json_object_new_array());
-	json_object_object_add(o, "Warnings", json_object_new_array());
+	{
+		/* Networks are records (core/network.h): said here, so compose
+		 * projects with networks still come up. */
+		struct json_object *w = json_object_new_array();
+		char msg[512];
+
+		snprintf(msg, sizeof(msg),
+			"WARNING: networks are records only: the %s backend does not isolate containers by network or assign them addresses; aliases are kept but not resolved",
+			sl_daemon.backend.name);
+		json_object_array_add(w, json_object_new_string(msg));
+		json_object_object_add(o, "Warnings", w);
+	}
 	ret = sl_http_json(r, 200, o);
 	json_object_put(o);
 	return ret;

@@ -322,8 +322,28 @@ struct sl_container *sl_ctr_from_create(const char *id, const char *name,
 	    get_map(root, "Labels", &body_labels, 0, err, errlen, "Config") ||
 	    get_map(root, "ExposedPorts", &c->list[SL_CTR_EXPOSED_PORTS], 1, err, errlen, "Config") ||
 	    get_strv(hc, "Binds", &c->list[SL_CTR_BINDS], 0, err, errlen, "HostConfig") ||
+	    get_strv(root, "SockerlessVolumeMounts", &c->list[SL_CTR_VOLUMES], 0, err, errlen, "Config") ||
 	    get_port_bindings(hc, &c->list[SL_CTR_PORT_BINDINGS], err, errlen))
 		goto fail;
+	/* A bind whose source is not a path names a volume: SL_CTR_VOLUMES
+	 * has it (core/volume_ctr.c), SL_CTR_BINDS keeps host paths only. */
+	if (c->list[SL_CTR_BINDS]) {
+		size_t k = 0;
+
+		for (size_t i = 0; c->list[SL_CTR_BINDS][i]; i++) {
+			char *b = c->list[SL_CTR_BINDS][i];
+
+			if (b[0] == '/' && strchr(b, ':'))
+				c->list[SL_CTR_BINDS][k++] = b;
+			else
+				free(b);
+		}
+		c->list[SL_CTR_BINDS][k] = NULL;
+		if (!k) {
+			free(c->list[SL_CTR_BINDS]);
+			c->list[SL_CTR_BINDS] = NULL;
+		}
+	}
 	if (image_config &&
 	    (get_strv(image_config, "Entrypoint", &c->list[SL_CTR_IMAGE_ENTRYPOINT], 1, err, errlen, "image") ||
 	     get_strv(image_config, "Cmd", &c->list[SL_CTR_IMAGE_CMD], 1, err, errlen, "image") ||

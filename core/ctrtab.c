@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/ctrfiles.h"
 #include "core/ctrtab.h"
 #include "core/events.h"
 #include "core/log.h"
@@ -118,6 +119,9 @@ int sl_ctrtab_init(struct sl_store *store, struct sl_events *events)
 	rc = sl_store_load(store, "containers", load_one, NULL, &corrupt);
 	if (corrupt)
 		sl_warn("store: %d corrupt container record(s) skipped", corrupt);
+	/* Secrets and log copies of containers removed during a crash. */
+	if (rc >= 0 && sl_ctrfiles_sweep(sl_store_root(store)) > 0)
+		sl_info("store: removed the files of containers that no longer exist");
 	return rc < 0 ? SL_EINTERNAL : SL_OK;
 }
 
@@ -383,8 +387,11 @@ void sl_ctrtab_remove(struct sl_container *c)
 	c->state.removed = 1;
 	c->state.gen++;
 	pthread_mutex_unlock(&c->lock);
-	if (tab_store)
+	if (tab_store) {
 		sl_store_delete(tab_store, "containers", c->str[SL_CTR_ID]);
+		/* The secrets and the log copy go with the record. */
+		sl_ctrfiles_remove(sl_store_root(tab_store), c->str[SL_CTR_ID]);
+	}
 	pthread_mutex_unlock(&c->persist_lock);
 	sl_ctrtab_broadcast();
 	sl_ctrtab_event(c, "destroy", NULL);
@@ -505,6 +512,11 @@ static int apply_state(struct sl_container *c, const struct sl_state_v1 *st,
 	} else if (st->pid) {
 		c->state.pid = st->pid;
 	}
+	/* 1.1: the backend's restart policy counts; a 1.0 state has no
+	 * such field, and the count never goes down. */
+	if (SL_HAS_FIELD(st, struct sl_state_v1, restart_count) &&
+	    st->restart_count > c->state.restart_count)
+		c->state.restart_count = st->restart_count;
 	if (SL_HAS_FIELD(st, struct sl_state_v1, error) && st->error) {
 		free(c->state.error);
 		c->state.error = strdup(st->error);

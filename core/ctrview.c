@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/ctrview.h"
+#include "core/network.h"
 
 enum dflt { D_NULL, D_STR, D_INT, D_BOOL, D_OBJ };
 
@@ -241,9 +242,14 @@ struct json_object *sl_ctrview_network_settings(struct sl_container *c,
 			foreach_port(c, add_unbound, ports);
 		json_object_object_add(ns, "Ports", ports);
 	}
-	nets = json_object_new_object();
-	if (net)
-		json_object_object_add(nets, net, endpoint_json());
+	/* Inspect shows the attachments (connect, aliases); a list entry is
+	 * cached on the state (ctrcache.h), so it shows NetworkMode's. */
+	nets = for_list ? NULL : sl_net_ctr_networks(c);
+	if (!nets) {
+		nets = json_object_new_object();
+		if (net)
+			json_object_object_add(nets, net, endpoint_json());
+	}
 	json_object_object_add(ns, "Networks", nets);
 	return ns;
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,10 +13,14 @@
 
 #include "core/call.h"
 #include "core/container.h"
+#include "core/credstore.h"
 #include "core/ctrtab.h"
+#include "core/daemon.h"
 #include "core/exec.h"
 #include "core/host.h"
 #include "core/log.h"
+#include "core/logstore.h"
+#include "core/secrets.h"
 #include "core/stream.h"
 
 struct hostctx {
@@ -209,6 +214,167 @@ static ssize_t h_stream_read_timeout(sl_stream *s, void *b, size_t n,
 	return sl_stream_read(s, b, n, timeout_ms);
 }
 
+/*
+ * Writes to the container's files happen under its persist_lock, which
+ * sl_ctrtab_remove holds while it marks the record removed and deletes
+ * the files: so a late call from a backend thread either lands before the
+ * removal (and is deleted with the rest) or sees `removed` and writes
+ * nothing, never re-creating a removed container's directory.  Returns
+ * with the lock held unless the container is gone (then SL_ENOTFOUND).
+ */
+static int files_lock(sl_container *c)
+{
+	int gone;
+
+	pthread_mutex_lock(&c->persist_lock);
+	pthread_mutex_lock(&c->lock);
+	gone = c->state.removed;
+	pthread_mutex_unlock(&c->lock);
+	if (gone) {
+		pthread_mutex_unlock(&c->persist_lock);
+		return SL_ENOTFOUND;
+	}
+	return SL_OK;
+}
+
+static void files_unlock(sl_container *c)
+{
+	pthread_mutex_unlock(&c->persist_lock);
+}
+
+/* Maps the modules' -errno to the ABI's status codes. */
+static int errno_status(int rc)
+{
+	switch (rc) {
+	case 0: return SL_OK;
+	case -EINVAL: case -EFBIG: return SL_EINVAL;
+	case -ENOENT: return SL_ENOTFOUND;
+	case -ENOMEM: return SL_ENOMEM;
+	case -EPIPE: return SL_ECONFLICT;
+	default: return SL_EINTERNAL;
+	}
+}
+
+static int h_secret_set(sl_container *c, const char *name, const void *v,
+	size_t len)
+{
+	int rc;
+
+	if (files_lock(c))
+		return SL_ENOTFOUND;
+	rc = sl_secrets_set(sl_daemon.data_root, c->str[SL_CTR_ID], name, v, len);
+	files_unlock(c);
+	/* The name is not secret; the value never reaches a log. */
+	if (rc && rc != -EINVAL)
+		sl_error("cannot store secret %s of %.12s: %s", name,
+			c->str[SL_CTR_ID], strerror(-rc));
+	return errno_status(rc);
+}
+
+static void *h_secret_get(const sl_container *c, const char *name,
+	size_t *len)
+{
+	void *buf = NULL, *copy;
+	size_t n = 0;
+
+	*len = 0;
+	if (sl_secrets_get(sl_daemon.data_root, c->str[SL_CTR_ID], name, &buf,
+			&n))
+		return NULL;
+	/* The plugin frees with host->free: copy into host->alloc memory. */
+	copy = h_alloc(n + 1);
+	if (copy) {
+		memcpy(copy, buf, n);
+		*len = n;
+	}
+	explicit_bzero(buf, n);
+	free(buf);
+	return copy;
+}
+
+static int h_secret_delete(sl_container *c, const char *name)
+{
+	return errno_status(sl_secrets_delete(sl_daemon.data_root,
+		c->str[SL_CTR_ID], name));
+}
+
+static char *dup_alloc(const char *s)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = h_alloc(strlen(s) + 1);
+	if (d)
+		strcpy(d, s);
+	return d;
+}
+
+static int h_registry_credentials(void *ctx, const char *registry,
+	struct sl_credentials_v1 *out)
+{
+	struct sl_cred cr;
+	char *u, *p, *t;
+
+	(void)ctx;
+	if (!SL_HAS_FIELD(out, struct sl_credentials_v1, registry_token))
+		return SL_EINVAL;
+	out->username = out->password = out->registry_token = NULL;
+	if (sl_credstore_get(registry, &cr))
+		return SL_ENOTFOUND;
+	u = dup_alloc(cr.username);
+	p = dup_alloc(cr.password);
+	t = dup_alloc(cr.registry_token);
+	if ((cr.username && !u) || (cr.password && !p) || (cr.registry_token && !t)) {
+		free(u);
+		free(p);
+		free(t);
+		sl_cred_clear(&cr);
+		return SL_ENOMEM;
+	}
+	sl_cred_clear(&cr);
+	out->username = u;
+	out->password = p;
+	out->registry_token = t;
+	return SL_OK;
+}
+
+static int h_log_append(sl_container *c, int fd, int64_t ts, const char *line,
+	size_t len)
+{
+	int rc;
+
+	if (files_lock(c))
+		return SL_ENOTFOUND;
+	rc = sl_logstore_append(sl_daemon.data_root, c->str[SL_CTR_ID], fd, ts,
+		line, len);
+	files_unlock(c);
+	if (rc && rc != -EINVAL && rc != -EPIPE)
+		sl_warn("local log copy of %.12s given up: %s",
+			c->str[SL_CTR_ID], strerror(-rc));
+	return errno_status(rc);
+}
+
+static int h_log_complete(sl_container *c)
+{
+	int rc;
+
+	if (files_lock(c))
+		return SL_ENOTFOUND;
+	rc = sl_logstore_complete(sl_daemon.data_root, c->str[SL_CTR_ID]);
+	files_unlock(c);
+	return errno_status(rc);
+}
+
+static void h_start_progress(sl_container *c, const char *text)
+{
+	const char *extra[] = {"message", text ? text : "", NULL};
+
+	sl_info("start %.12s: %s", c->str[SL_CTR_ID],
+		text ? text : "");
+	sl_ctrtab_event(c, "progress", extra);
+}
+
 static const struct sl_host_v1 host_table = {
 	SL_HEADER(struct sl_host_v1),
 	.hctx = &hctx,
@@ -240,6 +406,14 @@ static const struct sl_host_v1 host_table = {
 	.stream_write_line = h_stream_write_line,
 	.stream_read = h_stream_read,
 	.stream_read_timeout = h_stream_read_timeout,
+	/* 1.1 */
+	.secret_set = h_secret_set,
+	.secret_get = h_secret_get,
+	.secret_delete = h_secret_delete,
+	.registry_credentials = h_registry_credentials,
+	.log_append = h_log_append,
+	.log_complete = h_log_complete,
+	.start_progress = h_start_progress,
 };
 
 const struct sl_host_v1 *sl_host_get(const char *backend_name,

@@ -101,7 +101,7 @@ static int copy_table(const void *src, void *dst, size_t dst_size,
 	}
 	if (h->struct_size < v10_size) {
 		snprintf(err, errlen,
-			"%s: %s table is %u bytes, smaller than the v1.0 minimum of %zu",
+			"%s: %s table is %u bytes, smaller than its minimum of %zu",
 			path, what, h->struct_size, v10_size);
 		return SL_EABI;
 	}
@@ -209,6 +209,14 @@ int sl_loader_load(const char *spec, const char *plugin_dir,
 	COPY(archive, struct sl_archive_ops_v1, put, "archive");
 	COPY(images, struct sl_image_ops_v1, credentials, "images");
 	COPY(volumes, struct sl_volume_ops_v1, prune, "volumes");
+	/* Tables appended in later minors exist only when the plugin's
+	 * table is large enough to hold their pointer (a 1.0 plugin's is
+	 * not, and what lies beyond its struct_size is not ours to read). */
+	if (SL_HAS_FIELD(t, struct sl_backend_v1, monitor)) {
+		COPY(monitor, struct sl_monitor_ops_v1, stats, "monitor");
+	} else {
+		memset(&out->monitor, 0, sizeof(out->monitor));
+	}
 #undef COPY
 
 	out->dl = dl;

@@ -28,6 +28,7 @@ struct sl_backend {
 	struct sl_archive_ops_v1 archive;
 	struct sl_image_ops_v1 images;
 	struct sl_volume_ops_v1 volumes;
+	struct sl_monitor_ops_v1 monitor;    /* since 1.1 */
 	void *state;                     /* what init stored */
 	int initialised;
 };

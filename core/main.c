@@ -20,6 +20,7 @@
 
 #include "core/api_ctr.h"
 #include "core/call.h"
+#include "core/credstore.h"
 #include "core/ctrtab.h"
 #include "core/daemon.h"
 #include "core/events.h"
@@ -31,6 +32,8 @@
 #include "core/listen.h"
 #include "core/loader.h"
 #include "core/log.h"
+#include "core/network.h"
+#include "core/volume.h"
 #include "core/server.h"
 #include "core/store.h"
 #include "core/worker.h"
@@ -445,6 +448,14 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
+	/* libcurl's global state, once, before any thread exists and before
+	 * the backend is loaded: the ABI promises it to plugins (plugin.h),
+	 * since curl_global_init is not safe to race with other threads. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fail("%s", "cannot initialise libcurl");
+		return 1;
+	}
+
 	sl_daemon.start_ns = 0;
 	if (gethostname(sl_daemon.hostname, sizeof(sl_daemon.hostname)) < 0)
 		strcpy(sl_daemon.hostname, "sockerless");
@@ -481,14 +492,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	/* Once per process, before any thread or plugin uses libcurl: the
-	 * registry client (core/registry/) and backends rely on the host
-	 * having done it (plugin.h). Not undone: process exit releases it. */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fail("%s", "cannot initialise libcurl");
-		goto out;
-	}
-
 	/* The backend. */
 	{
 		const char *stem = strrchr(o.backend, '/');
@@ -514,6 +517,11 @@ int main(int argc, char **argv)
 	if (sl_ctrtab_init(sl_daemon.store, sl_daemon.events) < 0) {
 		fail("%s", "cannot load the container records");
 		goto out;
+	}
+	if (sl_vol_init(sl_daemon.store, sl_daemon.events, state_dir) < 0 ||
+	    sl_net_init(sl_daemon.store, sl_daemon.events) < 0) {
+		fail("%s", "cannot load the volume and network records");
+		goto out_ctr;
 	}
 	if (sl_loader_init(&sl_daemon.backend, sl_daemon.host, err, sizeof(err)) < 0) {
 		fail("%s", err);
@@ -599,6 +607,8 @@ out_backend:
 	sl_loader_fini(&sl_daemon.backend);
 	sl_exec_table_clear();
 out_ctr:
+	sl_net_fini();
+	sl_vol_fini();
 	sl_ctrtab_fini();
 out:
 	if (sl_daemon.events)
@@ -606,6 +616,8 @@ out:
 	if (sl_daemon.store)
 		sl_store_close(sl_daemon.store);
 	sl_host_release();
+	sl_credstore_clear();
+	curl_global_cleanup();
 	free(tls.cert_pem);
 	free(tls.key_pem);
 	free(tls.ca_pem);

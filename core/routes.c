@@ -9,6 +9,7 @@
 
 #include "core/api.h"
 #include "core/api_archive.h"
+#include "core/api_monitor.h"
 #include "core/daemon.h"
 #include "core/router.h"
 
@@ -28,11 +29,11 @@ const struct sl_route sl_routes[] = {
 	{"GET", "/containers/json", sl_api_ctr_list, 0, "container list"},
 	{"POST", "/containers/create", sl_api_ctr_create, 0, "container create"},
 	{"GET", "/containers/{id}/json", sl_api_ctr_inspect, 0, "container inspect"},
-	{"GET", "/containers/{id}/top", U, 0, "container top"},
+	{"GET", "/containers/{id}/top", sl_api_ctr_top, 0, "container top"},
 	{"GET", "/containers/{id}/logs", sl_api_ctr_logs, 0, "container logs"},
 	{"GET", "/containers/{id}/changes", U, 0, "container changes"},
 	{"GET", "/containers/{id}/export", U, 0, "container export"},
-	{"GET", "/containers/{id}/stats", U, 0, "container stats"},
+	{"GET", "/containers/{id}/stats", sl_api_ctr_stats, 0, "container stats"},
 	{"POST", "/containers/{id}/resize", sl_api_ctr_resize, 0, "container resize"},
 	{"POST", "/containers/{id}/start", sl_api_ctr_start, 0, "container start"},
 	{"POST", "/containers/{id}/stop", sl_api_ctr_stop, 0, "container stop"},
@@ -74,18 +75,18 @@ const struct sl_route sl_routes[] = {
 	{"GET", "/distribution/{name*}/json", U, 0, "distribution inspect"},
 
 	/* Volumes and networks. */
-	{"GET", "/volumes", U, 0, "volume list"},
-	{"POST", "/volumes/create", U, 0, "volume create"},
-	{"POST", "/volumes/prune", U, 0, "volume prune"},
-	{"GET", "/volumes/{name}", U, 0, "volume inspect"},
-	{"DELETE", "/volumes/{name}", U, 0, "volume remove"},
-	{"GET", "/networks", U, 0, "network list"},
-	{"POST", "/networks/create", U, 0, "network create"},
-	{"POST", "/networks/prune", U, 0, "network prune"},
-	{"GET", "/networks/{id}", U, 0, "network inspect"},
-	{"DELETE", "/networks/{id}", U, 0, "network remove"},
-	{"POST", "/networks/{id}/connect", U, 0, "network connect"},
-	{"POST", "/networks/{id}/disconnect", U, 0, "network disconnect"},
+	{"GET", "/volumes", sl_api_vol_list, 0, "volume list"},
+	{"POST", "/volumes/create", sl_api_vol_create, 0, "volume create"},
+	{"POST", "/volumes/prune", sl_api_vol_prune, 0, "volume prune"},
+	{"GET", "/volumes/{name}", sl_api_vol_inspect, 0, "volume inspect"},
+	{"DELETE", "/volumes/{name}", sl_api_vol_remove, 0, "volume remove"},
+	{"GET", "/networks", sl_api_net_list, 0, "network list"},
+	{"POST", "/networks/create", sl_api_net_create, 0, "network create"},
+	{"POST", "/networks/prune", sl_api_net_prune, 0, "network prune"},
+	{"GET", "/networks/{id}", sl_api_net_inspect, 0, "network inspect"},
+	{"DELETE", "/networks/{id}", sl_api_net_remove, 0, "network remove"},
+	{"POST", "/networks/{id}/connect", sl_api_net_connect, 0, "network connect"},
+	{"POST", "/networks/{id}/disconnect", sl_api_net_disconnect, 0, "network disconnect"},
 
 	/* Swarm-mode and engine plugins: out of Sockerless's scope. */
 	{"GET", "/swarm", U, 0, "swarm inspect"},

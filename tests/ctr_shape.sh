@@ -142,7 +142,7 @@ is "NetworkMode default is bridge, Runtime as /info says" \
 	"bridge $(docker info -f '{{.DefaultRuntime}}')"
 is "the bridge endpoint claims no address" \
 	"$(docker inspect -f '{{with .NetworkSettings.Networks.bridge}}[{{.IPAddress}}][{{.MacAddress}}][{{.NetworkID}}]{{end}}' plain 2>&1)" \
-	'[][][]'
+	"[][][$(docker network inspect -f '{{.Id}}' bridge)]"
 is "no Health without a healthcheck" "$(docker inspect -f '{{json .State.Health}}' plain 2>&1)" null
 is "Ports is {} while not running" "$(docker inspect -f '{{json .NetworkSettings.Ports}}' plain 2>&1)" '{}'
 

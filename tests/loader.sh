@@ -3,7 +3,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 P="$top_builddir/tests/plugins/.libs"
-tap_plan 12
+tap_plan 17
 
 # expect_fail DESC EXPECTED-TEXT ARGS...
 expect_fail() {
@@ -39,10 +39,10 @@ expect_fail "entry of another major" \
 	"is built for plugin ABI major 2, this daemon speaks major 1" \
 	--backend="$P/v2entry.so"
 expect_fail "ABI major mismatch names both versions" \
-	"backend ABI 2.0 is incompatible with this daemon's ABI 1.0" \
+	"backend ABI 2.1 is incompatible with this daemon's ABI 1.1" \
 	--backend="$P/badmajor.so"
 expect_fail "newer minor refused" \
-	"backend needs plugin ABI 1.1 but this daemon provides 1.0" \
+	"backend needs plugin ABI 1.2 but this daemon provides 1.1" \
 	--backend="$P/newminor.so"
 expect_fail "table too small" "backend table is 16 bytes, smaller than the v1.0 minimum" \
 	--backend="$P/small.so"
@@ -60,5 +60,27 @@ if start_daemon good --backend=minimal --plugin-dir "$P"; then
 	stop_daemon
 else
 	not_ok "valid plugin loads by name"
+fi
+# A plugin built for ABI 1.0 (minor 0, the 1.0 table size, 1.0-sized
+# state reports with garbage after them) loads and works on this 1.1 host.
+if start_daemon v10 --backend="$P/v10.so"; then
+	contains "a 1.0 plugin loads (the log names its ABI)" "$(cat "$tmp/v10/log")" "(ABI 1.0)"
+	out=$(api POST /containers/create -H 'Content-Type: application/json' \
+		-d '{"Image":"busybox","Cmd":["true"]}')
+	id=$(printf '%s' "$out" | sed -n 's/.*"Id":"\([0-9a-f]*\)".*/\1/p')
+	api POST "/containers/$id/start" >/dev/null
+	out=$(api GET "/containers/$id/json")
+	contains "a 1.0 plugin's container ran (exit code from its v1.0 state report)" \
+		"$out" '"ExitCode":3'
+	contains "fields past a 1.0 state report are not read (RestartCount 0, not 99)" \
+		"$out" '"RestartCount":0'
+	contains "a 1.0 plugin has no monitor table: top is 501 naming it" \
+		"$(api GET "/containers/$id/top")" "501 {\"message\":\"container top is not supported by the testplug backend"
+	contains "... and stats is 501 naming it" \
+		"$(api GET "/containers/$id/stats?stream=false")" \
+		"501 {\"message\":\"container stats is not supported by the testplug backend"
+	stop_daemon
+else
+	for i in 1 2 3 4 5; do not_ok "a 1.0 plugin loads"; done
 fi
 tap_done

@@ -285,6 +285,8 @@ int ex_parse_signal(const char *s);
 extern const struct sl_container_ops_v1 ex_container_ops;
 extern const struct sl_stream_ops_v1 ex_stream_ops;
 extern const struct sl_exec_ops_v1 ex_exec_ops;
+extern const struct sl_monitor_ops_v1 ex_monitor_ops;  /* ex_monitor.c */
+extern const struct sl_volume_ops_v1 ex_volume_ops;
 
 /* Kills every container and joins every thread (fini). */
 void ex_lifecycle_shutdown(struct ex_backend *be);

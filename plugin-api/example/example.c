@@ -216,7 +216,8 @@ static const struct sl_backend_v1 example_backend = {
 	.exec = &ex_exec_ops,
 	.archive = NULL,   /* no container filesystem: docker cp answers 501 */
 	.images = NULL,    /* the host's registry client is enough */
-	.volumes = NULL,   /* nothing to mount volumes into */
+	.volumes = &ex_volume_ops, /* directories under the state dir */
+	.monitor = &ex_monitor_ops,
 };
 
 SL_EXPORT int sockerless_backend_entry_v1(const struct sl_host_v1 *host,

@@ -1,5 +1,5 @@
 /*
- * sockerless/plugin.h - the Sockerless backend plugin ABI, version 1.
+ * sockerless/plugin.h - the Sockerless backend plugin ABI, version 1.1.
  *
  * A backend is a shared object that exports exactly one function,
  * sockerless_backend_entry_v1().  The daemon (the "host") hands it a table
@@ -43,6 +43,17 @@
  *
  * A backend should check the host table in its entry function with
  * SL_HAS_FIELD(host, struct sl_host_v1, <the newest service it calls>).
+ *
+ * libcurl: the host calls curl_global_init(CURL_GLOBAL_DEFAULT) once in
+ * main(), before it loads the backend and before any thread exists, and
+ * curl_global_cleanup() after fini().  A backend that uses libcurl may
+ * call curl_global_init itself too (it is reference counted and cheap once
+ * the host has done it) but must not rely on being the first caller.
+ *
+ * History: 1.0 the first release.  1.1 adds the secret store, registry
+ * credentials, the local log store and start progress (host services at
+ * the end of sl_host_v1), restart_count in sl_state_v1, and the monitor
+ * table (top, stats) at the end of sl_backend_v1.
  */
 #ifndef SOCKERLESS_PLUGIN_H
 #define SOCKERLESS_PLUGIN_H
@@ -57,7 +68,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 0
+#define SL_ABI_MINOR 1
 
 /* The name of the one symbol a v1 plugin exports. */
 #define SL_ENTRY_SYMBOL "sockerless_backend_entry_v1"
@@ -275,6 +286,13 @@ struct sl_state_v1 {
 	int32_t oom_killed;
 	/* Shown as State.Error; say here when exit_code is a guess.  May be NULL. */
 	const char *error;
+	/*
+	 * Since 1.1.  How many times the backend's restart policy (the cloud's
+	 * retry, say) restarted the container, shown as RestartCount.  0 =
+	 * unchanged; the count never goes down.  `docker restart` does not
+	 * count, as in Docker.
+	 */
+	int32_t restart_count;
 };
 
 /*
@@ -365,6 +383,29 @@ struct sl_volume_v1 {
 	const char *driver;
 	const char *const *driver_opts; /* "key=value", NULL-terminated */
 	const char *const *labels;      /* "key=value", NULL-terminated */
+};
+
+/*
+ * Since 1.1.  One resource-usage sample for GET /containers/{id}/stats.
+ * The host allocates and zeroes it and sets the header; the backend fills
+ * what it knows (0 = unknown).  The host keeps the previous sample to
+ * compute rates, so counters are cumulative.
+ */
+struct sl_stats_v1 {
+	SL_HEADER_FIELDS;
+	int64_t read_ns;          /* when sampled, unix ns; 0 = now */
+	uint64_t cpu_total_ns;    /* CPU time the container used, cumulative */
+	/* CPU time of the whole machine, cumulative over all its CPUs; 0 =
+	 * the host derives it from the wall clock times online_cpus. */
+	uint64_t cpu_system_ns;
+	uint32_t online_cpus;     /* CPUs the container may use; 0 = 1 */
+	uint32_t pids;            /* processes in the container */
+	uint64_t mem_usage;       /* bytes */
+	uint64_t mem_limit;       /* bytes; 0 = the container's --memory */
+	uint64_t net_rx_bytes;
+	uint64_t net_tx_bytes;
+	uint64_t blk_read_bytes;
+	uint64_t blk_write_bytes;
 };
 
 /* ------------------------------------------------------------------ */
@@ -499,7 +540,96 @@ struct sl_host_v1 {
 	 */
 	ssize_t (*stream_read_timeout)(sl_stream *s, void *buf, size_t n,
 		int timeout_ms);
+
+	/* ---- Since 1.1 (check with SL_HAS_FIELD before calling) ---- */
+
+	/*
+	 * The per-container secret store: an agent token, a registry
+	 * password.  The host keeps each value in its own file of mode 0600
+	 * under the data root, beside the container's record, restores it
+	 * after a daemon restart and deletes it when the container is removed.
+	 * Secrets never appear in `docker inspect`, the daemon's logs or its
+	 * events.  `name` matches [A-Za-z0-9_.-]{1,64} and does not start with
+	 * '.'; a value is at most 64 KiB.  Returns SL_OK, SL_EINVAL (bad name
+	 * or size), SL_ENOTFOUND (the container is gone) or SL_EINTERNAL.
+	 */
+	int (*secret_set)(sl_container *c, const char *name, const void *value,
+		size_t len);
+	/*
+	 * A copy of the secret (host->alloc, with a NUL after the last byte;
+	 * free it with host->free, after wiping it if you care), its length in
+	 * *len, or NULL when unset.
+	 */
+	void *(*secret_get)(const sl_container *c, const char *name,
+		size_t *len);
+	/* Deletes the secret; an unset one is SL_OK. */
+	int (*secret_delete)(sl_container *c, const char *name);
+
+	/*
+	 * Registry credentials the user gave the host: at pull
+	 * (X-Registry-Auth, what `docker login` stored in the client) or per
+	 * registry in the daemon's configuration.  `registry` is a host name
+	 * as in an image reference ("myacr.azurecr.io", "docker.io").  Fills
+	 * *out with strings allocated with host->alloc (free them with
+	 * sl_host_credentials_free) and returns SL_OK, or SL_ENOTFOUND when
+	 * the host has none (pull anonymously).  Call it at start time: the
+	 * client may have logged in after create.  Never log the result.
+	 */
+	int (*registry_credentials)(void *hctx, const char *registry,
+		struct sl_credentials_v1 *out);
+
+	/*
+	 * The local log store.  A backend that sees the container's output
+	 * (its agent streams it, or the cloud log service delivered it)
+	 * appends each line with its timestamp; once its copy is complete
+	 * (the container ended and every line arrived) it calls log_complete,
+	 * and from then on `docker logs` is served by the host from this copy
+	 * alone, instantly, with since/until/tail/timestamps, and the logs hook
+	 * is no longer called.  Until then the logs hook (the cloud's log
+	 * service) answers, or, when the backend has no logs hook, the host
+	 * serves what was appended so far (following new lines while the
+	 * container runs).  `fd` is 1 or 2; `line` holds one line without
+	 * or with its newline (the host adds one).  Returns SL_OK, SL_EINVAL
+	 * (bad fd), SL_ECONFLICT (the copy was given up),
+	 * SL_ENOTFOUND (the container was removed) or SL_EINTERNAL (disk
+	 * full, say: the copy is given up for good, so the logs hook keeps
+	 * answering rather than the host serving a copy with a hole).  The
+	 * copy lives under the data root beside the container and is removed
+	 * with it.
+	 */
+	int (*log_append)(sl_container *c, int fd, int64_t ts_ns,
+		const char *line, size_t len);
+	/*
+	 * Marks the local copy complete (an empty one too: the container
+	 * printed nothing).  When the container runs again, its first
+	 * log_append makes the copy incomplete until the next log_complete,
+	 * so the logs hook answers meanwhile.  Returns
+	 * SL_OK, SL_ECONFLICT when the copy was given up, SL_ENOTFOUND or
+	 * SL_EINTERNAL.
+	 */
+	int (*log_complete)(sl_container *c);
+
+	/*
+	 * Progress during a long start hook ("creating job", "waiting for a
+	 * replica", ...).  The host logs it at info and publishes a container
+	 * event with action "progress" and the text in the attribute
+	 * "message" (`docker events` shows it).  It is never written into the
+	 * container's output: `x=$(docker run ...)` must capture only what the
+	 * container printed.  Text is one line, no secrets; it may be called
+	 * from any thread during the start hook.
+	 */
+	void (*start_progress)(sl_container *c, const char *text);
 };
+
+/* Frees what host->registry_credentials filled in (NULL fields are fine). */
+static inline void sl_host_credentials_free(const struct sl_host_v1 *host,
+	struct sl_credentials_v1 *cr)
+{
+	host->free((void *)cr->username);
+	host->free((void *)cr->password);
+	host->free((void *)cr->registry_token);
+	cr->username = cr->password = cr->registry_token = NULL;
+}
 
 /* printf-style logging through the host. */
 static inline void sl_host_log(const struct sl_host_v1 *host, int level,
@@ -577,9 +707,13 @@ struct sl_container_ops_v1 {
 	int (*unpause)(void *state, sl_call *call, sl_container *c);
 
 	/*
-	 * Asks the cloud for the current state and reports any change through
-	 * state_changed.  Called by inspect/wait when the host's view may be
-	 * stale.  Should be cheap; NULL = the host trusts its own view.
+	 * Reports any change of the container's state through state_changed.
+	 * Called by inspect of a running container, on the request's thread,
+	 * so it must be cheap: answer from the backend's own poller (a state
+	 * it watches anyway) and call the cloud only when that view is older
+	 * than a few seconds, with a short timeout.  An error is logged at
+	 * debug and inspect shows the recorded state.  NULL = the host trusts
+	 * its own view.
 	 */
 	int (*refresh)(void *state, sl_call *call, sl_container *c);
 };
@@ -696,6 +830,36 @@ struct sl_volume_ops_v1 {
 };
 
 /*
+ * Since 1.1.  docker top and docker stats.  NULL table or hook: the route
+ * answers 501 naming the operation.
+ */
+struct sl_monitor_ops_v1 {
+	SL_HEADER_FIELDS;
+
+	/*
+	 * The container's processes (GET /containers/{id}/top).  `ps_args`
+	 * is what the client gave (NULL or "" = the default, "-ef"); refuse
+	 * options you cannot honour with SL_EINVAL.  Write a table into *out,
+	 * allocated with host->alloc and NUL-terminated: the first line holds
+	 * the titles ("UID\tPID\tPPID\tC\tSTIME\tTTY\tTIME\tCMD" for the
+	 * default), each further line one process, cells separated by a tab;
+	 * a cell may hold spaces but no tab or newline.  The container is
+	 * running (the host checked).
+	 */
+	int (*top)(void *state, sl_call *call, sl_container *c,
+		const char *ps_args, char **out);
+
+	/*
+	 * One resource sample (see struct sl_stats_v1).  The host calls it
+	 * once for `stream=false` and about once a second while streaming,
+	 * never concurrently for one request.  For a container that is not
+	 * running the host answers zeros without calling it.
+	 */
+	int (*stats)(void *state, sl_call *call, sl_container *c,
+		struct sl_stats_v1 *out);
+};
+
+/*
  * The backend's table.  Return a pointer to a `static const` instance from
  * the entry function.
  */
@@ -735,6 +899,8 @@ struct sl_backend_v1 {
 	const struct sl_archive_ops_v1 *archive;
 	const struct sl_image_ops_v1 *images;
 	const struct sl_volume_ops_v1 *volumes;
+	/* Since 1.1; the host reads it only when struct_size covers it. */
+	const struct sl_monitor_ops_v1 *monitor;
 };
 
 /*

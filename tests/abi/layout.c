@@ -32,7 +32,7 @@
 	_Static_assert((k) == (v), #k " was renumbered: enumerators are append-only")
 
 _Static_assert(SL_ABI_MAJOR == 1, "a new major needs a new layout file");
-_Static_assert(SL_ABI_MINOR >= 0, "SL_ABI_MINOR");
+_Static_assert(SL_ABI_MINOR >= 1, "SL_ABI_MINOR: these pins include the 1.1 appends");
 
 /* struct sl_state_v1 */
 PIN(sl_state_v1, struct_size, 0, 4);
@@ -45,7 +45,8 @@ PIN(sl_state_v1, finished_ns, 24, 8);
 PIN(sl_state_v1, pid, 32, 4);
 PIN(sl_state_v1, oom_killed, 36, 4);
 PIN(sl_state_v1, error, 40, 8);
-PIN_SIZE(sl_state_v1, 48);
+PIN(sl_state_v1, restart_count, 48, 4);
+PIN_SIZE(sl_state_v1, 56);
 
 /* struct sl_info_v1 */
 PIN(sl_info_v1, struct_size, 0, 4);
@@ -125,6 +126,23 @@ PIN(sl_volume_v1, driver_opts, 24, 8);
 PIN(sl_volume_v1, labels, 32, 8);
 PIN_SIZE(sl_volume_v1, 40);
 
+/* struct sl_stats_v1 */
+PIN(sl_stats_v1, struct_size, 0, 4);
+PIN(sl_stats_v1, abi_major, 4, 2);
+PIN(sl_stats_v1, abi_minor, 6, 2);
+PIN(sl_stats_v1, read_ns, 8, 8);
+PIN(sl_stats_v1, cpu_total_ns, 16, 8);
+PIN(sl_stats_v1, cpu_system_ns, 24, 8);
+PIN(sl_stats_v1, online_cpus, 32, 4);
+PIN(sl_stats_v1, pids, 36, 4);
+PIN(sl_stats_v1, mem_usage, 40, 8);
+PIN(sl_stats_v1, mem_limit, 48, 8);
+PIN(sl_stats_v1, net_rx_bytes, 56, 8);
+PIN(sl_stats_v1, net_tx_bytes, 64, 8);
+PIN(sl_stats_v1, blk_read_bytes, 72, 8);
+PIN(sl_stats_v1, blk_write_bytes, 80, 8);
+PIN_SIZE(sl_stats_v1, 88);
+
 /* struct sl_host_v1 */
 PIN(sl_host_v1, struct_size, 0, 4);
 PIN(sl_host_v1, abi_major, 4, 2);
@@ -158,7 +176,14 @@ PIN(sl_host_v1, stream_write, 208, 8);
 PIN(sl_host_v1, stream_write_line, 216, 8);
 PIN(sl_host_v1, stream_read, 224, 8);
 PIN(sl_host_v1, stream_read_timeout, 232, 8);
-PIN_SIZE(sl_host_v1, 240);
+PIN(sl_host_v1, secret_set, 240, 8);
+PIN(sl_host_v1, secret_get, 248, 8);
+PIN(sl_host_v1, secret_delete, 256, 8);
+PIN(sl_host_v1, registry_credentials, 264, 8);
+PIN(sl_host_v1, log_append, 272, 8);
+PIN(sl_host_v1, log_complete, 280, 8);
+PIN(sl_host_v1, start_progress, 288, 8);
+PIN_SIZE(sl_host_v1, 296);
 
 /* struct sl_container_ops_v1 */
 PIN(sl_container_ops_v1, struct_size, 0, 4);
@@ -220,6 +245,14 @@ PIN(sl_volume_ops_v1, remove, 16, 8);
 PIN(sl_volume_ops_v1, prune, 24, 8);
 PIN_SIZE(sl_volume_ops_v1, 32);
 
+/* struct sl_monitor_ops_v1 */
+PIN(sl_monitor_ops_v1, struct_size, 0, 4);
+PIN(sl_monitor_ops_v1, abi_major, 4, 2);
+PIN(sl_monitor_ops_v1, abi_minor, 6, 2);
+PIN(sl_monitor_ops_v1, top, 8, 8);
+PIN(sl_monitor_ops_v1, stats, 16, 8);
+PIN_SIZE(sl_monitor_ops_v1, 24);
+
 /* struct sl_backend_v1 */
 PIN(sl_backend_v1, struct_size, 0, 4);
 PIN(sl_backend_v1, abi_major, 4, 2);
@@ -237,7 +270,8 @@ PIN(sl_backend_v1, exec, 80, 8);
 PIN(sl_backend_v1, archive, 88, 8);
 PIN(sl_backend_v1, images, 96, 8);
 PIN(sl_backend_v1, volumes, 104, 8);
-PIN_SIZE(sl_backend_v1, 112);
+PIN(sl_backend_v1, monitor, 112, 8);
+PIN_SIZE(sl_backend_v1, 120);
 
 /* enum sl_status */
 PIN_ENUM(SL_OK, 0);
@@ -350,6 +384,7 @@ static const struct {
 	{ "struct sl_archive_put_opts_v1", sizeof(struct sl_archive_put_opts_v1) },
 	{ "struct sl_credentials_v1", sizeof(struct sl_credentials_v1) },
 	{ "struct sl_volume_v1", sizeof(struct sl_volume_v1) },
+	{ "struct sl_stats_v1 (1.1)", sizeof(struct sl_stats_v1) },
 	{ "struct sl_host_v1", sizeof(struct sl_host_v1) },
 	{ "struct sl_container_ops_v1", sizeof(struct sl_container_ops_v1) },
 	{ "struct sl_stream_ops_v1", sizeof(struct sl_stream_ops_v1) },
@@ -357,6 +392,7 @@ static const struct {
 	{ "struct sl_archive_ops_v1", sizeof(struct sl_archive_ops_v1) },
 	{ "struct sl_image_ops_v1", sizeof(struct sl_image_ops_v1) },
 	{ "struct sl_volume_ops_v1", sizeof(struct sl_volume_ops_v1) },
+	{ "struct sl_monitor_ops_v1 (1.1)", sizeof(struct sl_monitor_ops_v1) },
 	{ "struct sl_backend_v1", sizeof(struct sl_backend_v1) },
 };
 

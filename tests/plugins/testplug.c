@@ -1,12 +1,17 @@
 /*
  * testplug.c - deliberately broken (and one minimal, valid) backends for
  * the loader tests.  Each variant is this file built with one TP_* macro.
+ * TP_V10: a plugin built for ABI 1.0, as an old binary is: it declares
+ * minor 0 and the v1.0 table size, and its state reports are v1.0 sized,
+ * with garbage where 1.1 appended fields (the host must not read them).
+ * It runs containers like TP_QUICKEXIT.
  * TP_STREAMS: logs and attach hooks that block until cancelled and then
  * linger, to check that the host cancels them when the client goes and
  * never calls fini while one is still inside.
  */
 #include <poll.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +108,20 @@ static int tp_info(void *state, sl_call *call, struct sl_info_v1 *out)
 	return SL_OK;
 }
 
+#if defined(TP_V10)
+#define TP_QUICKEXIT
+/* What a 1.0 binary's sizes are: the ends of the last 1.0 members. */
+#define TP_END(type, m) (offsetof(type, m) + sizeof(((type *)0)->m))
+#define TP_STATE_HEADER \
+	.struct_size = TP_END(struct sl_state_v1, error), .abi_major = 1, \
+	.abi_minor = 0, .restart_count = 99
+#define TP_OPS_HEADER(type) \
+	.struct_size = sizeof(type), .abi_major = 1, .abi_minor = 0
+#else
+#define TP_STATE_HEADER SL_HEADER(struct sl_state_v1)
+#define TP_OPS_HEADER(type) SL_HEADER(type)
+#endif
+
 #ifdef TP_QUICKEXIT
 /*
  * A command that ends at once: start reports RUNNING and then EXITED from
@@ -111,7 +130,7 @@ static int tp_info(void *state, sl_call *call, struct sl_info_v1 *out)
 static int tp_start(void *state, sl_call *call, sl_container *c)
 {
 	const struct sl_host_v1 *host = state;
-	struct sl_state_v1 st = {SL_HEADER(struct sl_state_v1)};
+	struct sl_state_v1 st = {TP_STATE_HEADER};
 
 	(void)call;
 	st.status = SL_STATUS_RUNNING;
@@ -132,7 +151,7 @@ static int tp_remove(void *state, sl_call *call, sl_container *c, int force)
 }
 
 static const struct sl_container_ops_v1 tp_containers = {
-	SL_HEADER(struct sl_container_ops_v1),
+	TP_OPS_HEADER(struct sl_container_ops_v1),
 	.start = tp_start,
 	.remove = tp_remove,
 };
@@ -185,6 +204,11 @@ SL_EXPORT int sockerless_backend_entry_v1(const struct sl_host_v1 *host,
 	t.abi_minor = SL_ABI_MINOR + 1;
 #elif defined(TP_SMALL)
 	t.struct_size = 16;
+#elif defined(TP_V10)
+	t.abi_minor = 0;
+	t.struct_size = TP_END(struct sl_backend_v1, volumes);
+	/* Beyond a 1.0 table: whatever lies there must never be read. */
+	t.monitor = (const struct sl_monitor_ops_v1 *)(uintptr_t)1;
 #endif
 	*out = &t;
 	return SL_OK;

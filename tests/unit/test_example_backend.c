@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -127,10 +128,13 @@ static const char *h_config_get(void *hctx, const char *key)
 	return NULL;
 }
 
+/* A private directory (group_setup): the volume hooks write under it. */
+static char state_dir_buf[64] = "/tmp";
+
 static const char *h_state_dir(void *hctx)
 {
 	(void)hctx;
-	return "/tmp";
+	return state_dir_buf;
 }
 
 static int h_set_error(sl_call *call, int status, const char *fmt, ...)
@@ -823,6 +827,9 @@ static int group_setup(void **ts)
 
 	(void)ts;
 	signal(SIGPIPE, SIG_IGN);  /* as the daemon does */
+	snprintf(state_dir_buf, sizeof(state_dir_buf), "/tmp/sl-exbe.XXXXXX");
+	if (!mkdtemp(state_dir_buf))
+		return -1;
 	if (!so) {
 		snprintf(path, sizeof(path), "%s/plugin-api/example/.libs/example.so",
 			bd ? bd : ".");
@@ -846,11 +853,14 @@ static int group_setup(void **ts)
 
 static int group_teardown(void **ts)
 {
+	char cmd[128];
+
 	(void)ts;
 	if (be && state)
 		be->fini(state);
 	/* Never dlclose a backend after a successful init (the ABI rule). */
-	return 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", state_dir_buf);
+	return strcmp(state_dir_buf, "/tmp") && system(cmd) != 0 ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1655,6 +1665,49 @@ static void record_running(sl_container *c, pid_t pid, int64_t started)
 	c->ints[SL_CTR_STARTED_NS] = started;
 }
 
+/* Volumes are directories under the state dir; removing one removes what
+ * is inside, never what a symlink inside points to. */
+static void test_volumes(void **ts)
+{
+	const char *const none[] = {NULL};
+	struct sl_volume_v1 v = {SL_HEADER(struct sl_volume_v1), .name = "data",
+		.driver = "local", .driver_opts = none, .labels = none};
+	sl_call *call = call_new();
+	char dir[256], file[300], outside[300];
+	FILE *f;
+
+	(void)ts;
+	assert_non_null(be->volumes);
+	assert_int_equal(be->volumes->create(state, call, &v), SL_OK);
+	snprintf(dir, sizeof(dir), "%s/volumes/data", state_dir_buf);
+	assert_int_equal(access(dir, F_OK), 0);
+	/* Creating it again is harmless (the host asks only once anyway). */
+	assert_int_equal(be->volumes->create(state, call, &v), SL_OK);
+	snprintf(file, sizeof(file), "%s/sub", dir);
+	assert_int_equal(mkdir(file, 0755), 0);
+	snprintf(file, sizeof(file), "%s/sub/f", dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	snprintf(outside, sizeof(outside), "%s/outside", state_dir_buf);
+	f = fopen(outside, "w");
+	assert_non_null(f);
+	fclose(f);
+	snprintf(file, sizeof(file), "%s/link", dir);
+	assert_int_equal(symlink(state_dir_buf, file), 0);
+	assert_int_equal(be->volumes->remove(state, call, "data", 0), SL_OK);
+	assert_int_equal(access(dir, F_OK), -1);
+	assert_int_equal(access(outside, F_OK), 0);
+	/* A missing one is gone already. */
+	assert_int_equal(be->volumes->remove(state, call, "data", 0), SL_OK);
+	v.name = "../escape";
+	assert_int_equal(be->volumes->create(state, call, &v), SL_EINVAL);
+	v.name = "a/b";
+	assert_int_equal(be->volumes->create(state, call, &v), SL_EINVAL);
+	assert_int_equal(be->volumes->remove(state, call, "..", 0), SL_EINVAL);
+	call_free(call);
+}
+
 static void test_recover(void **ts)
 {
 	sl_container *gone_c = ctr_new("true");
@@ -1761,6 +1814,7 @@ int main(void)
 		cmocka_unit_test(test_attach_slow_client),
 		cmocka_unit_test(test_stdin_kept_open),
 		cmocka_unit_test(test_tty),
+		cmocka_unit_test(test_volumes),
 		cmocka_unit_test(test_recover),
 		cmocka_unit_test(test_fini_kills_everything),
 	};

@@ -6,6 +6,7 @@
 #include "kql_priv.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,20 +18,35 @@
 #define SEM_ARGS "SEM0219"
 #define SEM_OTHER "SEM0001"
 
-struct binder {
-	struct kql_arena *a;
-	const struct kql_env *env;
-	struct kql_error *err;
-	enum kql_op_kind op;       /* the operator being bound */
-	const struct kql_column *cols;
-	size_t ncols;
-	int rc;
-};
 
-static int semantic(struct binder *b, const char *code, const char *msg)
+static int semantic(struct kql_binder *b, const char *code, const char *msg)
 {
 	if (!b->rc) {
 		kql_err_semantic(b->err, code, "%s", msg);
+		b->rc = -EINVAL;
+	}
+	return b->rc;
+}
+
+int kql_bind_error(struct kql_binder *b, const char *code, const char *fmt,
+		   ...)
+{
+	va_list ap;
+	char msg[sizeof(b->err->message)];
+
+	if (b->rc)
+		return b->rc;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return semantic(b, code, msg);
+}
+
+int kql_bind_unsupported(struct kql_binder *b, const struct kql_loc *loc,
+			 const char *what)
+{
+	if (!b->rc) {
+		kql_err_unsupported(b->err, b->q->text, loc, what);
 		b->rc = -EINVAL;
 	}
 	return b->rc;
@@ -46,7 +62,7 @@ static bool is_strlike(enum kql_type t)
 	return t == KQL_T_STRING || t == KQL_T_GUID;
 }
 
-static int find_col(const struct kql_column *cols, size_t n, const char *name)
+int kql_find_col(const struct kql_column *cols, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(cols[i].name, name) == 0)
@@ -65,7 +81,7 @@ static bool comparable(enum kql_type l, enum kql_type r, bool ordering)
 	return l == r;
 }
 
-static int mismatch_cmp(struct binder *b, enum kql_type l, enum kql_type r)
+static int mismatch_cmp(struct kql_binder *b, enum kql_type l, enum kql_type r)
 {
 	char msg[256];
 	if (l == KQL_T_DYNAMIC || r == KQL_T_DYNAMIC)
@@ -79,7 +95,7 @@ static int mismatch_cmp(struct binder *b, enum kql_type l, enum kql_type r)
 	return semantic(b, SEM_TYPE, msg);
 }
 
-static int mismatch_op(struct binder *b, const char *opname, enum kql_type l,
+static int mismatch_op(struct kql_binder *b, const char *opname, enum kql_type l,
 		       enum kql_type r)
 {
 	char msg[256];
@@ -121,11 +137,19 @@ static const struct {
 	{ "toupper", FN_TOUPPER, 1, 1 },
 	{ "strlen", FN_STRLEN, 1, 1 },
 	{ "strcat", FN_STRCAT, 1, 64 },
+	{ "todatetime", FN_TODATETIME, 1, 1 },
 };
 
-static int bind_expr(struct binder *b, struct kql_expr *e);
+/* Aggregation functions, valid in summarize only. */
+static bool is_aggregate(const char *name)
+{
+	static const char *const ours[] = { "count", "min", "max", "arg_max",
+					    "arg_min", NULL };
+	return kql_in_list(name, ours) || kql_in_list(name, kql_kusto_aggregates);
+}
 
-static int bind_call(struct binder *b, struct kql_expr *e)
+
+static int bind_call(struct kql_binder *b, struct kql_expr *e)
 {
 	char msg[256];
 	size_t i;
@@ -134,6 +158,18 @@ static int bind_call(struct binder *b, struct kql_expr *e)
 		if (strcmp(functions[i].name, e->name) == 0)
 			break;
 	if (i == sizeof(functions) / sizeof(functions[0])) {
+		if (is_aggregate(e->name))
+			return kql_bind_error(
+				b, SEM_OTHER,
+				"'%s' operator: Function '%s' cannot be invoked "
+				"in current context (aggregation functions "
+				"belong in summarize)",
+				kql_op_name(b->op), e->name);
+		if (kql_in_list(e->name, kql_kusto_functions)) {
+			snprintf(msg, sizeof(msg), "The function '%s'",
+				 e->name);
+			return kql_bind_unsupported(b, &e->loc, msg);
+		}
 		snprintf(msg, sizeof(msg),
 			 "'%s' operator: Failed to resolve scalar expression "
 			 "named '%s'",
@@ -151,7 +187,7 @@ static int bind_call(struct binder *b, struct kql_expr *e)
 		return semantic(b, SEM_ARGS, msg);
 	}
 	for (i = 0; i < e->nargs; i++)
-		if (bind_expr(b, e->args[i]))
+		if (kql_bind_expr(b, e->args[i]))
 			return b->rc;
 	switch (e->fn) {
 	case FN_AGO:
@@ -180,6 +216,16 @@ static int bind_call(struct binder *b, struct kql_expr *e)
 	case FN_STRLEN:
 		e->type = KQL_T_LONG;
 		break;
+	case FN_TODATETIME:
+		if (e->args[0]->type != KQL_T_STRING &&
+		    e->args[0]->type != KQL_T_DATETIME) {
+			snprintf(msg, sizeof(msg),
+				 "The function 'todatetime' of a %s",
+				 kql_type_name(e->args[0]->type));
+			return kql_bind_unsupported(b, &e->loc, msg);
+		}
+		e->type = KQL_T_DATETIME;
+		break;
 	}
 	return 0;
 badarg:
@@ -190,11 +236,11 @@ badarg:
 	return semantic(b, SEM_ARGS, msg);
 }
 
-static int bind_bin(struct binder *b, struct kql_expr *e)
+static int bind_bin(struct kql_binder *b, struct kql_expr *e)
 {
 	enum kql_type l, r;
 
-	if (bind_expr(b, e->l) || bind_expr(b, e->r))
+	if (kql_bind_expr(b, e->l) || kql_bind_expr(b, e->r))
 		return b->rc;
 	l = e->l->type;
 	r = e->r->type;
@@ -288,7 +334,7 @@ static int bind_bin(struct binder *b, struct kql_expr *e)
 	}
 }
 
-static int bind_expr(struct binder *b, struct kql_expr *e)
+int kql_bind_expr(struct kql_binder *b, struct kql_expr *e)
 {
 	char msg[320];
 
@@ -299,9 +345,25 @@ static int bind_expr(struct binder *b, struct kql_expr *e)
 		e->type = e->lit.type;
 		return 0;
 	case EX_COL:
-		e->col = find_col(b->cols, b->ncols, e->name);
+		e->col = kql_find_col(b->cols, b->ncols, e->name);
 		if (e->col < 0) {
-			if (b->op == OP_WHERE)
+			/* a let name, unless a column of the input has the
+			 * same name (a choice); the latest let wins */
+			for (size_t i = b->nlets; i-- > 0;) {
+				const struct kql_let *l = &b->q->lets[i];
+				if (strcmp(l->name, e->name) == 0) {
+					e->kind = EX_LIT;
+					e->lit = l->v;
+					e->type = l->v.type;
+					return 0;
+				}
+			}
+			if (b->in_let)
+				snprintf(msg, sizeof(msg),
+					 "'let' statement: Failed to resolve "
+					 "scalar expression named '%s'",
+					 e->name);
+			else if (b->op == OP_WHERE)
 				snprintf(msg, sizeof(msg),
 					 "'where' operator: Failed to resolve "
 					 "column or scalar expression named '%s'",
@@ -320,17 +382,17 @@ static int bind_expr(struct binder *b, struct kql_expr *e)
 	case EX_BIN:
 		return bind_bin(b, e);
 	case EX_NEG:
-		if (bind_expr(b, e->l))
+		if (kql_bind_expr(b, e->l))
 			return b->rc;
 		if (!is_num(e->l->type) && e->l->type != KQL_T_TIMESPAN)
 			return mismatch_op(b, "-", e->l->type, e->l->type);
 		e->type = e->l->type == KQL_T_INT ? KQL_T_LONG : e->l->type;
 		return 0;
 	case EX_IN:
-		if (bind_expr(b, e->l))
+		if (kql_bind_expr(b, e->l))
 			return b->rc;
 		for (size_t i = 0; i < e->nargs; i++) {
-			if (bind_expr(b, e->args[i]))
+			if (kql_bind_expr(b, e->args[i]))
 				return b->rc;
 			if (e->in_ci ? !(is_strlike(e->l->type) &&
 					 is_strlike(e->args[i]->type))
@@ -346,7 +408,7 @@ static int bind_expr(struct binder *b, struct kql_expr *e)
 }
 
 /* A constant row count for take/top: no columns in scope. */
-static int bind_count(struct binder *b, struct kql_op *op)
+static int bind_count(struct kql_binder *b, struct kql_op *op)
 {
 	const struct kql_column *save = b->cols;
 	size_t nsave = b->ncols;
@@ -356,7 +418,7 @@ static int bind_count(struct binder *b, struct kql_op *op)
 
 	b->cols = NULL;
 	b->ncols = 0;
-	bind_expr(b, op->count);
+	kql_bind_expr(b, op->count);
 	b->cols = save;
 	b->ncols = nsave;
 	if (b->rc)
@@ -376,10 +438,10 @@ static int bind_count(struct binder *b, struct kql_op *op)
 	return 0;
 }
 
-static int bind_sortkeys(struct binder *b, struct kql_op *op)
+static int bind_sortkeys(struct kql_binder *b, struct kql_op *op)
 {
 	for (size_t i = 0; i < op->nkeys; i++) {
-		if (bind_expr(b, op->keys[i].e))
+		if (kql_bind_expr(b, op->keys[i].e))
 			return b->rc;
 		if (op->keys[i].e->type == KQL_T_DYNAMIC) {
 			char msg[128];
@@ -395,7 +457,7 @@ static int bind_sortkeys(struct binder *b, struct kql_op *op)
 
 /* Output name of a project/extend item: its name, the column it copies,
  * or Column1, Column2, ... */
-static const char *item_name(struct binder *b, struct kql_item *it,
+static const char *item_name(struct kql_binder *b, struct kql_item *it,
 			     int *anon)
 {
 	char buf[32];
@@ -407,7 +469,7 @@ static const char *item_name(struct binder *b, struct kql_item *it,
 	return kql_arena_strndup(b->a, buf, strlen(buf));
 }
 
-static int bind_project(struct binder *b, struct kql_op *op)
+static int bind_project(struct kql_binder *b, struct kql_op *op)
 {
 	int anon = 0;
 
@@ -418,12 +480,12 @@ static int bind_project(struct binder *b, struct kql_op *op)
 		return b->rc = -ENOMEM;
 	for (size_t i = 0; i < op->nitems; i++) {
 		struct kql_item *it = &op->items[i];
-		if (bind_expr(b, it->e))
+		if (kql_bind_expr(b, it->e))
 			return b->rc;
 		it->out_name = item_name(b, it, &anon);
 		if (!it->out_name)
 			return b->rc = -ENOMEM;
-		if (find_col(op->cols, op->ncols, it->out_name) >= 0) {
+		if (kql_find_col(op->cols, op->ncols, it->out_name) >= 0) {
 			char msg[256];
 			snprintf(msg, sizeof(msg),
 				 "'project' operator: A column named '%s' is "
@@ -446,7 +508,7 @@ static int bind_project(struct binder *b, struct kql_op *op)
 	return 0;
 }
 
-static int bind_project_away(struct binder *b, struct kql_op *op)
+static int bind_project_away(struct kql_binder *b, struct kql_op *op)
 {
 	bool *drop = kql_arena_alloc(b->a, (b->ncols + 1) * sizeof(bool));
 
@@ -456,7 +518,7 @@ static int bind_project_away(struct binder *b, struct kql_op *op)
 	if (!drop || !op->cols || !op->src || !op->calc)
 		return b->rc = -ENOMEM;
 	for (size_t i = 0; i < op->nitems; i++) {
-		if (bind_expr(b, op->items[i].e))
+		if (kql_bind_expr(b, op->items[i].e))
 			return b->rc;
 		drop[op->items[i].e->col] = true;
 	}
@@ -470,7 +532,7 @@ static int bind_project_away(struct binder *b, struct kql_op *op)
 	return 0;
 }
 
-static int bind_extend(struct binder *b, struct kql_op *op)
+static int bind_extend(struct kql_binder *b, struct kql_op *op)
 {
 	int anon = 0;
 	size_t cap = b->ncols + op->nitems + 1;
@@ -486,12 +548,12 @@ static int bind_extend(struct binder *b, struct kql_op *op)
 		struct kql_item *it = &op->items[i];
 		int at;
 		b->ncols = op->ncols;
-		if (bind_expr(b, it->e))
+		if (kql_bind_expr(b, it->e))
 			return b->rc;
 		it->out_name = item_name(b, it, &anon);
 		if (!it->out_name)
 			return b->rc = -ENOMEM;
-		at = find_col(op->cols, op->ncols, it->out_name);
+		at = kql_find_col(op->cols, op->ncols, it->out_name);
 		if (at < 0)
 			at = (int)op->ncols++;
 		op->cols[at].name = it->out_name;
@@ -502,14 +564,14 @@ static int bind_extend(struct binder *b, struct kql_op *op)
 	return 0;
 }
 
-static int bind_op(struct binder *b, struct kql_op *op)
+static int bind_op(struct kql_binder *b, struct kql_op *op)
 {
 	char msg[256];
 
 	b->op = op->kind;
 	switch (op->kind) {
 	case OP_WHERE:
-		if (bind_expr(b, op->pred))
+		if (kql_bind_expr(b, op->pred))
 			return b->rc;
 		if (op->pred->type != KQL_T_BOOL) {
 			snprintf(msg, sizeof(msg),
@@ -541,6 +603,12 @@ static int bind_op(struct binder *b, struct kql_op *op)
 		op->cols[0].type = KQL_T_LONG;
 		op->ncols = 1;
 		break;
+	case OP_SUMMARIZE:
+		return kql_bind_summarize(b, op);
+	case OP_DISTINCT:
+		return kql_bind_distinct(b, op);
+	case OP_UNION:
+		return kql_bind_union(b, op->un, true, &op->cols, &op->ncols);
 	}
 	return 0;
 }
@@ -548,13 +616,54 @@ static int bind_op(struct binder *b, struct kql_op *op)
 static bool changes_schema(enum kql_op_kind k)
 {
 	return k == OP_PROJECT || k == OP_PROJECT_AWAY || k == OP_EXTEND ||
-	       k == OP_COUNT;
+	       k == OP_COUNT || k == OP_SUMMARIZE || k == OP_DISTINCT ||
+	       k == OP_UNION;
+}
+
+/* Compute each let's value, in order, with no row in scope: the scalars of
+ * the subset are constant within a query.  A let whose value is a bare
+ * name that is a table is a tabular let. */
+static int bind_lets(struct kql_binder *b, struct kql_query *q)
+{
+	for (size_t i = 0; i < q->nlets; i++) {
+		struct kql_let *l = &q->lets[i];
+		struct kql_eval_ctx cx;
+		b->nlets = i;
+		b->cols = NULL;
+		b->ncols = 0;
+		b->op = OP_EXTEND;
+		b->in_let = true;
+		if (l->e->kind == EX_COL) {
+			bool is_let = false;
+			struct kql_table t;
+			for (size_t k = 0; k < i; k++)
+				is_let = is_let ||
+					 strcmp(q->lets[k].name, l->e->name) == 0;
+			if (!is_let &&
+			    b->env->resolve(b->env->resolve_ctx, l->e->name,
+					    &t) == 0)
+				return kql_bind_unsupported(
+					b, &l->e->loc,
+					"A 'let' of a tabular expression");
+		}
+		if (kql_bind_expr(b, l->e))
+			return b->rc;
+		memset(&cx, 0, sizeof(cx));
+		cx.now_ticks = b->env->now_ticks;
+		cx.arena = b->a;
+		l->v = kql_eval(&cx, l->e);
+		if (cx.oom)
+			return b->rc = -ENOMEM;
+	}
+	b->nlets = q->nlets;
+	b->in_let = false;
+	return 0;
 }
 
 int kql_bind(struct kql_query *q, const struct kql_env *env,
 	     struct kql_arena *a, struct kql_bound *bd, struct kql_error *err)
 {
-	struct binder b;
+	struct kql_binder b;
 	int rc;
 
 	memset(&b, 0, sizeof(b));
@@ -562,26 +671,37 @@ int kql_bind(struct kql_query *q, const struct kql_env *env,
 	b.a = a;
 	b.env = env;
 	b.err = err;
-	rc = env->resolve(env->resolve_ctx, q->table, &bd->table);
-	if (rc == -ENOENT) {
-		char msg[320];
-		if (q->nops)
-			snprintf(msg, sizeof(msg),
-				 "'%s' operator: Failed to resolve table or "
-				 "column expression named '%s'",
-				 kql_op_name(q->ops[0].kind), q->table);
-		else
-			snprintf(msg, sizeof(msg),
-				 "Failed to resolve table or column expression "
-				 "named '%s'",
-				 q->table);
-		kql_err_semantic(err, SEM_RESOLVE, "%s", msg);
-		return -EINVAL;
+	b.q = q;
+	if (bind_lets(&b, q))
+		return b.rc;
+	if (q->src) {
+		struct kql_column *cols;
+		b.op = q->nops ? q->ops[0].kind : OP_UNION;
+		if (kql_bind_union(&b, q->src, false, &cols, &b.ncols))
+			return b.rc;
+		b.cols = cols;
+	} else {
+		rc = env->resolve(env->resolve_ctx, q->table, &bd->table);
+		if (rc == -ENOENT) {
+			char msg[320];
+			if (q->nops)
+				snprintf(msg, sizeof(msg),
+					 "'%s' operator: Failed to resolve table "
+					 "or column expression named '%s'",
+					 kql_op_name(q->ops[0].kind), q->table);
+			else
+				snprintf(msg, sizeof(msg),
+					 "Failed to resolve table or column "
+					 "expression named '%s'",
+					 q->table);
+			kql_err_semantic(err, SEM_RESOLVE, "%s", msg);
+			return -EINVAL;
+		}
+		if (rc)
+			return rc;
+		b.cols = bd->table.cols;
+		b.ncols = bd->table.ncols;
 	}
-	if (rc)
-		return rc;
-	b.cols = bd->table.cols;
-	b.ncols = bd->table.ncols;
 	for (size_t i = 0; i < q->nops; i++) {
 		struct kql_op *op = &q->ops[i];
 		if (bind_op(&b, op))

@@ -68,6 +68,34 @@ bool kql_str_has(const char *h, size_t hn, const char *n, size_t nn, bool cs)
 	return false;
 }
 
+/* hasprefix: n starts a term of h (where n begins with a term character,
+ * the character before the match must not be one); hassuffix: n ends a
+ * term.  Terms as for has. */
+bool kql_str_hasprefix(const char *h, size_t hn, const char *n, size_t nn,
+		       bool cs)
+{
+	if (nn == 0)
+		return true;
+	for (size_t i = 0; i + nn <= hn; i++)
+		if (match_at(h + i, n, nn, cs) &&
+		    !(term_char(n[0]) && i > 0 && term_char(h[i - 1])))
+			return true;
+	return false;
+}
+
+bool kql_str_hassuffix(const char *h, size_t hn, const char *n, size_t nn,
+		       bool cs)
+{
+	if (nn == 0)
+		return true;
+	for (size_t i = 0; i + nn <= hn; i++)
+		if (match_at(h + i, n, nn, cs) &&
+		    !(term_char(n[nn - 1]) && i + nn < hn &&
+		      term_char(h[i + nn])))
+			return true;
+	return false;
+}
+
 bool kql_str_starts(const char *h, size_t hn, const char *n, size_t nn,
 		    bool cs)
 {
@@ -196,6 +224,18 @@ static struct kql_value eval_strop(struct kql_eval_ctx *cx,
 	case BO_NENDS: res = !kql_str_ends(h, hn, n, nn, false); break;
 	case BO_ENDS_CS: res = kql_str_ends(h, hn, n, nn, true); break;
 	case BO_NENDS_CS: res = !kql_str_ends(h, hn, n, nn, true); break;
+	case BO_HASPREFIX: res = kql_str_hasprefix(h, hn, n, nn, false); break;
+	case BO_NHASPREFIX: res = !kql_str_hasprefix(h, hn, n, nn, false); break;
+	case BO_HASPREFIX_CS: res = kql_str_hasprefix(h, hn, n, nn, true); break;
+	case BO_NHASPREFIX_CS:
+		res = !kql_str_hasprefix(h, hn, n, nn, true);
+		break;
+	case BO_HASSUFFIX: res = kql_str_hassuffix(h, hn, n, nn, false); break;
+	case BO_NHASSUFFIX: res = !kql_str_hassuffix(h, hn, n, nn, false); break;
+	case BO_HASSUFFIX_CS: res = kql_str_hassuffix(h, hn, n, nn, true); break;
+	case BO_NHASSUFFIX_CS:
+		res = !kql_str_hassuffix(h, hn, n, nn, true);
+		break;
 	default: res = false; break;
 	}
 	return kql_bool(res);
@@ -211,6 +251,38 @@ static bool equal(const struct kql_value *l, const struct kql_value *r,
 		return kql_str_eq(l->u.s.p, l->u.s.n, r->u.s.p, r->u.s.n, cs);
 	}
 	return kql_value_cmp(l, r) == 0;
+}
+
+/* Checked tick arithmetic: a result outside the 64-bit range is null (a
+ * choice: Kusto's datetime range, years 1 to 9999, is far inside it). */
+static struct kql_value ticks_of(enum kql_type t, bool ovf, int64_t v)
+{
+	if (ovf)
+		return kql_null(t);
+	return t == KQL_T_DATETIME ? kql_datetime(v) : kql_timespan(v);
+}
+
+static struct kql_value ticks_add(enum kql_type t, int64_t a, int64_t b)
+{
+	int64_t r;
+	bool ovf = __builtin_add_overflow(a, b, &r);
+	return ticks_of(t, ovf, r);
+}
+
+static struct kql_value ticks_sub(enum kql_type t, int64_t a, int64_t b)
+{
+	int64_t r;
+	bool ovf = __builtin_sub_overflow(a, b, &r);
+	return ticks_of(t, ovf, r);
+}
+
+/* A real number of ticks, null when NaN or out of range (converting
+ * those to an integer is undefined). */
+static struct kql_value ticks_real(double d)
+{
+	if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+		return kql_null(KQL_T_TIMESPAN);
+	return kql_timespan((int64_t)d);
 }
 
 static struct kql_value eval_arith(const struct kql_expr *e,
@@ -251,24 +323,23 @@ static struct kql_value eval_arith(const struct kql_expr *e,
 	}
 	if (t == KQL_T_DATETIME) {
 		if (e->op == BO_SUB)
-			return kql_datetime(l->u.ticks - r->u.ticks);
-		return kql_datetime(l->u.ticks + r->u.ticks);
+			return ticks_sub(t, l->u.ticks, r->u.ticks);
+		return ticks_add(t, l->u.ticks, r->u.ticks);
 	}
 	if (t == KQL_T_TIMESPAN) {
 		switch (e->op) {
-		case BO_ADD: return kql_timespan(l->u.ticks + r->u.ticks);
-		case BO_SUB: return kql_timespan(l->u.ticks - r->u.ticks);
+		case BO_ADD: return ticks_add(t, l->u.ticks, r->u.ticks);
+		case BO_SUB: return ticks_sub(t, l->u.ticks, r->u.ticks);
 		case BO_MUL: {
 			const struct kql_value *ts = l->type == KQL_T_TIMESPAN ? l : r;
 			const struct kql_value *k = l->type == KQL_T_TIMESPAN ? r : l;
-			return kql_timespan(
-				(int64_t)((double)ts->u.ticks * as_real(k)));
+			return ticks_real((double)ts->u.ticks * as_real(k));
 		}
 		case BO_DIV: {
 			double d = as_real(r);
 			if (d == 0)
 				return kql_null(t);
-			return kql_timespan((int64_t)((double)l->u.ticks / d));
+			return ticks_real((double)l->u.ticks / d);
 		}
 		default: return kql_null(t);
 		}
@@ -375,14 +446,14 @@ static struct kql_value eval_call(struct kql_eval_ctx *cx,
 		a = kql_eval(cx, e->args[0]);
 		if (a.null)
 			return kql_null(KQL_T_DATETIME);
-		return kql_datetime(cx->now_ticks - a.u.ticks);
+		return ticks_sub(KQL_T_DATETIME, cx->now_ticks, a.u.ticks);
 	case FN_NOW:
 		if (e->nargs == 0)
 			return kql_datetime(cx->now_ticks);
 		a = kql_eval(cx, e->args[0]);
 		if (a.null)
 			return kql_null(KQL_T_DATETIME);
-		return kql_datetime(cx->now_ticks + a.u.ticks);
+		return ticks_add(KQL_T_DATETIME, cx->now_ticks, a.u.ticks);
 	case FN_NOT:
 		a = kql_eval(cx, e->args[0]);
 		if (a.null)
@@ -437,6 +508,17 @@ static struct kql_value eval_call(struct kql_eval_ctx *cx,
 			o += parts[i].u.s.n;
 		}
 		return kql_string(out, total);
+	}
+	case FN_TODATETIME: {
+		int64_t t;
+		a = kql_eval(cx, e->args[0]);
+		if (a.type == KQL_T_DATETIME)
+			return a;
+		/* ISO 8601 forms only (Kusto also reads RFC 822 and others:
+		 * those are null here) */
+		if (kql_parse_datetime(a.u.s.p, a.u.s.n, &t))
+			return kql_null(KQL_T_DATETIME);
+		return kql_datetime(t);
 	}
 	}
 	return kql_null(e->type);

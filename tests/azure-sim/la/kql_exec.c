@@ -8,12 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct rows {
-	const struct kql_value **r;
-	size_t n;
-	size_t ncols;
-};
-
 struct exec {
 	struct kql_arena *a;
 	const struct kql_env *env;
@@ -25,7 +19,7 @@ static void setrow(struct exec *x, const struct kql_value *row)
 	x->cx.row = row;
 }
 
-static int op_where(struct exec *x, const struct kql_op *op, struct rows *rs)
+static int op_where(struct exec *x, const struct kql_op *op, struct kql_rows *rs)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < rs->n; i++) {
@@ -87,7 +81,7 @@ static void merge_sort(const struct sortctx *s, size_t *idx, size_t *tmp,
 	}
 }
 
-static int op_sort(struct exec *x, const struct kql_op *op, struct rows *rs)
+static int op_sort(struct exec *x, const struct kql_op *op, struct kql_rows *rs)
 {
 	struct sortctx s;
 	struct kql_value *kv;
@@ -119,7 +113,7 @@ static int op_sort(struct exec *x, const struct kql_op *op, struct rows *rs)
 }
 
 static int op_project(struct exec *x, const struct kql_op *op,
-		      struct rows *rs)
+		      struct kql_rows *rs)
 {
 	for (size_t i = 0; i < rs->n; i++) {
 		struct kql_value *out;
@@ -137,7 +131,7 @@ static int op_project(struct exec *x, const struct kql_op *op,
 }
 
 static int op_extend(struct exec *x, const struct kql_op *op,
-		     struct rows *rs)
+		     struct kql_rows *rs)
 {
 	for (size_t i = 0; i < rs->n; i++) {
 		struct kql_value *out;
@@ -156,7 +150,7 @@ static int op_extend(struct exec *x, const struct kql_op *op,
 	return x->cx.oom ? -ENOMEM : 0;
 }
 
-static int op_count(struct exec *x, const struct kql_op *op, struct rows *rs)
+static int op_count(struct exec *x, const struct kql_op *op, struct kql_rows *rs)
 {
 	struct kql_value *out = kql_arena_alloc(x->a, sizeof(*out));
 	const struct kql_value **r = kql_arena_alloc(x->a, sizeof(*r));
@@ -172,7 +166,7 @@ static int op_count(struct exec *x, const struct kql_op *op, struct rows *rs)
 	return 0;
 }
 
-static int run_op(struct exec *x, const struct kql_op *op, struct rows *rs)
+static int run_op(struct exec *x, const struct kql_op *op, struct kql_rows *rs)
 {
 	switch (op->kind) {
 	case OP_WHERE:
@@ -197,13 +191,18 @@ static int run_op(struct exec *x, const struct kql_op *op, struct rows *rs)
 		return op_extend(x, op, rs);
 	case OP_COUNT:
 		return op_count(x, op, rs);
+	case OP_SUMMARIZE:
+	case OP_DISTINCT:
+		return kql_exec_summarize(&x->cx, op, rs);
+	case OP_UNION:
+		return kql_exec_union(x->a, op->un, true, rs);
 	}
 	return 0;
 }
 
 /* Drop hidden columns from the output and copy the names into the arena,
  * so the result outlives the resolver's schema memory. */
-static int finish(struct exec *x, const struct kql_bound *b, struct rows *rs,
+static int finish(struct exec *x, const struct kql_bound *b, struct kql_rows *rs,
 		  struct kql_result *res)
 {
 	size_t nvis = 0;
@@ -252,7 +251,7 @@ int kql_run(const char *query, const struct kql_env *env,
 	struct kql_query q;
 	struct kql_bound b;
 	struct kql_result *res = NULL;
-	struct rows rs;
+	struct kql_rows rs;
 	int rc;
 
 	if (!query || !env || !env->resolve || !out || !err)
@@ -274,15 +273,22 @@ int kql_run(const char *query, const struct kql_env *env,
 	if (rc)
 		goto out;
 
-	rs.n = b.table.nrows;
-	rs.ncols = b.table.ncols;
-	rs.r = kql_arena_alloc(x.a, (rs.n + 1) * sizeof(*rs.r));
-	if (!rs.r) {
-		rc = -ENOMEM;
-		goto out;
+	memset(&rs, 0, sizeof(rs));
+	if (q.src) {
+		rc = kql_exec_union(x.a, q.src, false, &rs);
+		if (rc)
+			goto out;
+	} else {
+		rs.n = b.table.nrows;
+		rs.ncols = b.table.ncols;
+		rs.r = kql_arena_alloc(x.a, (rs.n + 1) * sizeof(*rs.r));
+		if (!rs.r) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		if (rs.n)
+			memcpy(rs.r, b.table.rows, rs.n * sizeof(*rs.r));
 	}
-	if (rs.n)
-		memcpy(rs.r, b.table.rows, rs.n * sizeof(*rs.r));
 	for (size_t i = 0; i < q.nops; i++) {
 		rc = run_op(&x, &q.ops[i], &rs);
 		if (rc)

@@ -284,6 +284,14 @@ static void lex_number(struct kql_lexer *lx, struct kql_token *tok)
 		} else {
 			tok->kind = TK_LONG;
 			tok->l = strtoll(buf, &endp, 10);
+			if (errno == ERANGE &&
+			    strcmp(buf, "9223372036854775808") == 0) {
+				/* the magnitude of INT64_MIN: the parser
+				 * accepts it after a unary minus only */
+				errno = 0;
+				tok->l = INT64_MIN;
+				tok->min_mag = true;
+			}
 		}
 		if (errno || *endp)
 			goto bad_len;
@@ -309,7 +317,8 @@ bad_at:
 static bool hyphen_prefix(const char *s, size_t n)
 {
 	static const char *const pre[] = { "project", "mv", "make", "top",
-					   "parse", "partition", "as" };
+					   "parse", "partition", "as", "sample",
+					   "macro", "graph", "execute" };
 	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
 		if (strlen(pre[i]) == n && memcmp(pre[i], s, n) == 0)
 			return true;

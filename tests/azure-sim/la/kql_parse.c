@@ -1,6 +1,8 @@
 /* kql_parse.c - recursive-descent parser for the KQL subset (grammar in
- * kql.h).  Anything outside the subset is a syntax error at the first token
- * that does not fit, as Kusto reports an unparsable query (SYN0002). */
+ * kql.h).  Valid KQL outside the subset (operators, statements, functions
+ * Kusto knows) is refused as "not supported by this simulator"; anything
+ * else that does not fit is a syntax error at the first token that does
+ * not, as Kusto reports an unparsable query (SYN0002). */
 #include "config.h"
 
 #include "kql_priv.h"
@@ -11,13 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define KQL_STR_(x) #x
+#define KQL_STR(x) KQL_STR_(x)
+
 struct parser {
 	struct kql_lexer lx;
 	struct kql_token cur;
 	struct kql_arena *a;
 	const char *src;
 	struct kql_error *err;
-	int rc; /* first failure: -EINVAL (syntax) or -ENOMEM */
+	int rc;    /* first failure: -EINVAL (syntax) or -ENOMEM */
+	int nest;  /* parse_expr calls in progress */
 };
 
 static const char *const op_names[] = {
@@ -25,6 +31,8 @@ static const char *const op_names[] = {
 	[OP_TAKE] = "take",       [OP_TOP] = "top",
 	[OP_PROJECT] = "project", [OP_PROJECT_AWAY] = "project-away",
 	[OP_EXTEND] = "extend",   [OP_COUNT] = "count",
+	[OP_SUMMARIZE] = "summarize", [OP_DISTINCT] = "distinct",
+	[OP_UNION] = "union",
 };
 
 const char *kql_op_name(enum kql_op_kind k)
@@ -56,6 +64,18 @@ void kql_err_syntax(struct kql_error *err, const char *src,
 		 err->token, err->line, err->pos);
 }
 
+void kql_err_unsupported(struct kql_error *err, const char *src,
+			 const struct kql_loc *loc, const char *what)
+{
+	kql_err_syntax(err, src, loc);
+	err->kind = KQL_ERR_UNSUPPORTED;
+	snprintf(err->code, sizeof(err->code), "SimulatorNotSupported");
+	snprintf(err->message, sizeof(err->message),
+		 "%s at '%s' on line [%d,%d] is valid KQL but not supported by "
+		 "this simulator",
+		 what, err->token, err->line, err->pos);
+}
+
 void kql_err_semantic(struct kql_error *err, const char *code,
 		      const char *fmt, ...)
 {
@@ -81,6 +101,17 @@ static void *fail(struct parser *p)
 {
 	if (!p->rc) {
 		kql_err_syntax(p->err, p->src, &p->cur.loc);
+		p->rc = -EINVAL;
+	}
+	return NULL;
+}
+
+/* Valid KQL the subset does not have, at loc (first error wins). */
+static void *unsupported(struct parser *p, const struct kql_loc *loc,
+			 const char *what)
+{
+	if (!p->rc) {
+		kql_err_unsupported(p->err, p->src, loc, what);
 		p->rc = -EINVAL;
 	}
 	return NULL;
@@ -117,10 +148,43 @@ static struct kql_expr *new_expr(struct parser *p, enum kql_expr_kind k,
 	e->kind = k;
 	e->loc = *loc;
 	e->col = -1;
+	e->depth = 1;
+	return e;
+}
+
+/* Set e's height from its children; refuse trees too high to walk. */
+static struct kql_expr *height(struct parser *p, struct kql_expr *e)
+{
+	int d = 0;
+	if (!e)
+		return NULL;
+	if (e->l && e->l->depth > d)
+		d = e->l->depth;
+	if (e->r && e->r->depth > d)
+		d = e->r->depth;
+	for (size_t i = 0; i < e->nargs; i++)
+		if (e->args[i]->depth > d)
+			d = e->args[i]->depth;
+	e->depth = d + 1;
+	if (e->depth > KQL_MAX_DEPTH)
+		return unsupported(p, &e->loc,
+				   "An expression nested more than "
+				   KQL_STR(KQL_MAX_DEPTH) " levels deep");
 	return e;
 }
 
 static struct kql_expr *parse_expr(struct parser *p);
+
+
+/* The lexer state is a plain value: look at the token after the current
+ * one without consuming anything. */
+static struct kql_token peek(struct parser *p)
+{
+	struct kql_lexer save = p->lx;
+	struct kql_token t = kql_lex_next(&p->lx);
+	p->lx = save;
+	return t;
+}
 
 /* Words that cannot be column names because they are operators. */
 static bool reserved(const char *s)
@@ -128,7 +192,9 @@ static bool reserved(const char *s)
 	static const char *const words[] = {
 		"and", "or", "by", "asc", "desc", "in", "between", "has",
 		"contains", "startswith", "endswith", "has_cs", "contains_cs",
-		"startswith_cs", "endswith_cs", "nulls",
+		"startswith_cs", "endswith_cs", "nulls", "hasprefix",
+		"hasprefix_cs", "hassuffix", "hassuffix_cs", "matches",
+		"has_any", "has_all",
 	};
 	if (s[0] == '!')
 		return true;
@@ -328,6 +394,8 @@ static struct kql_expr *parse_primary(struct parser *p)
 	case TK_LONG:
 	case TK_REAL:
 	case TK_TIMESPAN:
+		if (t.min_mag)
+			return fail(p); /* 9223372036854775808 without '-' */
 		e = new_expr(p, EX_LIT, &t.loc);
 		if (!e)
 			return NULL;
@@ -385,6 +453,11 @@ static struct kql_expr *parse_primary(struct parser *p)
 			return e;
 		}
 		return fail(p);
+	case TK_STAR:
+		if (peek(p).kind == TK_IDENT)
+			return unsupported(p, &t.loc,
+					   "A search over all columns (*)");
+		return fail(p);
 	default:
 		return fail(p);
 	}
@@ -402,15 +475,20 @@ static struct kql_expr *parse_primary(struct parser *p)
 	if (p->cur.kind == TK_LPAREN) {
 		if (literal_type(t.str, &lt))
 			return parse_typed_literal(p, lt, &t.loc);
+		if (strcmp(t.str, "toscalar") == 0)
+			/* its argument is a tabular expression */
+			return unsupported(p, &t.loc, "The function 'toscalar'");
 		e = new_expr(p, EX_CALL, &t.loc);
 		if (!e)
 			return NULL;
 		e->name = t.str;
 		e->args = parse_args(p, &e->nargs, true);
-		return e->args ? e : NULL;
+		return e->args ? height(p, e) : NULL;
 	}
 	if (p->cur.kind == TK_OTHER && p->cur.text[0] == '.')
-		return fail(p); /* dynamic member access: not in the subset */
+		return unsupported(p, &p->cur.loc, "Dynamic property access");
+	if (p->cur.kind == TK_OTHER && p->cur.text[0] == '[')
+		return unsupported(p, &p->cur.loc, "Dynamic index access");
 	e = new_expr(p, EX_COL, &t.loc);
 	if (!e)
 		return NULL;
@@ -418,40 +496,66 @@ static struct kql_expr *parse_primary(struct parser *p)
 	return e;
 }
 
+/* Signs are read in a loop, not by recursion, so "------1" costs no
+ * stack.  A minus on a numeric literal folds into it ("-5", "-1d"), with
+ * two's complement wrap-around (no undefined negation of INT64_MIN). */
 static struct kql_expr *parse_unary(struct parser *p)
 {
-	if (p->cur.kind == TK_MINUS || p->cur.kind == TK_PLUS) {
-		struct kql_token t = p->cur;
-		struct kql_expr *x, *e;
+	struct kql_loc first = p->cur.loc;
+	size_t nminus = 0;
+	bool last_minus = false, any = false;
+	struct kql_expr *x;
+
+	while (p->cur.kind == TK_MINUS || p->cur.kind == TK_PLUS) {
+		last_minus = p->cur.kind == TK_MINUS;
+		nminus += last_minus;
+		any = true;
 		advance(p);
-		x = parse_unary(p);
+	}
+	if (p->cur.kind == TK_LONG && p->cur.min_mag && last_minus) {
+		/* -9223372036854775808 is INT64_MIN */
+		x = new_expr(p, EX_LIT, &p->cur.loc);
 		if (!x)
 			return NULL;
-		if (t.kind == TK_PLUS)
-			return x;
-		if (x->kind == EX_LIT && !x->lit.null) {
-			/* fold, so "-5" and "-1d" are plain literals */
-			if (x->lit.type == KQL_T_LONG || x->lit.type == KQL_T_INT)
-				x->lit.u.l = -x->lit.u.l;
-			else if (x->lit.type == KQL_T_REAL)
-				x->lit.u.r = -x->lit.u.r;
-			else if (x->lit.type == KQL_T_TIMESPAN)
-				x->lit.u.ticks = -x->lit.u.ticks;
-			else
-				goto node;
-			x->loc.off = t.loc.off;
-			x->loc.len += t.loc.len;
-			x->loc.col = t.loc.col;
-			return x;
+		x->lit = kql_long(INT64_MIN);
+		nminus--;
+		advance(p);
+	} else {
+		x = parse_primary(p);
+	}
+	if (!x || !any)
+		return x;
+	for (; nminus; nminus--) {
+		struct kql_expr *e;
+		if (x->kind == EX_LIT && !x->lit.null &&
+		    (x->lit.type == KQL_T_LONG || x->lit.type == KQL_T_INT)) {
+			x->lit.u.l = (int64_t)(0 - (uint64_t)x->lit.u.l);
+			continue;
 		}
-node:
-		e = new_expr(p, EX_NEG, &t.loc);
+		if (x->kind == EX_LIT && !x->lit.null &&
+		    x->lit.type == KQL_T_REAL) {
+			x->lit.u.r = -x->lit.u.r;
+			continue;
+		}
+		if (x->kind == EX_LIT && !x->lit.null &&
+		    x->lit.type == KQL_T_TIMESPAN) {
+			x->lit.u.ticks = (int64_t)(0 - (uint64_t)x->lit.u.ticks);
+			continue;
+		}
+		e = new_expr(p, EX_NEG, &first);
 		if (!e)
 			return NULL;
 		e->l = x;
-		return e;
+		x = height(p, e);
+		if (!x)
+			return NULL;
 	}
-	return parse_primary(p);
+	if (x->kind == EX_LIT && x->loc.off > first.off) {
+		x->loc.len += x->loc.off - first.off;
+		x->loc.off = first.off;
+		x->loc.col = first.col;
+	}
+	return x;
 }
 
 static struct kql_expr *binary(struct parser *p, enum kql_binop op,
@@ -467,7 +571,7 @@ static struct kql_expr *binary(struct parser *p, enum kql_binop op,
 	e->op = op;
 	e->l = l;
 	e->r = r;
-	return e;
+	return height(p, e);
 }
 
 static struct kql_expr *parse_mul(struct parser *p)
@@ -519,6 +623,14 @@ static bool string_op(const char *s, enum kql_binop *op)
 		{ "!endswith", BO_NENDS },
 		{ "endswith_cs", BO_ENDS_CS },
 		{ "!endswith_cs", BO_NENDS_CS },
+		{ "hasprefix", BO_HASPREFIX },
+		{ "!hasprefix", BO_NHASPREFIX },
+		{ "hasprefix_cs", BO_HASPREFIX_CS },
+		{ "!hasprefix_cs", BO_NHASPREFIX_CS },
+		{ "hassuffix", BO_HASSUFFIX },
+		{ "!hassuffix", BO_NHASSUFFIX },
+		{ "hassuffix_cs", BO_HASSUFFIX_CS },
+		{ "!hassuffix_cs", BO_NHASSUFFIX_CS },
 	};
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		if (strcmp(s, ops[i].n) == 0) {
@@ -585,8 +697,17 @@ static struct kql_expr *parse_cmp(struct parser *p)
 				e->args = parse_args(p, &e->nargs, false);
 				if (!e->args)
 					return NULL;
-				l = e;
+				l = height(p, e);
 				continue;
+			}
+			if (kql_in_list(t.str, (const char *const[]){
+					   "matches", "has_any", "has_all",
+					   NULL })) {
+				char what[96];
+				snprintf(what, sizeof(what), "The '%s%s' operator",
+					 t.str,
+					 strcmp(t.str, "matches") ? "" : " regex");
+				return unsupported(p, &t.loc, what);
 			}
 			if (strcmp(t.str, "between") == 0 ||
 			    strcmp(t.str, "!between") == 0) {
@@ -616,12 +737,20 @@ static struct kql_expr *parse_and(struct parser *p)
 
 static struct kql_expr *parse_expr(struct parser *p)
 {
-	struct kql_expr *l = parse_and(p);
+	struct kql_expr *l;
+
+	if (p->nest >= KQL_MAX_NEST)
+		return unsupported(p, &p->cur.loc,
+				   "Parentheses or calls nested more than "
+				   KQL_STR(KQL_MAX_NEST) " levels deep");
+	p->nest++;
+	l = parse_and(p);
 	while (l && is_ident(p, "or")) {
 		struct kql_token t = p->cur;
 		advance(p);
 		l = binary(p, BO_OR, l, parse_and(p), &t.loc);
 	}
+	p->nest--;
 	return l;
 }
 
@@ -727,6 +856,201 @@ static bool parse_items(struct parser *p, struct kql_op *op, bool names_only)
 	}
 }
 
+/* One aggregate of summarize: [Name =] fn(args), fn a bare call. */
+static bool parse_aggregate(struct parser *p, struct kql_aggr *ag)
+{
+	static const struct {
+		const char *n;
+		enum kql_agg fn;
+	} aggs[] = {
+		{ "count", AG_COUNT },     { "min", AG_MIN },
+		{ "max", AG_MAX },         { "arg_max", AG_ARG_MAX },
+		{ "arg_min", AG_ARG_MIN },
+	};
+	struct kql_token t = p->cur;
+	size_t i, cap = 0;
+
+	memset(ag, 0, sizeof(*ag));
+	if (t.kind != TK_IDENT || reserved(t.str)) {
+		fail(p);
+		return false;
+	}
+	advance(p);
+	if (p->cur.kind == TK_ASSIGN) {
+		ag->name = t.str;
+		advance(p);
+		t = p->cur;
+		if (t.kind != TK_IDENT || reserved(t.str)) {
+			fail(p);
+			return false;
+		}
+		advance(p);
+	}
+	ag->loc = t.loc;
+	if (p->cur.kind != TK_LPAREN) {
+		/* "summarize x = N": not an aggregate */
+		if (!p->rc) {
+			kql_err_semantic(p->err, "SEM0001",
+					 "'summarize' operator: '%s' is not an "
+					 "aggregation function call",
+					 t.str);
+			p->rc = -EINVAL;
+		}
+		return false;
+	}
+	for (i = 0; i < sizeof(aggs) / sizeof(aggs[0]); i++)
+		if (strcmp(aggs[i].n, t.str) == 0)
+			break;
+	if (i == sizeof(aggs) / sizeof(aggs[0])) {
+		char what[96];
+		if (!kql_in_list(t.str, kql_kusto_aggregates)) {
+			if (!p->rc) {
+				kql_err_semantic(p->err, "SEM0100",
+						 "'summarize' operator: Failed to "
+						 "resolve scalar expression named "
+						 "'%s'",
+						 t.str);
+				p->rc = -EINVAL;
+			}
+			return false;
+		}
+		snprintf(what, sizeof(what), "The aggregation function '%s'",
+			 t.str);
+		unsupported(p, &t.loc, what);
+		return false;
+	}
+	ag->fn = aggs[i].fn;
+	advance(p);
+	if (p->cur.kind == TK_RPAREN) {
+		advance(p);
+	} else {
+		for (;;) {
+			struct kql_expr *e = NULL;
+			if (p->cur.kind == TK_STAR && ag->nargs > 0 &&
+			    (ag->fn == AG_ARG_MAX || ag->fn == AG_ARG_MIN)) {
+				ag->star = true;
+				advance(p);
+			} else {
+				e = parse_expr(p);
+				if (!e)
+					return false;
+				ag->args = grow(p, ag->args, ag->nargs, &cap,
+						sizeof(*ag->args));
+				if (!ag->args)
+					return false;
+				ag->args[ag->nargs++] = e;
+			}
+			if (p->cur.kind == TK_COMMA) {
+				advance(p);
+				continue;
+			}
+			if (!expect(p, TK_RPAREN))
+				return false;
+			break;
+		}
+	}
+	if (p->cur.kind != TK_COMMA && p->cur.kind != TK_PIPE &&
+	    p->cur.kind != TK_EOF && p->cur.kind != TK_SEMI &&
+	    !is_ident(p, "by")) {
+		unsupported(p, &p->cur.loc,
+			    "An expression around an aggregation function");
+		return false;
+	}
+	return true;
+}
+
+static bool parse_summarize(struct parser *p, struct kql_op *op)
+{
+	size_t cap = 0;
+
+	if (p->cur.kind == TK_IDENT && strncmp(p->cur.str, "hint", 4) == 0 &&
+	    peek(p).kind == TK_OTHER) {
+		unsupported(p, &p->cur.loc, "A summarize hint");
+		return false;
+	}
+	while (!is_ident(p, "by")) {
+		op->aggs = grow(p, op->aggs, op->naggs, &cap, sizeof(*op->aggs));
+		if (!op->aggs || !parse_aggregate(p, &op->aggs[op->naggs]))
+			return false;
+		op->naggs++;
+		if (p->cur.kind != TK_COMMA)
+			break;
+		advance(p);
+	}
+	if (!is_ident(p, "by"))
+		return true;
+	advance(p);
+	return parse_items(p, op, false);
+}
+
+/* union [kind=inner|outer] [withsource=Col] [isfuzzy=true|false] T, ... */
+static struct kql_union *parse_union(struct parser *p)
+{
+	struct kql_union *u = kql_arena_alloc(p->a, sizeof(*u));
+	size_t cap = 0, lcap = 0;
+
+	if (!u)
+		return oom(p);
+	for (;;) {
+		struct kql_token t = p->cur;
+		if (t.kind != TK_IDENT || peek(p).kind != TK_ASSIGN)
+			break;
+		if (strcmp(t.str, "kind") && strcmp(t.str, "withsource") &&
+		    strcmp(t.str, "isfuzzy"))
+			return unsupported(p, &t.loc, "A union parameter");
+		advance(p);
+		advance(p);
+		if (p->cur.kind != TK_IDENT)
+			return fail(p);
+		if (strcmp(t.str, "kind") == 0) {
+			if (strcmp(p->cur.str, "inner") == 0)
+				u->inner = true;
+			else if (strcmp(p->cur.str, "outer") != 0)
+				return fail(p);
+		} else if (strcmp(t.str, "isfuzzy") == 0) {
+			if (strcmp(p->cur.str, "true") == 0)
+				u->fuzzy = true;
+			else if (strcmp(p->cur.str, "false") != 0)
+				return fail(p);
+		} else {
+			if (reserved(p->cur.str))
+				return fail(p);
+			u->withsource = p->cur.str;
+		}
+		advance(p);
+	}
+	for (;;) {
+		struct kql_token t = p->cur, nx;
+		if (t.kind == TK_LPAREN)
+			return unsupported(p, &t.loc,
+					   "A union of a subquery");
+		if (t.kind != TK_IDENT || reserved(t.str))
+			return fail(p);
+		nx = peek(p);
+		if (nx.kind == TK_STAR ||
+		    (nx.kind == TK_OTHER && nx.text[0] == '.') ||
+		    nx.kind == TK_LPAREN)
+			return unsupported(p, &t.loc,
+					   nx.kind == TK_STAR
+						   ? "A table name wildcard"
+						   : "A qualified or computed "
+						     "table reference");
+		u->names = grow(p, u->names, u->n, &cap, sizeof(*u->names));
+		u->locs = grow(p, u->locs, u->n, &lcap, sizeof(*u->locs));
+		if (!u->names || !u->locs)
+			return NULL;
+		u->names[u->n] = t.str;
+		u->locs[u->n] = t.loc;
+		u->n++;
+		advance(p);
+		if (p->cur.kind != TK_COMMA)
+			break;
+		advance(p);
+	}
+	return u;
+}
+
+
 static bool parse_operator(struct parser *p, struct kql_op *op)
 {
 	struct kql_token t = p->cur;
@@ -734,6 +1058,33 @@ static bool parse_operator(struct parser *p, struct kql_op *op)
 
 	memset(op, 0, sizeof(*op));
 	op->loc = t.loc;
+	if (strcmp(w, "summarize") == 0) {
+		op->kind = OP_SUMMARIZE;
+		advance(p);
+		return parse_summarize(p, op);
+	}
+	if (strcmp(w, "distinct") == 0) {
+		op->kind = OP_DISTINCT;
+		advance(p);
+		if (p->cur.kind == TK_STAR) {
+			op->star = true;
+			advance(p);
+			return true;
+		}
+		return parse_items(p, op, true);
+	}
+	if (strcmp(w, "union") == 0) {
+		op->kind = OP_UNION;
+		advance(p);
+		op->un = parse_union(p);
+		return op->un != NULL;
+	}
+	if (kql_in_list(w, kql_kusto_operators)) {
+		char what[96];
+		snprintf(what, sizeof(what), "The '%s' operator", w);
+		unsupported(p, &t.loc, what);
+		return false;
+	}
 	if (strcmp(w, "where") == 0 || strcmp(w, "filter") == 0) {
 		op->kind = OP_WHERE;
 		advance(p);
@@ -793,38 +1144,120 @@ static bool parse_operator(struct parser *p, struct kql_op *op)
 	return false;
 }
 
+
+/* let Name = ScalarExpression ;  Tabular lets and functions are valid KQL
+ * the subset does not have. */
+static bool parse_let(struct parser *p, struct kql_query *q, size_t *cap)
+{
+	struct kql_token kw = p->cur, name, nx;
+	struct kql_let *l;
+
+	advance(p);
+	name = p->cur;
+	if (name.kind == TK_OTHER && name.text[0] == '[')
+		return unsupported(p, &name.loc, "A bracketed 'let' name") != NULL;
+	if (name.kind != TK_IDENT || reserved(name.str) ||
+	    peek(p).kind != TK_ASSIGN) {
+		if (name.kind == TK_IDENT && !reserved(name.str))
+			advance(p);
+		fail(p);
+		return false;
+	}
+	advance(p);
+	advance(p);
+	nx = peek(p);
+	if (p->cur.kind == TK_LPAREN &&
+	    (nx.kind == TK_RPAREN ||
+	     (nx.kind == TK_IDENT && !reserved(nx.str)))) {
+		/* (x: long) { ... } or () { ... }, unless "(a + b)" */
+		struct kql_lexer save = p->lx;
+		struct kql_token t2;
+		bool fn = nx.kind == TK_RPAREN;
+		if (!fn) {
+			kql_lex_next(&p->lx);
+			t2 = kql_lex_next(&p->lx);
+			fn = t2.kind == TK_OTHER && t2.text[0] == ':';
+		}
+		p->lx = save;
+		if (fn)
+			return unsupported(p, &kw.loc,
+					   "A 'let' function definition") != NULL;
+	}
+	if (p->cur.kind == TK_IDENT &&
+	    (kql_in_list(p->cur.str, kql_kusto_statements) ||
+	     strcmp(p->cur.str, "union") == 0))
+		return unsupported(p, &kw.loc,
+				   "A 'let' of a tabular expression") != NULL;
+	q->lets = grow(p, q->lets, q->nlets, cap, sizeof(*q->lets));
+	if (!q->lets)
+		return false;
+	l = &q->lets[q->nlets];
+	memset(l, 0, sizeof(*l));
+	l->name = name.str;
+	l->loc = name.loc;
+	l->e = parse_expr(p);
+	if (!l->e)
+		return false;
+	if (p->cur.kind == TK_PIPE)
+		return unsupported(p, &kw.loc,
+				   "A 'let' of a tabular expression") != NULL;
+	if (!expect(p, TK_SEMI))
+		return false;
+	q->nlets++;
+	return true;
+}
+
 int kql_parse(const char *src, struct kql_arena *a, struct kql_query *q,
 	      struct kql_error *err)
 {
 	struct parser p;
-	size_t cap = 0;
-	static const char *const not_tables[] = {
-		"let", "union", "print", "search", "range", "datatable", "find",
-		"evaluate", "set", "declare", "alias", "restrict", "pattern",
-		"externaldata", "materialize", "view", "table", "database",
-		"cluster", "workspace", "app", "resource",
-	};
+	size_t cap = 0, lcap = 0;
+	bool semi = false;
 
 	memset(&p, 0, sizeof(p));
 	memset(q, 0, sizeof(*q));
+	q->text = src;
 	p.a = a;
 	p.src = src;
 	p.err = err;
 	kql_lex_init(&p.lx, src, a);
 	advance(&p);
+	while (!p.rc && is_ident(&p, "let"))
+		if (!parse_let(&p, q, &lcap))
+			goto out;
+	if (p.cur.kind == TK_LPAREN) {
+		unsupported(&p, &p.cur.loc, "A parenthesised tabular expression");
+		goto out;
+	}
 	if (p.cur.kind != TK_IDENT || reserved(p.cur.str)) {
 		fail(&p);
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(not_tables) / sizeof(not_tables[0]); i++) {
-		if (strcmp(p.cur.str, not_tables[i]) == 0) {
-			fail(&p);
+	if (kql_in_list(p.cur.str, kql_kusto_statements)) {
+		char what[96];
+		snprintf(what, sizeof(what), "The '%s' statement", p.cur.str);
+		unsupported(&p, &p.cur.loc, what);
+		goto out;
+	}
+	if (strcmp(p.cur.str, "union") == 0) {
+		advance(&p);
+		q->src = parse_union(&p);
+		if (!q->src)
+			goto out;
+		q->table = q->src->names[0];
+		q->table_loc = q->src->locs[0];
+	} else {
+		struct kql_token nx = peek(&p);
+		if (nx.kind == TK_LPAREN ||
+		    (nx.kind == TK_OTHER && nx.text[0] == '.')) {
+			unsupported(&p, &p.cur.loc,
+				    "A qualified or computed table reference");
 			goto out;
 		}
+		q->table = p.cur.str;
+		q->table_loc = p.cur.loc;
+		advance(&p);
 	}
-	q->table = p.cur.str;
-	q->table_loc = p.cur.loc;
-	advance(&p);
 	while (!p.rc && p.cur.kind == TK_PIPE) {
 		advance(&p);
 		q->ops = grow(&p, q->ops, q->nops, &cap, sizeof(*q->ops));
@@ -832,8 +1265,15 @@ int kql_parse(const char *src, struct kql_arena *a, struct kql_query *q,
 			break;
 		q->nops++;
 	}
-	while (!p.rc && p.cur.kind == TK_SEMI)
+	while (!p.rc && p.cur.kind == TK_SEMI) {
+		semi = true;
 		advance(&p);
+	}
+	if (!p.rc && semi && p.cur.kind == TK_IDENT && !reserved(p.cur.str) &&
+	    (peek(&p).kind == TK_PIPE || peek(&p).kind == TK_EOF ||
+	     peek(&p).kind == TK_SEMI))
+		unsupported(&p, &p.cur.loc,
+			    "A second tabular statement (a query batch)");
 	if (!p.rc && p.cur.kind != TK_EOF)
 		fail(&p);
 out:

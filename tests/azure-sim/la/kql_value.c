@@ -168,8 +168,10 @@ static int64_t floordiv(int64_t a, int64_t b)
 
 size_t kql_format_datetime(int64_t ticks, char *out, size_t outsz)
 {
-	int64_t days = floordiv(ticks, 86400 * KQL_TICKS_PER_SEC);
-	int64_t rem = ticks - days * 86400 * KQL_TICKS_PER_SEC;
+	const int64_t day = 86400 * KQL_TICKS_PER_SEC;
+	int64_t days = floordiv(ticks, day);
+	/* the remainder directly: days * day can leave the int64 range */
+	int64_t rem = ticks % day < 0 ? ticks % day + day : ticks % day;
 	int64_t secs = rem / KQL_TICKS_PER_SEC;
 	int64_t frac = rem % KQL_TICKS_PER_SEC;
 	int64_t y;
@@ -351,6 +353,8 @@ static int scale_ticks(int64_t whole, int64_t frac_e9, int64_t unit,
 {
 	if (unit && whole > INT64_MAX / unit)
 		return -EINVAL;
+	if (unit && whole == INT64_MAX / unit && frac_e9)
+		return -EINVAL; /* the fraction could carry it over */
 	/* frac_e9 < 1e9 and unit <= 864e9 ticks: do it in two steps to stay in
 	 * range (unit / 1e9 loses nothing for units >= 1 ms) */
 	int64_t fr;
@@ -406,23 +410,26 @@ static int parse_clock_timespan(const char *p, const char *end, int64_t *ticks)
 	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
 		;
 	if (q < end && *q == '.') {
+		if (q - p > 8) /* more days than a timespan holds */
+			return -EINVAL;
 		for (const char *r = p; r < q; r++)
 			days = days * 10 + (*r - '0');
 		p = q + 1;
 	}
-	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+	/* at most two digits per field keeps the sums in range */
+	for (q = p; q < end && *q >= '0' && *q <= '9' && q - p < 3; q++)
 		h = h * 10 + (*q - '0');
 	if (q == p || q >= end || *q != ':')
 		return -EINVAL;
 	p = q + 1;
-	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+	for (q = p; q < end && *q >= '0' && *q <= '9' && q - p < 3; q++)
 		m = m * 10 + (*q - '0');
 	if (q == p)
 		return -EINVAL;
 	p = q;
 	if (p < end && *p == ':') {
 		p++;
-		for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+		for (q = p; q < end && *q >= '0' && *q <= '9' && q - p < 3; q++)
 			s = s * 10 + (*q - '0');
 		if (q == p)
 			return -EINVAL;

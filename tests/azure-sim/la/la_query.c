@@ -133,6 +133,10 @@ static char *kql_error_body(const struct kql_error *e, const char *corr)
 		json_object_object_add(deep, "token",
 				       json_object_new_string(e->token));
 	}
+	if (e->kind == KQL_ERR_UNSUPPORTED)
+		/* not Azure's: valid KQL this simulator does not run, told
+		 * apart from a query bug by its own innererror code */
+		return error_body("BadArgumentError", bad_arg_msg, corr, deep);
 	if (e->kind == KQL_ERR_SYNTAX)
 		deep = inner("SyntaxError",
 			     "A recognition error occurred in the query.", deep);
@@ -200,14 +204,17 @@ struct resolve_ctx {
 	const char *const *ws;
 	size_t nws;
 	int64_t now_ns, lo, hi;
-	const struct kql_value **rows; /* malloc'ed by the store; freed after */
+	/* each resolved table's rows (malloc'ed by the store), kept until the
+	 * result is printed: union and let resolve several */
+	const struct kql_value ***rows;
+	size_t nrows;
 };
 
 static int resolve(void *vctx, const char *name, struct kql_table *out)
 {
 	struct resolve_ctx *c = vctx;
 	enum la_table_id tid;
-	const struct kql_value **rows;
+	const struct kql_value **rows, ***kept;
 	size_t n;
 	bool exists;
 	int rc;
@@ -222,8 +229,13 @@ static int resolve(void *vctx, const char *name, struct kql_table *out)
 		free(rows);
 		return -ENOENT; /* Azure: no table before its first ingestion */
 	}
-	free(c->rows); /* a second reference to a table (not in the subset) */
-	c->rows = rows;
+	kept = realloc(c->rows, (c->nrows + 1) * sizeof(*kept));
+	if (!kept) {
+		free(rows);
+		return -ENOMEM;
+	}
+	c->rows = kept;
+	c->rows[c->nrows++] = rows;
 	out->rows = (const struct kql_value *const *)rows;
 	out->nrows = n;
 	return 0;
@@ -330,6 +342,8 @@ int la_query_run(struct la_store *st, const struct la_query_request *req,
 			rc = respond(status, body, 400,
 				     kql_error_body(&kerr, corr));
 	}
+	for (size_t i = 0; i < rc_ctx.nrows; i++)
+		free(rc_ctx.rows[i]);
 	free(rc_ctx.rows);
 out:
 	free(ws);

@@ -6,6 +6,7 @@
 #include "oci_fs.h"
 #include "oci_util.h"
 #include "run_lines.h"
+#include "run_net.h"
 #include "run_spawn.h"
 #include "run_spec.h"
 #include "run_user.h"
@@ -58,7 +59,9 @@ struct replica {
 	struct ctr *ctrs;
 	size_t n_ctrs;
 	atomic_int cancel;
+	struct run_net_replica net; /* replica thread only */
 	/* guarded by e->lock */
+	char ip[16];          /* "" until its network is up and after */
 	int stop_req;
 	int stop_grace;
 	int done;
@@ -83,6 +86,7 @@ struct run_engine {
 	int default_grace_s;
 	int use_overlay;
 	int shutting_down;
+	struct run_net *net; /* NULL: replicas share the host's network */
 };
 
 static int set_err(struct run_err *err, int code, const char *fmt, ...)
@@ -565,8 +569,9 @@ static int prepare_replica_dir(struct replica *r, char *msg, size_t n)
 	p = NULL;
 	if (rc < 0)
 		goto fail;
-	sprintf(hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n",
-		r->spec->name);
+	/* As kubelet writes it: the pod's own address names the pod. */
+	sprintf(hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\t%s\n",
+		r->net.ip[0] ? r->net.ip : "127.0.1.1", r->spec->name);
 	p = rpath(r->dir, "hosts");
 	if (!p) {
 		rc = -ENOMEM;
@@ -776,6 +781,7 @@ static int start_ctr(struct replica *r, struct ctr *c)
 		  : c->img->working_dir ? c->img->working_dir : "/";
 	req.binds = b.binds;
 	req.n_binds = b.n_binds;
+	req.netns_fd = r->net.netns_fd;
 	event(r, c->spec->name, RUN_REASON_CONTAINER_CREATED, "Created container '%s'",
 	      c->spec->name);
 	rc = run_spawn(&req, &c->proc, msg, sizeof(msg));
@@ -793,6 +799,29 @@ fail:
 	start_bufs_free(&b);
 	create_failed(r, c, msg);
 	return -1;
+}
+
+/* ---- the replica's network ---- */
+
+static int net_up(struct replica *r, char *msg, size_t n)
+{
+	if (run_net_replica_up(r->e->net, &r->net, msg, n) < 0)
+		return -1;
+	pthread_mutex_lock(&r->e->lock);
+	memcpy(r->ip, r->net.ip, sizeof(r->ip));
+	pthread_mutex_unlock(&r->e->lock);
+	return 0;
+}
+
+/* Every process is gone by now, so the address is free for the next. */
+static void net_down(struct replica *r)
+{
+	if (!r->e->net)
+		return;
+	pthread_mutex_lock(&r->e->lock);
+	r->ip[0] = '\0';
+	pthread_mutex_unlock(&r->e->lock);
+	run_net_replica_down(r->e->net, &r->net);
 }
 
 /* ---- the replica thread ---- */
@@ -820,6 +849,12 @@ static void *replica_main(void *arg)
 		goto finish;
 	event(r, NULL, RUN_REASON_ASSIGNING_REPLICA,
 	      "Replica '%s' has been scheduled to run on a node.", r->spec->name);
+	/* A pod's network comes once it is on a node. */
+	if (r->e->net && net_up(r, msg, sizeof(msg)) < 0) {
+		done_msg(r, "%s", msg);
+		failed = 1;
+		goto finish;
+	}
 	if (prepare_replica_dir(r, msg, sizeof(msg)) < 0) {
 		done_msg(r, "%s", msg);
 		failed = 1;
@@ -908,6 +943,7 @@ finish:
 		r->ctrs[i].img = NULL;
 	}
 	(void)oci_fs_rm_rf(r->dir);
+	net_down(r);
 	if (r->cb.on_replica_done)
 		r->cb.on_replica_done(r->cb.ud, r->spec->name, result, r->done_msg);
 	pthread_mutex_lock(&r->e->lock);
@@ -1017,6 +1053,14 @@ struct run_engine *run_engine_new(const struct run_engine_config *cfg,
 		set_err(err, RUN_E_SYSTEM, "%s", oerr.msg);
 		goto fail;
 	}
+	if (!cfg->host_network) {
+		char msg[RUN_ERR_MAX];
+
+		if (run_net_new(cfg->net_pool, &e->net, msg, sizeof(msg)) < 0) {
+			set_err(err, RUN_E_SYSTEM, "%s", msg);
+			goto fail;
+		}
+	}
 	switch (cfg->rootfs_mode) {
 	case RUN_ROOTFS_OVERLAY:
 		if (!run_probe_overlay(cfg->state_dir)) {
@@ -1037,6 +1081,7 @@ struct run_engine *run_engine_new(const struct run_engine_config *cfg,
 	return e;
 fail:
 	free(images);
+	run_net_free(e->net);
 	oci_puller_free(e->puller);
 	free(e->replicas_dir);
 	pthread_mutex_destroy(&e->lock);
@@ -1070,6 +1115,7 @@ int run_engine_start(struct run_engine *e, const struct run_replica_spec *spec,
 	r->e = e;
 	r->spec = rs;
 	r->evfd = -1;
+	r->net.netns_fd = -1;
 	if (cb)
 		r->cb = *cb;
 	r->stop_result = -1;
@@ -1179,8 +1225,53 @@ void run_engine_free(struct run_engine *e)
 		pthread_join(r->thread, NULL);
 		replica_free(r);
 	}
+	run_net_free(e->net);
 	oci_puller_free(e->puller);
 	free(e->replicas_dir);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
+}
+
+int run_engine_replica_ip(struct run_engine *e, const char *replica_name, char ip[16])
+{
+	struct replica *r;
+	int rc = RUN_E_NOT_FOUND;
+
+	ip[0] = '\0';
+	pthread_mutex_lock(&e->lock);
+	r = find_live_locked(e, replica_name);
+	if (r && r->ip[0]) {
+		memcpy(ip, r->ip, 16);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return rc;
+}
+
+size_t run_engine_each_ip(struct run_engine *e,
+			  void (*fn)(void *ud, const char *replica, const char *ip), void *ud)
+{
+	struct replica *r;
+	size_t n = 0;
+
+	pthread_mutex_lock(&e->lock);
+	for (r = e->list; r; r = r->next)
+		if (!r->done && r->ip[0]) {
+			fn(ud, r->spec->name, r->ip);
+			n++;
+		}
+	pthread_mutex_unlock(&e->lock);
+	return n;
+}
+
+int run_engine_network(struct run_engine *e, struct run_network_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (!e->net)
+		return RUN_E_NOT_FOUND;
+	snprintf(info->bridge, sizeof(info->bridge), "%s", run_net_bridge(e->net));
+	snprintf(info->gateway, sizeof(info->gateway), "%s", run_net_gateway(e->net));
+	info->prefix = run_net_prefix(e->net);
+	info->in_use = run_net_in_use(e->net);
+	return 0;
 }

@@ -1,6 +1,8 @@
 /* run_probe.c - can this process run replicas? Tries, in a throw-away
  * child, what run_spawn does: namespaces, private mounts, tmpfs, proc,
- * mknod, chroot. */
+ * mknod, pivot_root. The network namespace, bridge and veths are tried by
+ * run_engine_new (unless the host network is chosen), which reports its
+ * own errors. */
 #include "config.h"
 
 #include "run_replica.h"
@@ -16,6 +18,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,7 +40,7 @@ static int probe_fail(const struct probe_arg *a, int step, int e)
 
 static const char *const steps[] = {
 	"", "make mounts private", "mount tmpfs", "mount proc", "mknod",
-	"sethostname", "chroot"
+	"sethostname", "pivot_root"
 };
 
 static int probe_child(void *argp)
@@ -56,7 +59,8 @@ static int probe_child(void *argp)
 		probe_fail(a, 4, errno);
 	if (sethostname("probe", 5) < 0)
 		probe_fail(a, 5, errno);
-	if (chroot(".") < 0 || chdir("/") < 0)
+	if (syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
+	    chdir("/") < 0)
 		probe_fail(a, 6, errno);
 	_exit(0);
 }
@@ -72,7 +76,7 @@ int run_probe(struct run_err *err)
 
 	if (geteuid() != 0) {
 		snprintf(err->msg, sizeof(err->msg),
-			 "running workloads needs root (namespaces, mounts, chroot); effective uid is %u",
+			 "running workloads needs root (namespaces, mounts, pivot_root); effective uid is %u",
 			 (unsigned)geteuid());
 		return -1;
 	}

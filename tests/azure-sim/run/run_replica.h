@@ -14,8 +14,20 @@
  * vars listed before them; image Env is not used), "$$" becomes "$" and
  * unknown references stay as written. The env also gets HOSTNAME and a
  * default PATH if the image has none; /etc/hostname, /etc/hosts and the
- * host's /etc/resolv.conf are bind-mounted as in a pod (no network
- * namespace: the host network is shared). A missing WorkingDir is created.
+ * host's /etc/resolv.conf are bind-mounted as in a pod. A missing
+ * WorkingDir is created.
+ *
+ * Isolation (Docker's defaults, see run_confine.h and run_net.h): the
+ * root is entered with pivot_root (old root detached), /sys is read-only,
+ * runc's masked and read-only /proc and /sys paths apply, capabilities
+ * are cut to Docker's default set less CAP_MKNOD, no_new_privs is set,
+ * and each replica has a network namespace of its own (eth0 on the
+ * engine's bridge, an address the host can reach, loopback) shared by its
+ * containers, as the containers of a pod share one. Not isolated: no user
+ * namespace (root inside is root outside, minus the dropped
+ * capabilities), no seccomp filter, no cgroup limits (cpu/memory are
+ * accepted and ignored), no AppArmor/SELinux profile.
+ *
  * The container's first process is PID 1 of its namespace, so
  * like in Kubernetes a PID 1 that installs no SIGTERM handler ignores the
  * stop signal and is killed after the grace period.
@@ -36,7 +48,8 @@
  * delay output reading) and must not call run_engine_free(); they may call
  * run_engine_stop() and run_engine_start().
  *
- * Requires root (CAP_SYS_ADMIN) for namespaces, mounts and chroot; use
+ * Requires root (CAP_SYS_ADMIN, CAP_NET_ADMIN) for namespaces, mounts,
+ * pivot_root and the bridge; use
  * run_probe() at startup to fail early with a clear message.
  */
 #ifndef SL_RUN_REPLICA_H
@@ -260,6 +273,12 @@ struct run_engine_config {
 	size_t n_plain_http;
 	int default_grace_s;   /* <= 0: 30 s, as Container Apps */
 	enum run_rootfs_mode rootfs_mode;
+	/* Replica addresses come from a /24 of this IPv4 pool (or the pool
+	 * itself if smaller) not used on the host; NULL = 10.213.0.0/16. */
+	const char *net_pool;
+	/* 1: no network namespace, replicas share the host's network (an
+	 * explicit opt-out; no bridge is created). */
+	int host_network;
 };
 
 struct run_engine;
@@ -286,6 +305,25 @@ int run_engine_stop(struct run_engine *e, const char *replica_name,
 
 /* Number of replicas whose on_replica_done has not returned yet. */
 size_t run_engine_live(struct run_engine *e);
+
+/* The address of a live replica whose network is up ("" and
+ * RUN_E_NOT_FOUND otherwise, or always with host_network). */
+int run_engine_replica_ip(struct run_engine *e, const char *replica_name, char ip[16]);
+
+/* Call fn for every live replica that has an address, under the engine
+ * lock (fn must not call back into the engine). Returns how many. */
+size_t run_engine_each_ip(struct run_engine *e,
+			  void (*fn)(void *ud, const char *replica, const char *ip), void *ud);
+
+struct run_network_info {
+	char bridge[16];  /* e.g. "slsim0" */
+	char gateway[16]; /* the bridge's address: the host, seen from replicas */
+	int prefix;
+	unsigned in_use;  /* addresses handed out now */
+};
+
+/* The engine's bridge; RUN_E_NOT_FOUND with host_network. */
+int run_engine_network(struct run_engine *e, struct run_network_info *info);
 
 /* Kill every replica at once (SIGKILL, result STOPPED), wait for their
  * threads (their callbacks still run), remove their directories and free

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "run_spawn.h"
+#include "run_confine.h"
 #include "oci_fs.h"
 
 #include <errno.h>
@@ -38,14 +39,17 @@
 
 enum stage {
 	ST_SETUP = 1,
+	ST_NETNS,
 	ST_MOUNT_PRIVATE,
 	ST_OVERLAY,
 	ST_ROOT,
 	ST_PROC,
 	ST_DEV,
 	ST_BIND,
+	ST_CONFINE,
 	ST_HOSTNAME,
-	ST_CHROOT,
+	ST_PIVOT,
+	ST_CAPS,
 	ST_CWD,
 	ST_USER,
 	ST_EXEC,
@@ -87,29 +91,13 @@ CHILD_FN static void die(const struct child_arg *a, int stage, int err, const ch
 	_exit(127);
 }
 
-CHILD_FN static void fd_path(int fd, char out[32])
-{
-	char digits[16];
-	int n = 0, i = 0;
-	unsigned v = (unsigned)fd;
-
-	memcpy(out, "/proc/self/fd/", 14);
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		out[14 + i++] = digits[--n];
-	out[14 + i] = '\0';
-}
-
 CHILD_FN static void mount_at(const struct child_arg *a, int stage, int fd, const char *src,
 		     const char *type, unsigned long flags, const char *data,
 		     const char *what)
 {
 	char p[32];
 
-	fd_path(fd, p);
+	run_confine_fd_path(fd, p);
 	if (mount(src, p, type, flags, data) < 0)
 		die(a, stage, errno, what);
 }
@@ -155,6 +143,13 @@ CHILD_FN static void make_dev(const struct child_arg *a, int rootfd)
 	if (mkdirat(devfd, "pts", 0755) < 0 || mkdirat(devfd, "shm", 01777) < 0 ||
 	    mkdirat(devfd, "mqueue", 0755) < 0)
 		die(a, ST_DEV, errno, "/dev/shm");
+	/* A private devpts instance: the host's terminals stay out of reach. */
+	fd = oci_fs_open_in_root(rootfd, "dev/pts", O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		die(a, ST_DEV, -fd, "/dev/pts");
+	mount_at(a, ST_DEV, fd, "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+		 "newinstance,ptmxmode=0666,mode=0620", "/dev/pts");
+	close(fd);
 	fd = oci_fs_open_in_root(rootfd, "dev/shm", O_PATH | O_DIRECTORY, 0);
 	if (fd < 0)
 		die(a, ST_DEV, -fd, "/dev/shm");
@@ -166,7 +161,7 @@ CHILD_FN static void make_dev(const struct child_arg *a, int rootfd)
 	if (fd >= 0) {
 		char p[32];
 
-		fd_path(fd, p);
+		run_confine_fd_path(fd, p);
 		(void)mount("mqueue", p, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 		close(fd);
 	}
@@ -273,10 +268,16 @@ CHILD_FN static int child_main(void *argp)
 	 * container, even fds another library forgot to mark. */
 	(void)syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 
+	if (r->netns_fd >= 0 && setns(r->netns_fd, CLONE_NEWNET) < 0)
+		die(a, ST_NETNS, errno, "network namespace");
+	/* Nothing mounted from here on may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die(a, ST_MOUNT_PRIVATE, errno, "/");
 	if (r->lower && mount("overlay", r->merged, "overlay", 0, a->ovl_opts) < 0)
 		die(a, ST_OVERLAY, errno, r->merged);
+	/* pivot_root wants the new root to be a mount point. */
+	if (!r->lower && mount(r->root, r->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		die(a, ST_ROOT, errno, r->root);
 	rootfd = open(r->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		die(a, ST_ROOT, errno, r->root);
@@ -288,12 +289,22 @@ CHILD_FN static int child_main(void *argp)
 		 "/proc");
 	close(fd);
 	make_dev(a, rootfd);
+	{
+		const char *what = "";
+		int e = run_confine_paths(rootfd, &what);
+
+		if (e < 0)
+			die(a, ST_CONFINE, -e, what);
+	}
 	do_binds(a, rootfd);
 
 	if (sethostname(r->hostname, strnlen(r->hostname, 63)) < 0)
 		die(a, ST_HOSTNAME, errno, r->hostname);
-	if (chdir(r->root) < 0 || chroot(".") < 0 || chdir("/") < 0)
-		die(a, ST_CHROOT, errno, r->root);
+	/* Unlike chroot, pivot_root plus a detached old root leaves nothing
+	 * of the host's tree to climb back into. */
+	if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		die(a, ST_PIVOT, errno, r->root);
 	close(rootfd);
 
 	/* runc creates a missing working directory. */
@@ -308,11 +319,25 @@ CHILD_FN static int child_main(void *argp)
 	if (chdir(r->cwd) < 0)
 		die(a, ST_CWD, errno, r->cwd);
 
+	{
+		const char *what = "";
+		int e = run_confine_caps(&what);
+
+		if (e < 0)
+			die(a, ST_CAPS, -e, what);
+	}
 	if (r->set_user) {
 		if (syscall(SYS_setgroups, 0, NULL) < 0 ||
 		    syscall(SYS_setresgid, r->gid, r->gid, r->gid) < 0 ||
 		    syscall(SYS_setresuid, r->uid, r->uid, r->uid) < 0)
 			die(a, ST_USER, errno, "user");
+	}
+	{
+		const char *what = "";
+		int e = run_confine_no_new_privs(&what);
+
+		if (e < 0)
+			die(a, ST_CAPS, -e, what);
 	}
 	do_exec(a);
 	return 127;
@@ -353,6 +378,7 @@ static void describe(const struct report *r, char *msg, size_t n)
 	case ST_PROC:
 	case ST_DEV:
 	case ST_BIND:
+	case ST_CONFINE:
 		snprintf(msg, n, "error mounting \"%s\" to rootfs: %s", r->detail, e);
 		break;
 	default:

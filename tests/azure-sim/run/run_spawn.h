@@ -1,7 +1,10 @@
 /* run_spawn.h - start one container process: clone into new mount, PID,
- * UTS and IPC namespaces, mount the overlay (if any), /proc, a tmpfs
- * /dev with the usual nodes, the bind mounts, chroot, chdir, drop to the
- * image user and exec. Internal to the runner. */
+ * UTS and IPC namespaces, join the replica's network namespace, mount the
+ * overlay (if any), /proc, read-only /sys, masked and read-only /proc and
+ * /sys paths, a tmpfs /dev with the usual nodes and devpts, the bind
+ * mounts, pivot_root (the old root detached), chdir, Docker's default
+ * capabilities, the image user, no_new_privs, exec. Internal to the
+ * runner. */
 #ifndef SL_RUN_SPAWN_H
 #define SL_RUN_SPAWN_H
 
@@ -28,6 +31,7 @@ struct run_spawn_req {
 	gid_t gid;
 	const struct run_bind *binds;
 	size_t n_binds;
+	int netns_fd; /* network namespace to join; -1 = stay in the host's */
 };
 
 struct run_proc {

@@ -1,7 +1,9 @@
 /* test_run_replica.c - runs real replicas from images in a local registry
  * (testenv/registry-up.sh): output streaming, exit codes, command/args,
  * env, isolation, EmptyDir, stop, replicaTimeout, pull and start errors,
- * pull back-off, scheduling delay, shutdown. Needs root; skipped otherwise. */
+ * pull back-off, scheduling delay, shutdown, confinement (pivot_root,
+ * capabilities, no_new_privs, masked paths) and each replica's own network.
+ * Needs root; skipped otherwise. */
 #include "config.h"
 
 #include <dirent.h>
@@ -17,6 +19,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -325,7 +332,8 @@ static char registry_host[128];
 static struct run_engine *engine;
 static int registry_started;
 
-static struct run_engine *new_engine(const char *sub, enum run_rootfs_mode mode)
+static struct run_engine *new_engine_net(const char *sub, enum run_rootfs_mode mode,
+				     const char *pool, int host_network)
 {
 	struct oci_registry_map map = { "docker.io", registry_host };
 	struct run_engine_config cfg;
@@ -340,10 +348,17 @@ static struct run_engine *new_engine(const char *sub, enum run_rootfs_mode mode)
 	cfg.n_maps = 1;
 	cfg.default_grace_s = 2;
 	cfg.rootfs_mode = mode;
+	cfg.net_pool = pool;
+	cfg.host_network = host_network;
 	e = run_engine_new(&cfg, &err);
 	if (!e)
 		printf("# run_engine_new: %s\n", err.msg);
 	return e;
+}
+
+static struct run_engine *new_engine(const char *sub, enum run_rootfs_mode mode)
+{
+	return new_engine_net(sub, mode, NULL, 0);
 }
 
 static int group_setup(void **state)
@@ -1138,6 +1153,336 @@ static void test_copy_mode_and_shutdown(void **state)
 	rec_free(r);
 }
 
+/* ---- confinement and network (issue 7 section 4: Docker's defaults) ---- */
+
+/* Docker's default capabilities are 0x00000000a80425fb (moby
+ * daemon/pkg/oci/caps/defaults.go); the runner also drops CAP_MKNOD
+ * (bit 27) because it has no device cgroup (README, "choice"). */
+#define KEPT_CAPS "00000000a00425fb"
+
+static void test_confinement(void **state)
+{
+	char script[4096], marker[256];
+	const char *cmd[] = { "sh", "-c", script, NULL };
+	struct run_container_spec c = { 0 };
+	struct run_replica_spec s;
+	struct rec *r;
+	FILE *f;
+
+	(void)state;
+	SKIP_IF_NEEDED();
+	/* A file on the host the container must not be able to reach. */
+	snprintf(marker, sizeof(marker), "%s/host-marker", tmp);
+	f = fopen(marker, "w");
+	assert_non_null(f);
+	fclose(f);
+	snprintf(script, sizeof(script),
+		 "grep -E '^(CapEff|CapPrm|CapBnd|CapInh|CapAmb|NoNewPrivs):' /proc/self/status | tr -d '\\t' | tr ':' '=';"
+		 /* Which of runc's paths exist depends on the kernel (this
+		  * test's VM has no /proc/kcore): check each one present. */
+		 "for p in /proc/acpi /proc/asound /proc/interrupts /proc/kcore /proc/keys"
+		 " /proc/latency_stats /proc/sched_debug /proc/scsi /proc/timer_list /proc/timer_stats"
+		 " /sys/firmware /sys/devices/virtual/powercap; do"
+		 " if test -d $p; then test -z \"$(ls -A $p)\" && echo masked=$p || echo unmasked=$p;"
+		 " elif test -e $p; then test -c $p && echo masked=$p || echo unmasked=$p; fi; done;"
+		 "for p in /proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger /sys; do"
+		 " test -e $p && awk -v p=$p '$2==p{split($4,o,\",\");print \"mnt\"p\"=\"o[1]}' /proc/mounts; done;"
+		 "echo 1 > /proc/sys/kernel/domainname 2>/dev/null || echo procsys=refused;"
+		 "mknod /tmp/disk b 8 0 2>/dev/null || echo mknod=refused;"
+		 "for p in %s /..%s /../../..%s /proc/1/root%s; do test -e $p && echo escaped=$p; done;"
+		 "cd /; cd ../../..; test -e .%s && echo escaped=dotdot;"
+		 "awk -v t=%s 'index($5,t)==1{print \"oldroot=\"$5} $5==\"/\"{n++} END{print \"roots=\"n}' /proc/self/mountinfo;"
+		 "echo done", marker, marker, marker, marker, marker, tmp);
+	c.name = "conf";
+	c.image = "busybox";
+	c.command = cmd;
+	s = one("exec-conf-iiiii", &c);
+	r = run_one(engine, &s, 20000);
+	rec_dump(r);
+	assert_int_equal(r->result, RUN_REPLICA_SUCCEEDED);
+	assert_true(find_out(r, "conf", "done") >= 0);
+	assert_true(find_out(r, "conf", "CapEff=" KEPT_CAPS) >= 0);
+	assert_true(find_out(r, "conf", "CapPrm=" KEPT_CAPS) >= 0);
+	assert_true(find_out(r, "conf", "CapBnd=" KEPT_CAPS) >= 0);
+	assert_true(find_out(r, "conf", "CapInh=0000000000000000") >= 0);
+	assert_true(find_out(r, "conf", "CapAmb=0000000000000000") >= 0);
+	assert_true(find_out(r, "conf", "NoNewPrivs=1") >= 0);
+	/* runc's maskedPaths and readonlyPaths (moby oci/defaults.go). */
+	assert_true(find_out(r, "conf", "masked=/proc/keys") >= 0);
+	assert_true(find_out(r, "conf", "masked=/proc/timer_list") >= 0);
+	assert_true(find_out(r, "conf", "mnt/proc/sys=ro") >= 0);
+	assert_true(find_out(r, "conf", "mnt/sys=ro") >= 0);
+	assert_true(find_out(r, "conf", "procsys=refused") >= 0);
+	assert_true(find_out(r, "conf", "mknod=refused") >= 0);
+	/* pivot_root with the old root detached: no way back to the host. */
+	{
+		int i;
+
+		pthread_mutex_lock(&r->mu);
+		for (i = 0; i < r->nout; i++) {
+			assert_null(strstr(r->out[i].line, "escaped="));
+			assert_null(strstr(r->out[i].line, "unmasked="));
+			assert_null(strstr(r->out[i].line, "oldroot="));
+			assert_null(strstr(r->out[i].line, "=rw"));
+		}
+		pthread_mutex_unlock(&r->mu);
+	}
+	assert_true(find_out(r, "conf", "roots=1") >= 0); /* only the container's own / */
+	rec_free(r);
+	unlink(marker);
+}
+
+/* The non-root image user keeps the bounding set but, as in Docker, has
+ * no effective capabilities. */
+static void test_confinement_user(void **state)
+{
+	const char *const cmd[] = {
+		"sh", "-c", "grep -E '^(CapEff|CapBnd|NoNewPrivs):' /proc/self/status | tr -d '\t' | tr ':' '='",
+		NULL
+	};
+	struct run_container_spec c = { 0 };
+	struct run_replica_spec s;
+	struct rec *r;
+
+	(void)state;
+	SKIP_IF_NEEDED();
+	c.name = "nob";
+	c.image = "nobody";
+	c.command = cmd;
+	s = one("exec-conf-jjjjj", &c);
+	r = run_one(engine, &s, 20000);
+	rec_dump(r);
+	assert_int_equal(r->result, RUN_REPLICA_SUCCEEDED);
+	assert_true(find_out(r, "nob", "CapEff=0000000000000000") >= 0);
+	assert_true(find_out(r, "nob", "CapBnd=" KEPT_CAPS) >= 0);
+	assert_true(find_out(r, "nob", "NoNewPrivs=1") >= 0);
+	rec_free(r);
+}
+
+/* Poll until the replica has an address (deadline). */
+static int wait_ip(struct run_engine *e, const char *name, char ip[16], int timeout_ms)
+{
+	int64_t end = mono_ms() + timeout_ms;
+
+	while (run_engine_replica_ip(e, name, ip) != 0 && mono_ms() < end)
+		usleep(20000);
+	return ip[0] ? 0 : -1;
+}
+
+/* Connect to ip:port until it answers or the deadline passes; read what
+ * the listener sends into buf. Returns bytes read or -1. */
+static int dial_read(const char *ip, int port, char *buf, size_t n, int timeout_ms)
+{
+	int64_t end = mono_ms() + timeout_ms;
+	struct sockaddr_in sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1)
+		return -1;
+	while (mono_ms() < end) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ssize_t got = -1;
+
+		if (fd < 0)
+			return -1;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			size_t have = 0;
+
+			while (have + 1 < n && (got = read(fd, buf + have, n - 1 - have)) > 0)
+				have += (size_t)got;
+			buf[have] = '\0';
+			close(fd);
+			return (int)have;
+		}
+		close(fd);
+		usleep(50000);
+	}
+	return -1;
+}
+
+/* A replica has its own network namespace and an address the host can
+ * dial, as a replica in Azure has its own address in the environment's
+ * network (the in-container agent will be dialled there). Two replicas
+ * get different addresses; the addresses are released when they end. */
+static void test_replica_network(void **state)
+{
+	const char *const cmd[] = {
+		"sh", "-c",
+		"echo IFACES=$(ls /sys/class/net | tr '\\n' ' ');"
+		"echo IP=$(ip -4 -o addr show eth0 | awk '{split($4,a,\"/\");print a[1]}');"
+		"echo GW=$(ip route | awk '/^default/{print $3}');"
+		"grep -q \"^$(ip -4 -o addr show eth0 | awk '{split($4,a,\"/\");print a[1]}')\\s$(hostname)$\" /etc/hosts && echo hosts-ok;"
+		"echo hello-from-$(hostname) | nc -l -p 8080",
+		NULL
+	};
+	struct run_container_spec c = { 0 };
+	struct run_replica_spec s1, s2;
+	struct run_network_info ni;
+	struct rec *r1, *r2;
+	char ip1[16], ip2[16], buf[256], want[64];
+	int i;
+
+	(void)state;
+	SKIP_IF_NEEDED();
+	assert_int_equal(run_engine_network(engine, &ni), 0);
+	assert_int_equal(ni.in_use, 0);
+	assert_true(if_nametoindex(ni.bridge) > 0);
+	c.name = "srv";
+	c.image = "busybox";
+	c.command = cmd;
+	s1 = one("exec-net-kkkkk", &c);
+	s2 = one("exec-net-lllll", &c);
+	r1 = run_one(engine, &s1, 0);
+	r2 = run_one(engine, &s2, 0);
+	assert_int_equal(wait_ip(engine, "exec-net-kkkkk", ip1, 20000), 0);
+	assert_int_equal(wait_ip(engine, "exec-net-lllll", ip2, 20000), 0);
+	assert_string_not_equal(ip1, ip2);
+	/* Reachable from the host at the reported address. */
+	assert_true(dial_read(ip1, 8080, buf, sizeof(buf), 20000) > 0);
+	assert_string_equal(buf, "hello-from-exec-net-kkkkk\n");
+	assert_true(dial_read(ip2, 8080, buf, sizeof(buf), 20000) > 0);
+	assert_string_equal(buf, "hello-from-exec-net-lllll\n");
+	assert_true(wait_done(r1, 20000));
+	assert_true(wait_done(r2, 20000));
+	rec_dump(r1);
+	assert_int_equal(r1->result, RUN_REPLICA_SUCCEEDED);
+	/* Inside: only its own loopback and eth0, its address, the route to
+	 * the host's bridge address, /etc/hosts naming it. */
+	assert_true(find_out(r1, "srv", "IFACES=eth0 lo") >= 0);
+	snprintf(want, sizeof(want), "IP=%s", ip1);
+	assert_true(find_out(r1, "srv", want) >= 0);
+	snprintf(want, sizeof(want), "GW=%s", ni.gateway);
+	assert_true(find_out(r1, "srv", want) >= 0);
+	assert_true(find_out(r1, "srv", "hosts-ok") >= 0);
+	/* Released: no address in use, none reported. */
+	assert_int_equal(run_engine_network(engine, &ni), 0);
+	assert_int_equal(ni.in_use, 0);
+	assert_int_equal(run_engine_replica_ip(engine, "exec-net-kkkkk", ip1), RUN_E_NOT_FOUND);
+	for (i = 0; i < 2; i++)
+		rec_free(i ? r2 : r1);
+}
+
+/* Replicas reach the host at the bridge address (the simulator, a
+ * registry listening there); choice, see README. */
+static void test_replica_reaches_host(void **state)
+{
+	char script[256];
+	const char *cmd[] = { "sh", "-c", script, NULL };
+	struct run_container_spec c = { 0 };
+	struct run_replica_spec s;
+	struct run_network_info ni;
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	struct rec *r;
+	char buf[64] = "";
+	int lfd, cfd;
+	ssize_t got;
+
+	(void)state;
+	SKIP_IF_NEEDED();
+	assert_int_equal(run_engine_network(engine, &ni), 0);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, ni.gateway, &sa.sin_addr), 1);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(script, sizeof(script), "echo from-replica | nc %s %u", ni.gateway,
+		 (unsigned)ntohs(sa.sin_port));
+	c.name = "cli";
+	c.image = "busybox";
+	c.command = cmd;
+	s = one("exec-net-mmmmm", &c);
+	r = run_one(engine, &s, 0);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	got = read(cfd, buf, sizeof(buf) - 1);
+	assert_true(got > 0);
+	buf[got] = '\0';
+	assert_string_equal(buf, "from-replica\n");
+	close(cfd);
+	close(lfd);
+	assert_true(wait_done(r, 20000));
+	assert_int_equal(r->result, RUN_REPLICA_SUCCEEDED);
+	rec_free(r);
+}
+
+/* More replicas, one after another, than a /29 has addresses: each ends
+ * before the next starts, so they all get one only if addresses are
+ * released. The engine's bridge goes away with the engine. */
+static void test_address_release(void **state)
+{
+	const char *const cmd[] = { "sh", "-c", "ip -4 -o addr show eth0 | awk '{print \"IP=\"$4}'", NULL };
+	struct run_container_spec c = { 0 };
+	struct run_network_info ni;
+	struct run_engine *e2;
+	char name[32];
+	int i;
+
+	(void)state;
+	SKIP_IF_NEEDED();
+	e2 = new_engine_net("state-net", RUN_ROOTFS_AUTO, "10.214.77.0/29", 0);
+	assert_non_null(e2);
+	assert_int_equal(run_engine_network(e2, &ni), 0);
+	assert_string_equal(ni.gateway, "10.214.77.1");
+	assert_int_equal(ni.prefix, 29);
+	c.name = "c";
+	c.image = "busybox";
+	c.command = cmd;
+	for (i = 0; i < 7; i++) { /* a /29 has 5 addresses for replicas */
+		struct run_replica_spec s;
+		struct rec *r;
+
+		snprintf(name, sizeof(name), "exec-rel-%05d", i);
+		s = one(name, &c);
+		r = run_one(e2, &s, 20000);
+		rec_dump(r);
+		assert_int_equal(r->result, RUN_REPLICA_SUCCEEDED);
+		assert_true(find_out(r, "c", i % 5 == 0 ? "IP=10.214.77.2/29" : i % 5 == 1 ? "IP=10.214.77.3/29" :
+				     i % 5 == 2 ? "IP=10.214.77.4/29" : i % 5 == 3 ? "IP=10.214.77.5/29" :
+				     "IP=10.214.77.6/29") >= 0);
+		rec_free(r);
+	}
+	assert_true(if_nametoindex(ni.bridge) > 0);
+	run_engine_free(e2);
+	assert_int_equal(if_nametoindex(ni.bridge), 0);
+}
+
+/* The explicit opt-out: no namespace, the host's interfaces are seen. */
+static void test_host_network_optout(void **state)
+{
+	char script[128];
+	const char *cmd[] = { "sh", "-c", script, NULL };
+	struct run_container_spec c = { 0 };
+	struct run_replica_spec s;
+	struct run_network_info ni, none;
+	struct run_engine *e2;
+	struct rec *r;
+	char ip[16];
+
+	(void)state;
+	SKIP_IF_NEEDED();
+	assert_int_equal(run_engine_network(engine, &ni), 0);
+	snprintf(script, sizeof(script), "test -e /sys/class/net/%s && echo host-net", ni.bridge);
+	e2 = new_engine_net("state-hostnet", RUN_ROOTFS_AUTO, NULL, 1);
+	assert_non_null(e2);
+	assert_int_equal(run_engine_network(e2, &none), RUN_E_NOT_FOUND);
+	c.name = "h";
+	c.image = "busybox";
+	c.command = cmd;
+	s = one("exec-hnet-nnnnn", &c);
+	r = run_one(e2, &s, 20000);
+	assert_int_equal(run_engine_replica_ip(e2, "exec-hnet-nnnnn", ip), RUN_E_NOT_FOUND);
+	assert_int_equal(r->result, RUN_REPLICA_SUCCEEDED);
+	assert_true(find_out(r, "h", "host-net") >= 0);
+	rec_free(r);
+	run_engine_free(e2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1160,6 +1505,12 @@ int main(void)
 		cmocka_unit_test(test_layered_image),
 		cmocka_unit_test(test_image_user),
 		cmocka_unit_test(test_copy_mode_and_shutdown),
+		cmocka_unit_test(test_confinement),
+		cmocka_unit_test(test_confinement_user),
+		cmocka_unit_test(test_replica_network),
+		cmocka_unit_test(test_replica_reaches_host),
+		cmocka_unit_test(test_address_release),
+		cmocka_unit_test(test_host_network_optout),
 	};
 
 	/* cmocka reports skipped tests as "not ok # SKIP", which the TAP

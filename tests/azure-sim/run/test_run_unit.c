@@ -1,18 +1,26 @@
 /* test_run_unit.c - unit tests of the runner's pure parts: line
- * splitting, Kubernetes $(VAR) expansion, argv/env rules, spec checks. */
+ * splitting, Kubernetes $(VAR) expansion, argv/env rules, spec checks,
+ * the replica network's refusals (bad subnet, no CAP_NET_ADMIN). */
 #include "config.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
 
 #include <cmocka.h>
 
 #include "oci_util.h"
 #include "run_lines.h"
+#include "run_net.h"
 #include "run_replica.h"
 #include "run_spec.h"
 
@@ -330,6 +338,69 @@ static void test_spec_copy(void **state)
 	}
 }
 
+/* ---- replica network refusals ---- */
+
+static void test_net_bad_pool(void **state)
+{
+	static const char *const bad[] = {
+		"", "10.0.0.0", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/7", "10.0.0.0/30",
+		"10.0.0/24", "abc/24", "10.0.0.0/24x", "::1/64",
+	};
+	struct run_net *net = (struct run_net *)&net;
+	char msg[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		msg[0] = '\0';
+		assert_int_equal(run_net_new(bad[i], &net, msg, sizeof(msg)), -1);
+		assert_null(net);
+		assert_non_null(strstr(msg, "is not an IPv4 CIDR"));
+	}
+}
+
+/* Without CAP_NET_ADMIN the bridge cannot be made: the engine must say so
+ * and name the opt-out, never fall back to the host network silently. As
+ * root, a child drops the capability first. */
+static void test_net_refused(void **state)
+{
+	char msg[512] = "";
+	int fds[2], st;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct data[2];
+		struct run_net *net = NULL;
+		int rc;
+
+		close(fds[0]);
+		if (syscall(SYS_capget, &hdr, data) == 0) {
+			data[0].effective &= ~(1u << CAP_NET_ADMIN);
+			data[0].permitted &= ~(1u << CAP_NET_ADMIN);
+			(void)syscall(SYS_capset, &hdr, data);
+		}
+		rc = run_net_new("10.216.0.0/16", &net, msg, sizeof(msg));
+		if (rc == 0)
+			run_net_free(net);
+		(void)!write(fds[1], msg, strlen(msg) + 1);
+		_exit(rc == -1 && !net ? 0 : 1);
+	}
+	close(fds[1]);
+	assert_true(read(fds[0], msg, sizeof(msg) - 1) > 0);
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	printf("# %s\n", msg);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_non_null(strstr(msg, "cannot create bridge slsim"));
+	assert_non_null(strstr(msg, "CAP_NET_ADMIN"));
+	assert_non_null(strstr(msg, "--host-network"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +410,8 @@ int main(void)
 		cmocka_unit_test(test_argv_rules),
 		cmocka_unit_test(test_env_rules),
 		cmocka_unit_test(test_spec_copy),
+		cmocka_unit_test(test_net_bad_pool),
+		cmocka_unit_test(test_net_refused),
 	};
 
 	return cmocka_run_group_tests_name("run_unit", tests, NULL, NULL);

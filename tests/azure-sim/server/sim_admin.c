@@ -48,6 +48,41 @@ void sim_h_health(struct sim_req *req, struct sim_resp *resp)
 	json_object_put(o);
 }
 
+static void add_replica(void *ud, const char *replica, const char *ip)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(replica));
+	json_object_object_add(o, "ipAddress", json_object_new_string(ip));
+	json_object_array_add(ud, o);
+}
+
+/* Live replicas and their addresses (not an Azure shape: Azure shows a
+ * replica's address nowhere in the job APIs), for tests and the agent
+ * that will be dialled there. */
+void sim_h_replicas(struct sim_req *req, struct sim_resp *resp)
+{
+	struct sim_ctx *ctx = sim_ctx();
+	struct json_object *o = json_object_new_object(), *v = json_object_new_array();
+	struct run_network_info ni;
+
+	(void)req;
+	if (ctx->engine)
+		run_engine_each_ip(ctx->engine, add_replica, v);
+	json_object_object_add(o, "value", v);
+	if (ctx->engine && run_engine_network(ctx->engine, &ni) == 0) {
+		struct json_object *n = json_object_new_object();
+
+		json_object_object_add(n, "bridge", json_object_new_string(ni.bridge));
+		json_object_object_add(n, "gateway", json_object_new_string(ni.gateway));
+		json_object_object_add(n, "prefixLength", json_object_new_int(ni.prefix));
+		json_object_object_add(n, "addressesInUse", json_object_new_int64(ni.in_use));
+		json_object_object_add(o, "network", n);
+	}
+	sim_resp_json(resp, 200, o);
+	json_object_put(o);
+}
+
 void sim_h_stats_get(struct sim_req *req, struct sim_resp *resp)
 {
 	struct json_object *o = sim_stats_json(sim_ctx()->stats);

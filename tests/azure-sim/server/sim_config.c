@@ -228,6 +228,7 @@ void sim_config_free(struct sim_config *cfg)
 	free_regmap(cfg);
 	free_strs(&cfg->insecure_registries, &cfg->ninsecure);
 	free(cfg->state_dir);
+	free(cfg->replica_subnet);
 	free(cfg->faults_json);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -486,7 +487,8 @@ int sim_config_load(struct sim_config *cfg, const char *path, char **err)
 	}
 	if ((rc = set_str(&cfg->tenant, root, "tenant")) ||
 	    (rc = set_str(&cfg->base_url, root, "baseUrl")) ||
-	    (rc = set_str(&cfg->state_dir, root, "stateDir")))
+	    (rc = set_str(&cfg->state_dir, root, "stateDir")) ||
+	    (rc = set_str(&cfg->replica_subnet, root, "replicaSubnet")))
 		goto out;
 	{
 		const char *listen = jstr(root, "listen");
@@ -524,7 +526,8 @@ int sim_config_load(struct sim_config *cfg, const char *path, char **err)
 	}
 	if ((rc = set_bool(&cfg->workloads, root, "workloads", err)) ||
 	    (rc = set_bool(&cfg->arm_throttle, root, "armThrottle", err)) ||
-	    (rc = set_bool(&cfg->image_pull_fail_fast, root, "imagePullFailFast", err)))
+	    (rc = set_bool(&cfg->image_pull_fail_fast, root, "imagePullFailFast", err)) ||
+	    (rc = set_bool(&cfg->host_network, root, "hostNetwork", err)))
 		goto out;
 	rc = load_lists(cfg, root, err);
 out:

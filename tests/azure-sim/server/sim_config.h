@@ -88,6 +88,8 @@ struct sim_config {
 				     * once instead of backing off */
 	int page_size;              /* list pages (nextLink) */
 	char *state_dir;            /* runner's image cache / rootfs area */
+	char *replica_subnet;       /* replica address pool; NULL = runner default */
+	int host_network;           /* 1 = replicas share the host's network */
 	char *faults_json;          /* initial fault rules (JSON array text) */
 	int workloads;              /* 1 = run executions (needs namespaces) */
 	int arm_throttle;           /* 1 = enforce ARM token buckets (429) */

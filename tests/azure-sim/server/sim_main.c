@@ -45,7 +45,16 @@ static const char usage[] =
 	"A local stand-in for Azure: ARM Microsoft.App jobs (api-version 2025-07-01 and\n"
 	"previews), Entra ID / managed-identity tokens, Log Analytics queries and the\n"
 	"Container Apps log stream, all on one HTTP listener. Executions really run\n"
-	"(images pulled from an OCI registry, namespaces + chroot); that needs root.\n"
+	"(images pulled from an OCI registry, started in namespaces); that needs root.\n"
+	"\n"
+	"Isolation of a replica, as Docker's defaults: mount, PID, UTS, IPC and network\n"
+	"namespaces; root entered with pivot_root (old root detached); Docker's default\n"
+	"capabilities less CAP_MKNOD; no_new_privs; runc's masked and read-only /proc\n"
+	"and /sys paths, /sys read-only; its own address on bridge slsimN (reachable\n"
+	"from the host; replicas reach the host at the bridge address, no egress).\n"
+	"NOT isolated: no user namespace (root inside is root outside, less the dropped\n"
+	"capabilities), no seccomp filter, no cgroup limits (cpu/memory ignored), no\n"
+	"AppArmor/SELinux profile. Run only images you would run with docker as root.\n"
 	"\n"
 	"Options (flags override the config file):\n"
 	"  --listen HOST:PORT        address to listen on (default 127.0.0.1:0 = any port)\n"
@@ -91,6 +100,10 @@ static const char usage[] =
 	"                            x-ms-ratelimit-remaining-* headers stay)\n"
 	"  --no-workloads            do not run executions (they fail at once); no\n"
 	"                            root or namespaces needed\n"
+	"  --replica-subnet CIDR     IPv4 pool for replica addresses; the simulator\n"
+	"                            takes a free /24 of it (default 10.213.0.0/16)\n"
+	"  --host-network            no network namespace: replicas share the host's\n"
+	"                            network (no bridge; less isolation)\n"
 	"  -v, --verbose             log every request to stderr\n"
 	"  -h, --help                this text\n"
 	"  --version                 print the version\n"
@@ -103,7 +116,8 @@ static const char usage[] =
 	"  Log Analytics      /v1/workspaces/{id}/query          (api.loganalytics.io)\n"
 	"  Log stream         /subscriptions/{s}/resourceGroups/{rg}/jobs/{j}/executions/\n"
 	"                     {e}/replicas/{r}/containers/{c}/logstream\n"
-	"  Admin              /_sim/health, /_sim/stats, /_sim/faults, /_sim/settings\n";
+	"  Admin              /_sim/health, /_sim/stats, /_sim/faults, /_sim/settings,\n"
+	"                     /_sim/replicas (live replicas' addresses)\n";
 
 enum {
 	O_LISTEN = 1000, O_PORT_FILE, O_CONFIG, O_BASE_URL, O_TENANT, O_SUB, O_RG, O_WS, O_CLIENT,
@@ -111,7 +125,7 @@ enum {
 	O_STATE, O_FAULT, O_THROTTLE, O_NO_WORK, O_VERSION,
 	O_NO_THROTTLE,
 	O_JITTER,
-	O_SCHED, O_PULL_FAST,
+	O_SCHED, O_PULL_FAST, O_SUBNET, O_HOSTNET,
 };
 
 static const struct option opts[] = {
@@ -141,6 +155,8 @@ static const struct option opts[] = {
 	{ "arm-throttle", no_argument, NULL, O_THROTTLE },
 	{ "no-arm-throttle", no_argument, NULL, O_NO_THROTTLE },
 	{ "no-workloads", no_argument, NULL, O_NO_WORK },
+	{ "replica-subnet", required_argument, NULL, O_SUBNET },
+	{ "host-network", no_argument, NULL, O_HOSTNET },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, O_VERSION },
@@ -295,6 +311,13 @@ static int apply_opt(struct sim_config *cfg, struct cli_extra *ex, int c, const 
 	case O_NO_WORK:
 		cfg->workloads = 0;
 		return 0;
+	case O_SUBNET:
+		free(cfg->replica_subnet);
+		cfg->replica_subnet = strdup(arg);
+		return 0;
+	case O_HOSTNET:
+		cfg->host_network = 1;
+		return 0;
 	case 'v':
 		cfg->verbose = 1;
 		return 0;
@@ -378,8 +401,8 @@ static struct run_engine *start_engine(const struct sim_config *cfg)
 	if (run_probe(&err) != 0) {
 		fprintf(stderr,
 			"sockerless-azure-sim: cannot run workloads here: %s\n"
-			"  (executions need root with mount/PID/UTS/IPC namespaces; use "
-			"--no-workloads to serve the APIs only)\n",
+			"  (executions need root with mount/PID/UTS/IPC/network namespaces and "
+			"pivot_root; use --no-workloads to serve the APIs only)\n",
 			err.msg);
 		return NULL;
 	}
@@ -400,6 +423,8 @@ static struct run_engine *start_engine(const struct sim_config *cfg)
 	ec.n_plain_http = cfg->ninsecure;
 	ec.default_grace_s = (int)cfg->stop_grace_s;
 	ec.rootfs_mode = RUN_ROOTFS_AUTO;
+	ec.net_pool = cfg->replica_subnet;
+	ec.host_network = cfg->host_network;
 	e = run_engine_new(&ec, &err);
 	free(maps);
 	if (!e)

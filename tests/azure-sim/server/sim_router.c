@@ -88,6 +88,7 @@ static const struct route routes[] = {
 	{ "POST", "/v1/workspaces/{}/query", "LogAnalytics_Query", K_LA, sim_h_la_query, NULL },
 	/* admin */
 	{ "GET", "/_sim/health", "_sim_health", K_ADMIN, sim_h_health, NULL },
+	{ "GET", "/_sim/replicas", "_sim_replicas", K_ADMIN, sim_h_replicas, NULL },
 	{ "GET", "/_sim/stats", "_sim_stats", K_ADMIN, sim_h_stats_get, NULL },
 	{ "DELETE", "/_sim/stats", "_sim_stats", K_ADMIN, sim_h_stats_reset, NULL },
 	{ "GET", "/_sim/faults", "_sim_faults", K_ADMIN, sim_h_faults_get, NULL },

@@ -52,6 +52,7 @@ void sim_h_token(struct sim_req *req, struct sim_resp *resp);
 
 /* sim_admin.c: /_sim/ admin paths. */
 void sim_h_health(struct sim_req *req, struct sim_resp *resp);
+void sim_h_replicas(struct sim_req *req, struct sim_resp *resp);
 void sim_h_stats_get(struct sim_req *req, struct sim_resp *resp);
 void sim_h_stats_reset(struct sim_req *req, struct sim_resp *resp);
 void sim_h_faults_get(struct sim_req *req, struct sim_resp *resp);

@@ -1,0 +1,252 @@
+/*
+ * logstore.c - the local log copy (see logstore.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/ctrfiles.h"
+#include "core/logstore.h"
+
+/* One lock for every copy: an append is one short write. */
+static pthread_mutex_t append_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int exists(const char *root, const char *id, const char *sub)
+{
+	char p[4096];
+	struct stat st;
+
+	return !sl_ctrfiles_path(root, id, sub, p, sizeof(p)) && stat(p, &st) == 0;
+}
+
+static void mark(const char *root, const char *id, const char *sub)
+{
+	char p[4096];
+
+	if (!sl_ctrfiles_path(root, id, sub, p, sizeof(p)))
+		(void)sl_ctrfiles_write_atomic(p, "", 0);
+}
+
+static int unmark(const char *root, const char *id, const char *sub)
+{
+	char p[4096];
+	int rc = sl_ctrfiles_path(root, id, sub, p, sizeof(p));
+
+	if (!rc && unlink(p) < 0 && errno != ENOENT)
+		rc = -errno;
+	return rc;
+}
+
+int sl_logstore_state(const char *root, const char *id)
+{
+	if (exists(root, id, "log.broken"))
+		return SL_LOGSTORE_BROKEN;
+	if (exists(root, id, "log.complete"))
+		return SL_LOGSTORE_COMPLETE;
+	return exists(root, id, "log") ? SL_LOGSTORE_PARTIAL : SL_LOGSTORE_NONE;
+}
+
+static int write_all(int fd, const char *b, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, b, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int sl_logstore_append(const char *root, const char *id, int fd,
+	int64_t ts_ns, const char *line, size_t len)
+{
+	char p[4096], head[64], *rec = NULL;
+	int h, lfd = -1, rc;
+
+	if ((fd != 1 && fd != 2) || (len && !line))
+		return -EINVAL;
+	if (len && line[len - 1] == '\n')
+		len--;
+	if ((rc = sl_ctrfiles_path(root, id, "log", p, sizeof(p))))
+		return rc;
+	h = snprintf(head, sizeof(head), "%d %" PRId64 " %zu\n", fd, ts_ns, len);
+	rec = malloc((size_t)h + len + 1);
+	if (!rec)
+		return -ENOMEM;
+	memcpy(rec, head, (size_t)h);
+	if (len)
+		memcpy(rec + h, line, len);
+	rec[(size_t)h + len] = '\n';
+
+	pthread_mutex_lock(&append_lock);
+	rc = sl_logstore_state(root, id);
+	if (rc == SL_LOGSTORE_BROKEN) {
+		rc = -EPIPE;
+		goto out;
+	}
+	/* The container runs again (docker start, a restart policy): the
+	 * copy is incomplete until the backend says this run's output is
+	 * all there too. */
+	if (rc == SL_LOGSTORE_COMPLETE && (rc = unmark(root, id, "log.complete")))
+		goto out;
+	if ((rc = sl_ctrfiles_mkdir(root, id, NULL)))
+		goto out;
+	lfd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lfd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = write_all(lfd, rec, (size_t)h + len + 1);
+	if (rc)
+		/* A torn record would desynchronise every later read: the copy
+		 * is given up and the backend's logs hook stays in charge. */
+		mark(root, id, "log.broken");
+out:
+	pthread_mutex_unlock(&append_lock);
+	if (lfd >= 0)
+		close(lfd);
+	free(rec);
+	return rc;
+}
+
+int sl_logstore_complete(const char *root, const char *id)
+{
+	char p[4096];
+	int rc, fd;
+
+	if ((rc = sl_ctrfiles_path(root, id, "log", p, sizeof(p))))
+		return rc;
+	pthread_mutex_lock(&append_lock);
+	rc = sl_logstore_state(root, id);
+	if (rc == SL_LOGSTORE_BROKEN) {
+		rc = -EPIPE;
+		goto out;
+	}
+	rc = sl_ctrfiles_mkdir(root, id, NULL);
+	if (rc)
+		goto out;
+	/* An empty copy is a complete one too: the container printed
+	 * nothing. */
+	fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	if (!rc)
+		mark(root, id, "log.complete");
+	if (!rc && !exists(root, id, "log.complete"))
+		rc = -EIO;
+out:
+	pthread_mutex_unlock(&append_lock);
+	return rc;
+}
+
+/* Reads the next record.  Returns 1 with the fields set (*line is a
+ * malloc'd buffer reused across calls), 0 at the end or at a torn record,
+ * or a negative errno. */
+static int next_record(FILE *f, int *fd, int64_t *ts, char **line,
+	size_t *cap, size_t *len)
+{
+	char head[64];
+	long long t;
+	size_t n;
+	int sfd;
+
+	if (!fgets(head, sizeof(head), f) || !strchr(head, '\n'))
+		return 0;
+	if (sscanf(head, "%d %lld %zu", &sfd, &t, &n) != 3)
+		return -EINVAL;
+	if (n + 1 > *cap) {
+		char *nb = realloc(*line, n + 1);
+
+		if (!nb)
+			return -ENOMEM;
+		*line = nb;
+		*cap = n + 1;
+	}
+	if (fread(*line, 1, n + 1, f) != n + 1)
+		return 0;
+	(*line)[n] = '\0';
+	*fd = sfd;
+	*ts = t;
+	*len = n;
+	return 1;
+}
+
+static int passes(const struct sl_logstore_filter *fl, int fd, int64_t ts)
+{
+	if ((fd == 1 && !fl->want_stdout) || (fd == 2 && !fl->want_stderr))
+		return 0;
+	if (fl->since_ns && ts < fl->since_ns)
+		return 0;
+	return !(fl->until_ns && ts > fl->until_ns);
+}
+
+int sl_logstore_read(const char *root, const char *id,
+	const struct sl_logstore_filter *fl, long long *pos,
+	sl_logstore_emit_fn emit, void *arg)
+{
+	char p[4096], *line = NULL;
+	size_t cap = 0, len;
+	long long skip = 0, end = *pos;
+	int64_t ts;
+	FILE *f;
+	int fd, rc;
+
+	if ((rc = sl_ctrfiles_path(root, id, "log", p, sizeof(p))))
+		return rc;
+	f = fopen(p, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	if (fl->tail >= 0) {
+		/* Docker's tail counts the lines that pass the other filters:
+		 * count them first, then skip all but the last `tail`. */
+		long long n = 0;
+
+		if (fseeko(f, *pos, SEEK_SET) < 0) {
+			rc = -errno;
+			goto out;
+		}
+		while ((rc = next_record(f, &fd, &ts, &line, &cap, &len)) > 0)
+			n += passes(fl, fd, ts);
+		if (rc < 0)
+			goto out;
+		skip = n > fl->tail ? n - fl->tail : 0;
+	}
+	if (fseeko(f, *pos, SEEK_SET) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	while ((rc = next_record(f, &fd, &ts, &line, &cap, &len)) > 0) {
+		end = ftello(f);
+		if (!passes(fl, fd, ts))
+			continue;
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		rc = emit(arg, fd, ts, line, len);
+		if (rc)
+			break;
+	}
+	*pos = end;
+out:
+	free(line);
+	fclose(f);
+	return rc;
+}
