@@ -68,7 +68,16 @@ enum MHD_Result sl_api_net_disconnect(struct sl_req *r);
 enum MHD_Result sl_api_unsupported(struct sl_req *r);
 enum MHD_Result sl_api_no_layers(struct sl_req *r);
 
+/* api_images.c */
+enum MHD_Result sl_api_image_create(struct sl_req *r);
 enum MHD_Result sl_api_image_inspect(struct sl_req *r);
+
+/* api_imgmanage.c */
+enum MHD_Result sl_api_image_list(struct sl_req *r);
+enum MHD_Result sl_api_image_history(struct sl_req *r);
+enum MHD_Result sl_api_image_tag(struct sl_req *r);
+enum MHD_Result sl_api_image_remove(struct sl_req *r);
+enum MHD_Result sl_api_image_prune(struct sl_req *r);
 
 /* Images known to the daemon (for /info). */
 int sl_api_image_count(void);

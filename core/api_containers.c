@@ -19,6 +19,7 @@
 #include "core/daemon.h"
 #include "core/exec.h"
 #include "core/filters.h"
+#include "core/image.h"
 #include "core/imageref.h"
 #include "core/log.h"
 #include "core/names.h"
@@ -49,7 +50,7 @@ void sl_random_hex(char *out, size_t nbytes)
 enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 {
 	const char *qname = sl_http_query(r, "name");
-	struct json_object *body, *img, *resp;
+	struct json_object *body, *img, *resp, *irec = NULL;
 	struct json_object *vols_made = NULL;
 	struct sl_container *c = NULL;
 	char id[65], name[SL_CTR_NAME_MAX + 1], err[1024];
@@ -87,8 +88,12 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 		return sl_http_error(r, 400, "%s", err);
 	}
 	rc = sl_imageref_parse(json_object_get_string(img), &ref, err, sizeof(err));
+	/* A pulled image lends its ID and config (core/image.h). */
+	irec = rc >= 0 ? sl_image_find(json_object_get_string(img)) : NULL;
+	if (irec && rc == SL_IMAGEREF_ID)
+		rc = SL_IMAGEREF_NAME; /* the ID names a known image */
 	if (rc != SL_IMAGEREF_NAME) {
-		/* An ID names an image in a store; the core keeps none. */
+		/* An ID names a pulled image; this one is not. */
 		ret = rc == SL_IMAGEREF_ID ?
 			sl_http_error(r, 404, "No such image: %s", json_object_get_string(img)) :
 			sl_http_error(r, 400, "%s", err);
@@ -99,6 +104,7 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 	/* Networks must exist; volumes are made when missing (dockerd).
 	 * The body then carries the volume mounts (volume_ctr.c). */
 	{
+		struct json_object *iid = NULL, *icfg = NULL;
 		struct sl_call call;
 		const char *txt;
 		size_t txt_len;
@@ -115,7 +121,13 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 		sl_call_end(&call);
 		txt = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN, &txt_len);
 		sl_random_hex(id, 32);
-		c = sl_ctr_from_create(id, name, txt, txt_len, ref, NULL, NULL,
+		/* A pulled image lends its ID and config (core/image.h). */
+		if (irec) {
+			json_object_object_get_ex(irec, "Id", &iid);
+			json_object_object_get_ex(irec, "Config", &icfg);
+		}
+		c = sl_ctr_from_create(id, name, txt, txt_len, ref,
+			iid ? json_object_get_string(iid) : NULL, icfg,
 			sl_time_now_ns(), err, sizeof(err));
 	}
 	if (!c) {
@@ -159,6 +171,7 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 	json_object_put(resp);
 	sl_ctr_unref(c);
 	json_object_put(vols_made);
+	json_object_put(irec);
 	json_object_put(body);
 	free(ref);
 	return ret;
@@ -169,6 +182,7 @@ refused:
 	json_object_put(vols_made);
 	if (c)
 		sl_ctr_unref(c);
+	json_object_put(irec);
 	json_object_put(body);
 	free(ref);
 	return ret;

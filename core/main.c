@@ -26,6 +26,8 @@
 #include "core/events.h"
 #include "core/exec.h"
 #include "core/host.h"
+#include "core/image.h"
+#include "core/imgpull.h"
 #include "core/http.h"
 #include "core/listen.h"
 #include "core/loader.h"
@@ -43,6 +45,9 @@
 #define DEFAULT_IDLE_TIMEOUT 120
 #define DEFAULT_MAX_CONNECTIONS 1024
 
+/* --registry-mirror and --insecure-registry, each. */
+#define MAX_REGISTRY_OPTS 16
+
 struct sl_daemon sl_daemon;
 
 struct options {
@@ -57,6 +62,8 @@ struct options {
 	int tls, tlsverify, insecure_tcp;
 	const char *tlscacert, *tlscert, *tlskey;
 	struct sl_server_limits limits;
+	const char *mirrors[MAX_REGISTRY_OPTS], *insecure[MAX_REGISTRY_OPTS];
+	size_t n_mirrors, n_insecure;
 };
 
 static void usage(FILE *f)
@@ -93,6 +100,10 @@ static void usage(FILE *f)
 "                             streams are never cut\n"
 "      --max-connections=N    connections per listener; more wait until one\n"
 "                             ends (default %d)\n"
+"      --registry-mirror=URL  pull Docker Hub images through this mirror\n"
+"                             (http:// or https://; repeatable, the first is used)\n"
+"      --insecure-registry=HOST  contact registry HOST[:PORT] over plain HTTP\n"
+"                             (repeatable; loopback registries always are)\n"
 "  -v, --version              print the version and exit\n"
 "  -h, --help                 print this help and exit\n"
 "\n"
@@ -122,7 +133,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_PLUGIN_DIR = 256, OPT_DATA_ROOT, OPT_TLS, OPT_TLSVERIFY,
 		OPT_TLSCACERT, OPT_TLSCERT, OPT_TLSKEY, OPT_INSECURE_TCP,
-		OPT_IDLE_TIMEOUT, OPT_MAX_CONNECTIONS };
+		OPT_IDLE_TIMEOUT, OPT_MAX_CONNECTIONS, OPT_REGISTRY_MIRROR,
+		OPT_INSECURE_REGISTRY };
 	static const struct option longopts[] = {
 		{"backend", required_argument, NULL, 'b'},
 		{"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
@@ -138,6 +150,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"insecure-tcp", no_argument, NULL, OPT_INSECURE_TCP},
 		{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
 		{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+		{"registry-mirror", required_argument, NULL, OPT_REGISTRY_MIRROR},
+		{"insecure-registry", required_argument, NULL, OPT_INSECURE_REGISTRY},
 		{"version", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -186,6 +200,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 				       &o->limits.max_connections) < 0)
 				return 2;
 			break;
+		case OPT_REGISTRY_MIRROR:
+		case OPT_INSECURE_REGISTRY: {
+			int m = c == OPT_REGISTRY_MIRROR;
+			size_t *n = m ? &o->n_mirrors : &o->n_insecure;
+
+			if (*n == MAX_REGISTRY_OPTS) {
+				fprintf(stderr, "sockerlessd: too many --%s (max %d)\n",
+					m ? "registry-mirror" : "insecure-registry", MAX_REGISTRY_OPTS);
+				return 2;
+			}
+			(m ? o->mirrors : o->insecure)[(*n)++] = optarg;
+			break;
+		}
 		case 'v':
 			printf("sockerlessd %s (plugin ABI %d.%d, Docker API %s)\n",
 				PACKAGE_VERSION, SL_ABI_MAJOR, SL_ABI_MINOR, SL_API_VERSION);
@@ -449,6 +476,15 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	load_engine_id();
+	if (sl_imgpull_configure(o.mirrors, o.n_mirrors, o.insecure, o.n_insecure, err,
+				 sizeof(err)) < 0) {
+		fail("%s", err);
+		goto out;
+	}
+	if (sl_image_init(sl_daemon.store) < 0) {
+		fail("%s", "cannot load the image records");
+		goto out;
+	}
 	sl_store_set_logger(sl_daemon.store, store_log, NULL);
 	sl_daemon.events = sl_events_new(1024);
 	if (!sl_daemon.events) {

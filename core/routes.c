@@ -57,20 +57,20 @@ const struct sl_route sl_routes[] = {
 	{"GET", "/exec/{id}/json", sl_api_exec_inspect, 0, "exec inspect"},
 
 	/* Images. */
-	{"GET", "/images/json", U, 0, "image list"},
-	{"POST", "/images/create", U, 0, "image pull"},
+	{"GET", "/images/json", sl_api_image_list, 0, "image list"},
+	{"POST", "/images/create", sl_api_image_create, 0, "image pull"},
 	{"GET", "/images/search", U, 0, "image search"},
-	{"POST", "/images/prune", U, 0, "image prune"},
+	{"POST", "/images/prune", sl_api_image_prune, 0, "image prune"},
 	{"POST", "/images/load", NL, SL_ROUTE_RAW_BODY, "image load"},
 	{"GET", "/images/get", NL, 0, "image save"},
 	{"POST", "/build", NL, SL_ROUTE_RAW_BODY, "image build"},
 	{"POST", "/build/prune", U, 0, "build cache prune"},
 	{"POST", "/commit", NL, 0, "container commit"},
 	{"GET", "/images/{name*}/json", sl_api_image_inspect, 0, "image inspect"},
-	{"GET", "/images/{name*}/history", U, 0, "image history"},
+	{"GET", "/images/{name*}/history", sl_api_image_history, 0, "image history"},
 	{"POST", "/images/{name*}/push", NL, 0, "image push"},
-	{"POST", "/images/{name*}/tag", U, 0, "image tag"},
-	{"DELETE", "/images/{name*}", U, 0, "image remove"},
+	{"POST", "/images/{name*}/tag", sl_api_image_tag, 0, "image tag"},
+	{"DELETE", "/images/{name*}", sl_api_image_remove, 0, "image remove"},
 	{"GET", "/images/{name*}/get", NL, 0, "image save"},
 	{"GET", "/distribution/{name*}/json", U, 0, "distribution inspect"},
 
@@ -159,18 +159,3 @@ enum MHD_Result sl_api_no_layers(struct sl_req *r)
 		r->route ? r->route->operation : "this operation");
 }
 
-/*
- * The daemon keeps no image store yet, so no image is known: 404, which
- * is also what makes `docker inspect NAME` fall through to "No such
- * object" as with dockerd.
- */
-enum MHD_Result sl_api_image_inspect(struct sl_req *r)
-{
-	return sl_http_error(r, 404, "No such image: %s", r->params[0]);
-}
-
-int sl_api_image_count(void)
-{
-	/* The core keeps no image records yet. */
-	return 0;
-}

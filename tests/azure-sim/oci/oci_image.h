@@ -7,6 +7,9 @@
  * zstd or plain tar, with whiteouts) into a root filesystem directory that
  * is cached per image config digest under a state directory.
  *
+ * The registry client it uses (references, auth, manifests, blobs) is the
+ * core's: core/registry/ (oci_types.h has the shared types).
+ *
  * Thread safety: one struct oci_puller may be used by several threads at
  * once (the runner pulls from one thread per replica). Two concurrent pulls
  * of the same image unpack into private temporary directories and the first
@@ -17,51 +20,7 @@
 
 #include <stddef.h>
 
-/* Error classes returned (negated) by the functions below. The text in
- * struct oci_err says what happened in words fit for a system log line. */
-enum oci_status {
-	OCI_OK = 0,
-	OCI_E_INVALID = -1,      /* malformed image reference or argument */
-	OCI_E_UNREACHABLE = -2,  /* registry connection failed / timed out */
-	OCI_E_NOT_FOUND = -3,    /* repository, tag, digest or blob unknown */
-	OCI_E_UNAUTHORIZED = -4, /* 401/403 after the auth dance */
-	OCI_E_PROTOCOL = -5,     /* unexpected response, digest mismatch,
-				  * no linux/amd64 entry, bad layer */
-	OCI_E_IO = -6,           /* local filesystem error */
-	OCI_E_NOMEM = -7,
-	OCI_E_CANCELLED = -8     /* the cancel callback asked to stop */
-};
-
-#define OCI_ERR_MAX 512
-
-/* Human-readable detail for a failed call; always NUL terminated. */
-struct oci_err {
-	char msg[OCI_ERR_MAX];
-};
-
-/* A parsed image reference, normalised as Docker does:
- * "busybox" -> registry "docker.io", repository "library/busybox",
- * tag "latest"; "index.docker.io" is folded into "docker.io";
- * "host:5000/x/y@sha256:..." keeps registry "host:5000" and the digest.
- * All fields are heap strings owned by the struct (tag and digest may be
- * NULL: tag is NULL only when a digest was given without a tag). */
-struct oci_ref {
-	char *registry;
-	char *repository;
-	char *tag;
-	char *digest;
-};
-
-/* Parse `text` into *out (zeroed first). Returns 0 or OCI_E_INVALID /
- * OCI_E_NOMEM with err filled. Release with oci_ref_clear(). */
-int oci_ref_parse(const char *text, struct oci_ref *out, struct oci_err *err);
-
-/* Free the strings of a reference and zero it; NULL-safe. */
-void oci_ref_clear(struct oci_ref *ref);
-
-/* The canonical form "registry/repository[:tag][@digest]".
- * Returns a heap string the caller frees, or NULL on allocation failure. */
-char *oci_ref_format(const struct oci_ref *ref);
+#include "oci_types.h"
 
 /* Puller configuration; everything is copied by oci_puller_new(). */
 struct oci_registry_map {
@@ -94,19 +53,6 @@ struct oci_puller;
 struct oci_puller *oci_puller_new(const struct oci_puller_config *cfg,
 				  struct oci_err *err);
 void oci_puller_free(struct oci_puller *p);
-
-/* Registry credentials for one pull (from the job's
- * configuration.registries with passwordSecretRef resolved). Used for the
- * Basic scheme and when fetching a bearer token from the challenge realm.
- * Matched by the caller; pass NULL for anonymous pulls. */
-struct oci_credentials {
-	const char *username;
-	const char *password;
-};
-
-/* Optional cancellation: called from libcurl's progress callback and
- * between layers; return non-zero to abort the pull with OCI_E_CANCELLED. */
-typedef int (*oci_cancel_fn)(void *ud);
 
 /* A pulled image. All strings are heap strings owned by the struct;
  * the string arrays are NULL terminated and NULL when absent from the

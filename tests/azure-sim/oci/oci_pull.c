@@ -138,21 +138,6 @@ void oci_image_free(struct oci_image *img)
 	free(img);
 }
 
-/* Docker treats loopback registries as insecure (plain HTTP). */
-static int is_loopback_host(const char *host)
-{
-	size_t n;
-	const char *colon;
-
-	if (host[0] == '[')
-		return !strncmp(host, "[::1]", 5);
-	colon = strrchr(host, ':');
-	n = colon ? (size_t)(colon - host) : strlen(host);
-	if (n == 9 && !strncasecmp(host, "localhost", 9))
-		return 1;
-	return n > 4 && !strncmp(host, "127.", 4);
-}
-
 static const char *map_host(const struct oci_puller *p, const char *registry)
 {
 	size_t i;
@@ -169,7 +154,7 @@ static int is_plain(const struct oci_puller *p, const char *host)
 {
 	size_t i;
 
-	if (is_loopback_host(host))
+	if (oci_host_is_loopback(host))
 		return 1;
 	for (i = 0; i < p->n_plain_http; i++)
 		if (!strcasecmp(p->plain_http[i], host))
@@ -403,7 +388,7 @@ int oci_pull(struct oci_puller *p, const char *image,
 	struct oci_manifest m = { 0 };
 	struct oci_image *img = NULL;
 	char *body = NULL, *ct = NULL, *mdigest = NULL, *cfg = NULL, *pick = NULL;
-	char **diff_ids = NULL;
+	struct oci_config conf = { 0 };
 	size_t len = 0, cfglen = 0;
 	struct stat st;
 	int rc;
@@ -427,6 +412,7 @@ int oci_pull(struct oci_puller *p, const char *image,
 	ro.cancel_ud = cancel_ud;
 	ro.connect_timeout_s = p->connect_timeout_s;
 	ro.request_timeout_s = p->request_timeout_s;
+	ro.user_agent = "sockerless-azure-sim/0.1";
 	rc = oci_reg_open(&ro, &reg, err);
 	if (rc < 0)
 		goto out;
@@ -468,15 +454,23 @@ int oci_pull(struct oci_puller *p, const char *image,
 	rc = get_config(p, reg, m.config_digest, &cfg, &cfglen, err);
 	if (rc < 0)
 		goto out;
-	rc = oci_config_parse(cfg, cfglen, img, &diff_ids, err);
+	rc = oci_config_parse(cfg, cfglen, &conf, err);
 	if (rc < 0)
 		goto out;
-	if (oci_strv_len(diff_ids) != m.n_layers) {
+	if (oci_strv_len(conf.diff_ids) != m.n_layers) {
 		rc = oci_err_set(err, OCI_E_PROTOCOL,
 				 "image \"%s\": %zu layers but %zu diff_ids", img->reference,
-				 m.n_layers, oci_strv_len(diff_ids));
+				 m.n_layers, oci_strv_len(conf.diff_ids));
 		goto out;
 	}
+	/* The image takes the runtime settings over from the parse. */
+	img->entrypoint = conf.entrypoint;
+	img->cmd = conf.cmd;
+	img->env = conf.env;
+	img->working_dir = conf.working_dir;
+	img->user = conf.user;
+	conf.entrypoint = conf.cmd = conf.env = NULL;
+	conf.working_dir = conf.user = NULL;
 	img->manifest_digest = mdigest;
 	mdigest = NULL;
 	img->config_digest = strdup(m.config_digest);
@@ -488,14 +482,14 @@ int oci_pull(struct oci_puller *p, const char *image,
 	sprintf(img->rootfs, "%s/sha256-%s", p->rootfs_dir, m.config_digest + 7);
 	if (stat(img->rootfs, &st) == 0 && S_ISDIR(st.st_mode))
 		goto out; /* cached */
-	rc = unpack_rootfs(p, reg, &m, diff_ids, img->rootfs, cancel, cancel_ud, err);
+	rc = unpack_rootfs(p, reg, &m, conf.diff_ids, img->rootfs, cancel, cancel_ud, err);
 out:
 	if (rc == 0) {
 		*out = img;
 		img = NULL;
 	}
 	oci_image_free(img);
-	oci_strv_free(diff_ids);
+	oci_config_clear(&conf);
 	oci_manifest_clear(&m);
 	oci_reg_close(reg);
 	oci_ref_clear(&ref);

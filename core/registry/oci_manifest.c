@@ -246,37 +246,50 @@ static int str_array(json_object *parent, const char *key, char ***out)
 	return 0;
 }
 
-int oci_config_parse(const char *body, size_t len, struct oci_image *img,
-		     char ***diff_ids, struct oci_err *err)
+void oci_config_clear(struct oci_config *cfg)
+{
+	if (!cfg)
+		return;
+	oci_strv_free(cfg->entrypoint);
+	oci_strv_free(cfg->cmd);
+	oci_strv_free(cfg->env);
+	free(cfg->working_dir);
+	free(cfg->user);
+	oci_strv_free(cfg->diff_ids);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+int oci_config_parse(const char *body, size_t len, struct oci_config *cfg,
+		     struct oci_err *err)
 {
 	json_object *o = parse_json(body, len), *c = NULL, *rootfs;
 	const char *s;
 	int rc = 0;
 
-	*diff_ids = NULL;
+	memset(cfg, 0, sizeof(*cfg));
 	if (!o || !json_object_is_type(o, json_type_object)) {
 		rc = oci_err_set(err, OCI_E_PROTOCOL, "invalid image config");
 		goto out;
 	}
 	if (!json_object_object_get_ex(o, "rootfs", &rootfs) ||
-	    str_array(rootfs, "diff_ids", diff_ids) < 0 || !*diff_ids) {
+	    str_array(rootfs, "diff_ids", &cfg->diff_ids) < 0 || !cfg->diff_ids) {
 		rc = oci_err_set(err, OCI_E_PROTOCOL, "image config has no rootfs.diff_ids");
 		goto out;
 	}
 	/* "config" may be absent or null for images with no settings. */
 	json_object_object_get_ex(o, "config", &c);
 	if (c && json_object_is_type(c, json_type_object)) {
-		if (str_array(c, "Entrypoint", &img->entrypoint) < 0 ||
-		    str_array(c, "Cmd", &img->cmd) < 0 ||
-		    str_array(c, "Env", &img->env) < 0) {
+		if (str_array(c, "Entrypoint", &cfg->entrypoint) < 0 ||
+		    str_array(c, "Cmd", &cfg->cmd) < 0 ||
+		    str_array(c, "Env", &cfg->env) < 0) {
 			rc = oci_err_set(err, OCI_E_PROTOCOL, "invalid image config");
 			goto out;
 		}
 		s = get_str(c, "WorkingDir");
-		if (s && *s && !(img->working_dir = strdup(s)))
+		if (s && *s && !(cfg->working_dir = strdup(s)))
 			goto nomem;
 		s = get_str(c, "User");
-		if (s && *s && !(img->user = strdup(s)))
+		if (s && *s && !(cfg->user = strdup(s)))
 			goto nomem;
 	}
 	goto out;
@@ -284,9 +297,7 @@ nomem:
 	rc = oci_err_set(err, OCI_E_NOMEM, "out of memory");
 out:
 	json_object_put(o);
-	if (rc < 0) {
-		oci_strv_free(*diff_ids);
-		*diff_ids = NULL;
-	}
+	if (rc < 0)
+		oci_config_clear(cfg);
 	return rc;
 }

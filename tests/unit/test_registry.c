@@ -1,6 +1,7 @@
-/* test_oci_unit.c - unit tests of the image puller's pieces: reference
- * parsing, manifest, index and config parsing (layer unpacking is in
- * test_oci_tar.c). */
+/* test_registry.c - unit tests of the registry client (core/registry/):
+ * reference splitting, manifest, index and config parsing, digests,
+ * loopback hosts. Its network side is tested with a fake registry by the
+ * simulator's test_oci_pull and against a real one by tests/images.sh. */
 #include "config.h"
 
 #include <errno.h>
@@ -18,8 +19,8 @@
 #include <cmocka.h>
 
 #include "oci_digest.h"
-#include "oci_fs.h"
-#include "oci_image.h"
+#include "oci_registry.h"
+#include "oci_types.h"
 #include "oci_manifest.h"
 #include "oci_util.h"
 
@@ -90,6 +91,20 @@ static void test_ref_invalid(void **state)
 		assert_non_null(strstr(err.msg, "invalid reference format"));
 		assert_null(r.registry);
 	}
+	/* Names only: an image ID or a digest other than sha256 is refused. */
+	assert_int_equal(oci_ref_parse(D64 + 7, &r, &err), OCI_E_INVALID);
+	assert_non_null(strstr(err.msg, "image ID"));
+	assert_int_equal(oci_ref_parse("x@sha512:" "0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef"
+				       "0123456789abcdef0123456789abcdef", &r, &err),
+			 OCI_E_INVALID);
+	assert_non_null(strstr(err.msg, "unsupported digest algorithm"));
+	assert_null(r.registry);
+	/* dockerd's message, from the one parser (core/imageref.c). */
+	assert_int_equal(oci_ref_parse("Busybox", &r, &err), OCI_E_INVALID);
+	assert_string_equal(err.msg,
+			    "invalid reference format: repository name (library/Busybox) must be lowercase");
 }
 
 /* ---- documents ---- */
@@ -164,32 +179,41 @@ static void test_config_parse(void **state)
 		"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" D64 "\"]}}";
 	static const char nocfg[] =
 		"{\"config\":null,\"rootfs\":{\"diff_ids\":[]}}";
-	struct oci_image img;
+	struct oci_config c;
 	struct oci_err err = { { 0 } };
-	char **ids = NULL;
 
 	(void)state;
-	memset(&img, 0, sizeof(img));
-	assert_int_equal(oci_config_parse(cfg, strlen(cfg), &img, &ids, &err), 0);
-	assert_int_equal(oci_strv_len(ids), 1);
-	assert_string_equal(img.env[1], "A=b=c");
-	assert_string_equal(img.entrypoint[0], "/bin/echo");
-	assert_non_null(img.cmd);
-	assert_null(img.cmd[0]);
-	assert_string_equal(img.working_dir, "/w");
-	assert_string_equal(img.user, "1000:1000");
-	oci_strv_free(ids);
-	oci_strv_free(img.env);
-	oci_strv_free(img.entrypoint);
-	oci_strv_free(img.cmd);
-	free(img.working_dir);
-	free(img.user);
-	memset(&img, 0, sizeof(img));
-	assert_int_equal(oci_config_parse(nocfg, strlen(nocfg), &img, &ids, &err), 0);
-	assert_null(img.entrypoint);
-	assert_null(img.cmd);
-	oci_strv_free(ids);
-	assert_int_equal(oci_config_parse("{}", 2, &img, &ids, &err), OCI_E_PROTOCOL);
+	assert_int_equal(oci_config_parse(cfg, strlen(cfg), &c, &err), 0);
+	assert_int_equal(oci_strv_len(c.diff_ids), 1);
+	assert_string_equal(c.env[1], "A=b=c");
+	assert_string_equal(c.entrypoint[0], "/bin/echo");
+	assert_non_null(c.cmd);
+	assert_null(c.cmd[0]);
+	assert_string_equal(c.working_dir, "/w");
+	assert_string_equal(c.user, "1000:1000");
+	oci_config_clear(&c);
+	assert_null(c.env);
+	assert_int_equal(oci_config_parse(nocfg, strlen(nocfg), &c, &err), 0);
+	assert_null(c.entrypoint);
+	assert_null(c.cmd);
+	assert_non_null(c.diff_ids);
+	oci_config_clear(&c);
+	assert_int_equal(oci_config_parse("{}", 2, &c, &err), OCI_E_PROTOCOL);
+	assert_null(c.diff_ids);
+}
+
+/* Loopback registries are contacted over plain HTTP, as dockerd does. */
+static void test_loopback(void **state)
+{
+	(void)state;
+	assert_true(oci_host_is_loopback("127.0.0.1:5000"));
+	assert_true(oci_host_is_loopback("localhost"));
+	assert_true(oci_host_is_loopback("LOCALHOST:80"));
+	assert_true(oci_host_is_loopback("[::1]:5000"));
+	assert_false(oci_host_is_loopback("127.example.com"));
+	assert_false(oci_host_is_loopback("localhost.example:5000"));
+	assert_false(oci_host_is_loopback("[::2]:5000"));
+	assert_false(oci_host_is_loopback("docker.io"));
 }
 
 static void test_digest(void **state)
@@ -213,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_manifest_parse),
 		cmocka_unit_test(test_config_parse),
 		cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_loopback),
 	};
 
 	return cmocka_run_group_tests_name("oci_unit", tests, NULL, NULL);

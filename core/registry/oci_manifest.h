@@ -1,11 +1,11 @@
 /* oci_manifest.h - parse OCI / Docker schema 2 manifests, indexes and
- * image configs (json-c). Internal to the puller; exposed for tests. */
+ * image configs (json-c). Shared by the daemon and the simulator. */
 #ifndef SL_OCI_MANIFEST_H
 #define SL_OCI_MANIFEST_H
 
 #include <stddef.h>
 
-#include "oci_image.h"
+#include "oci_types.h"
 
 #define OCI_MT_INDEX "application/vnd.oci.image.index.v1+json"
 #define OCI_MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
@@ -13,6 +13,9 @@
 #define OCI_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 
 /* The Accept header value sent for manifests. */
+/* The distribution spec's manifest size limit, enforced on reads. */
+#define OCI_MANIFEST_MAX (4 * 1024 * 1024)
+
 #define OCI_MANIFEST_ACCEPT \
 	OCI_MT_INDEX ", " OCI_MT_MANIFEST ", " OCI_MT_DOCKER_LIST ", " \
 	OCI_MT_DOCKER_MANIFEST
@@ -52,11 +55,24 @@ int oci_manifest_parse(const char *body, size_t len, struct oci_manifest *m,
 		       struct oci_err *err);
 void oci_manifest_clear(struct oci_manifest *m);
 
-/* Parse an image config: fills entrypoint, cmd, env, working_dir, user of
- * img (other fields untouched) and returns rootfs.diff_ids as a heap
- * NULL-terminated array in *diff_ids (caller frees with oci_strv_free).
- * Returns 0 or a negative enum oci_status. */
-int oci_config_parse(const char *body, size_t len, struct oci_image *img,
-		     char ***diff_ids, struct oci_err *err);
+/* What a runtime needs from an image config. The string arrays are NULL
+ * terminated heap arrays, NULL when absent from the config (an empty JSON
+ * array gives a one-element {NULL} array); strings are NULL when absent or
+ * empty. */
+struct oci_config {
+	char **entrypoint;     /* config.Entrypoint */
+	char **cmd;            /* config.Cmd */
+	char **env;            /* config.Env, "NAME=value" */
+	char *working_dir;     /* config.WorkingDir */
+	char *user;            /* config.User */
+	char **diff_ids;       /* rootfs.diff_ids, never NULL after a parse */
+};
+
+/* Parse an image config into *cfg (zeroed first). Returns 0 or a negative
+ * enum oci_status; release with oci_config_clear(). */
+int oci_config_parse(const char *body, size_t len, struct oci_config *cfg,
+		     struct oci_err *err);
+/* Free what a parse filled and zero *cfg; NULL-safe. */
+void oci_config_clear(struct oci_config *cfg);
 
 #endif

@@ -1,11 +1,12 @@
 /* oci_util.h - helpers shared by the oci_* files: error text, string
- * arrays. Internal to the image puller and the replica runner. */
+ * arrays, paths. Used by the registry client, the daemon's image code and
+ * the simulator's puller and replica runner. */
 #ifndef SL_OCI_UTIL_H
 #define SL_OCI_UTIL_H
 
 #include <stddef.h>
 
-#include "oci_image.h"
+#include "oci_types.h"
 
 /* printf into err->msg (truncating); err may be NULL. Returns code so
  * callers can `return oci_err_set(err, OCI_E_IO, ...)`. */

@@ -6,6 +6,7 @@
 #include "oci_manifest.h"
 #include "oci_util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@ struct oci_reg {
 	oci_cancel_fn cancel;
 	void *cancel_ud;
 	long connect_timeout_s, request_timeout_s;
+	char *user_agent;
+	struct oci_reg_answer last; /* the registry's last error answer */
 };
 
 /* Where a response body goes. */
@@ -188,12 +191,15 @@ static void sink_free(struct sink *s)
 	oci_sha256_free(&s->sha);
 }
 
-/* Registry error bodies: {"errors":[{"code":"...","message":"..."}]}. */
-static void describe_errbody(const struct sink *s, char *out, size_t outsz)
+/* Registry error bodies: {"errors":[{"code":"...","message":"..."}]}.
+ * Writes ": code: message" (or "") into out and the two parts into
+ * code/msg (empty when the body is not such a document). */
+static void describe_errbody(const struct sink *s, char *out, size_t outsz,
+			     char *code_out, size_t codesz, char *msg_out, size_t msgsz)
 {
 	json_object *o, *errs, *e0, *v;
 
-	out[0] = '\0';
+	out[0] = code_out[0] = msg_out[0] = '\0';
 	o = json_tokener_parse(s->errbody);
 	if (o && json_object_object_get_ex(o, "errors", &errs) &&
 	    json_object_is_type(errs, json_type_array) &&
@@ -205,8 +211,31 @@ static void describe_errbody(const struct sink *s, char *out, size_t outsz)
 		if (json_object_object_get_ex(e0, "message", &v))
 			msg = json_object_get_string(v);
 		snprintf(out, outsz, ": %s: %s", code, msg);
+		snprintf(code_out, codesz, "%s", code);
+		snprintf(msg_out, msgsz, "%s", msg);
 	}
 	json_object_put(o);
+}
+
+int oci_host_is_loopback(const char *host)
+{
+	char name[64];
+	struct in_addr a4;
+	const char *colon;
+	size_t n;
+
+	if (host[0] == '[')
+		return !strncmp(host, "[::1]", 5) && (!host[5] || host[5] == ':');
+	colon = strrchr(host, ':');
+	n = colon ? (size_t)(colon - host) : strlen(host);
+	if (n == 9 && !strncasecmp(host, "localhost", 9))
+		return 1;
+	/* 127.0.0.0/8, as an address: "127.example.com" is a name. */
+	if (n >= sizeof(name))
+		return 0;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	return inet_pton(AF_INET, name, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
 }
 
 /* Perform one GET of url into s. Returns the curl code. */
@@ -224,7 +253,7 @@ static CURLcode do_get(struct oci_reg *r, const char *url, const char *accept,
 	curl_easy_setopt(r->curl, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(r->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "sockerless-azure-sim/0.1");
+	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, r->user_agent);
 	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT, r->connect_timeout_s);
 	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, r->request_timeout_s);
 	curl_easy_setopt(r->curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -442,10 +471,11 @@ static int set_basic(struct oci_reg *r)
 static int reg_get(struct oci_reg *r, const char *url, const char *accept,
 		   struct sink *s, const char *what, struct oci_err *err)
 {
-	char detail[600];
+	char detail[600], code[64], msg[256];
 	CURLcode cc;
 	int attempt, rc;
 
+	memset(&r->last, 0, sizeof(r->last));
 	for (attempt = 0; attempt < 2; attempt++) {
 		char *scheme = NULL, *realm = NULL, *service = NULL, *scope = NULL;
 
@@ -488,15 +518,20 @@ static int reg_get(struct oci_reg *r, const char *url, const char *accept,
 	}
 	if (s->status == 200)
 		return 0;
-	describe_errbody(s, detail, sizeof(detail));
+	describe_errbody(s, detail, sizeof(detail), code, sizeof(code), msg, sizeof(msg));
 	if (s->status == 404)
-		return oci_err_set(err, OCI_E_NOT_FOUND, "%s: not found%s", what, detail);
-	if (s->status == 401 || s->status == 403)
-		return oci_err_set(err, OCI_E_UNAUTHORIZED,
-				   "%s: pull access denied, repository does not exist or may require authorization: %ld%s",
-				   what, s->status, detail);
-	return oci_err_set(err, OCI_E_PROTOCOL, "%s: unexpected status code %ld%s",
-			   what, s->status, detail);
+		rc = oci_err_set(err, OCI_E_NOT_FOUND, "%s: not found%s", what, detail);
+	else if (s->status == 401 || s->status == 403)
+		rc = oci_err_set(err, OCI_E_UNAUTHORIZED,
+				 "%s: pull access denied, repository does not exist or may require authorization: %ld%s",
+				 what, s->status, detail);
+	else
+		rc = oci_err_set(err, OCI_E_PROTOCOL, "%s: unexpected status code %ld%s",
+				 what, s->status, detail);
+	r->last.status = s->status;
+	snprintf(r->last.code, sizeof(r->last.code), "%s", code);
+	snprintf(r->last.message, sizeof(r->last.message), "%s", msg);
+	return rc;
 }
 
 int oci_reg_open(const struct oci_reg_opts *o, struct oci_reg **out,
@@ -511,7 +546,8 @@ int oci_reg_open(const struct oci_reg_opts *o, struct oci_reg **out,
 	r->base = malloc(strlen(o->host) + 9);
 	r->repo = strdup(o->repository);
 	r->display = strdup(o->display_ref ? o->display_ref : o->repository);
-	if (!r->curl || !r->base || !r->repo || !r->display) {
+	r->user_agent = strdup(o->user_agent ? o->user_agent : "sockerless");
+	if (!r->curl || !r->base || !r->repo || !r->display || !r->user_agent) {
 		oci_reg_close(r);
 		return oci_err_set(err, OCI_E_NOMEM, "out of memory");
 	}
@@ -526,6 +562,11 @@ int oci_reg_open(const struct oci_reg_opts *o, struct oci_reg **out,
 	return 0;
 }
 
+const struct oci_reg_answer *oci_reg_answer(const struct oci_reg *r)
+{
+	return &r->last;
+}
+
 void oci_reg_close(struct oci_reg *r)
 {
 	if (!r)
@@ -535,6 +576,7 @@ void oci_reg_close(struct oci_reg *r)
 	free(r->base);
 	free(r->repo);
 	free(r->display);
+	free(r->user_agent);
 	free(r->auth);
 	free(r);
 }
@@ -565,7 +607,7 @@ int oci_reg_manifest(struct oci_reg *r, const char *ref, char **body,
 	if (!url)
 		return oci_err_set(err, OCI_E_NOMEM, "out of memory");
 	s.fd = -1;
-	s.max = 4 * 1024 * 1024; /* the distribution spec's manifest limit */
+	s.max = OCI_MANIFEST_MAX;
 	rc = reg_get(r, url, OCI_MANIFEST_ACCEPT, &s, what, err);
 	if (rc < 0)
 		goto out;

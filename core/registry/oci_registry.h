@@ -1,13 +1,14 @@
 /* oci_registry.h - a libcurl client for one repository of an OCI
  * distribution registry: manifests and blobs, with the registry's auth
  * challenge (Bearer token from the realm, or Basic) handled on a 401.
- * Internal to the puller. Not thread-safe: one per pull. */
+ * Used by the daemon's pulls and the simulator's puller. Not thread-safe:
+ * one per pull. */
 #ifndef SL_OCI_REGISTRY_H
 #define SL_OCI_REGISTRY_H
 
 #include <stddef.h>
 
-#include "oci_image.h"
+#include "oci_types.h"
 
 struct oci_reg_opts {
 	const char *host;         /* host[:port] contacted */
@@ -17,11 +18,27 @@ struct oci_reg_opts {
 	const struct oci_credentials *creds; /* may be NULL */
 	oci_cancel_fn cancel;     /* may be NULL */
 	void *cancel_ud;
-	long connect_timeout_s;
-	long request_timeout_s;
+	long connect_timeout_s;   /* 0: 10 s */
+	long request_timeout_s;   /* 0: 300 s */
+	const char *user_agent;   /* NULL: "sockerless" */
 };
 
+/* 1 if host ("name[:port]", "[v6]:port") is a loopback registry, which
+ * Docker always contacts over plain HTTP; else 0. */
+int oci_host_is_loopback(const char *host);
+
 struct oci_reg;
+
+/* What the registry answered to the last request that failed with an HTTP
+ * error: status, and the first entry of its {"errors":[...]} body (e.g.
+ * "MANIFEST_UNKNOWN" / "manifest unknown"), so a caller can word the error
+ * as dockerd does. All zero / empty after a transport error or a success. */
+struct oci_reg_answer {
+	long status;
+	char code[64];
+	char message[256];
+};
+const struct oci_reg_answer *oci_reg_answer(const struct oci_reg *r);
 
 /* Returns 0 and *out (free with oci_reg_close) or a negative status. */
 int oci_reg_open(const struct oci_reg_opts *o, struct oci_reg **out,
