@@ -7,7 +7,10 @@
 # /_sim/health and /_sim/stats.
 . "$(dirname "$0")/lib.sh"
 
-sim_start $SIM_FAST --no-workloads --lro-delay-ms 1500 --page-size 2 || { ok 1 "simulator starts"; done_testing; }
+# Long-running operations last 6 s: long enough that the checks of what
+# ARM answers while one is in progress (InProgress, 409, 202 polls) hold
+# on a loaded machine, short enough to wait for each.
+sim_start $SIM_FAST --no-workloads --lro-delay-ms 6000 --page-size 2 || { ok 1 "simulator starts"; done_testing; }
 ok 0 "simulator starts on a free port ($SIM_PORT)"
 
 req GET /_sim/health
@@ -54,7 +57,7 @@ op_succeeded() {
 	req GET "$1"
 	[ "$(jv "d['status']")" = Succeeded ]
 }
-wait_until 10 "async operation reaches a final state" op_succeeded "$apath"
+wait_until 30 "async operation reaches a final state" op_succeeded "$apath"
 req GET "$apath"
 is "$(jv "d['status']")" Succeeded "async operation Succeeded later"
 check "operation has endTime" test -n "$(jv "d['endTime']")"
@@ -85,7 +88,7 @@ job_is() {  # job_is NAME STATE: its provisioningState is STATE
 	req GET "$JOBS/$1?api-version=$API"
 	[ "$(jv "d['properties']['provisioningState']")" = "$2" ]
 }
-wait_until 10 "the update reaches Succeeded (polled, not hammered)" job_is job-a Succeeded
+wait_until 30 "the update reaches Succeeded (polled, not hammered)" job_is job-a Succeeded
 
 # PATCH: merge patch; arrays replaced.
 req PATCH "$JOBS/job-a?api-version=$API" '{"tags":{"team":"x"},"properties":{"configuration":{"replicaTimeout":99}}}'
@@ -94,7 +97,7 @@ check "PATCH Location header" test -n "$(hdr Location)"
 loc=$(hdr Location)
 req GET "${loc#$SIM_URL}"
 is "$STATUS" 202 "Location poll -> 202 while running"
-wait_until 10 "PATCH Location poll finishes" answers "${loc#$SIM_URL}" 200
+wait_until 30 "PATCH Location poll finishes" answers "${loc#$SIM_URL}" 200
 req GET "${loc#$SIM_URL}"
 is "$STATUS" 200 "Location poll -> 200 when done"
 is "$(jv "d['properties']['configuration']['replicaTimeout']")" 99 "PATCH changed replicaTimeout"
@@ -156,14 +159,14 @@ req GET "$JOBS/job-a/executions/nope-1234567?api-version=$API"
 is "$STATUS" 404 "unknown execution -> 404"
 
 # Delete (once job-b's create is done: an InProgress job refuses it).
-wait_until 10 "job-b reaches Succeeded" job_is job-b Succeeded
+wait_until 30 "job-b reaches Succeeded" job_is job-b Succeeded
 req DELETE "$JOBS/job-b?api-version=$API"
 is "$STATUS" 202 "DELETE -> 202"
 dloc=$(hdr Location)
 check "DELETE Location header" test -n "$dloc"
 req GET "$JOBS/job-b?api-version=$API"
 is "$(jv "d['properties']['provisioningState']")" Deleting "job shows Deleting"
-wait_until 10 "DELETE Location poll finishes" answers "${dloc#$SIM_URL}" 200
+wait_until 30 "DELETE Location poll finishes" answers "${dloc#$SIM_URL}" 200
 req GET "${dloc#$SIM_URL}"
 is "$STATUS" 200 "delete Location poll -> 200 when done"
 req GET "$JOBS/job-b?api-version=$API"

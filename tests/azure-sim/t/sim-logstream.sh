@@ -9,7 +9,7 @@ need_root
 
 registry_start || { ok 1 "registry starts"; done_testing; }
 sim_start $SIM_FAST --registry-map "docker.io=$REGISTRY_HOST" --lro-delay-ms 0 \
-	--log-retention 4 --replica-cleanup 4 || { ok 1 "simulator starts"; done_testing; }
+	--log-retention 15 --replica-cleanup 15 || { ok 1 "simulator starts"; done_testing; }
 arm_auth
 BB=docker.io/library/busybox:latest
 
@@ -87,10 +87,11 @@ ep=${endpoint#$SIM_URL}
 req GET "${ep%/main/logstream}/other/logstream?follow=false&output=json&tailLines=5"
 is "$STATUS" 404 "unknown container -> 404"
 
-# Retention: 4 s here (Azure keeps ~150 s), then the replica and its log go.
+# Retention: 15 s here (Azure keeps ~150 s; long enough for the checks
+# above on a loaded machine), then the replica and its log go.
 arm_auth
-wait_until 15 "replicas list empties after the cleanup time" sh -c \
+wait_until 45 "replicas list empties after the cleanup time" sh -c \
 	"curl -s -H 'Authorization: $AUTH' '$SIM_URL$rep_path' | grep -q '\"value\":\\[\\]'"
-wait_until 15 "log stream of a cleaned-up replica -> 404" sh -c \
+wait_until 45 "log stream of a cleaned-up replica -> 404" sh -c \
 	"test \"\$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $dp' '$endpoint?follow=false&output=json&tailLines=5')\" = 404"
 done_testing
