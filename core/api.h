@@ -68,6 +68,9 @@ enum MHD_Result sl_api_net_disconnect(struct sl_req *r);
 enum MHD_Result sl_api_unsupported(struct sl_req *r);
 enum MHD_Result sl_api_no_layers(struct sl_req *r);
 
+/* api_auth.c */
+enum MHD_Result sl_api_auth(struct sl_req *r);
+
 /* api_images.c */
 enum MHD_Result sl_api_image_create(struct sl_req *r);
 enum MHD_Result sl_api_image_inspect(struct sl_req *r);

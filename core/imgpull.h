@@ -26,6 +26,11 @@ int sl_imgpull_configure(const char *const *mirrors, size_t n_mirrors,
 			 const char *const *insecure, size_t n_insecure,
 			 char *err, size_t errlen);
 
+/* Where `registry` (normalised: "docker.io" for Docker Hub) is contacted:
+ * *host ("host[:port]", heap, caller frees) and *plain (1: plain HTTP).
+ * Returns 0 or -1 (out of memory). */
+int sl_imgpull_endpoint(const char *registry, char **host, int *plain);
+
 /* Receives each progress message (a JSON object, borrowed for the call) in
  * the order dockerd sends them. */
 typedef void (*sl_imgpull_out_fn)(void *ud, struct json_object *msg);
@@ -34,7 +39,10 @@ typedef void (*sl_imgpull_out_fn)(void *ud, struct json_object *msg);
  * Pulls `ref` (any reference text; "busybox" means busybox:latest) for
  * `platform` ("os/arch[/variant]"; NULL or "" for linux/amd64) with creds
  * (NULL: anonymous), storing the record (core/image.h) and publishing the
- * pull event. Returns 0, or -1 with dockerd's message in err and the HTTP
+ * pull event.  The backend's images hooks take part: resolve may rewrite
+ * the reference pulled (records keep the client's name), credentials
+ * supplies them when creds is NULL.  The client's creds, once a pull
+ * succeeded with them, go to the credential store (core/credstore.h). Returns 0, or -1 with dockerd's message in err and the HTTP
  * status dockerd would answer in *status (400 bad reference or platform,
  * 404 not found or access denied, 500 otherwise).
  */

@@ -23,7 +23,7 @@ const struct sl_route sl_routes[] = {
 	{"GET", "/info", sl_api_info, 0, "info"},
 	{"GET", "/events", sl_api_events,  SL_ROUTE_NO_HOOK, "events"},
 	{"GET", "/system/df", U, 0, "system df"},
-	{"POST", "/auth", U, 0, "registry login"},
+	{"POST", "/auth", sl_api_auth, 0, "registry login"},
 
 	/* Containers. */
 	{"GET", "/containers/json", sl_api_ctr_list, 0, "container list"},

@@ -45,6 +45,11 @@ int oci_reg_open(const struct oci_reg_opts *o, struct oci_reg **out,
 		 struct oci_err *err);
 void oci_reg_close(struct oci_reg *r);
 
+/* GET /v2/ with the auth dance (a login check: open with repository ""
+ * to ask for a token without a scope).  0 for a 200; otherwise a negative
+ * status, with oci_reg_answer telling the final HTTP status. */
+int oci_reg_ping(struct oci_reg *r, struct oci_err *err);
+
 /* GET /v2/<repo>/manifests/<ref> (tag or digest). On success *body (heap,
  * NUL terminated, caller frees), *len, *content_type (heap or NULL) and
  * *digest (heap: sha256 of the body as received). If ref is a digest the
