@@ -22,7 +22,7 @@ const struct sl_route sl_routes[] = {
 	{"GET", "/version", sl_api_version,  SL_ROUTE_NO_HOOK, "version"},
 	{"GET", "/info", sl_api_info, 0, "info"},
 	{"GET", "/events", sl_api_events,  SL_ROUTE_NO_HOOK, "events"},
-	{"GET", "/system/df", U, 0, "system df"},
+	{"GET", "/system/df", sl_api_system_df, 0, "system df"},
 	{"POST", "/auth", sl_api_auth, 0, "registry login"},
 
 	/* Containers. */
