@@ -80,6 +80,7 @@ enum MHD_Result sl_api_auth(struct sl_req *r);
 /* api_images.c */
 enum MHD_Result sl_api_image_create(struct sl_req *r);
 enum MHD_Result sl_api_image_inspect(struct sl_req *r);
+enum MHD_Result sl_api_distribution(struct sl_req *r);
 
 /* api_imgmanage.c */
 /* Every image as docker images lists it (a JSON array, caller puts; NULL

@@ -50,4 +50,15 @@ int sl_imgpull(const char *ref, const char *platform, const struct oci_credentia
 	       sl_imgpull_out_fn out, void *ud, char *err, size_t errlen,
 	       unsigned int *status);
 
+/*
+ * GET /distribution/{name}/json (core/imgdist.c): *out (caller puts) is
+ * {"Descriptor": {mediaType, digest, size} of the manifest or index the
+ * registry serves for ref, "Platforms": [{architecture, os, variant?}]}.
+ * Returns 0, or -1 with a message and the HTTP status (400 bad reference,
+ * 401 denied, 404 unknown, 500 otherwise).
+ */
+int sl_imgpull_distribution(const char *ref, const struct oci_credentials *creds,
+			    struct json_object **out, char *err, size_t errlen,
+			    unsigned int *status);
+
 #endif

@@ -72,7 +72,7 @@ const struct sl_route sl_routes[] = {
 	{"POST", "/images/{name*}/tag", sl_api_image_tag, 0, "image tag"},
 	{"DELETE", "/images/{name*}", sl_api_image_remove, 0, "image remove"},
 	{"GET", "/images/{name*}/get", NL, 0, "image save"},
-	{"GET", "/distribution/{name*}/json", U, 0, "distribution inspect"},
+	{"GET", "/distribution/{name*}/json", sl_api_distribution, 0, "distribution inspect"},
 
 	/* Volumes and networks. */
 	{"GET", "/volumes", sl_api_vol_list, 0, "volume list"},
