@@ -86,6 +86,7 @@ static int login(const char *registry, const char *user, const char *password, c
 	ro.creds = &creds;
 	ro.connect_timeout_s = 10;
 	ro.request_timeout_s = 30;
+	ro.stall_timeout_s = SL_IMGPULL_STALL_S;
 	ro.user_agent = "sockerless/" PACKAGE_VERSION;
 	if (oci_reg_open(&ro, &reg, &oe) < 0) {
 		snprintf(err, errlen, "%s", oe.msg);

@@ -98,6 +98,7 @@ int sl_imgpull_distribution(const char *text, const struct oci_credentials *cred
 	ro.creds = creds;
 	ro.connect_timeout_s = 10;
 	ro.request_timeout_s = 60;
+	ro.stall_timeout_s = SL_IMGPULL_STALL_S;
 	ro.user_agent = "sockerless/" PACKAGE_VERSION;
 	if ((rc = oci_reg_open(&ro, &reg, &oe)) < 0 ||
 	    (rc = oci_reg_manifest(reg, ref.digest ? ref.digest : ref.tag, &body, &len, &ct,

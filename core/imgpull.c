@@ -357,6 +357,7 @@ int sl_imgpull(const char *text, const char *platform, const struct oci_credenti
 	ro.creds = creds;
 	ro.connect_timeout_s = 10;
 	ro.request_timeout_s = 60;
+	ro.stall_timeout_s = SL_IMGPULL_STALL_S;
 	ro.user_agent = "sockerless/" PACKAGE_VERSION;
 	if (oci_reg_open(&ro, &reg, &oe) < 0)
 		goto fail;

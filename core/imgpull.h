@@ -19,6 +19,10 @@
 struct json_object;
 struct oci_credentials;
 
+/* A registry silent this long (seconds) in the middle of an answer fails
+ * the request: a hung registry must not hold a pull for ever. */
+#define SL_IMGPULL_STALL_S 15
+
 /* Borrows the strings (main's argv): they must outlive the daemon. A mirror
  * is a URL ("http://127.0.0.1:5000" or "https://mirror.example"); an
  * insecure registry is "host[:port]". Returns 0 or -1 with a message. */

@@ -29,7 +29,7 @@ struct oci_reg {
 	const struct oci_credentials *creds;
 	oci_cancel_fn cancel;
 	void *cancel_ud;
-	long connect_timeout_s, request_timeout_s;
+	long connect_timeout_s, request_timeout_s, stall_timeout_s;
 	char *user_agent;
 	struct oci_reg_answer last; /* the registry's last error answer */
 };
@@ -256,6 +256,12 @@ static CURLcode do_get(struct oci_reg *r, const char *url, const char *accept,
 	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, r->user_agent);
 	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT, r->connect_timeout_s);
 	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, r->request_timeout_s);
+	if (r->stall_timeout_s > 0) {
+		/* A registry that accepts and never answers: below 1 byte/s
+		 * for that long is a hang, however long the request may be. */
+		curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_TIME, r->stall_timeout_s);
+	}
 	curl_easy_setopt(r->curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, s);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -560,6 +566,7 @@ int oci_reg_open(const struct oci_reg_opts *o, struct oci_reg **out,
 	r->cancel_ud = o->cancel_ud;
 	r->connect_timeout_s = o->connect_timeout_s > 0 ? o->connect_timeout_s : 10;
 	r->request_timeout_s = o->request_timeout_s > 0 ? o->request_timeout_s : 300;
+	r->stall_timeout_s = o->stall_timeout_s;
 	*out = r;
 	return 0;
 }

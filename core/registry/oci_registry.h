@@ -20,6 +20,7 @@ struct oci_reg_opts {
 	void *cancel_ud;
 	long connect_timeout_s;   /* 0: 10 s */
 	long request_timeout_s;   /* 0: 300 s */
+	long stall_timeout_s;     /* a response silent this long fails; 0: none */
 	const char *user_agent;   /* NULL: "sockerless" */
 };
 
