@@ -15,6 +15,9 @@ enum MHD_Result sl_api_events(struct sl_req *r);
 /* api_containers.c */
 enum MHD_Result sl_api_ctr_create(struct sl_req *r);
 enum MHD_Result sl_api_ctr_list(struct sl_req *r);
+/* Every container as docker ps -a --size lists it, newest first (a JSON
+ * array, caller puts; NULL when out of memory), for GET /system/df. */
+struct json_object *sl_api_ctr_summaries(void);
 enum MHD_Result sl_api_ctr_inspect(struct sl_req *r);
 enum MHD_Result sl_api_ctr_remove(struct sl_req *r);
 enum MHD_Result sl_api_ctr_prune(struct sl_req *r);
@@ -68,11 +71,21 @@ enum MHD_Result sl_api_net_disconnect(struct sl_req *r);
 enum MHD_Result sl_api_unsupported(struct sl_req *r);
 enum MHD_Result sl_api_no_layers(struct sl_req *r);
 
+/* api_system.c */
+enum MHD_Result sl_api_system_df(struct sl_req *r);
+
+/* api_auth.c */
+enum MHD_Result sl_api_auth(struct sl_req *r);
+
 /* api_images.c */
 enum MHD_Result sl_api_image_create(struct sl_req *r);
 enum MHD_Result sl_api_image_inspect(struct sl_req *r);
+enum MHD_Result sl_api_distribution(struct sl_req *r);
 
 /* api_imgmanage.c */
+/* Every image as docker images lists it (a JSON array, caller puts; NULL
+ * when out of memory), for GET /system/df. */
+struct json_object *sl_api_image_summaries(struct sl_req *r);
 enum MHD_Result sl_api_image_list(struct sl_req *r);
 enum MHD_Result sl_api_image_history(struct sl_req *r);
 enum MHD_Result sl_api_image_tag(struct sl_req *r);

@@ -731,3 +731,29 @@ enum MHD_Result sl_api_ctr_prune(struct sl_req *r)
 	sl_filters_free(pc.f);
 	return ret;
 }
+
+struct json_object *sl_api_ctr_summaries(void)
+{
+	struct list_ctx lc = {0};
+	struct json_object *out = json_object_new_array();
+
+	if (!out)
+		return NULL;
+	lc.all = 1;
+	lc.size = 1;
+	sl_ctrtab_foreach(list_pick, &lc);
+	if (lc.n)
+		qsort(lc.picked, lc.n, sizeof(*lc.picked), newest_first);
+	for (size_t i = 0; i < lc.n; i++) {
+		struct sl_ctr_state st;
+		char status[128];
+
+		sl_ctr_get_state(lc.picked[i], &st);
+		status_text(lc.picked[i], &st, status, sizeof(status));
+		json_object_array_add(out, list_entry(lc.picked[i], &st, status, 1));
+		free(st.error);
+		sl_ctr_unref(lc.picked[i]);
+	}
+	free(lc.picked);
+	return out;
+}

@@ -184,6 +184,27 @@ out:
 	return ret;
 }
 
+/* GET /distribution/{name}/json: what the registry serves for name. */
+enum MHD_Result sl_api_distribution(struct sl_req *r)
+{
+	struct oci_credentials creds;
+	struct json_object *authdoc = NULL, *doc = NULL;
+	unsigned int status;
+	enum MHD_Result ret;
+	char err[1024];
+
+	if (registry_auth(r, &creds, &authdoc) < 0)
+		return sl_http_error(r, 400, "invalid X-Registry-Auth header");
+	if (sl_imgpull_distribution(r->params[0], creds.username ? &creds : NULL, &doc, err,
+				    sizeof(err), &status) < 0)
+		ret = sl_http_error(r, status, "%s", err);
+	else
+		ret = sl_http_json(r, 200, doc);
+	json_object_put(doc);
+	json_object_put(authdoc);
+	return ret;
+}
+
 /* rec[key]'s canonical references, shown familiar. */
 static struct json_object *familiar_array(struct json_object *rec, const char *key)
 {

@@ -137,6 +137,52 @@ static int bound_of(struct sl_req *r, const struct sl_filters *f, const char *ke
 }
 
 /* GET /images/json */
+/* The list's entry for rec (docker images), taking tags and digests. */
+static struct json_object *summary(struct sl_req *r, struct json_object *rec,
+				   struct json_object *tags, struct json_object *digests)
+{
+	struct json_object *e = json_object_new_object(), *cfg, *l, *sz;
+
+	json_object_object_add(e, "Containers", json_object_new_int(-1));
+	json_object_object_add(e, "Created", json_object_new_int64(created_s(rec)));
+	json_object_object_add(e, "Id", json_object_new_string(str_of(rec, "Id")));
+	if (json_object_object_get_ex(rec, "Config", &cfg) &&
+	    json_object_object_get_ex(cfg, "Labels", &l) && l)
+		json_object_object_add(e, "Labels", json_object_get(l));
+	else
+		json_object_object_add(e, "Labels", json_object_new_object());
+	json_object_object_add(e, "ParentId", json_object_new_string(""));
+	json_object_object_add(e, "RepoDigests", digests);
+	json_object_object_add(e, "RepoTags", tags);
+	json_object_object_add(e, "SharedSize", json_object_new_int(-1));
+	json_object_object_get_ex(rec, "Size", &sz);
+	json_object_object_add(e, "Size", json_object_get(sz));
+	if (!sl_http_api_at_least(r, 1, 44))
+		json_object_object_add(e, "VirtualSize", json_object_get(sz));
+	return e;
+}
+
+struct json_object *sl_api_image_summaries(struct sl_req *r)
+{
+	struct json_object *all = sl_image_all(), *out = json_object_new_array();
+	size_t n;
+
+	if (!all || !out) {
+		json_object_put(all);
+		json_object_put(out);
+		return NULL;
+	}
+	n = json_object_array_length(all);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *rec = json_object_array_get_idx(all, i);
+
+		json_object_array_add(out, summary(r, rec, familiar_list(rec, "RepoTags"),
+						   familiar_list(rec, "RepoDigests")));
+	}
+	json_object_put(all);
+	return out;
+}
+
 enum MHD_Result sl_api_image_list(struct sl_req *r)
 {
 	static const char *const keys[] = {"reference", "dangling", "label", "before", "since",
@@ -193,31 +239,7 @@ enum MHD_Result sl_api_image_list(struct sl_req *r)
 			json_object_put(tags);
 			continue;
 		}
-		e = json_object_new_object();
-		json_object_object_add(e, "Containers", json_object_new_int(-1));
-		json_object_object_add(e, "Created", json_object_new_int64(c));
-		json_object_object_add(e, "Id", json_object_new_string(str_of(rec, "Id")));
-		{
-			struct json_object *cfg, *l;
-
-			if (json_object_object_get_ex(rec, "Config", &cfg) &&
-			    json_object_object_get_ex(cfg, "Labels", &l) && l)
-				json_object_object_add(e, "Labels", json_object_get(l));
-			else
-				json_object_object_add(e, "Labels", json_object_new_object());
-		}
-		json_object_object_add(e, "ParentId", json_object_new_string(""));
-		json_object_object_add(e, "RepoDigests", familiar_list_matching(rec, "RepoDigests", refs));
-		json_object_object_add(e, "RepoTags", tags);
-		json_object_object_add(e, "SharedSize", json_object_new_int(-1));
-		{
-			struct json_object *sz;
-
-			json_object_object_get_ex(rec, "Size", &sz);
-			json_object_object_add(e, "Size", json_object_get(sz));
-			if (!sl_http_api_at_least(r, 1, 44))
-				json_object_object_add(e, "VirtualSize", json_object_get(sz));
-		}
+		e = summary(r, rec, tags, familiar_list_matching(rec, "RepoDigests", refs));
 		json_object_array_add(out, e);
 	}
 	ret = sl_http_json(r, 200, out);

@@ -1,5 +1,5 @@
 /*
- * api_system.c - /_ping, /version, /info and /events.
+ * api_system.c - /_ping, /version, /info, /events and /system/df.
  */
 #include "config.h"
 
@@ -17,6 +17,7 @@
 #include "core/filters.h"
 #include "core/server.h"
 #include "core/timeparse.h"
+#include "core/volume.h"
 
 /* Live /events streams, for /info. */
 static int n_listeners;
@@ -379,4 +380,88 @@ enum MHD_Result sl_api_events(struct sl_req *r)
 	}
 	MHD_add_response_header(resp, "Content-Type", "application/json");
 	return sl_http_queue(r, 200, resp);
+}
+
+/* How many containers (their list entries) use image id, or volume name. */
+static int users_of_image(struct json_object *ctrs, const char *id)
+{
+	size_t n = json_object_array_length(ctrs);
+	struct json_object *v;
+	int count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (json_object_object_get_ex(json_object_array_get_idx(ctrs, i), "ImageID", &v) &&
+		    !strcmp(json_object_get_string(v), id))
+			count++;
+	return count;
+}
+
+static int users_of_volume(struct json_object *ctrs, const char *name)
+{
+	size_t n = json_object_array_length(ctrs);
+	int count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *mounts, *v;
+
+		if (!json_object_object_get_ex(json_object_array_get_idx(ctrs, i), "Mounts", &mounts))
+			continue;
+		for (size_t j = 0; j < json_object_array_length(mounts); j++)
+			if (json_object_object_get_ex(json_object_array_get_idx(mounts, j), "Name", &v) &&
+			    !strcmp(json_object_get_string(v), name)) {
+				count++;
+				break;
+			}
+	}
+	return count;
+}
+
+/*
+ * GET /system/df: moby's types.DiskUsage.  Sizes are what Sockerless
+ * knows: images from their manifests' layers (no layer is kept here, so
+ * nothing is shared), containers 0 (their filesystems live in the
+ * backend's cloud), volumes -1 (unknown, as dockerd says when it did not
+ * measure).  No build cache.
+ */
+enum MHD_Result sl_api_system_df(struct sl_req *r)
+{
+	struct json_object *imgs = sl_api_image_summaries(r), *ctrs = sl_api_ctr_summaries();
+	struct json_object *vols = sl_vol_list(NULL), *o = NULL, *v;
+	enum MHD_Result ret;
+	int64_t layers = 0;
+
+	if (!imgs || !ctrs || !vols || !(o = json_object_new_object())) {
+		ret = sl_http_error(r, 500, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(imgs); i++) {
+		struct json_object *e = json_object_array_get_idx(imgs, i);
+
+		if (json_object_object_get_ex(e, "Size", &v))
+			layers += json_object_get_int64(v);
+		json_object_object_get_ex(e, "Id", &v);
+		json_object_object_add(e, "Containers",
+				       json_object_new_int(users_of_image(ctrs, json_object_get_string(v))));
+	}
+	for (size_t i = 0; i < json_object_array_length(vols); i++) {
+		struct json_object *e = json_object_array_get_idx(vols, i), *u = json_object_new_object();
+
+		json_object_object_get_ex(e, "Name", &v);
+		json_object_object_add(u, "Size", json_object_new_int(-1));
+		json_object_object_add(u, "RefCount",
+				       json_object_new_int(users_of_volume(ctrs, json_object_get_string(v))));
+		json_object_object_add(e, "UsageData", u);
+	}
+	add_int(o, "LayersSize", layers);
+	json_object_object_add(o, "Images", json_object_get(imgs));
+	json_object_object_add(o, "Containers", json_object_get(ctrs));
+	json_object_object_add(o, "Volumes", json_object_get(vols));
+	json_object_object_add(o, "BuildCache", json_object_new_array());
+	ret = sl_http_json(r, 200, o);
+out:
+	json_object_put(o);
+	json_object_put(imgs);
+	json_object_put(ctrs);
+	json_object_put(vols);
+	return ret;
 }

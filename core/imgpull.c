@@ -12,6 +12,8 @@
 
 #include <json-c/json.h>
 
+#include "core/call.h"
+#include "core/credstore.h"
 #include "core/daemon.h"
 #include "core/events.h"
 #include "core/image.h"
@@ -68,6 +70,77 @@ static void endpoint(const char *registry, const char **host, int *plain)
 static char *host_of(const char *h)
 {
 	return strndup(h, strcspn(h, "/"));
+}
+
+int sl_imgpull_endpoint(const char *registry, char **host, int *plain)
+{
+	const char *h;
+
+	endpoint(registry, &h, plain);
+	*host = host_of(h);
+	return *host ? 0 : -1;
+}
+
+/* The reference actually pulled: the backend's resolve hook may rewrite
+ * the normalised one (a private mirror).  Fills *src; 0 or -1 with err. */
+static int resolve_src(const char *canon, struct oci_ref *src, char *err, size_t errlen,
+		       unsigned int *status)
+{
+	struct oci_err oe = { { 0 } };
+	char out[1024];
+	const char *use = canon;
+
+	if (sl_daemon.backend.images.resolve) {
+		struct sl_call call;
+		int rc;
+
+		sl_call_begin(&call);
+		out[0] = '\0';
+		rc = sl_daemon.backend.images.resolve(sl_daemon.backend.state, &call, canon, out,
+						      sizeof(out));
+		if (rc == SL_OK && memchr(out, '\0', sizeof(out)) && *out) {
+			use = out;
+		} else if (rc != SL_OK && rc != SL_ENOTFOUND) {
+			snprintf(err, errlen, "resolving %s: %s", canon, sl_call_message(&call, rc));
+			sl_call_end(&call);
+			return -1;
+		}
+		sl_call_end(&call);
+	}
+	if (oci_ref_parse(use, src, &oe) < 0) {
+		*status = 500;
+		snprintf(err, errlen, "the backend resolved %s to \"%s\": %s", canon, use, oe.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Credentials the backend supplies for `registry` when the client sent
+ * none (its credentials hook): copied into *own (sl_cred_clear it) and
+ * pointed to by *creds.  A failing hook means anonymous. */
+static void backend_creds(const char *registry, struct sl_cred *own,
+			  struct oci_credentials *creds)
+{
+	struct sl_credentials_v1 c;
+	struct sl_call call;
+
+	memset(own, 0, sizeof(*own));
+	memset(creds, 0, sizeof(*creds));
+	if (!sl_daemon.backend.images.credentials)
+		return;
+	memset(&c, 0, sizeof(c));
+	c.struct_size = sizeof(c);
+	sl_call_begin(&call);
+	if (sl_daemon.backend.images.credentials(sl_daemon.backend.state, &call, registry, &c) ==
+	    SL_OK && c.username && *c.username) {
+		own->username = strdup(c.username);
+		own->password = strdup(c.password ? c.password : "");
+		if (own->username && own->password) {
+			creds->username = own->username;
+			creds->password = own->password;
+		}
+	}
+	sl_call_end(&call);
 }
 
 static void say(sl_imgpull_out_fn out, void *ud, const char *status, const char *id,
@@ -234,7 +307,9 @@ int sl_imgpull(const char *text, const char *platform, const struct oci_credenti
 	       sl_imgpull_out_fn out, void *ud, char *err, size_t errlen,
 	       unsigned int *status)
 {
-	struct oci_ref ref = { 0 };
+	struct oci_ref ref = { 0 }, src = { 0 };
+	struct oci_credentials hookcreds;
+	struct sl_cred owncreds = { 0 };
 	struct oci_err oe = { { 0 } };
 	struct oci_reg_opts ro;
 	struct oci_reg *reg = NULL;
@@ -264,21 +339,29 @@ int sl_imgpull(const char *text, const char *platform, const struct oci_credenti
 		goto nomem;
 	if (ref.tag) /* the familiar name: no ":tag" */
 		fname[strlen(fname) - strlen(ref.tag) - 1] = '\0';
-	endpoint(ref.registry, &h, &plain);
+	if (resolve_src(canon, &src, err, errlen, status) < 0)
+		goto out;
+	if (!creds) {
+		backend_creds(src.registry, &owncreds, &hookcreds);
+		if (hookcreds.username)
+			creds = &hookcreds;
+	}
+	endpoint(src.registry, &h, &plain);
 	if (!(host = host_of(h)))
 		goto nomem;
 	memset(&ro, 0, sizeof(ro));
 	ro.host = host;
 	ro.plain_http = plain;
-	ro.repository = ref.repository;
+	ro.repository = src.repository;
 	ro.display_ref = canon;
 	ro.creds = creds;
 	ro.connect_timeout_s = 10;
 	ro.request_timeout_s = 60;
+	ro.stall_timeout_s = SL_IMGPULL_STALL_S;
 	ro.user_agent = "sockerless/" PACKAGE_VERSION;
 	if (oci_reg_open(&ro, &reg, &oe) < 0)
 		goto fail;
-	orc = oci_reg_manifest(reg, ref.digest ? ref.digest : ref.tag, &body, &len, &ct,
+	orc = oci_reg_manifest(reg, src.digest ? src.digest : src.tag, &body, &len, &ct,
 			       &top_digest, &oe);
 	if (orc < 0) {
 		rc = registry_error(reg, &oe, orc, familiar, fname, err, errlen, status);
@@ -383,6 +466,10 @@ int sl_imgpull(const char *text, const char *platform, const struct oci_credenti
 
 		(void)sl_events_publish(sl_daemon.events, "image", "pull", familiar, attrs);
 	}
+	/* The client's credentials worked: the backend may need them at
+	 * start (host->registry_credentials).  Not the backend's own. */
+	if (creds && creds != &hookcreds)
+		(void)sl_credstore_set(src.registry, creds->username, creds->password, NULL);
 	rc = 0;
 	goto out;
 nomem:
@@ -396,6 +483,8 @@ out:
 	oci_manifest_clear(&m);
 	oci_reg_close(reg);
 	oci_ref_clear(&ref);
+	oci_ref_clear(&src);
+	sl_cred_clear(&owncreds);
 	free(canon);
 	free(familiar);
 	free(fname);

@@ -22,8 +22,8 @@ const struct sl_route sl_routes[] = {
 	{"GET", "/version", sl_api_version,  SL_ROUTE_NO_HOOK, "version"},
 	{"GET", "/info", sl_api_info, 0, "info"},
 	{"GET", "/events", sl_api_events,  SL_ROUTE_NO_HOOK, "events"},
-	{"GET", "/system/df", U, 0, "system df"},
-	{"POST", "/auth", U, 0, "registry login"},
+	{"GET", "/system/df", sl_api_system_df, 0, "system df"},
+	{"POST", "/auth", sl_api_auth, 0, "registry login"},
 
 	/* Containers. */
 	{"GET", "/containers/json", sl_api_ctr_list, 0, "container list"},
@@ -72,7 +72,7 @@ const struct sl_route sl_routes[] = {
 	{"POST", "/images/{name*}/tag", sl_api_image_tag, 0, "image tag"},
 	{"DELETE", "/images/{name*}", sl_api_image_remove, 0, "image remove"},
 	{"GET", "/images/{name*}/get", NL, 0, "image save"},
-	{"GET", "/distribution/{name*}/json", U, 0, "distribution inspect"},
+	{"GET", "/distribution/{name*}/json", sl_api_distribution, 0, "distribution inspect"},
 
 	/* Volumes and networks. */
 	{"GET", "/volumes", sl_api_vol_list, 0, "volume list"},

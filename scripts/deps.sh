@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libmicrohttpd-dev libjson-c-dev libcurl4-openssl-dev libssl-dev
 libgnutls28-dev libarchive-dev libcmocka-dev abigail-tools
-docker-registry umoci skopeo busybox-static
+docker-registry umoci skopeo busybox-static apache2-utils
 python3 nodejs curl ca-certificates openssl iproute2 util-linux procps valgrind"
 
 SUDO=""

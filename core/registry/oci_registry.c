@@ -29,7 +29,7 @@ struct oci_reg {
 	const struct oci_credentials *creds;
 	oci_cancel_fn cancel;
 	void *cancel_ud;
-	long connect_timeout_s, request_timeout_s;
+	long connect_timeout_s, request_timeout_s, stall_timeout_s;
 	char *user_agent;
 	struct oci_reg_answer last; /* the registry's last error answer */
 };
@@ -256,6 +256,12 @@ static CURLcode do_get(struct oci_reg *r, const char *url, const char *accept,
 	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, r->user_agent);
 	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT, r->connect_timeout_s);
 	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, r->request_timeout_s);
+	if (r->stall_timeout_s > 0) {
+		/* A registry that accepts and never answers: below 1 byte/s
+		 * for that long is a hang, however long the request may be. */
+		curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_TIME, r->stall_timeout_s);
+	}
 	curl_easy_setopt(r->curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, s);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -393,16 +399,18 @@ static int fetch_token(struct oci_reg *r, const char *realm, const char *service
 		scope = def_scope;
 	}
 	esc_service = service ? url_escape(r->curl, service) : strdup("");
-	esc_scope = url_escape(r->curl, scope);
+	/* A login (no repository) asks for a token without a scope, as
+	 * dockerd's loginV2 does. */
+	esc_scope = *r->repo ? url_escape(r->curl, scope) : NULL;
 	n = strlen(realm) + (esc_service ? strlen(esc_service) : 0) +
 	    (esc_scope ? strlen(esc_scope) : 0) + 32;
 	url = malloc(n);
-	if (!esc_service || !esc_scope || !url) {
+	if (!esc_service || (*r->repo && !esc_scope) || !url) {
 		rc = oci_err_set(err, OCI_E_NOMEM, "out of memory");
 		goto out;
 	}
-	snprintf(url, n, "%s%cservice=%s&scope=%s", realm,
-		 strchr(realm, '?') ? '&' : '?', esc_service, esc_scope);
+	snprintf(url, n, "%s%cservice=%s%s%s", realm, strchr(realm, '?') ? '&' : '?',
+		 esc_service, esc_scope ? "&scope=" : "", esc_scope ? esc_scope : "");
 	cc = do_get(r, url, "application/json", &s, 1);
 	if (cc != CURLE_OK) {
 		rc = curl_fail(r, cc, what, url, err);
@@ -558,6 +566,7 @@ int oci_reg_open(const struct oci_reg_opts *o, struct oci_reg **out,
 	r->cancel_ud = o->cancel_ud;
 	r->connect_timeout_s = o->connect_timeout_s > 0 ? o->connect_timeout_s : 10;
 	r->request_timeout_s = o->request_timeout_s > 0 ? o->request_timeout_s : 300;
+	r->stall_timeout_s = o->stall_timeout_s;
 	*out = r;
 	return 0;
 }
@@ -589,6 +598,23 @@ static char *make_url(struct oci_reg *r, const char *kind, const char *ref)
 	if (u)
 		snprintf(u, n, "%s/v2/%s/%s/%s", r->base, r->repo, kind, ref);
 	return u;
+}
+
+int oci_reg_ping(struct oci_reg *r, struct oci_err *err)
+{
+	struct sink s = { 0 };
+	char *url = malloc(strlen(r->base) + 8);
+	int rc;
+
+	if (!url)
+		return oci_err_set(err, OCI_E_NOMEM, "out of memory");
+	sprintf(url, "%s/v2/", r->base);
+	s.fd = -1;
+	s.max = 64 * 1024;
+	rc = reg_get(r, url, "application/json", &s, url, err);
+	sink_free(&s);
+	free(url);
+	return rc;
 }
 
 int oci_reg_manifest(struct oci_reg *r, const char *ref, char **body,

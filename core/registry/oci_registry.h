@@ -20,6 +20,7 @@ struct oci_reg_opts {
 	void *cancel_ud;
 	long connect_timeout_s;   /* 0: 10 s */
 	long request_timeout_s;   /* 0: 300 s */
+	long stall_timeout_s;     /* a response silent this long fails; 0: none */
 	const char *user_agent;   /* NULL: "sockerless" */
 };
 
@@ -44,6 +45,11 @@ const struct oci_reg_answer *oci_reg_answer(const struct oci_reg *r);
 int oci_reg_open(const struct oci_reg_opts *o, struct oci_reg **out,
 		 struct oci_err *err);
 void oci_reg_close(struct oci_reg *r);
+
+/* GET /v2/ with the auth dance (a login check: open with repository ""
+ * to ask for a token without a scope).  0 for a 200; otherwise a negative
+ * status, with oci_reg_answer telling the final HTTP status. */
+int oci_reg_ping(struct oci_reg *r, struct oci_err *err);
 
 /* GET /v2/<repo>/manifests/<ref> (tag or digest). On success *body (heap,
  * NUL terminated, caller frees), *len, *content_type (heap or NULL) and
