@@ -4,6 +4,7 @@
 # log drivers) and the defaults clients read (issue 6), plus the wording
 # of the two kinds of 501.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 P="$top_builddir/tests/plugins/.libs"
 tap_plan 54
@@ -27,6 +28,7 @@ poll() {
 
 # --- 501: the core's own refusals name no backend; a missing hook does.
 start_daemon min --backend="$P/minimal.so" || { echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 r=$(api GET /v1.47/swarm)
 is "a route the core does not serve is 501 without a backend name" "$r" \
 	'501 {"message":"swarm inspect is not supported by Sockerless"}'
@@ -41,6 +43,7 @@ stop_daemon
 
 start_daemon ex --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 
 # --- Restart policies and AutoRemove (api/types/container ValidateRestartPolicy).
 r=$(create "" '{"Image":"busybox","Cmd":["true"],"HostConfig":{"RestartPolicy":{"Name":"sometimes"}}}')
