@@ -124,9 +124,10 @@ start_registry() {
 # CLI does (POST /images/create); fails, printing the stream, when the
 # pull reports an error.
 pull_image() {
-	pi_name=${1%%:*}
+	# The tag follows the last ":" unless a "/" does (a registry port).
+	pi_name=$1
 	pi_tag=latest
-	case $1 in *:*) pi_tag=${1#*:} ;; esac
+	case ${1##*/} in *:*) pi_name=${1%:*} pi_tag=${1##*:} ;; esac
 	pi_out=$(curl -s -X POST --unix-socket "$SL_SOCK" \
 		"http://d/images/create?fromImage=$pi_name&tag=$pi_tag" 2>&1)
 	case $pi_out in
