@@ -101,6 +101,18 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 		free(ref);
 		return ret;
 	}
+	if (!irec) {
+		/* dockerd's ErrImageDoesNotExist: the familiar form with its
+		 * tag ("No such image: busybox:latest"); the CLI pulls on
+		 * this 404 and retries the create. */
+		char *fam = sl_image_familiar(ref);
+
+		ret = sl_http_error(r, 404, "No such image: %s", fam ? fam : ref);
+		free(fam);
+		json_object_put(body);
+		free(ref);
+		return ret;
+	}
 	/* Networks must exist; volumes are made when missing (dockerd).
 	 * The body then carries the volume mounts (volume_ctr.c). */
 	{
@@ -109,6 +121,13 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 		const char *txt;
 		size_t txt_len;
 
+		/* The image's ports and volumes join the body's before the
+		 * volumes are made (dockerd merges them at create). */
+		json_object_object_get_ex(irec, "Config", &icfg);
+		if (sl_image_merge_create(body, icfg)) {
+			ret = sl_http_error(r, 500, "out of memory");
+			goto refused;
+		}
 		sl_call_begin(&call);
 		rc = sl_net_ctr_check(body, &call);
 		if (!rc)
@@ -121,11 +140,8 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 		sl_call_end(&call);
 		txt = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN, &txt_len);
 		sl_random_hex(id, 32);
-		/* A pulled image lends its ID and config (core/image.h). */
-		if (irec) {
-			json_object_object_get_ex(irec, "Id", &iid);
-			json_object_object_get_ex(irec, "Config", &icfg);
-		}
+		/* The image lends its ID and config (core/image.h). */
+		json_object_object_get_ex(irec, "Id", &iid);
 		c = sl_ctr_from_create(id, name, txt, txt_len, ref,
 			iid ? json_object_get_string(iid) : NULL, icfg,
 			sl_time_now_ns(), err, sizeof(err));
@@ -135,9 +151,8 @@ enum MHD_Result sl_api_ctr_create(struct sl_req *r)
 		goto refused;
 	}
 	if (!c->list[SL_CTR_ENTRYPOINT] && !c->list[SL_CTR_CMD]) {
-		ret = sl_http_error(r, 400,
-			"no command specified: give a command (the image config of %s is not known to this daemon)",
-			c->str[SL_CTR_IMAGE_REF]);
+		/* Neither the body nor the image gives one (dockerd's words). */
+		ret = sl_http_error(r, 400, "no command specified");
 		goto refused;
 	}
 	rc = sl_ctrtab_add(c, !(qname && *qname), err, sizeof(err));

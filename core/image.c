@@ -339,3 +339,48 @@ char *sl_image_familiar(const char *canon)
 	free(name);
 	return out;
 }
+
+/* Adds to body's object member key every member of the image's that body
+ * lacks (dockerd's merge: the image's ports and volumes are unioned with
+ * the user's, the user's own entries kept as given). */
+static int merge_set(struct json_object *body, struct json_object *icfg, const char *key)
+{
+	struct json_object *img, *mine;
+
+	if (!json_object_object_get_ex(icfg, key, &img) ||
+	    !json_object_is_type(img, json_type_object) || !json_object_object_length(img))
+		return 0;
+	if (!json_object_object_get_ex(body, key, &mine) ||
+	    !json_object_is_type(mine, json_type_object)) {
+		mine = json_object_new_object();
+		if (!mine || json_object_object_add(body, key, mine)) {
+			json_object_put(mine);
+			return -ENOMEM;
+		}
+	}
+	json_object_object_foreach(img, k, v) {
+		struct json_object *e;
+
+		(void)v;
+		if (json_object_object_get_ex(mine, k, NULL))
+			continue;
+		e = json_object_new_object();
+		if (!e || json_object_object_add(mine, k, e)) {
+			json_object_put(e);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int sl_image_merge_create(struct json_object *body, struct json_object *icfg)
+{
+	int rc;
+
+	if (!icfg)
+		return 0;
+	rc = merge_set(body, icfg, "ExposedPorts");
+	if (!rc)
+		rc = merge_set(body, icfg, "Volumes");
+	return rc;
+}

@@ -67,4 +67,14 @@ int sl_image_count(void);
  * FamiliarString). malloc'd; NULL on allocation failure. */
 char *sl_image_familiar(const char *canon);
 
+/*
+ * Merges into a container create body (a JSON object) what dockerd takes
+ * from the image config icfg at create besides Env, Cmd and the rest
+ * (those are sl_ctr_from_create's): ExposedPorts and Volumes, each the
+ * union of the body's and the image's. The image's Volumes then become
+ * anonymous volumes unless a mount covers the path (sl_vol_ctr_prepare).
+ * icfg may be NULL. Returns 0 or -ENOMEM (body may hold part of it).
+ */
+int sl_image_merge_create(struct json_object *body, struct json_object *icfg);
+
 #endif

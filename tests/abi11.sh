@@ -4,6 +4,7 @@
 # local log copy (served once complete, the plugin's logs hook before),
 # start progress as events, top, stats, RestartCount.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 P="$top_builddir/tests/plugins/.libs"
 TOKEN=tok-5ecret-AbI11-do-not-show
@@ -13,6 +14,7 @@ if ! start_daemon a --backend="$P/abi11.so" --log-level debug; then
 	for i in $(seq 23); do not_ok "daemon with the abi11 backend starts"; done
 	exit 1
 fi
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 t0=$(date +%s)
 id=$(docker run -d --name c1 busybox serve 2>&1)
 check "docker run -d with a 1.1 backend" test "${#id}" -eq 64

@@ -2,11 +2,13 @@
 # The HTTP API basics against a minimal backend: ping, version, info,
 # errors, version prefixes, body limits, listeners, shutdown.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 P="$top_builddir/tests/plugins/.libs"
 tap_plan 33
 
 start_daemon api --backend="$P/minimal.so" || { echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 
 mode=$(stat -c %a "$SL_SOCK")
 [ "$mode" = 660 ] && ok "unix socket is created 0660" || not_ok "unix socket mode" "$mode"

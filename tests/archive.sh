@@ -4,6 +4,7 @@
 # containers share one directory as their filesystem; then the 501 of a
 # backend without archive hooks.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 P="$top_builddir/tests/plugins/.libs"
 tap_plan 59
@@ -52,6 +53,7 @@ nothing_staged() {
 t0=$(date +%s)
 start_daemon cp --backend="$P/archive.so" --backend-opt "root=$root" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 docker create --name c1 busybox true >/dev/null 2>&1
 check "a container to copy with" docker inspect c1
 
@@ -212,6 +214,7 @@ if stop_daemon; then ok "the daemon exits 0"; else not_ok "the daemon exits 0" "
 # --- a backend without archive hooks ------------------------------------------
 start_daemon ex --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 docker create --name e1 busybox true >/dev/null 2>&1
 out=$(docker cp e1:/etc/hosts "$work/h" 2>&1)
 contains "docker cp from it: 501 naming the operation and the backend" "$out" \

@@ -4,6 +4,7 @@
 # do not; an answer the daemon gives without wanting the body still reaches
 # a client that writes its whole body first (as Node's http client does).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 PROBE="$top_srcdir/tests/http_probe.py"
 tap_plan 46
@@ -53,6 +54,7 @@ rc=$?
 start_daemon conn --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" \
 	--idle-timeout=2 --max-connections=32 ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 
 probe 2 idle "$SL_SOCK"
 probe 2 flood "$SL_SOCK" 300

@@ -2,6 +2,7 @@
 # The container table: the state after a hook, records that cannot be
 # written, rename, automatic names.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 P="$top_builddir/tests/plugins/.libs"
 tap_plan 29
@@ -21,6 +22,7 @@ stopped() {
 # The quickexit backend reports RUNNING and EXITED inside its start hook.
 start_daemon qx --backend="$P/quickexit.so" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 out=$(api POST /containers/create -H 'Content-Type: application/json' \
 	-d '{"Image":"busybox","Cmd":["true"]}')
 id=$(echo "${out#* }" | sed -n 's/.*"Id":"\([0-9a-f]*\)".*/\1/p')
@@ -40,6 +42,7 @@ stopped qx
 # --- a create that cannot be recorded leaves nothing behind --------------
 start_daemon ex --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 data="$tmp/ex/data"
 # A file where the containers directory goes: no write can succeed, even
 # for root.

@@ -2,6 +2,7 @@
 # The docker SDK for Python against sockerlessd on the example backend:
 # tests/docker_py.py prints the TAP.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 if ! "$SDK_PYTHON" -c 'import docker' 2>"$tmp/pyerr"; then
 	tap_plan 1
@@ -10,6 +11,7 @@ if ! "$SDK_PYTHON" -c 'import docker' 2>"$tmp/pyerr"; then
 fi
 start_daemon py --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 TAP_EXTRA=1 "$SDK_PYTHON" "$top_srcdir/tests/docker_py.py"
 prc=$?
 TAP_N=12

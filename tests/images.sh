@@ -7,7 +7,7 @@
 # survive a restart; the daemon keeps serving when the registry is down.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
-tap_plan 33
+tap_plan 38
 reg="$tmp/registry"
 trap 'sh "$top_srcdir/tests/azure-sim/testenv/registry-down.sh" "$reg" >/dev/null 2>&1; cleanup' \
 	EXIT INT TERM
@@ -155,6 +155,50 @@ contains "unknown filter: 400" "$r" "400 "
 ev=$(docker events --since 0 --until "$(($(date +%s) + 1))" --filter type=image --format '{{.Action}}' 2>&1 | sort -u | tr '\n' ' ')
 [ "$ev" = "delete pull tag untag " ] && ok "tag, untag and delete events" || not_ok "events" "$ev"
 
+# create of an image not in the store: dockerd's 404, which makes the CLI
+# pull and retry (`docker run` on a fresh store).
+r=$(api POST /v1.47/containers/create -H 'Content-Type: application/json' \
+	-d '{"Image":"layered","Cmd":["true"]}')
+contains "create of an image not pulled: 404 No such image" "$r" '404 {"message":"No such image: layered:latest"}'
+r=$(api POST /v1.47/containers/create -H 'Content-Type: application/json' \
+	-d '{"Image":"docker.io/library/layered@sha256:0000000000000000000000000000000000000000000000000000000000000000","Cmd":["true"]}')
+contains "  a digest reference in its familiar form" "$r" 'No such image: layered@sha256:0000'
+out=$(docker run --rm busybox-v2s2 echo hi 2>"$tmp/run.err")
+err=$(cat "$tmp/run.err")
+case $err in
+*"Unable to find image 'busybox-v2s2:latest' locally"*"Status: Downloaded newer image for busybox-v2s2:latest"*)
+	[ "$out" = hi ] && ok "docker run of an image not pulled: the CLI pulls, then runs" ||
+		not_ok "docker run pulls" "$out" "$err" ;;
+*) not_ok "docker run pulls" "$out" "$err" ;;
+esac
+
+# An image with EXPOSE and VOLUME (busybox's config with both, pushed as
+# busybox:ports): its ports are unioned with the create's, its volumes
+# become anonymous volumes unless a mount covers the path.
+curl -s "http://$REGISTRY_HOST/v2/library/busybox/blobs/$(py "d['config']['digest']" <"$tmp/m")" |
+	py "json.dumps(dict(d, config=dict(d['config'], ExposedPorts={'8080/tcp': {}}, Volumes={'/data': {}})), separators=(',', ':'))" |
+	tr -d '\n' >"$tmp/pcfg"
+pcfg="sha256:$(sha256sum "$tmp/pcfg" | cut -d' ' -f1)"
+loc=$(curl -s -D - -o /dev/null -X POST "http://$REGISTRY_HOST/v2/library/busybox/blobs/uploads/" |
+	sed -n 's/^[Ll]ocation: *\([^\r]*\).*/\1/p')
+case $loc in http*) ;; *) loc="http://$REGISTRY_HOST$loc" ;; esac
+case $loc in *\?*) sep='&' ;; *) sep='?' ;; esac
+curl -sf -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' \
+	--data-binary "@$tmp/pcfg" "$loc${sep}digest=$pcfg"
+py "json.dumps(dict(d, config=dict(d['config'], digest='$pcfg', size=$(wc -c <"$tmp/pcfg"))))" <"$tmp/m" >"$tmp/pm"
+curl -sf -o /dev/null -X PUT -H "Content-Type: $(py "d.get('mediaType', 'application/vnd.oci.image.manifest.v1+json')" <"$tmp/m")" \
+	--data-binary "@$tmp/pm" "http://$REGISTRY_HOST/v2/library/busybox/manifests/ports"
+docker pull -q busybox:ports >/dev/null 2>&1
+docker create --name ported --expose 9000 busybox:ports true >/dev/null 2>&1
+got=$(docker inspect -f '{{json .Config.ExposedPorts}} {{json .Config.Volumes}} {{range .Mounts}}{{.Type}} {{.Destination}} {{len .Name}}{{end}}' ported 2>&1)
+[ "$got" = '{"8080/tcp":{},"9000/tcp":{}} {"/data":{}} volume /data 64' ] &&
+	ok "image ExposedPorts unioned, image Volumes an anonymous volume" || not_ok "image ports and volumes" "$got"
+docker create --name covered -v named:/data busybox:ports true >/dev/null 2>&1
+got=$(docker inspect -f '{{range .Mounts}}{{.Name}} {{.Destination}};{{end}}' covered 2>&1)
+[ "$got" = "named /data;" ] && ok "  a mount at the image's volume path replaces the anonymous one" ||
+	not_ok "covered volume" "$got"
+docker rm -v ported covered >/dev/null 2>&1
+
 # A config whose bytes do not match its digest (the registry's copy is
 # corrupted on disk): refused, nothing stored.
 manifest nobody
@@ -178,7 +222,7 @@ stop_daemon
 start_daemon img --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" \
 	--registry-mirror "http://$REGISTRY_HOST" || { echo "Bail out! no restart"; exit 1; }
 id=$(docker image inspect -f '{{.Id}} {{.RepoTags}}' busybox 2>&1)
-contains "records survive a restart" "$id" "[busybox:latest]"
+contains "records survive a restart" "$id" "[busybox:latest busybox-v2s2:latest]"
 
 # The registry goes away: a clear error, and the daemon keeps serving.
 sh "$top_srcdir/tests/azure-sim/testenv/registry-down.sh" "$reg"

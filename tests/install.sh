@@ -3,6 +3,7 @@
 # with nothing but the installed header and `pkg-config sockerless-plugin`,
 # and load it into the installed daemon.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 tap_plan 7
 dest="$tmp/dest"
@@ -46,6 +47,7 @@ fi
 
 SOCKERLESSD="$daemon"
 if start_daemon inst --backend="$tmp/ext/myexample.so"; then
+	pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 	info=$(curl -s --unix-socket "$SL_SOCK" http://d/info)
 	contains "the installed daemon loads the out-of-tree backend" "$info" '"Driver":"process"'
 	out=$(curl -s --unix-socket "$SL_SOCK" -X POST -H 'Content-Type: application/json' \

@@ -4,10 +4,12 @@
 # that made it has returned, long lists stream whole, and limits and
 # filters still apply.  Example backend: containers are local processes.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 tap_plan 17
 start_daemon li --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 
 # py EXPR: evaluates EXPR with d = the JSON document on stdin.
 py() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }

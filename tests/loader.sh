@@ -1,6 +1,7 @@
 #!/bin/sh
 # Loader failures: each prints one clear line and exits non-zero.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 P="$top_builddir/tests/plugins/.libs"
 tap_plan 17
@@ -55,6 +56,7 @@ expect_fail "plugin-dir lookup by name" "backend 'minimalx' not found" \
 
 # The same plugin dir loads a valid plugin by name.
 if start_daemon good --backend=minimal --plugin-dir "$P"; then
+	pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 	info=$(curl -s --unix-socket "$SL_SOCK" http://d/info)
 	contains "valid plugin loads by name and reports its driver" "$info" '"Driver":"testplug"'
 	stop_daemon
@@ -64,6 +66,7 @@ fi
 # A plugin built for ABI 1.0 (minor 0, the 1.0 table size, 1.0-sized
 # state reports with garbage after them) loads and works on this 1.1 host.
 if start_daemon v10 --backend="$P/v10.so"; then
+	pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 	contains "a 1.0 plugin loads (the log names its ABI)" "$(cat "$tmp/v10/log")" "(ABI 1.0)"
 	out=$(api POST /containers/create -H 'Content-Type: application/json' \
 		-d '{"Image":"busybox","Cmd":["true"]}')

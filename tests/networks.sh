@@ -2,10 +2,12 @@
 # Networks as records (core/network.c, api_networks.c) through the real
 # docker CLI and the docker SDK for Python, against the example backend.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 tap_plan 46
 start_daemon net --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 
 eq() { [ "$2" = "$3" ] && ok "$1" || not_ok "$1" "want: $3" "got:  $2"; }
 fails_with() {

@@ -4,6 +4,7 @@
 # live daemon listens on, a stale socket is replaced, and a daemon removes
 # only the socket file it created.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 EX="--backend=example --plugin-dir $top_builddir/plugin-api/example/.libs"
 tap_plan 14
@@ -25,6 +26,7 @@ ping_sock() {
 
 # shellcheck disable=SC2086
 start_daemon first $EX || { echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 first_pid=$SL_PID
 first_sock=$SL_SOCK
 first_root="$tmp/first/data"
@@ -92,6 +94,7 @@ stop_daemon
 # one alone at exit.
 # shellcheck disable=SC2086
 start_daemon old $EX || { echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 old_pid=$SL_PID
 shared=$SL_SOCK
 rm -f "$shared"

@@ -3,6 +3,7 @@
 # detach (the double close that aborted the daemon), detach keys, a quiet
 # stream whose client hangs up, and fini only after every stream hook.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 tap_plan 16
 PY=python3
@@ -80,6 +81,7 @@ hj() { $PY "$tmp/hijack.py" "$SL_SOCK" "$@"; }
 # ---- on the example backend ------------------------------------------------
 start_daemon ex --backend=example --plugin-dir "$EX" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 
 cid=$(curl -sf --unix-socket "$SL_SOCK" -H 'Content-Type: application/json' \
 	-d '{"Image":"busybox","Cmd":["cat"],"OpenStdin":true}' \
@@ -154,6 +156,7 @@ fi
 # ---- on the streams test backend ----------------------------------------
 start_daemon tp --backend=streams --plugin-dir "$TP" ||
 	{ echo "Bail out! test daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 LOG="$tmp/tp/log"
 tid=$(curl -sf --unix-socket "$SL_SOCK" -H 'Content-Type: application/json' \
 	-d '{"Image":"busybox","Cmd":["true"]}' \

@@ -6,6 +6,7 @@
 # slowresume.c) widens that window so that the stress hits it every time
 # unless the daemon holds the free back (core/worker.c).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 tap_plan 3
 TP="$top_builddir/tests/plugins/.libs"
@@ -18,6 +19,7 @@ LD_PRELOAD="$TP/slowresume.so${LD_PRELOAD:+ $LD_PRELOAD}"
 export LD_PRELOAD
 start_daemon ex --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 unset LD_PRELOAD
 
 cid=$(curl -sf --unix-socket "$SL_SOCK" -H 'Content-Type: application/json' \

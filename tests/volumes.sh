@@ -3,10 +3,12 @@
 # docker CLI and the docker SDK for Python, against the example backend,
 # which keeps a volume as a directory under its state dir.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+start_registry
 
 tap_plan 55
 start_daemon vol --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 VOLDIR="$tmp/vol/data/backends/example/volumes"
 
 # eq DESCRIPTION GOT WANT
@@ -170,6 +172,7 @@ eq "docker SDK: create, get, list, remove" "$out" "v ['pyvol'] True"
 stop_daemon
 start_daemon novol --backend="$top_builddir/tests/plugins/.libs/minimal.so" ||
 	{ echo "Bail out! minimal daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 fails_with "no volume hooks: volume create is 501" \
 	"volume create is not supported by the testplug backend" docker volume create nv
 r=$(api POST '/v1.47/containers/create?name=img' -H 'Content-Type: application/json' \

@@ -2,6 +2,7 @@
 # End to end: the real docker CLI against sockerlessd on the example
 # backend (containers run as local processes).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+start_registry
 
 tap_plan 30
 if ! command -v docker >/dev/null 2>&1; then
@@ -10,6 +11,7 @@ if ! command -v docker >/dev/null 2>&1; then
 fi
 start_daemon ex --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 
 out=$(docker run --rm busybox echo hello world 2>&1)
 [ "$out" = "hello world" ] && ok "docker run --rm prints the output" || not_ok "docker run output" "$out"

@@ -2,12 +2,14 @@
 # End to end with the real docker CLI, example backend: docker top and
 # docker stats read the container's processes from /proc.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+start_registry
 
 N=7
 tap_plan $N
 start_daemon ex --backend=example \
 	--plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 
 # A shell with one child that burns CPU and one that sleeps.
 docker run -d --name mon busybox sh -c 'while :; do :; done & sleep 300' >/dev/null

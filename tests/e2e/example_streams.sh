@@ -3,6 +3,7 @@
 # commands that cannot be run, and attached clients slower than the
 # process, which must get every byte.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+start_registry
 
 N=17
 tap_plan $N
@@ -16,6 +17,7 @@ LIMIT=65536
 start_daemon ex --backend=example --backend-opt "log-buffer-bytes=$LIMIT" \
 	--plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 
 # ---- commands that cannot be run: 127 not found, 126 not executable ----
 

@@ -5,10 +5,12 @@
 # the stream) and exit 0 rather than "unexpected EOF".  A --rm container
 # stopped then is not removed while fini runs, but at the next start.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+start_registry
 
 tap_plan 8
 start_daemon sd --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" \
 	--log-level debug || { echo "Bail out! daemon did not start"; exit 1; }
+pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 LOG="$tmp/sd/log"
 
 # poll CMD...: waits (15 s at most) until the command succeeds.
