@@ -1,0 +1,425 @@
+/*
+ * aca.h - the ACA backend's internal interfaces.  Nothing here crosses
+ * the plugin ABI: the daemon sees only sockerless_backend_entry_v1() in
+ * aca.c.  Each module below lives in the file named beside it and owns
+ * what it allocates unless a comment hands ownership over.
+ *
+ * Conventions: functions return SL_OK or a negative enum sl_status and
+ * fill a struct aca_err with the message the Docker client will see.
+ * Messages never hold a secret (token, client secret, password).
+ */
+#ifndef ACA_H
+#define ACA_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sockerless/plugin.h>
+
+/* Pinned api-versions.  Jobs and executions on the stable version; the
+ * preview one only where it gives what users need (detailedStatus with
+ * per-container exit codes; the replicas list). */
+#define ACA_API_JOBS "2025-07-01"
+#define ACA_API_PREVIEW "2025-10-02-preview"
+#define ACA_API_REPLICAS "2023-11-02-preview"
+#define ACA_API_LA "v1"
+
+/* Scopes; ARM and Log Analytics tokens are kept apart. */
+#define ACA_SCOPE_ARM "https://management.azure.com/.default"
+#define ACA_SCOPE_LA "https://api.loganalytics.io/.default"
+
+/* ------------------------------------------------------------------ */
+/* errors.c: messages and ARM error mapping                             */
+/* ------------------------------------------------------------------ */
+
+struct aca_err {
+	int status;          /* enum sl_status, SL_OK when unset */
+	char msg[1024];
+};
+
+struct aca_resp;
+
+/* Sets e and returns status (so `return aca_err_set(e, SL_EINVAL, ...)`). */
+int aca_err_set(struct aca_err *e, int status, const char *fmt, ...)
+	SL_PRINTF(3, 4);
+
+/*
+ * Maps a failed ARM or Log Analytics answer onto a Docker error, by HTTP
+ * status and error.code: 404 -> SL_ENOTFOUND, 409 -> SL_ECONFLICT,
+ * 400 -> SL_EINVAL with Azure's message, 401/403 -> SL_EPERM naming the
+ * scope, 429 and 5xx -> SL_EUNAVAIL, quota codes -> SL_EINTERNAL.  `what`
+ * says what was being done ("create job sl-web-1a2b3c").  The message
+ * ends with Azure's request id when the answer carried one.  Returns the
+ * status it set.
+ */
+int aca_err_from_resp(struct aca_err *e, const struct aca_resp *r,
+	const char *what);
+
+/* The ARM error.code of an answer's body into buf ("" when none). */
+void aca_err_code(const struct aca_resp *r, char *buf, size_t len);
+
+/* Hands e to the daemon for this call; returns e->status. */
+int aca_err_report(const struct sl_host_v1 *host, sl_call *call,
+	const struct aca_err *e);
+
+/* ------------------------------------------------------------------ */
+/* config.c: configuration                                              */
+/* ------------------------------------------------------------------ */
+
+enum aca_log_family {
+	ACA_LOGS_AUTO = 0,        /* from the environment's destination */
+	ACA_LOGS_CL = 1,          /* log-analytics: ContainerAppConsoleLogs_CL */
+	ACA_LOGS_RESOURCE = 2     /* azure-monitor: ContainerAppConsoleLogs */
+};
+
+enum aca_orphans {
+	ACA_ORPHANS_REPORT = 0,   /* log tagged jobs the store does not know */
+	ACA_ORPHANS_DELETE = 1    /* delete them */
+};
+
+/*
+ * Everything the backend reads at init.  Keys come from host->config_get
+ * (`--backend-opt key=value` or SOCKERLESS_ACA_<KEY>); the Azure
+ * credential variables (AZURE_*, IDENTITY_*) and SOCKERLESS_CALLBACK_URL /
+ * SOCKERLESS_ENDPOINT_URL from the environment.  Every string is owned by
+ * the struct (aca_config_free).  Secrets (client_secret) are never logged.
+ */
+struct aca_config {
+	char *subscription;       /* subscription_id, required */
+	char *resource_group;     /* resource_group, required */
+	char *environment;        /* environment, default "sockerless" */
+	char *location;           /* location, default "eastus" */
+	char *workspace;          /* log_analytics_workspace (customer id);
+	                             NULL = read from the environment */
+	char *storage_account;    /* storage_account (named volumes) */
+	char *agent_image;        /* agent_image, default sockerless/agent:latest */
+	char *agent_token;        /* agent_token (secret) */
+	char *callback_url;       /* SOCKERLESS_CALLBACK_URL */
+	char *workload_profile;   /* workload_profile; NULL = Consumption */
+	char *secret_env;         /* secret_env: comma-separated fnmatch
+	                             patterns of env names sent as secrets */
+	enum aca_log_family log_family;  /* log_family auto|log-analytics|azure-monitor */
+	enum aca_orphans orphans; /* orphans report|delete */
+
+	/* Endpoints, without a trailing slash.  SOCKERLESS_ENDPOINT_URL sets
+	 * all three (the simulator); otherwise Azure's public cloud, and
+	 * AZURE_AUTHORITY_HOST for Entra. */
+	char *arm_url;            /* https://management.azure.com */
+	char *la_url;             /* https://api.loganalytics.io */
+	char *authority_url;      /* https://login.microsoftonline.com */
+
+	/* Credentials (DefaultAzureCredential's variables). */
+	char *tenant_id;          /* AZURE_TENANT_ID */
+	char *client_id;          /* AZURE_CLIENT_ID */
+	char *client_secret;      /* AZURE_CLIENT_SECRET (secret) */
+	char *client_cert_path;   /* AZURE_CLIENT_CERTIFICATE_PATH (PEM key+cert) */
+	char *federated_token_file; /* AZURE_FEDERATED_TOKEN_FILE */
+	char *identity_endpoint;  /* IDENTITY_ENDPOINT */
+	char *identity_header;    /* IDENTITY_HEADER (secret) */
+	char *imds_url;           /* imds_url, default http://169.254.169.254;
+	                             SOCKERLESS_ENDPOINT_URL sets it too */
+	int use_cli;              /* use_azure_cli (default 1): `az` last */
+
+	int poll_ms;              /* poll_interval_ms, default 1000: first
+	                             execution poll interval */
+	int poll_max_ms;          /* poll_max_ms, default 10000: the cap */
+	int job_timeout_s;        /* job_timeout, default 86400: replicaTimeout */
+	int http_timeout_s;       /* http_timeout, default 60: one HTTP call */
+
+	char *instance_id;        /* this daemon's id: 32 hex, created once
+	                             and kept in the state dir (instance-id) */
+};
+
+/*
+ * Fills cfg from the host's configuration.  A required value that is
+ * missing or a malformed one is SL_EINVAL with a message naming the
+ * variable (SOCKERLESS_ACA_SUBSCRIPTION_ID ...).  On failure cfg holds
+ * nothing to free.
+ */
+int aca_config_load(const struct sl_host_v1 *host, struct aca_config *cfg,
+	struct aca_err *err);
+void aca_config_free(struct aca_config *cfg);
+
+/* The ARM id of the environment / resource group, allocated (caller frees). */
+char *aca_config_env_id(const struct aca_config *cfg);
+/* "/subscriptions/S/resourceGroups/RG/providers/Microsoft.App/jobs/NAME"
+ * into buf; SL_EINVAL when it does not fit. */
+int aca_config_job_path(const struct aca_config *cfg, const char *job,
+	char *buf, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* cancellation (azure.c)                                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What may end a wait early: the Docker call (client gone, daemon
+ * stopping) and/or the backend's own stop flag (its threads).  Either may
+ * be NULL.
+ */
+struct aca_cancel {
+	const struct sl_host_v1 *host;
+	sl_call *call;
+	const atomic_int *stop;
+};
+
+int aca_cancelled(const struct aca_cancel *cx);
+/* Sleeps up to ms, returning early (non-zero) when cancelled. */
+int aca_sleep_ms(const struct aca_cancel *cx, long ms);
+
+/* ------------------------------------------------------------------ */
+/* credentials.c: tokens like DefaultAzureCredential                    */
+/* ------------------------------------------------------------------ */
+
+struct aca_cred;
+
+/*
+ * Chooses the first source the configuration allows, in
+ * DefaultAzureCredential's order: client secret, client certificate,
+ * workload identity, managed identity (IDENTITY_ENDPOINT, then IMDS),
+ * `az account get-access-token`.  Does not fetch a token yet.
+ */
+int aca_cred_new(const struct aca_config *cfg, const struct sl_host_v1 *host,
+	struct aca_cred **out, struct aca_err *err);
+void aca_cred_free(struct aca_cred *cr);
+/* "client secret", "managed identity (IMDS)", ...: for info and errors. */
+const char *aca_cred_source(const struct aca_cred *cr);
+
+/*
+ * A bearer token for scope (ACA_SCOPE_ARM or ACA_SCOPE_LA), from the
+ * cache while it has more than 5 minutes left, else fetched.  `force`
+ * drops the cached one first (after ExpiredAuthenticationToken).  The
+ * token is copied into a malloc'd string the caller frees (and should
+ * wipe).  Thread-safe.
+ */
+int aca_cred_token(struct aca_cred *cr, const struct aca_cancel *cx,
+	const char *scope, int force, char **token, struct aca_err *err);
+
+/* ------------------------------------------------------------------ */
+/* azure.c: the HTTP client for ARM, Log Analytics and the log stream   */
+/* ------------------------------------------------------------------ */
+
+/* One HTTP answer.  Strings are malloc'd, NUL-terminated, NULL if absent;
+ * aca_resp_free releases them. */
+struct aca_resp {
+	long status;
+	char *body;
+	size_t len;
+	char *request_id;         /* x-ms-request-id */
+	char *async_url;          /* Azure-AsyncOperation */
+	char *location;           /* Location */
+	int retry_after_s;        /* Retry-After in seconds, -1 when absent */
+};
+void aca_resp_free(struct aca_resp *r);
+
+struct aca_azure;
+
+int aca_azure_new(const struct aca_config *cfg, const struct sl_host_v1 *host,
+	struct aca_azure **out, struct aca_err *err);
+void aca_azure_free(struct aca_azure *az);
+struct aca_cred *aca_azure_cred(struct aca_azure *az);
+
+/* Flags for aca_arm(). */
+enum {
+	/* Never resend the request after it may have reached Azure (POST
+	 * start): a lost answer is reported as SL_EUNAVAIL and the caller
+	 * checks the executions before trying again.  Without it 408, 429,
+	 * 5xx and connection errors are retried with jittered exponential
+	 * backoff honouring Retry-After, up to a bounded total time. */
+	ACA_ARM_NO_RETRY = 1 << 0,
+	/* Also wait out a 409 ...OperationInProgress (an earlier write of
+	 * the same resource) and send again. */
+	ACA_ARM_WAIT_CONFLICT = 1 << 1
+};
+
+/*
+ * One ARM request.  `url` is a path starting with "/subscriptions/" (the
+ * ARM base is prepended) including the api-version query, or an absolute
+ * URL (LRO status, nextLink).  `body` is JSON or NULL.  Sends the ARM
+ * token; an ExpiredAuthenticationToken / InvalidAuthenticationToken 401
+ * refreshes it once and sends again.  Returns SL_OK with *resp filled for
+ * any final HTTP answer (the caller reads resp->status: 2xx, 404, 409...);
+ * an error (transport failure after retries, cancellation) leaves resp
+ * empty and fills err.
+ */
+int aca_arm(struct aca_azure *az, const struct aca_cancel *cx,
+	const char *method, const char *url, const char *body, int flags,
+	struct aca_resp *resp, struct aca_err *err);
+
+/*
+ * Waits for the long-running operation a PUT/PATCH/DELETE answer started
+ * (201/202 with Azure-AsyncOperation, or Location).  Polls at the
+ * Retry-After the service gives (default 1 s) until Succeeded, or
+ * Failed/Canceled (mapped to an error with the operation's error), or
+ * timeout_s.  A 200/204 first answer returns SL_OK at once.
+ */
+int aca_arm_lro_wait(struct aca_azure *az, const struct aca_cancel *cx,
+	const struct aca_resp *first, int timeout_s, const char *what,
+	struct aca_err *err);
+
+/*
+ * A Log Analytics query (POST {la_url}/v1/workspaces/{ws}/query) with the
+ * Log Analytics token, retried like ARM reads.  `timespan` is ISO 8601
+ * ("PT1H", "2026-01-01T00:00:00Z/2026-01-02T00:00:00Z") or NULL.  On SL_OK
+ * *resp holds the 200 answer; other statuses are errors.
+ */
+int aca_la_query(struct aca_azure *az, const struct aca_cancel *cx,
+	const char *workspace, const char *kql, const char *timespan,
+	struct aca_resp *resp, struct aca_err *err);
+
+/*
+ * A streaming GET (the replica log stream): `bearer` is sent as the
+ * Authorization token; on_data is called with each chunk as it arrives
+ * and ends the transfer by returning non-zero.  Returns SL_OK when the
+ * server ended the stream or on_data stopped it, an error otherwise.
+ * *status receives the HTTP status.  No retries.
+ */
+int aca_http_stream(struct aca_azure *az, const struct aca_cancel *cx,
+	const char *url, const char *bearer,
+	int (*on_data)(void *arg, const char *buf, size_t n), void *arg,
+	long *status, struct aca_err *err);
+
+/* ------------------------------------------------------------------ */
+/* jobspec.c, images.c, registry.c: the Job body                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The job name for a container: from its name (lower-cased, anything
+ * outside [a-z0-9-] as '-', runs of '-' folded, a letter first) cut so
+ * that "-" + 6 hex of the container id fits 32 characters, matching
+ * ^(?=.{1,32}$)[a-z]((?!.*--)[-a-z0-9]*[a-z0-9])?$.  out holds >= 33.
+ */
+void aca_jobspec_job_name(const char *ctr_name, const char *ctr_id,
+	char *out);
+
+/* An RFC 1123 label (<= 63) for the container inside the template, from
+ * the Docker name; "main" when nothing is left.  out holds >= 64. */
+void aca_jobspec_container_name(const char *ctr_name, char *out);
+
+/*
+ * --cpus / --memory (NanoCpus, Memory bytes; 0 = unset) onto a valid
+ * Container Apps pair: memory = 2 x cpu in 0.25 steps, capped at 2 / 4Gi
+ * on Consumption (4 / 8Gi with a workload profile configured); default
+ * 0.5 / 1Gi.  A request that maps onto no valid pair is SL_EINVAL naming
+ * the valid pairs.  *cpu gets the cores, mem the "1Gi"-style string
+ * (>= 16 bytes).
+ */
+int aca_jobspec_resources(const struct aca_config *cfg, int64_t nano_cpus,
+	int64_t memory, double *cpu, char *mem, struct aca_err *err);
+
+/* What create checks: everything Azure would refuse at start (resources,
+ * names, binds, options ACA cannot honour).  SL_OK or SL_EINVAL. */
+int aca_jobspec_validate(const struct sl_host_v1 *host,
+	const struct aca_config *cfg, sl_container *c, struct aca_err *err);
+
+/*
+ * The PUT body of the container's job (a JSON string the caller frees):
+ * Manual trigger, parallelism 1, completion 1, retry 0, replicaTimeout,
+ * the environment, the template with one container (image ref, command /
+ * args only when the user gave them, env with secretRefs, resources),
+ * configuration.secrets and .registries, tags.  `job` is the job name.
+ * Reads registry credentials through host->registry_credentials.
+ */
+char *aca_jobspec_build(const struct sl_host_v1 *host,
+	const struct aca_config *cfg, sl_container *c, const char *job,
+	struct aca_err *err);
+
+/*
+ * images.c: command and args for the template from the container's
+ * effective Entrypoint/Cmd against the image's (NULL-terminated lists
+ * the caller frees with aca_strv_free; NULL = omit the field so the
+ * image's own applies).
+ */
+int aca_images_command(const struct sl_host_v1 *host, sl_container *c,
+	char ***command, char ***args);
+void aca_strv_free(char **v);
+
+/* The backend's images hooks (credentials for a pull from the
+ * configured registries). */
+extern const struct sl_image_ops_v1 aca_image_ops;
+
+/* ------------------------------------------------------------------ */
+/* aca.c: the backend's state                                           */
+/* ------------------------------------------------------------------ */
+
+struct aca_poller;
+struct aca_logs;
+
+struct aca_backend {
+	const struct sl_host_v1 *host;
+	struct aca_config cfg;
+	struct aca_azure *az;
+	struct aca_poller *poller;
+	struct aca_logs *logs;
+	enum aca_log_family family;  /* resolved at init */
+	char *workspace;             /* resolved at init (customer id) */
+	atomic_int stopping;         /* set by fini before joining threads */
+};
+
+/* Backend data keys (host->ctr_data_set). */
+#define ACA_DATA_JOB "job"             /* the job's name */
+#define ACA_DATA_EXECUTION "execution" /* the current execution's name */
+#define ACA_DATA_SIGNAL "signal"       /* the signal a stop/kill asked */
+
+/* ------------------------------------------------------------------ */
+/* poller.c: the one thread that watches running executions             */
+/* ------------------------------------------------------------------ */
+
+int aca_poller_new(struct aca_backend *b, struct aca_poller **out);
+/* Stops and joins the thread, drops every handle. */
+void aca_poller_free(struct aca_poller *p);
+/* Watches the execution of c (takes a reference on c) until it ends. */
+int aca_poller_watch(struct aca_poller *p, sl_container *c, const char *job,
+	const char *execution);
+/* Waits until the poller reported c's execution ended, or timeout_ms. */
+int aca_poller_wait_exit(struct aca_poller *p, const struct aca_cancel *cx,
+	const char *ctr_id, long timeout_ms);
+/* The last execution status seen for c ("Running", ...) into buf, with
+ * its age in ms; SL_ENOTFOUND when not watched. */
+int aca_poller_last(struct aca_poller *p, const char *ctr_id, char *buf,
+	size_t len, long *age_ms);
+
+/* ------------------------------------------------------------------ */
+/* logs.c: Log Analytics, the replica log stream and the capture        */
+/* ------------------------------------------------------------------ */
+
+int aca_logs_new(struct aca_backend *b, struct aca_logs **out);
+void aca_logs_free(struct aca_logs *l);
+
+/*
+ * Starts capturing the output of c's execution (a thread following the
+ * replica log stream once the replica's container exists): every line
+ * goes to the host's local log store (log_append) and to the live
+ * readers of logs -f and attach.  Takes a reference on c.
+ */
+int aca_logs_capture_start(struct aca_logs *l, sl_container *c,
+	const char *job, const char *execution);
+/* The poller saw the execution end: the capture drains what the stream
+ * still holds, calls log_complete when nothing is missing, and ends. */
+void aca_logs_capture_ended(struct aca_logs *l, const char *ctr_id);
+
+/* The exit code from the system log's "exit code 'N'" text (Log
+ * Analytics); SL_ENOTFOUND when no such row is visible yet. */
+int aca_logs_exit_code(struct aca_logs *l, const struct aca_cancel *cx,
+	const char *job, const char *execution, int *code, struct aca_err *err);
+
+/* The streams hooks (logs, attach). */
+extern const struct sl_stream_ops_v1 aca_stream_ops;
+
+/* ------------------------------------------------------------------ */
+/* containers.c, extended.c, store.c                                    */
+/* ------------------------------------------------------------------ */
+
+extern const struct sl_container_ops_v1 aca_container_ops;
+extern const struct sl_volume_ops_v1 aca_volume_ops;
+
+/* extended.c: pause/unpause (not possible on Jobs), volume prune. */
+int aca_ext_pause(void *state, sl_call *call, sl_container *c);
+int aca_ext_unpause(void *state, sl_call *call, sl_container *c);
+
+/* store.c: recover() — reconcile the store with the jobs in Azure. */
+int aca_store_recover(void *state, sl_call *call);
+
+#endif

@@ -1,0 +1,1 @@
+#include <sockerless/plugin.h>
