@@ -1,7 +1,139 @@
-/* aca.c - STUB: replaced by its owner. */
+/*
+ * aca.c - the entry point of aca.so: Docker containers as Azure Container
+ * Apps Jobs.  init wires the modules together (configuration, the ARM
+ * client, the log module, the poller); fini takes them apart in reverse.
+ */
+#define _GNU_SOURCE 1
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "aca.h"
 
-static int be_init(const struct sl_host_v1 *host, sl_call *call, void **state) { (void)state; return host->set_error(call, SL_ENOTSUP, "stub"); }
-static void be_fini(void *state) { (void)state; }
-static const struct sl_backend_v1 aca_backend = { SL_HEADER(struct sl_backend_v1), .name = "aca", .version = "0.1.0", .description = "Azure Container Apps Jobs", .init = be_init, .fini = be_fini };
-SL_EXPORT int sockerless_backend_entry_v1(const struct sl_host_v1 *host, const struct sl_backend_v1 **out) { (void)host; *out = &aca_backend; return SL_OK; }
+#define ACA_VERSION "0.1.0"
+
+static void be_fini(void *state)
+{
+	struct aca_backend *b = state;
+
+	if (!b)
+		return;
+	atomic_store(&b->stopping, 1);
+	/* The poller reports into the log module: stop it first. */
+	aca_poller_free(b->poller);
+	aca_logs_free(b->logs);
+	aca_azure_free(b->az);
+	free(b->workspace);
+	aca_config_free(&b->cfg);
+	free(b);
+}
+
+static int be_init(const struct sl_host_v1 *host, sl_call *call, void **state)
+{
+	struct aca_backend *b = calloc(1, sizeof(*b));
+	struct aca_err err = {0};
+	int rc;
+
+	*state = NULL;
+	if (!b)
+		return host->set_error(call, SL_ENOMEM, "aca: out of memory");
+	b->host = host;
+	atomic_init(&b->stopping, 0);
+	rc = aca_config_load(host, &b->cfg, &err);
+	if (rc) {
+		free(b);
+		return aca_err_report(host, call, &err);
+	}
+	rc = aca_azure_new(&b->cfg, host, &b->az, &err);
+	if (rc)
+		goto fail;
+	rc = aca_logs_new(b, &b->logs);
+	if (rc) {
+		aca_err_set(&err, rc, "aca: cannot set up logs for environment %s",
+			b->cfg.environment);
+		goto fail;
+	}
+	rc = aca_poller_new(b, &b->poller);
+	if (rc) {
+		aca_err_set(&err, rc, "aca: cannot start the execution poller");
+		goto fail;
+	}
+	sl_host_log(host, SL_LOG_INFO,
+		"aca: subscription %s, resource group %s, environment %s (%s), instance %s, credentials: %s",
+		b->cfg.subscription, b->cfg.resource_group, b->cfg.environment, b->cfg.location,
+		b->cfg.instance_id, aca_cred_source(aca_azure_cred(b->az)));
+	*state = b;
+	return SL_OK;
+fail:
+	be_fini(b);
+	return aca_err_report(host, call, &err);
+}
+
+static int be_info(void *state, sl_call *call, struct sl_info_v1 *out)
+{
+	struct aca_backend *b = state;
+	const struct aca_config *cfg = &b->cfg;
+	const char *family = b->family == ACA_LOGS_RESOURCE ? "ContainerAppConsoleLogs (azure-monitor)"
+			     : b->family == ACA_LOGS_CL ? "ContainerAppConsoleLogs_CL (log-analytics)"
+							: "none";
+	int n = 0;
+
+	(void)call;
+	snprintf(b->info_os, sizeof(b->info_os), "Azure Container Apps Jobs (environment %s, %s)",
+		cfg->environment, cfg->location);
+#define STATUS(...) snprintf(b->info_status[n], sizeof(b->info_status[n]), __VA_ARGS__), \
+	b->info_status_v[n] = b->info_status[n], n++
+	STATUS("Subscription=%s", cfg->subscription);
+	STATUS("Resource Group=%s", cfg->resource_group);
+	STATUS("Environment=%s", cfg->environment);
+	STATUS("Location=%s", cfg->location);
+	STATUS("Workload Profile=%s", cfg->workload_profile ? cfg->workload_profile : "Consumption");
+	STATUS("Logs=%s", family);
+	STATUS("Credentials=%s", aca_cred_source(aca_azure_cred(b->az)));
+	STATUS("Instance=%s", cfg->instance_id);
+#undef STATUS
+	b->info_status_v[n] = NULL;
+	out->driver = "aca-jobs";
+	out->operating_system = b->info_os;
+	out->os_type = "linux";
+	out->architecture = "x86_64";
+	out->kernel_version = "";
+	/* What one container may use: Consumption's largest pair, or the
+	 * workload-profiles Consumption's. */
+	out->ncpu = cfg->workload_profile ? 4 : 2;
+	out->mem_total = (int64_t)(cfg->workload_profile ? 8 : 4) << 30;
+	out->driver_status = b->info_status_v;
+	return SL_OK;
+}
+
+static const struct sl_backend_v1 aca_backend = {
+	SL_HEADER(struct sl_backend_v1),
+	.name = "aca",
+	.version = ACA_VERSION,
+	.description = "Azure Container Apps Jobs: each container is a job, each start an execution",
+	.init = be_init,
+	.fini = be_fini,
+	.info = be_info,
+	.recover = aca_store_recover,
+	.containers = &aca_container_ops,
+	.streams = &aca_stream_ops,
+	.exec = NULL,      /* needs the agent (no exec API for job replicas) */
+	.archive = NULL,   /* needs the agent */
+	.images = NULL,    /* the host's registry client reads image configs */
+	.volumes = NULL,   /* Azure Files volumes: not yet */
+	.monitor = NULL,   /* top and stats need the agent */
+};
+
+SL_EXPORT int sockerless_backend_entry_v1(const struct sl_host_v1 *host,
+	const struct sl_backend_v1 **out)
+{
+	if (!host || !out)
+		return SL_EINVAL;
+	if (host->abi_major != SL_ABI_MAJOR)
+		return SL_EABI;
+	/* The newest service it calls: the local log store and start progress. */
+	if (!SL_HAS_FIELD(host, struct sl_host_v1, start_progress))
+		return SL_EABI;
+	*out = &aca_backend;
+	return SL_OK;
+}

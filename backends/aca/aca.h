@@ -356,12 +356,59 @@ struct aca_backend {
 	enum aca_log_family family;  /* resolved at init */
 	char *workspace;             /* resolved at init (customer id) */
 	atomic_int stopping;         /* set by fini before joining threads */
+	/* What info() shows; kept here because the host reads it after
+	 * the hook returned. */
+	char info_os[160];
+	char info_status[8][160];
+	const char *info_status_v[9];
 };
 
 /* Backend data keys (host->ctr_data_set). */
 #define ACA_DATA_JOB "job"             /* the job's name */
 #define ACA_DATA_EXECUTION "execution" /* the current execution's name */
 #define ACA_DATA_SIGNAL "signal"       /* the signal a stop/kill asked */
+
+/* ------------------------------------------------------------------ */
+/* execution.c: one execution, as ARM shows it                         */
+/* ------------------------------------------------------------------ */
+
+/* What GET of an execution (preview api-version) says. */
+struct aca_exec_view {
+	char status[24];        /* Processing, Running, Succeeded, Failed,
+	                           Stopped, Degraded, Unknown */
+	int64_t start_ns;       /* 0 when absent */
+	int64_t end_ns;
+	int code;               /* the main container's exit code from
+	                           detailedStatus; -1 when not given */
+	char waiting[48];       /* a container's waiting reason, e.g.
+	                           ImagePullBackOff ("" when none) */
+	char reason[64];        /* properties.reason (DeadlineExceeded...) */
+	char message[256];      /* properties.message */
+};
+
+/* Non-zero for Succeeded, Failed and Stopped. */
+int aca_exec_ended(const char *status);
+
+/* GET the execution; SL_ENOTFOUND when it (or its job) is gone. */
+int aca_exec_get(struct aca_backend *b, const struct aca_cancel *cx,
+	const char *job, const char *exec, struct aca_exec_view *v,
+	struct aca_err *err);
+
+/*
+ * Starts a new execution of job and writes its name into name (len >=
+ * 64).  POST start is never resent blindly: when its answer is lost the
+ * executions are listed, and one that started since is taken as ours.
+ */
+int aca_exec_start(struct aca_backend *b, const struct aca_cancel *cx,
+	const char *job, char *name, size_t len, struct aca_err *err);
+
+/* POST stop of the execution; SL_ENOTFOUND when it is gone. */
+int aca_exec_stop(struct aca_backend *b, const struct aca_cancel *cx,
+	const char *job, const char *exec, struct aca_err *err);
+
+/* ARM's ISO 8601 time ("2026-01-02T03:04:05.1234567+00:00", "...Z") as
+ * unix ns; 0 when it does not parse. */
+int64_t aca_time_parse(const char *s);
 
 /* ------------------------------------------------------------------ */
 /* poller.c: the one thread that watches running executions             */
@@ -376,6 +423,10 @@ int aca_poller_watch(struct aca_poller *p, sl_container *c, const char *job,
 /* Waits until the poller reported c's execution ended, or timeout_ms. */
 int aca_poller_wait_exit(struct aca_poller *p, const struct aca_cancel *cx,
 	const char *ctr_id, long timeout_ms);
+/* Polls c's execution soon again, at the first interval (after stop). */
+void aca_poller_kick(struct aca_poller *p, const char *ctr_id);
+/* Stops watching c (it is being removed). */
+void aca_poller_forget(struct aca_poller *p, const char *ctr_id);
 /* The last execution status seen for c ("Running", ...) into buf, with
  * its age in ms; SL_ENOTFOUND when not watched. */
 int aca_poller_last(struct aca_poller *p, const char *ctr_id, char *buf,
@@ -413,7 +464,6 @@ extern const struct sl_stream_ops_v1 aca_stream_ops;
 /* ------------------------------------------------------------------ */
 
 extern const struct sl_container_ops_v1 aca_container_ops;
-extern const struct sl_volume_ops_v1 aca_volume_ops;
 
 /* extended.c: pause/unpause (not possible on Jobs), volume prune. */
 int aca_ext_pause(void *state, sl_call *call, sl_container *c);

@@ -1,5 +1,307 @@
-/* containers.c - STUB: replaced by its owner. */
+/*
+ * containers.c - the lifecycle hooks: a Docker container is a Container
+ * Apps job (created at start, so a restart is clean) and each start is one
+ * execution of it.
+ */
+#define _GNU_SOURCE 1
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "aca.h"
 
-const struct sl_container_ops_v1 aca_container_ops = { SL_HEADER(struct sl_container_ops_v1) };
-const struct sl_volume_ops_v1 aca_volume_ops = { SL_HEADER(struct sl_volume_ops_v1) };
+/* How long stop waits beyond the container's own timeout: Azure's
+ * termination grace, the poll that sees the end, a slow ARM. */
+#define STOP_MARGIN_S 90
+
+static int create_hook(void *state, sl_call *call, sl_container *c)
+{
+	struct aca_backend *b = state;
+	struct aca_err err = {0};
+
+	if (aca_jobspec_validate(b->host, &b->cfg, c, &err))
+		return aca_err_report(b->host, call, &err);
+	return SL_OK;
+}
+
+/* The job's name: chosen at the first start and kept, so a renamed
+ * container keeps its job. */
+static int job_name(struct aca_backend *b, sl_container *c, char *job, size_t len)
+{
+	const struct sl_host_v1 *h = b->host;
+	char *kept = h->ctr_data_get(c, ACA_DATA_JOB);
+
+	if (kept) {
+		snprintf(job, len, "%s", kept);
+		h->free(kept);
+		return SL_OK;
+	}
+	aca_jobspec_job_name(h->ctr_str(c, SL_CTR_NAME), h->ctr_str(c, SL_CTR_ID), job);
+	return h->ctr_data_set(c, ACA_DATA_JOB, job);
+}
+
+/* PUT the job and wait until it is provisioned. */
+static int put_job(struct aca_backend *b, const struct aca_cancel *cx,
+	const char *job, const char *body, struct aca_err *err)
+{
+	struct aca_resp r = {0};
+	char path[512], url[640], what[96];
+	int rc;
+
+	if (aca_config_job_path(&b->cfg, job, path, sizeof(path)))
+		return aca_err_set(err, SL_EINVAL, "job path too long for %s", job);
+	snprintf(url, sizeof(url), "%s?api-version=%s", path, ACA_API_JOBS);
+	snprintf(what, sizeof(what), "create job %s", job);
+	rc = aca_arm(b->az, cx, "PUT", url, body, ACA_ARM_WAIT_CONFLICT, &r, err);
+	if (rc)
+		return rc;
+	if (r.status == 200 || r.status == 201 || r.status == 202)
+		rc = aca_arm_lro_wait(b->az, cx, &r, 600, what, err);
+	else
+		rc = aca_err_from_resp(err, &r, what);
+	aca_resp_free(&r);
+	return rc;
+}
+
+/*
+ * Waits while the execution is Processing (a replica being scheduled, its
+ * image pulled).  An image Azure cannot pull is reported at once rather
+ * than after replicaTimeout.  *v gets the last view.
+ */
+static int wait_running(struct aca_backend *b, const struct aca_cancel *cx,
+	sl_container *c, const char *job, const char *exec,
+	struct aca_exec_view *v, struct aca_err *err)
+{
+	const struct sl_host_v1 *h = b->host;
+	long interval = b->cfg.poll_ms;
+	char said[48] = "";
+	int rc;
+
+	for (;;) {
+		rc = aca_exec_get(b, cx, job, exec, v, err);
+		if (rc)
+			return rc;
+		if (strcmp(v->status, "Processing") != 0)
+			return SL_OK;
+		if (strcmp(v->waiting, "ImagePullBackOff") == 0 ||
+		    strcmp(v->waiting, "ErrImagePull") == 0)
+			return aca_err_set(err, SL_EINTERNAL,
+				"Azure cannot pull the image %s for execution %s (%s)",
+				h->ctr_str(c, SL_CTR_IMAGE_REF), exec, v->waiting);
+		if (v->waiting[0] && strcmp(said, v->waiting) != 0) {
+			char msg[160];
+
+			snprintf(said, sizeof(said), "%s", v->waiting);
+			snprintf(msg, sizeof(msg), "execution %s: %s", exec, v->waiting);
+			h->start_progress(c, msg);
+		}
+		if (aca_sleep_ms(cx, interval))
+			return aca_err_set(err, SL_ECANCELED, "start of %s cancelled", exec);
+		if (interval < 2000)
+			interval = interval * 3 / 2;
+	}
+}
+
+static int start_hook(void *state, sl_call *call, sl_container *c)
+{
+	struct aca_backend *b = state;
+	const struct sl_host_v1 *h = b->host;
+	struct aca_cancel cx = { h, call, &b->stopping };
+	struct sl_state_v1 st = { SL_HEADER(struct sl_state_v1) };
+	struct aca_exec_view v;
+	struct aca_err err = {0};
+	char job[40], exec[80] = "", msg[160];
+	char *body = NULL;
+	int rc;
+
+	rc = job_name(b, c, job, sizeof(job));
+	if (rc)
+		return h->set_error(call, rc, "cannot record the job name");
+	h->ctr_data_set(c, ACA_DATA_SIGNAL, NULL);
+	body = aca_jobspec_build(h, &b->cfg, c, job, &err);
+	if (!body)
+		goto fail;
+	snprintf(msg, sizeof(msg), "creating Container Apps job %s", job);
+	h->start_progress(c, msg);
+	rc = put_job(b, &cx, job, body, &err);
+	if (rc)
+		goto fail;
+	h->start_progress(c, "starting an execution");
+	rc = aca_exec_start(b, &cx, job, exec, sizeof(exec), &err);
+	if (rc)
+		goto fail;
+	h->ctr_data_set(c, ACA_DATA_EXECUTION, exec);
+	/* Capture from the start, so docker run's attach misses nothing. */
+	aca_logs_capture_start(b->logs, c, job, exec);
+	snprintf(msg, sizeof(msg), "execution %s: waiting for a replica", exec);
+	h->start_progress(c, msg);
+	rc = wait_running(b, &cx, c, job, exec, &v, &err);
+	if (rc) {
+		struct aca_cancel bg = { h, NULL, &b->stopping };
+		struct aca_err ignored = {0};
+
+		/* Leave nothing running that Docker thinks never started. */
+		aca_exec_stop(b, &bg, job, exec, &ignored);
+		aca_logs_capture_ended(b->logs, h->ctr_str(c, SL_CTR_ID));
+		goto fail;
+	}
+	st.status = SL_STATUS_RUNNING;
+	st.started_ns = v.start_ns;
+	h->state_changed(c, &st);
+	aca_poller_watch(b->poller, c, job, exec);
+	free(body);
+	return SL_OK;
+fail:
+	free(body);
+	return aca_err_report(h, call, &err);
+}
+
+/* Signals Azure can deliver: its stop is SIGTERM, then SIGKILL after the
+ * termination grace. */
+static int deliverable(int signo)
+{
+	return signo == 0 || signo == SIGTERM || signo == SIGKILL;
+}
+
+static int not_deliverable(const struct sl_host_v1 *h, sl_call *call, int signo)
+{
+	return h->set_error(call, SL_ENOTSUP,
+		"Azure Container Apps can only stop an execution (SIGTERM, then SIGKILL "
+		"after the termination grace); signal %d needs the sockerless agent in the "
+		"container", signo);
+}
+
+/* Asks Azure to stop c's execution; remembers a SIGKILL so the exit code
+ * is Docker's 137.  SL_ENOTMODIFIED when nothing runs. */
+static int stop_execution(struct aca_backend *b, const struct aca_cancel *cx,
+	sl_container *c, int signo, struct aca_err *err)
+{
+	const struct sl_host_v1 *h = b->host;
+	char *job = h->ctr_data_get(c, ACA_DATA_JOB);
+	char *exec = h->ctr_data_get(c, ACA_DATA_EXECUTION);
+	int rc;
+
+	if (!job || !exec) {
+		rc = aca_err_set(err, SL_ENOTMODIFIED, "the container has no execution");
+		goto out;
+	}
+	if (signo == SIGKILL)
+		h->ctr_data_set(c, ACA_DATA_SIGNAL, "9");
+	rc = aca_exec_stop(b, cx, job, exec, err);
+	if (rc == SL_ENOTFOUND)
+		rc = SL_OK;  /* gone: the poller reports it */
+	if (!rc)
+		aca_poller_kick(b->poller, h->ctr_str(c, SL_CTR_ID));
+out:
+	h->free(job);
+	h->free(exec);
+	return rc;
+}
+
+static int stop_hook(void *state, sl_call *call, sl_container *c, int signo,
+	int timeout_s)
+{
+	struct aca_backend *b = state;
+	const struct sl_host_v1 *h = b->host;
+	struct aca_cancel cx = { h, call, &b->stopping };
+	struct aca_err err = {0};
+	int rc;
+
+	if (!deliverable(signo))
+		return not_deliverable(h, call, signo);
+	rc = stop_execution(b, &cx, c, signo, &err);
+	if (rc)
+		return aca_err_report(h, call, &err);
+	if (timeout_s < 0)
+		timeout_s = 10;
+	rc = aca_poller_wait_exit(b->poller, &cx, h->ctr_str(c, SL_CTR_ID),
+		(long)(timeout_s + STOP_MARGIN_S) * 1000);
+	if (rc == SL_ETIMEDOUT)
+		return h->set_error(call, rc, "Azure did not end the execution within %d s",
+			timeout_s + STOP_MARGIN_S);
+	if (rc)
+		return h->set_error(call, rc, "stop cancelled");
+	return SL_OK;
+}
+
+static int kill_hook(void *state, sl_call *call, sl_container *c, int signo)
+{
+	struct aca_backend *b = state;
+	struct aca_cancel cx = { b->host, call, &b->stopping };
+	struct aca_err err = {0};
+
+	if (signo == 0)
+		signo = SIGKILL;
+	if (!deliverable(signo))
+		return not_deliverable(b->host, call, signo);
+	if (stop_execution(b, &cx, c, signo, &err))
+		return aca_err_report(b->host, call, &err);
+	return SL_OK;
+}
+
+/* DELETE the job; one already gone is fine.  The deletion finishes in
+ * Azure's own time: nothing here waits for it. */
+static int delete_job(struct aca_backend *b, const struct aca_cancel *cx,
+	const char *job, struct aca_err *err)
+{
+	struct aca_resp r = {0};
+	char path[512], url[640], what[96];
+	int rc;
+
+	if (aca_config_job_path(&b->cfg, job, path, sizeof(path)))
+		return aca_err_set(err, SL_EINVAL, "job path too long for %s", job);
+	snprintf(url, sizeof(url), "%s?api-version=%s", path, ACA_API_JOBS);
+	snprintf(what, sizeof(what), "delete job %s", job);
+	rc = aca_arm(b->az, cx, "DELETE", url, NULL, ACA_ARM_WAIT_CONFLICT, &r, err);
+	if (rc)
+		return rc;
+	if (r.status == 200 || r.status == 202 || r.status == 204 || r.status == 404)
+		rc = SL_OK;
+	else
+		rc = aca_err_from_resp(err, &r, what);
+	aca_resp_free(&r);
+	return rc;
+}
+
+static int remove_hook(void *state, sl_call *call, sl_container *c, int force)
+{
+	struct aca_backend *b = state;
+	const struct sl_host_v1 *h = b->host;
+	struct aca_cancel cx = { h, call, &b->stopping };
+	struct aca_err err = {0};
+	const char *id = h->ctr_str(c, SL_CTR_ID);
+	char *job = h->ctr_data_get(c, ACA_DATA_JOB);
+	int rc = SL_OK;
+
+	if (!job)
+		return SL_OK;  /* never started: nothing in Azure */
+	if (force && h->ctr_int(c, SL_CTR_STATUS) == SL_STATUS_RUNNING) {
+		rc = stop_execution(b, &cx, c, SIGKILL, &err);
+		if (rc && rc != SL_ENOTMODIFIED)
+			goto out;
+	}
+	/* Deleting the job stops a running execution too. */
+	rc = delete_job(b, &cx, job, &err);
+	if (rc)
+		goto out;
+	aca_poller_forget(b->poller, id);
+	aca_logs_capture_ended(b->logs, id);
+out:
+	h->free(job);
+	return rc ? aca_err_report(h, call, &err) : SL_OK;
+}
+
+const struct sl_container_ops_v1 aca_container_ops = {
+	SL_HEADER(struct sl_container_ops_v1),
+	.create = create_hook,
+	.start = start_hook,
+	.stop = stop_hook,
+	.kill = kill_hook,
+	.remove = remove_hook,
+	.restart = NULL,   /* the host stops, then starts a new execution */
+	.pause = aca_ext_pause,
+	.unpause = aca_ext_unpause,
+	.refresh = NULL,   /* the poller reports every change itself */
+};

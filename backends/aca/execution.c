@@ -1,0 +1,302 @@
+/*
+ * execution.c - one Container Apps job execution as ARM shows it: get,
+ * start (without blind retries) and stop.
+ */
+#define _GNU_SOURCE 1
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "aca.h"
+
+int aca_exec_ended(const char *status)
+{
+	return strcmp(status, "Succeeded") == 0 || strcmp(status, "Failed") == 0 ||
+	       strcmp(status, "Stopped") == 0;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar, so
+ * the parse does not depend on the process's time zone (timegm is not
+ * POSIX). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int64_t aca_time_parse(const char *s)
+{
+	int y, mo, d, h, mi, sec, n = 0;
+	int64_t ns = 0, t;
+	const char *p;
+
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
+		return 0;
+	p = s + n;
+	if (*p == '.') {
+		int digits = 0;
+
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (digits < 9) {
+				ns = ns * 10 + (*p - '0');
+				digits++;
+			}
+		}
+		while (digits++ < 9)
+			ns *= 10;
+	}
+	t = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
+	if (*p == '+' || *p == '-') {
+		int oh = 0, om = 0;
+
+		if (sscanf(p + 1, "%2d:%2d", &oh, &om) >= 1)
+			t -= (*p == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+	}
+	return t * 1000000000LL + ns;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static struct json_object *jget(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* The first replica's main container in detailedStatus: its exit code,
+ * or the reason it waits. */
+static void read_detailed(struct json_object *props, struct aca_exec_view *v)
+{
+	struct json_object *reps = jget(jget(props, "detailedStatus"), "replicas");
+	size_t nr = reps && json_object_is_type(reps, json_type_array)
+		? json_object_array_length(reps) : 0;
+
+	for (size_t i = 0; i < nr; i++) {
+		struct json_object *cs = jget(json_object_array_get_idx(reps, i), "containers");
+		size_t nc = cs && json_object_is_type(cs, json_type_array)
+			? json_object_array_length(cs) : 0;
+
+		for (size_t j = 0; j < nc; j++) {
+			struct json_object *co = json_object_array_get_idx(cs, j);
+			struct json_object *code = jget(co, "code");
+			const char *st = jstr(co, "status"), *info = jstr(co, "additionalInformation");
+
+			if (code && json_object_is_type(code, json_type_int) && v->code < 0)
+				v->code = json_object_get_int(code);
+			if (st && strcmp(st, "Pending") == 0 && info && !v->waiting[0])
+				snprintf(v->waiting, sizeof(v->waiting), "%s", info);
+		}
+	}
+}
+
+static int parse_view(const char *body, struct aca_exec_view *v)
+{
+	struct json_object *root = json_tokener_parse(body ? body : "");
+	struct json_object *props = jget(root, "properties");
+	const char *st = jstr(props, "status");
+	int rc = SL_EINTERNAL;
+
+	memset(v, 0, sizeof(*v));
+	v->code = -1;
+	if (!st)
+		goto out;
+	snprintf(v->status, sizeof(v->status), "%s", st);
+	v->start_ns = aca_time_parse(jstr(props, "startTime"));
+	v->end_ns = aca_time_parse(jstr(props, "endTime"));
+	snprintf(v->reason, sizeof(v->reason), "%s", jstr(props, "reason") ? jstr(props, "reason") : "");
+	snprintf(v->message, sizeof(v->message), "%s",
+		jstr(props, "message") ? jstr(props, "message") : "");
+	read_detailed(props, v);
+	rc = SL_OK;
+out:
+	json_object_put(root);
+	return rc;
+}
+
+/* path/to/job + suffix + "?api-version=" + api into buf. */
+static int job_url(struct aca_backend *b, const char *job, const char *suffix,
+	const char *api, char *buf, size_t len, struct aca_err *err)
+{
+	char path[512];
+	int n;
+
+	if (aca_config_job_path(&b->cfg, job, path, sizeof(path)))
+		return aca_err_set(err, SL_EINVAL, "job path too long for %s", job);
+	n = snprintf(buf, len, "%s%s?api-version=%s", path, suffix, api);
+	if (n < 0 || (size_t)n >= len)
+		return aca_err_set(err, SL_EINVAL, "job path too long for %s", job);
+	return SL_OK;
+}
+
+int aca_exec_get(struct aca_backend *b, const struct aca_cancel *cx,
+	const char *job, const char *exec, struct aca_exec_view *v,
+	struct aca_err *err)
+{
+	struct aca_resp r = {0};
+	char url[768], suffix[160], what[200];
+	int rc;
+
+	snprintf(suffix, sizeof(suffix), "/executions/%s", exec);
+	rc = job_url(b, job, suffix, ACA_API_PREVIEW, url, sizeof(url), err);
+	if (rc)
+		return rc;
+	rc = aca_arm(b->az, cx, "GET", url, NULL, 0, &r, err);
+	if (rc)
+		return rc;
+	snprintf(what, sizeof(what), "get execution %s", exec);
+	if (r.status == 200)
+		rc = parse_view(r.body, v) ? aca_err_set(err, SL_EINTERNAL,
+			"%s: Azure answered without a status", what) : SL_OK;
+	else
+		rc = aca_err_from_resp(err, &r, what);
+	aca_resp_free(&r);
+	return rc;
+}
+
+/*
+ * After a POST start whose answer was lost: the newest execution that
+ * started no earlier than `since_ns` (less a little clock skew) is the one
+ * the lost answer named.  SL_ENOTFOUND when there is none.
+ */
+static int find_started(struct aca_backend *b, const struct aca_cancel *cx,
+	const char *job, int64_t since_ns, char *name, size_t len,
+	struct aca_err *err)
+{
+	struct aca_resp r = {0};
+	struct json_object *root = NULL, *val;
+	char url[768];
+	int rc;
+
+	rc = job_url(b, job, "/executions", ACA_API_JOBS, url, sizeof(url), err);
+	if (rc)
+		return rc;
+	rc = aca_arm(b->az, cx, "GET", url, NULL, 0, &r, err);
+	if (rc)
+		return rc;
+	if (r.status != 200) {
+		rc = aca_err_from_resp(err, &r, "list executions");
+		goto out;
+	}
+	rc = SL_ENOTFOUND;
+	root = json_tokener_parse(r.body ? r.body : "");
+	val = jget(root, "value");
+	for (size_t i = 0; val && json_object_is_type(val, json_type_array) &&
+	     i < json_object_array_length(val); i++) {
+		struct json_object *e = json_object_array_get_idx(val, i);
+		int64_t st = aca_time_parse(jstr(jget(e, "properties"), "startTime"));
+		const char *n = jstr(e, "name");
+
+		/* Newest first: the first that is recent enough is ours. */
+		if (n && st >= since_ns - 30LL * 1000000000LL) {
+			snprintf(name, len, "%s", n);
+			rc = SL_OK;
+			break;
+		}
+	}
+out:
+	json_object_put(root);
+	aca_resp_free(&r);
+	return rc;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int aca_exec_start(struct aca_backend *b, const struct aca_cancel *cx,
+	const char *job, char *name, size_t len, struct aca_err *err)
+{
+	char url[768];
+	int rc, attempt;
+
+	rc = job_url(b, job, "/start", ACA_API_JOBS, url, sizeof(url), err);
+	if (rc)
+		return rc;
+	for (attempt = 0; attempt < 3; attempt++) {
+		struct aca_resp r = {0};
+		int64_t t0 = now_ns();
+		struct json_object *root;
+		const char *n;
+
+		rc = aca_arm(b->az, cx, "POST", url, NULL, ACA_ARM_NO_RETRY, &r, err);
+		if (rc == SL_EUNAVAIL) {
+			/* The start may or may not have happened. */
+			int found = find_started(b, cx, job, t0, name, len, err);
+
+			if (found == SL_OK)
+				return SL_OK;
+			if (found != SL_ENOTFOUND)
+				return found;
+			if (aca_sleep_ms(cx, 1000L << attempt))
+				return aca_err_set(err, SL_ECANCELED, "start of job %s cancelled", job);
+			continue;
+		}
+		if (rc)
+			return rc;
+		if (r.status != 200 && r.status != 202) {
+			char what[160];
+
+			snprintf(what, sizeof(what), "start an execution of job %s", job);
+			rc = aca_err_from_resp(err, &r, what);
+			aca_resp_free(&r);
+			return rc;
+		}
+		root = json_tokener_parse(r.body ? r.body : "");
+		n = jstr(root, "name");
+		if (n)
+			snprintf(name, len, "%s", n);
+		json_object_put(root);
+		aca_resp_free(&r);
+		if (!n)
+			return aca_err_set(err, SL_EINTERNAL,
+				"start of job %s: Azure's answer names no execution", job);
+		return SL_OK;
+	}
+	return aca_err_set(err, SL_EUNAVAIL,
+		"start of job %s: Azure did not answer and no execution was started; try again", job);
+}
+
+int aca_exec_stop(struct aca_backend *b, const struct aca_cancel *cx,
+	const char *job, const char *exec, struct aca_err *err)
+{
+	struct aca_resp r = {0};
+	char url[768], suffix[160], what[200];
+	int rc;
+
+	snprintf(suffix, sizeof(suffix), "/executions/%s/stop", exec);
+	rc = job_url(b, job, suffix, ACA_API_JOBS, url, sizeof(url), err);
+	if (rc)
+		return rc;
+	/* Stopping twice is harmless, so the client may resend. */
+	rc = aca_arm(b->az, cx, "POST", url, NULL, ACA_ARM_WAIT_CONFLICT, &r, err);
+	if (rc)
+		return rc;
+	snprintf(what, sizeof(what), "stop execution %s", exec);
+	if (r.status >= 200 && r.status < 300)
+		rc = SL_OK;
+	else
+		rc = aca_err_from_resp(err, &r, what);
+	aca_resp_free(&r);
+	return rc;
+}
