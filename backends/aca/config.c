@@ -539,7 +539,8 @@ static int load_numbers(const struct sl_host_v1 *host, struct aca_config *cfg,
 		char n1[192], n2[192];
 
 		return aca_err_set(err, SL_EINVAL,
-			"aca: %s (%d) must not be below %s (%d)",
+			"aca: %s is %d, below %s, %d: the cap of the poll "
+			"interval must be at least its first value",
 			key_names("poll-max-ms", n1, sizeof(n1)), cfg->poll_max_ms,
 			key_names("poll-interval-ms", n2, sizeof(n2)), cfg->poll_ms);
 	}
