@@ -318,7 +318,9 @@ int aca_jobspec_validate(const struct sl_host_v1 *host,
 	const struct aca_config *cfg, sl_container *c, struct aca_err *err);
 
 /*
- * The PUT body of the container's job (a JSON string the caller frees):
+ * The PUT body of the container's job (a JSON string the caller frees;
+ * it holds secret values, so wipe it with aca_config_wipe and never log
+ * it):
  * Manual trigger, parallelism 1, completion 1, retry 0, replicaTimeout,
  * the environment, the template with one container (image ref, command /
  * args only when the user gave them, env with secretRefs, resources),

@@ -562,42 +562,31 @@ char *aca_jobspec_build(const struct sl_host_v1 *host,
 	struct json_object *root = json_object_new_object();
 	struct json_object *secrets = json_object_new_array();
 	struct json_object *registries = json_object_new_array();
-	struct json_object *props, *tmpl, *ctrs, *ctr;
+	struct json_object *ctrs = json_object_new_array();
+	struct json_object *props, *tmpl;
 	char *env_id = aca_config_env_id(cfg), *out = NULL;
 
 	(void)job;  /* the name is the URL's; the body does not repeat it */
 	err->status = SL_OK;
-	if (!root || !secrets || !registries || !env_id) {
+	if (!root || !secrets || !registries || !ctrs || !env_id) {
 		b.oom = 1;
 		goto out;
 	}
-	ctr = build_container(&b, host, cfg, c, secrets, err);
-	if (!ctr)
+	if (!jpush(&b, ctrs, build_container(&b, host, cfg, c, secrets, err)) ||
+	    aca_registry_add(host, host->ctr_str(c, SL_CTR_IMAGE_REF),
+		    registries, secrets, err))
 		goto out;
-	if (aca_registry_add(host, host->ctr_str(c, SL_CTR_IMAGE_REF),
-		    registries, secrets, err)) {
-		json_object_put(ctr);
-		goto out;
-	}
 	jadd(&b, root, "location", jstr(cfg->location));
 	jadd(&b, root, "tags", build_tags(&b, host, cfg, c));
-	props = jadd(&b, root, "properties", json_object_new_object());
-	if (props) {
+	if ((props = jadd(&b, root, "properties", json_object_new_object()))) {
 		jadd(&b, props, "environmentId", jstr(env_id));
 		if (cfg->workload_profile)
 			jadd(&b, props, "workloadProfileName",
 				jstr(cfg->workload_profile));
 		jadd(&b, props, "configuration",
 			build_configuration(&b, cfg, secrets, registries));
-		tmpl = jadd(&b, props, "template", json_object_new_object());
-		ctrs = tmpl ? jadd(&b, tmpl, "containers", json_object_new_array())
-			: NULL;
-		if (ctrs)
-			ctr = jpush(&b, ctrs, ctr);
-		else
-			json_object_put(ctr);
-	} else {
-		json_object_put(ctr);
+		if ((tmpl = jadd(&b, props, "template", json_object_new_object())))
+			jadd(&b, tmpl, "containers", json_object_get(ctrs));
 	}
 	if (!b.oom) {
 		out = strdup(json_object_to_json_string_ext(root,
@@ -609,9 +598,10 @@ out:
 		aca_err_set(err, SL_ENOMEM, "aca: out of memory building the job");
 	json_object_put(secrets);
 	json_object_put(registries);
+	json_object_put(ctrs);
 	json_object_put(root);
 	free(env_id);
-	if (b.oom || err->status) {
+	if (err->status) {
 		free(out);
 		return NULL;
 	}
