@@ -142,6 +142,9 @@ struct aca_config {
 int aca_config_load(const struct sl_host_v1 *host, struct aca_config *cfg,
 	struct aca_err *err);
 void aca_config_free(struct aca_config *cfg);
+/* Overwrites a NUL-terminated secret in place (NULL is fine), in a way
+ * the compiler cannot drop, before it is freed. */
+void aca_config_wipe(char *s);
 
 /* The ARM id of the environment / resource group, allocated (caller frees). */
 char *aca_config_env_id(const struct aca_config *cfg);
@@ -315,7 +318,9 @@ int aca_jobspec_validate(const struct sl_host_v1 *host,
 	const struct aca_config *cfg, sl_container *c, struct aca_err *err);
 
 /*
- * The PUT body of the container's job (a JSON string the caller frees):
+ * The PUT body of the container's job (a JSON string the caller frees;
+ * it holds secret values, so wipe it with aca_config_wipe and never log
+ * it):
  * Manual trigger, parallelism 1, completion 1, retry 0, replicaTimeout,
  * the environment, the template with one container (image ref, command /
  * args only when the user gave them, env with secretRefs, resources),
@@ -339,6 +344,31 @@ void aca_strv_free(char **v);
 /* The backend's images hooks (credentials for a pull from the
  * configured registries). */
 extern const struct sl_image_ops_v1 aca_image_ops;
+
+/*
+ * jobspec.c: `in` lower-cased, every run of characters outside [a-z0-9]
+ * as one '-', without a leading or trailing '-', cut to at most max
+ * characters (out holds max + 1).  Returns the length (0 = nothing left).
+ * The shape every Azure name the plugin derives starts from.
+ */
+size_t aca_jobspec_sanitize(const char *in, char *out, size_t max);
+
+/* registry.c: the registry host of an image reference ("docker.io",
+ * "myacr.azurecr.io", "127.0.0.1:5000") into buf; SL_EINVAL when it does
+ * not fit. */
+int aca_registry_host(const char *ref, char *buf, size_t len);
+
+struct json_object;
+/*
+ * registry.c: when the host holds credentials for the registry of
+ * image_ref (host->registry_credentials, ABI 1.1), appends
+ * {server, username, passwordSecretRef} to the `registries` array and
+ * {name, value} with the password to the `secrets` array.  No
+ * credentials (or an older host) adds nothing: the image is public.
+ */
+int aca_registry_add(const struct sl_host_v1 *host, const char *image_ref,
+	struct json_object *registries, struct json_object *secrets,
+	struct aca_err *err);
 
 /* ------------------------------------------------------------------ */
 /* aca.c: the backend's state                                           */

@@ -1,8 +1,609 @@
-/* jobspec.c - STUB: replaced by its owner. */
+/*
+ * jobspec.c - a Docker container's configuration as the body of a
+ * Container Apps Job (api-version 2025-07-01): names within Azure's rules,
+ * a valid CPU/memory pair, env with secretRefs, tags; and the checks that
+ * refuse at create what Azure would refuse, or silently not do, at start.
+ */
 #include "aca.h"
 
-void aca_jobspec_job_name(const char *ctr_name, const char *ctr_id, char *out) { (void)ctr_name; (void)ctr_id; out[0] = 0; }
-void aca_jobspec_container_name(const char *ctr_name, char *out) { (void)ctr_name; out[0] = 0; }
-int aca_jobspec_resources(const struct aca_config *cfg, int64_t nano_cpus, int64_t memory, double *cpu, char *mem, struct aca_err *err) { (void)cfg; (void)nano_cpus; (void)memory; (void)cpu; (void)mem; return aca_err_set(err, SL_ENOTSUP, "stub"); }
-int aca_jobspec_validate(const struct sl_host_v1 *host, const struct aca_config *cfg, sl_container *c, struct aca_err *err) { (void)host; (void)cfg; (void)c; (void)err; return SL_OK; }
-char *aca_jobspec_build(const struct sl_host_v1 *host, const struct aca_config *cfg, sl_container *c, const char *job, struct aca_err *err) { (void)host; (void)cfg; (void)c; (void)job; aca_err_set(err, SL_ENOTSUP, "stub"); return NULL; }
+#include <ctype.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#define JOB_NAME_MAX 32
+#define JOB_PREFIX "sl-"
+#define JOB_SUFFIX 6        /* hex digits of the container id */
+/* What of the Docker name fits between "sl-" and "-" + suffix. */
+#define JOB_PART_MAX (JOB_NAME_MAX - (int)sizeof(JOB_PREFIX) + 1 - 1 - JOB_SUFFIX)
+
+/* Azure's tag limits (Azure Resource Manager, "Tag resources"). */
+#define TAGS_MAX 50
+#define TAG_NAME_MAX 512
+#define TAG_VALUE_MAX 256
+
+/* Container Apps' CPU steps: quarters of a core, memory 2 GiB per core. */
+#define QUARTER_NANO 250000000LL
+#define HALF_GIB (512LL * 1024 * 1024)
+#define QUARTERS_CONSUMPTION 8  /* 2 cores / 4Gi */
+#define QUARTERS_PROFILE 16     /* 4 cores / 8Gi */
+#define QUARTERS_DEFAULT 2      /* 0.5 / 1Gi */
+
+size_t aca_jobspec_sanitize(const char *in, char *out, size_t max)
+{
+	size_t n = 0;
+	int dash = 0;
+
+	for (; in && *in && n < max; in++) {
+		unsigned char ch = (unsigned char)tolower((unsigned char)*in);
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9')) {
+			if (dash && n > 0 && n + 1 < max)
+				out[n++] = '-';
+			else if (dash && n > 0)
+				break;  /* no room for the letter after the '-' */
+			dash = 0;
+			out[n++] = (char)ch;
+		} else {
+			dash = 1;
+		}
+	}
+	out[n] = 0;
+	return n;
+}
+
+static uint32_t fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* The id's first hex digits (Docker's short id), or a hash of it when it
+ * is not hex (the record should always be). */
+static void id_suffix(const char *id, char *out)
+{
+	int hex = id && strlen(id) >= JOB_SUFFIX;
+
+	for (int i = 0; hex && i < JOB_SUFFIX; i++)
+		hex = isxdigit((unsigned char)id[i]);
+	if (hex) {
+		for (int i = 0; i < JOB_SUFFIX; i++)
+			out[i] = (char)tolower((unsigned char)id[i]);
+		out[JOB_SUFFIX] = 0;
+	} else {
+		snprintf(out, JOB_SUFFIX + 1, "%06x",
+			(unsigned)(fnv1a(id ? id : "") & 0xffffff));
+	}
+}
+
+void aca_jobspec_job_name(const char *ctr_name, const char *ctr_id, char *out)
+{
+	/* "sl-" keeps a letter first whatever the Docker name starts with,
+	 * and marks the jobs the daemon made in a shared environment. */
+	char part[JOB_PART_MAX + 1], suffix[JOB_SUFFIX + 1];
+
+	id_suffix(ctr_id, suffix);
+	if (aca_jobspec_sanitize(ctr_name, part, JOB_PART_MAX))
+		snprintf(out, JOB_NAME_MAX + 1, JOB_PREFIX "%s-%s", part, suffix);
+	else
+		snprintf(out, JOB_NAME_MAX + 1, JOB_PREFIX "%s", suffix);
+}
+
+void aca_jobspec_container_name(const char *ctr_name, char *out)
+{
+	if (!aca_jobspec_sanitize(ctr_name, out, 63))
+		strcpy(out, "main");
+}
+
+/* "0.25/0.5Gi, 0.5/1Gi, ..." up to max quarters. */
+static void valid_pairs(int max, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int q = 1; q <= max && n < len; q++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%g/%gGi",
+			q > 1 ? ", " : "", q / 4.0, q / 2.0);
+}
+
+int aca_jobspec_resources(const struct aca_config *cfg, int64_t nano_cpus,
+	int64_t memory, double *cpu, char *mem, struct aca_err *err)
+{
+	int max = cfg && cfg->workload_profile ? QUARTERS_PROFILE
+		: QUARTERS_CONSUMPTION;
+	int64_t qc = 0, qm = 0, q;
+	char pairs[512];
+
+	/* Round up: a container never gets less than it asked for. */
+	if (nano_cpus > 0)
+		qc = (nano_cpus + QUARTER_NANO - 1) / QUARTER_NANO;
+	if (memory > 0)
+		qm = (memory + HALF_GIB - 1) / HALF_GIB;
+	if (qc && qm && qc != qm) {
+		valid_pairs(max, pairs, sizeof(pairs));
+		return aca_err_set(err, SL_EINVAL,
+			"Azure Container Apps runs a container with 2 GiB of "
+			"memory per CPU: --cpus %g with --memory %gGi is no valid "
+			"pair (rounded up: %g CPU, %gGi); valid --cpus/--memory "
+			"pairs: %s", nano_cpus / 1e9, memory / (1024.0 * 1024 * 1024),
+			qc / 4.0, qm / 2.0, pairs);
+	}
+	q = qc ? qc : qm ? qm : QUARTERS_DEFAULT;
+	if (q > max) {
+		valid_pairs(max, pairs, sizeof(pairs));
+		return aca_err_set(err, SL_EINVAL,
+			"Azure Container Apps gives a container at most %g CPU and "
+			"%gGi%s; asked for %g CPU / %gGi; valid --cpus/--memory "
+			"pairs: %s", max / 4.0, max / 2.0,
+			cfg && cfg->workload_profile ? " on its workload profile"
+			: " on the Consumption plan (configure a workload profile "
+			  "for up to 4 CPU / 8Gi)",
+			q / 4.0, q / 2.0, pairs);
+	}
+	*cpu = (double)q / 4.0;
+	if (q % 2)
+		snprintf(mem, 16, "%d.5Gi", (int)(q / 2));
+	else
+		snprintf(mem, 16, "%dGi", (int)(q / 2));
+	return SL_OK;
+}
+
+/* ---- validation ---------------------------------------------------- */
+
+/* The create body, parsed (NULL when the host has none or it is not
+ * JSON).  Caller puts it. */
+static struct json_object *raw_config(const struct sl_host_v1 *host,
+	sl_container *c)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	size_t len = 0;
+	const void *raw;
+
+	if (!host->ctr_raw_config)
+		return NULL;
+	raw = host->ctr_raw_config(c, &len);
+	if (!raw || !len || len > INT32_MAX)
+		return NULL;
+	tok = json_tokener_new();
+	if (!tok)
+		return NULL;
+	o = json_tokener_parse_ex(tok, raw, (int)len);
+	json_tokener_free(tok);
+	if (o && !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		o = NULL;
+	}
+	return o;
+}
+
+static struct json_object *member(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!o || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+static const char *member_str(struct json_object *o, const char *key)
+{
+	struct json_object *v = member(o, key);
+
+	return v && json_object_is_type(v, json_type_string) ?
+		json_object_get_string(v) : NULL;
+}
+
+static int check_binds(const struct sl_host_v1 *host, sl_container *c,
+	struct json_object *hc, struct aca_err *err)
+{
+	const char *const *binds = host->ctr_list(c, SL_CTR_BINDS);
+	struct json_object *mounts = member(hc, "Mounts");
+	const char *src = NULL;
+
+	for (size_t i = 0; binds && binds[i]; i++)
+		if (binds[i][0] == '/') {
+			src = binds[i];
+			break;
+		}
+	for (size_t i = 0; !src && mounts &&
+	     json_object_is_type(mounts, json_type_array) &&
+	     i < json_object_array_length(mounts); i++) {
+		struct json_object *m = json_object_array_get_idx(mounts, i);
+		const char *type = member_str(m, "Type");
+
+		if (type && !strcmp(type, "bind"))
+			src = member_str(m, "Source") ? member_str(m, "Source") : "?";
+	}
+	if (src)
+		return aca_err_set(err, SL_EINVAL,
+			"bind mounts of host paths cannot work in Azure Container "
+			"Apps: the container runs in Azure, where '%.200s' does not "
+			"exist; use a named volume (docker volume create) instead",
+			src);
+	return SL_OK;
+}
+
+static int check_ports(const struct sl_host_v1 *host, sl_container *c,
+	struct json_object *hc, struct aca_err *err)
+{
+	const char *const *pb = host->ctr_list(c, SL_CTR_PORT_BINDINGS);
+	struct json_object *all = member(hc, "PublishAllPorts");
+
+	if ((pb && pb[0]) || (all && json_object_get_boolean(all)))
+		return aca_err_set(err, SL_EINVAL,
+			"publishing ports (-p, -P) is not possible in Azure "
+			"Container Apps: a Job has no ingress, so nothing can "
+			"reach the container from outside");
+	return SL_OK;
+}
+
+/* What the user gave at create and ACA cannot apply: the Job template
+ * has no working directory or user, so the image's own always apply. */
+static int check_overrides(struct json_object *raw, struct aca_err *err)
+{
+	const char *wd = member_str(raw, "WorkingDir");
+	const char *user = member_str(raw, "User");
+
+	if (wd && *wd)
+		return aca_err_set(err, SL_EINVAL,
+			"the working directory (-w %.200s) cannot be applied in "
+			"Azure Container Apps: a Job always starts in the image's "
+			"WORKDIR; set WORKDIR in the image or cd in the command",
+			wd);
+	if (user && *user)
+		return aca_err_set(err, SL_EINVAL,
+			"the user (-u %.200s) cannot be applied in Azure Container "
+			"Apps: a Job always runs as the image's USER; set USER in "
+			"the image instead", user);
+	return SL_OK;
+}
+
+static int check_command(const struct sl_host_v1 *host, sl_container *c,
+	struct aca_err *err)
+{
+	char **command, **args;
+	int rc = aca_images_command(host, c, &command, &args);
+
+	aca_strv_free(command);
+	aca_strv_free(args);
+	if (rc == SL_EINVAL)
+		return aca_err_set(err, SL_EINVAL,
+			"no command specified: the image has no ENTRYPOINT or CMD "
+			"and none was given");
+	if (rc)
+		return aca_err_set(err, rc, "aca: out of memory");
+	return SL_OK;
+}
+
+int aca_jobspec_validate(const struct sl_host_v1 *host,
+	const struct aca_config *cfg, sl_container *c, struct aca_err *err)
+{
+	struct json_object *raw = raw_config(host, c);
+	struct json_object *hc = member(raw, "HostConfig");
+	const char *image = host->ctr_str(c, SL_CTR_IMAGE_REF);
+	double cpu;
+	char mem[16];
+	int rc;
+
+	rc = aca_jobspec_resources(cfg, host->ctr_int(c, SL_CTR_NANO_CPUS),
+		host->ctr_int(c, SL_CTR_MEMORY), &cpu, mem, err);
+	if (rc)
+		goto out;
+	if (!image || !*image) {
+		rc = aca_err_set(err, SL_EINVAL, "aca: the container has no image");
+		goto out;
+	}
+	if (host->ctr_int(c, SL_CTR_PRIVILEGED)) {
+		rc = aca_err_set(err, SL_EINVAL,
+			"--privileged is not possible in Azure Container Apps: "
+			"replicas run without extra privileges");
+		goto out;
+	}
+	rc = check_binds(host, c, hc, err);
+	if (!rc)
+		rc = check_ports(host, c, hc, err);
+	if (!rc)
+		rc = check_overrides(raw, err);
+	if (!rc)
+		rc = check_command(host, c, err);
+out:
+	json_object_put(raw);
+	return rc;
+}
+
+/* ---- the body ------------------------------------------------------ */
+
+/* json-c's adders fail only without memory; collect that in one flag so
+ * building reads straight. */
+struct body {
+	int oom;
+};
+
+static struct json_object *jadd(struct body *b, struct json_object *o,
+	const char *key, struct json_object *v)
+{
+	if (!v || json_object_object_add(o, key, v)) {
+		json_object_put(v);
+		b->oom = 1;
+		return NULL;
+	}
+	return v;
+}
+
+static struct json_object *jpush(struct body *b, struct json_object *a,
+	struct json_object *v)
+{
+	if (!v || json_object_array_add(a, v)) {
+		json_object_put(v);
+		b->oom = 1;
+		return NULL;
+	}
+	return v;
+}
+
+static struct json_object *jstr(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+static struct json_object *jstrv(char **v)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; a && v[i]; i++)
+		if (json_object_array_add(a, json_object_new_string(v[i]))) {
+			json_object_put(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* Adds a tag when it fits Azure's limits and no tag of that name (tag
+ * names are case-insensitive) exists yet; what does not fit stays in the
+ * local store.  Returns 1 when added. */
+static int tag_add(struct body *b, struct json_object *tags, const char *name,
+	size_t nlen, const char *value)
+{
+	char key[TAG_NAME_MAX + 1];
+
+	if (json_object_object_length(tags) >= TAGS_MAX || nlen == 0 ||
+	    nlen > TAG_NAME_MAX || strlen(value) > TAG_VALUE_MAX)
+		return 0;
+	memcpy(key, name, nlen);
+	key[nlen] = 0;
+	if (strpbrk(key, "<>%&\\?/"))   /* Azure refuses these in names */
+		return 0;
+	json_object_object_foreach(tags, k, v) {
+		(void)v;
+		if (!strcasecmp(k, key))
+			return 0;
+	}
+	return jadd(b, tags, key, jstr(value)) != NULL;
+}
+
+static struct json_object *build_tags(struct body *b,
+	const struct sl_host_v1 *host, const struct aca_config *cfg,
+	sl_container *c)
+{
+	const char *const *labels = host->ctr_list(c, SL_CTR_LABELS);
+	const char *name = host->ctr_str(c, SL_CTR_NAME);
+	const char *id = host->ctr_str(c, SL_CTR_ID);
+	char cut[TAG_VALUE_MAX + 1];
+	struct json_object *tags = json_object_new_object();
+
+	if (!tags) {
+		b->oom = 1;
+		return NULL;
+	}
+	snprintf(cut, sizeof(cut), "%s", name ? name : "");
+	jadd(b, tags, "sockerless-managed", jstr("true"));
+	jadd(b, tags, "sockerless-container-id", jstr(id ? id : ""));
+	jadd(b, tags, "sockerless-instance", jstr(cfg->instance_id));
+	jadd(b, tags, "sockerless-name", jstr(cut));
+	for (size_t i = 0; labels && labels[i]; i++) {
+		const char *eq = strchr(labels[i], '=');
+
+		if (eq)
+			tag_add(b, tags, labels[i], (size_t)(eq - labels[i]), eq + 1);
+	}
+	return tags;
+}
+
+static int env_is_secret(const char *patterns, const char *name)
+{
+	char pat[256];
+
+	while (patterns && *patterns) {
+		size_t n = strcspn(patterns, ",");
+		const char *p = patterns;
+
+		patterns += n + (patterns[n] == ',');
+		while (n > 0 && isspace((unsigned char)*p))
+			p++, n--;
+		while (n > 0 && isspace((unsigned char)p[n - 1]))
+			n--;
+		if (n == 0 || n >= sizeof(pat))
+			continue;
+		memcpy(pat, p, n);
+		pat[n] = 0;
+		if (!fnmatch(pat, name, 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* "env-<name>-<hash>": the sanitized name for people reading the portal,
+ * the hash of the real name so FOO_BAR and foo-bar stay apart. */
+static void env_secret_name(const char *name, char *out, size_t len)
+{
+	char part[64];
+
+	if (!aca_jobspec_sanitize(name, part, 40))
+		strcpy(part, "var");
+	snprintf(out, len, "env-%s-%08x", part, (unsigned)fnv1a(name));
+}
+
+static void build_env(struct body *b, const struct sl_host_v1 *host,
+	const struct aca_config *cfg, sl_container *c, struct json_object *env,
+	struct json_object *secrets)
+{
+	const char *const *vars = host->ctr_list(c, SL_CTR_ENV);
+	char name[1024], sname[96];
+
+	for (size_t i = 0; vars && vars[i] && !b->oom; i++) {
+		const char *eq = strchr(vars[i], '=');
+		size_t n = eq ? (size_t)(eq - vars[i]) : 0;
+		struct json_object *e, *s;
+
+		/* "NAME" alone asks Docker to pass the client's value, which
+		 * the CLI already did; nothing else to send. */
+		if (!eq || n == 0 || n >= sizeof(name))
+			continue;
+		memcpy(name, vars[i], n);
+		name[n] = 0;
+		if (!(e = jpush(b, env, json_object_new_object())))
+			break;
+		jadd(b, e, "name", jstr(name));
+		if (!env_is_secret(cfg->secret_env, name)) {
+			jadd(b, e, "value", jstr(eq + 1));
+			continue;
+		}
+		env_secret_name(name, sname, sizeof(sname));
+		jadd(b, e, "secretRef", jstr(sname));
+		if ((s = jpush(b, secrets, json_object_new_object()))) {
+			jadd(b, s, "name", jstr(sname));
+			jadd(b, s, "value", jstr(eq + 1));
+		}
+	}
+}
+
+static struct json_object *build_container(struct body *b,
+	const struct sl_host_v1 *host, const struct aca_config *cfg,
+	sl_container *c, struct json_object *secrets, struct aca_err *err)
+{
+	struct json_object *ctr = json_object_new_object(), *res, *env;
+	char cname[64], mem[16], **command = NULL, **args = NULL;
+	double cpu;
+	int rc;
+
+	if (!ctr) {
+		b->oom = 1;
+		return NULL;
+	}
+	if (aca_jobspec_resources(cfg, host->ctr_int(c, SL_CTR_NANO_CPUS),
+		    host->ctr_int(c, SL_CTR_MEMORY), &cpu, mem, err))
+		goto fail;
+	rc = aca_images_command(host, c, &command, &args);
+	if (rc) {
+		aca_err_set(err, rc, rc == SL_EINVAL ? "no command specified"
+			: "aca: out of memory");
+		goto fail;
+	}
+	aca_jobspec_container_name(host->ctr_str(c, SL_CTR_NAME), cname);
+	jadd(b, ctr, "name", jstr(cname));
+	jadd(b, ctr, "image", jstr(host->ctr_str(c, SL_CTR_IMAGE_REF)));
+	if (command)
+		jadd(b, ctr, "command", jstrv(command));
+	if (args)
+		jadd(b, ctr, "args", jstrv(args));
+	aca_strv_free(command);
+	aca_strv_free(args);
+	if ((env = jadd(b, ctr, "env", json_object_new_array())))
+		build_env(b, host, cfg, c, env, secrets);
+	if ((res = jadd(b, ctr, "resources", json_object_new_object()))) {
+		jadd(b, res, "cpu", json_object_new_double(cpu));
+		jadd(b, res, "memory", jstr(mem));
+	}
+	return ctr;
+fail:
+	json_object_put(ctr);
+	return NULL;
+}
+
+static struct json_object *build_configuration(struct body *b,
+	const struct aca_config *cfg, struct json_object *secrets,
+	struct json_object *registries)
+{
+	struct json_object *conf = json_object_new_object(), *manual;
+
+	if (!conf) {
+		b->oom = 1;
+		return NULL;
+	}
+	jadd(b, conf, "triggerType", jstr("Manual"));
+	if ((manual = jadd(b, conf, "manualTriggerConfig",
+		    json_object_new_object()))) {
+		jadd(b, manual, "parallelism", json_object_new_int(1));
+		jadd(b, manual, "replicaCompletionCount", json_object_new_int(1));
+	}
+	/* A retry would run the container twice; Docker never does. */
+	jadd(b, conf, "replicaRetryLimit", json_object_new_int(0));
+	jadd(b, conf, "replicaTimeout", json_object_new_int(cfg->job_timeout_s));
+	jadd(b, conf, "secrets", json_object_get(secrets));
+	jadd(b, conf, "registries", json_object_get(registries));
+	return conf;
+}
+
+char *aca_jobspec_build(const struct sl_host_v1 *host,
+	const struct aca_config *cfg, sl_container *c, const char *job,
+	struct aca_err *err)
+{
+	struct body b = { 0 };
+	struct json_object *root = json_object_new_object();
+	struct json_object *secrets = json_object_new_array();
+	struct json_object *registries = json_object_new_array();
+	struct json_object *ctrs = json_object_new_array();
+	struct json_object *props, *tmpl;
+	char *env_id = aca_config_env_id(cfg), *out = NULL;
+
+	(void)job;  /* the name is the URL's; the body does not repeat it */
+	err->status = SL_OK;
+	if (!root || !secrets || !registries || !ctrs || !env_id) {
+		b.oom = 1;
+		goto out;
+	}
+	if (!jpush(&b, ctrs, build_container(&b, host, cfg, c, secrets, err)) ||
+	    aca_registry_add(host, host->ctr_str(c, SL_CTR_IMAGE_REF),
+		    registries, secrets, err))
+		goto out;
+	jadd(&b, root, "location", jstr(cfg->location));
+	jadd(&b, root, "tags", build_tags(&b, host, cfg, c));
+	if ((props = jadd(&b, root, "properties", json_object_new_object()))) {
+		jadd(&b, props, "environmentId", jstr(env_id));
+		if (cfg->workload_profile)
+			jadd(&b, props, "workloadProfileName",
+				jstr(cfg->workload_profile));
+		jadd(&b, props, "configuration",
+			build_configuration(&b, cfg, secrets, registries));
+		if ((tmpl = jadd(&b, props, "template", json_object_new_object())))
+			jadd(&b, tmpl, "containers", json_object_get(ctrs));
+	}
+	if (!b.oom) {
+		out = strdup(json_object_to_json_string_ext(root,
+			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		b.oom = !out;
+	}
+out:
+	if (b.oom && !err->status)
+		aca_err_set(err, SL_ENOMEM, "aca: out of memory building the job");
+	json_object_put(secrets);
+	json_object_put(registries);
+	json_object_put(ctrs);
+	json_object_put(root);
+	free(env_id);
+	if (err->status) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}

@@ -1,5 +1,868 @@
-/* tests/test_jobspec.c - STUB: replaced by its owner. */
+/*
+ * test_jobspec.c - the ACA backend's pure parts against a fake host: job
+ * and container names, CPU/memory pairs, what create refuses, the Job
+ * body (parsed back with json-c), and the configuration with its
+ * instance id.
+ */
 #include "aca.h"
+#include "fakehost.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
-int main(void) { puts("1..1\nok 1 - stub"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#define ID1 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define ID2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define GIB (1024LL * 1024 * 1024)
+#define MIB (1024LL * 1024)
+
+static const char *const base_config[] = {
+	"subscription-id=00000000-0000-0000-0000-000000000001",
+	"resource-group=sockerless-rg",
+	NULL
+};
+
+/*
+ * errors.c may still be its placeholder on this branch, which keeps no
+ * message (and the TAP driver counts a cmocka skip as a failure): then
+ * the message tests check the status codes only and say so.
+ */
+static int messages_work(void)
+{
+	struct aca_err e = { 0 };
+
+	aca_err_set(&e, SL_EINVAL, "%s", "probe");
+	if (strcmp(e.msg, "probe")) {
+		print_message("# errors.c keeps no messages here: texts not "
+			"checked\n");
+		return 0;
+	}
+	return 1;
+}
+
+/* ^(?=.{1,32}$)[a-z]((?!.*--)[-a-z0-9]*[a-z0-9])?$ written out. */
+static int job_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 32 || s[0] < 'a' || s[0] > 'z' || strstr(s, "--"))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return s[n - 1] != '-';
+}
+
+/* An RFC 1123 label. */
+static int label_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static void test_job_names(void **state)
+{
+	char long_name[201], a[33], b[33];
+	const char *names[] = {
+		"web", "my_app.v2", "MyApp", "x", "123abc", "a--b", "___", "",
+		"-lead-", "Über_Name", "a..b__c--d", long_name, NULL
+	};
+
+	(void)state;
+	memset(long_name, 'q', 200);
+	long_name[200] = 0;
+	for (int i = 0; names[i]; i++) {
+		aca_jobspec_job_name(names[i], ID1, a);
+		aca_jobspec_job_name(names[i], ID2, b);
+		if (!job_name_ok(a) || !job_name_ok(b))
+			fail_msg("bad job name for '%s': '%s' / '%s'", names[i], a, b);
+		assert_string_not_equal(a, b);
+	}
+	aca_jobspec_job_name("web", ID1, a);
+	assert_string_equal(a, "sl-web-012345");
+	aca_jobspec_job_name("my_app.v2", ID1, a);
+	assert_string_equal(a, "sl-my-app-v2-012345");
+	aca_jobspec_job_name("a--b", ID1, a);
+	assert_string_equal(a, "sl-a-b-012345");
+	aca_jobspec_job_name("___", ID1, a);
+	assert_string_equal(a, "sl-012345");
+	aca_jobspec_job_name(long_name, ID1, a);
+	assert_int_equal(strlen(a), 32);
+	/* Names that sanitize alike stay apart by their ids. */
+	aca_jobspec_job_name("a_b", ID1, a);
+	aca_jobspec_job_name("a.b", ID2, b);
+	assert_string_not_equal(a, b);
+	/* A stable name: the same container always gets the same job. */
+	aca_jobspec_job_name("MyApp", ID1, b);
+	aca_jobspec_job_name("MyApp", ID1, a);
+	assert_string_equal(a, b);
+}
+
+static void test_container_names(void **state)
+{
+	char out[64], long_name[101];
+
+	(void)state;
+	memset(long_name, 'z', 100);
+	long_name[100] = 0;
+	aca_jobspec_container_name("My_App.v2", out);
+	assert_string_equal(out, "my-app-v2");
+	aca_jobspec_container_name("___", out);
+	assert_string_equal(out, "main");
+	aca_jobspec_container_name(NULL, out);
+	assert_string_equal(out, "main");
+	aca_jobspec_container_name(long_name, out);
+	assert_int_equal(strlen(out), 63);
+	assert_true(label_ok(out));
+	aca_jobspec_container_name("a_-_b__", out);
+	assert_string_equal(out, "a-b");
+	assert_true(label_ok(out));
+}
+
+struct res_case {
+	double cpus;        /* --cpus, 0 = unset */
+	int64_t memory;     /* bytes, 0 = unset */
+	int profile;
+	double want_cpu;    /* 0 = refused */
+	const char *want_mem;
+};
+
+static void test_resources(void **state)
+{
+	static const struct res_case cases[] = {
+		{ 0, 0, 0, 0.5, "1Gi" },
+		{ 1, 0, 0, 1, "2Gi" },
+		{ 0.1, 0, 0, 0.25, "0.5Gi" },
+		{ 1.1, 0, 0, 1.25, "2.5Gi" },
+		{ 2, 0, 0, 2, "4Gi" },
+		{ 0, 512 * MIB, 0, 0.25, "0.5Gi" },
+		{ 0, 100 * MIB, 0, 0.25, "0.5Gi" },
+		{ 0, 3 * GIB, 0, 1.5, "3Gi" },
+		{ 0, 3 * GIB + 1, 0, 1.75, "3.5Gi" },
+		{ 1, 2 * GIB, 0, 1, "2Gi" },
+		{ 0.3, 600 * MIB, 0, 0.5, "1Gi" },
+		{ 1, 1 * GIB, 0, 0, NULL },
+		{ 0.5, 4 * GIB, 0, 0, NULL },
+		{ 2.25, 0, 0, 0, NULL },
+		{ 0, 5 * GIB, 0, 0, NULL },
+		{ 3, 0, 1, 3, "6Gi" },
+		{ 4, 8 * GIB, 1, 4, "8Gi" },
+		{ 0, 7 * GIB, 1, 3.5, "7Gi" },
+		{ 4.25, 0, 1, 0, NULL },
+		{ 0, 9 * GIB, 1, 0, NULL },
+		{ 0, -1, 0, 0.5, "1Gi" },
+	};
+	struct aca_config cfg = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct res_case *k = &cases[i];
+		struct aca_err err = { 0 };
+		double cpu = -1;
+		char mem[16] = "";
+		int rc;
+
+		cfg.workload_profile = k->profile ? "d4" : NULL;
+		rc = aca_jobspec_resources(&cfg, (int64_t)(k->cpus * 1e9 + 0.5),
+			k->memory, &cpu, mem, &err);
+		if (!k->want_mem) {
+			if (rc != SL_EINVAL)
+				fail_msg("case %zu: want 400, got %d (%g/%s)", i,
+					rc, cpu, mem);
+			continue;
+		}
+		if (rc != SL_OK || cpu != k->want_cpu || strcmp(mem, k->want_mem))
+			fail_msg("case %zu: want %g/%s, got rc %d %g/%s", i,
+				k->want_cpu, k->want_mem, rc, cpu, mem);
+	}
+}
+
+static void test_resources_message(void **state)
+{
+	struct aca_config cfg = { 0 };
+	struct aca_err err = { 0 };
+	double cpu;
+	char mem[16];
+
+	(void)state;
+	assert_int_equal(aca_jobspec_resources(&cfg, 1000000000, GIB, &cpu,
+		mem, &err), SL_EINVAL);
+	if (!messages_work())
+		return;
+	assert_non_null(strstr(err.msg, "0.25/0.5Gi"));
+	assert_non_null(strstr(err.msg, "2/4Gi"));
+	assert_null(strstr(err.msg, "2.25/4.5Gi"));
+	cfg.workload_profile = "d4";
+	assert_int_equal(aca_jobspec_resources(&cfg, 5000000000, 0, &cpu,
+		mem, &err), SL_EINVAL);
+	assert_non_null(strstr(err.msg, "4/8Gi"));
+}
+
+/* ---- validate -------------------------------------------------------- */
+
+struct fixture {
+	struct fake_host fh;
+	struct fake_ctr fc;
+	struct aca_config cfg;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct aca_err err = { 0 };
+
+	if (!f || fakehost_init(&f->fh))
+		return -1;
+	f->fh.config = base_config;
+	unsetenv("SOCKERLESS_ENDPOINT_URL");
+	if (aca_config_load(&f->fh.host, &f->cfg, &err))
+		return -1;
+	fakehost_ctr(&f->fc, ID1, "web");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	aca_config_free(&f->cfg);
+	fakehost_fini(&f->fh);
+	free(f);
+	return 0;
+}
+
+static int validate(struct fixture *f, struct aca_err *err)
+{
+	memset(err, 0, sizeof(*err));
+	return aca_jobspec_validate(&f->fh.host, &f->cfg, FAKE_CTR(&f->fc), err);
+}
+
+static void test_validate_ok(void **state)
+{
+	static const char *const named[] = { "data:/data", NULL };
+	struct fixture *f = *state;
+	struct aca_err err;
+
+	assert_int_equal(validate(f, &err), SL_OK);
+	f->fc.ints[SL_CTR_TTY] = 1;
+	f->fc.ints[SL_CTR_OPEN_STDIN] = 1;
+	f->fc.list[SL_CTR_BINDS] = named;
+	f->fc.raw = "{\"Image\":\"busybox\",\"WorkingDir\":\"\",\"User\":\"\","
+		"\"HostConfig\":{\"Binds\":[\"data:/data\"],\"PublishAllPorts\":false}}";
+	assert_int_equal(validate(f, &err), SL_OK);
+}
+
+static void test_validate_refusals(void **state)
+{
+	static const char *const host_bind[] = { "/etc:/host-etc:ro", NULL };
+	static const char *const ports[] = { "80/tcp=0.0.0.0:8080", NULL };
+	static const char *const none[] = { NULL };
+	struct fixture *f = *state;
+	struct fake_ctr saved = f->fc;
+	struct aca_err err;
+
+	f->fc.list[SL_CTR_BINDS] = host_bind;
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	f->fc = saved;
+
+	f->fc.raw = "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"bind\","
+		"\"Source\":\"/srv\",\"Target\":\"/srv\"}]}}";
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	f->fc = saved;
+
+	f->fc.ints[SL_CTR_PRIVILEGED] = 1;
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	f->fc = saved;
+
+	f->fc.raw = "{\"WorkingDir\":\"/work\"}";
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	f->fc.raw = "{\"User\":\"1000:1000\"}";
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	f->fc = saved;
+
+	f->fc.list[SL_CTR_PORT_BINDINGS] = ports;
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	f->fc = saved;
+	f->fc.raw = "{\"HostConfig\":{\"PublishAllPorts\":true}}";
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	f->fc = saved;
+
+	f->fc.ints[SL_CTR_NANO_CPUS] = 3000000000;
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	f->fc = saved;
+
+	f->fc.list[SL_CTR_CMD] = none;
+	f->fc.list[SL_CTR_IMAGE_CMD] = none;
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	f->fc = saved;
+}
+
+static void test_validate_messages(void **state)
+{
+	static const char *const host_bind[] = { "/etc:/host-etc", NULL };
+	struct fixture *f = *state;
+	struct aca_err err;
+
+	f->fc.list[SL_CTR_BINDS] = host_bind;
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	if (!messages_work())
+		return;
+	assert_non_null(strstr(err.msg, "bind mounts of host paths cannot "
+		"work in Azure Container Apps"));
+	f->fc.list[SL_CTR_BINDS] = NULL;
+	f->fc.raw = "{\"WorkingDir\":\"/work\"}";
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	assert_non_null(strstr(err.msg, "working directory"));
+}
+
+/* ---- the body ---------------------------------------------------------- */
+
+static struct json_object *get(struct json_object *o, const char *path)
+{
+	char key[128];
+
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+		struct json_object *v = NULL;
+
+		snprintf(key, sizeof(key), "%.*s", (int)n, path);
+		if (json_object_is_type(o, json_type_array))
+			v = json_object_array_get_idx(o, (size_t)atoi(key));
+		else if (!json_object_object_get_ex(o, key, &v))
+			v = NULL;
+		o = v;
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+static const char *get_str(struct json_object *o, const char *path)
+{
+	struct json_object *v = get(o, path);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+static struct json_object *build(struct fixture *f)
+{
+	struct aca_err err = { 0 };
+	char *s = aca_jobspec_build(&f->fh.host, &f->cfg, FAKE_CTR(&f->fc),
+		"sl-web-012345", &err);
+	struct json_object *o;
+
+	if (!s)
+		fail_msg("build failed: %d %s", err.status, err.msg);
+	o = json_tokener_parse(s);
+	free(s);
+	assert_non_null(o);
+	return o;
+}
+
+static void test_body_plain(void **state)
+{
+	struct fixture *f = *state;
+	struct json_object *o = build(f);
+	struct json_object *ctr = get(o, "properties.template.containers.0");
+
+	assert_string_equal(get_str(o, "location"), "eastus");
+	assert_string_equal(get_str(o, "properties.environmentId"),
+		"/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/"
+		"sockerless-rg/providers/Microsoft.App/managedEnvironments/sockerless");
+	assert_null(get(o, "properties.workloadProfileName"));
+	assert_string_equal(get_str(o, "properties.configuration.triggerType"),
+		"Manual");
+	assert_int_equal(json_object_get_int(get(o,
+		"properties.configuration.manualTriggerConfig.parallelism")), 1);
+	assert_int_equal(json_object_get_int(get(o,
+		"properties.configuration.manualTriggerConfig.replicaCompletionCount")), 1);
+	assert_int_equal(json_object_get_int(get(o,
+		"properties.configuration.replicaRetryLimit")), 0);
+	assert_int_equal(json_object_get_int(get(o,
+		"properties.configuration.replicaTimeout")), 86400);
+	assert_int_equal(json_object_array_length(get(o,
+		"properties.configuration.registries")), 0);
+	assert_int_equal(json_object_array_length(get(o,
+		"properties.template.containers")), 1);
+	assert_string_equal(get_str(ctr, "name"), "web");
+	assert_string_equal(get_str(ctr, "image"),
+		"docker.io/library/busybox:latest");
+	assert_null(get(ctr, "command"));
+	assert_null(get(ctr, "args"));
+	assert_true(json_object_get_double(get(ctr, "resources.cpu")) == 0.5);
+	assert_string_equal(get_str(ctr, "resources.memory"), "1Gi");
+	assert_string_equal(get_str(ctr, "env.0.name"), "PATH");
+	assert_string_equal(get_str(o, "tags.sockerless-managed"), "true");
+	assert_string_equal(get_str(o, "tags.sockerless-container-id"), ID1);
+	assert_string_equal(get_str(o, "tags.sockerless-instance"),
+		f->cfg.instance_id);
+	assert_string_equal(get_str(o, "tags.sockerless-name"), "web");
+	json_object_put(o);
+}
+
+static void test_body_command(void **state)
+{
+	static const char *const ep[] = { "/bin/echo", NULL };
+	static const char *const cmd[] = { "hello", "world", NULL };
+	static const char *const empty[] = { NULL };
+	struct fixture *f = *state;
+	struct json_object *o;
+
+	/* Only Cmd given: args, and the image's ENTRYPOINT stays. */
+	f->fc.list[SL_CTR_CMD] = cmd;
+	o = build(f);
+	assert_null(get(o, "properties.template.containers.0.command"));
+	assert_string_equal(get_str(o, "properties.template.containers.0.args.1"),
+		"world");
+	json_object_put(o);
+
+	/* --entrypoint: command = entrypoint, args = Cmd. */
+	f->fc.list[SL_CTR_ENTRYPOINT] = ep;
+	o = build(f);
+	assert_string_equal(get_str(o,
+		"properties.template.containers.0.command.0"), "/bin/echo");
+	assert_string_equal(get_str(o, "properties.template.containers.0.args.0"),
+		"hello");
+	json_object_put(o);
+
+	/* --entrypoint "": the Cmd is the command. */
+	f->fc.list[SL_CTR_ENTRYPOINT] = empty;
+	f->fc.list[SL_CTR_IMAGE_ENTRYPOINT] = ep;
+	o = build(f);
+	assert_string_equal(get_str(o,
+		"properties.template.containers.0.command.0"), "hello");
+	assert_null(get(o, "properties.template.containers.0.args"));
+	json_object_put(o);
+}
+
+static void test_body_secrets(void **state)
+{
+	static const char *const env[] = {
+		"PATH=/bin", "API_TOKEN=tok-123", "PASSWORD=pw=with=eq",
+		"PLAIN=visible", "EMPTY=", "INHERIT", NULL
+	};
+	struct fixture *f = *state;
+	struct json_object *o, *envs, *secrets;
+	char *text;
+	int seen = 0;
+
+	f->cfg.secret_env = strdup(" *TOKEN* , PASS*");
+	f->fc.list[SL_CTR_ENV] = env;
+	o = build(f);
+	envs = get(o, "properties.template.containers.0.env");
+	secrets = get(o, "properties.configuration.secrets");
+	assert_int_equal(json_object_array_length(envs), 5);
+	assert_int_equal(json_object_array_length(secrets), 2);
+	for (size_t i = 0; i < json_object_array_length(envs); i++) {
+		struct json_object *e = json_object_array_get_idx(envs, i);
+		const char *name = get_str(e, "name");
+		const char *ref = get_str(e, "secretRef");
+
+		if (!strcmp(name, "API_TOKEN") || !strcmp(name, "PASSWORD")) {
+			assert_null(get(e, "value"));
+			assert_non_null(ref);
+			assert_true(label_ok(ref) && strlen(ref) <= 253);
+			for (size_t j = 0; j < 2; j++)
+				if (!strcmp(get_str(secrets, j ? "1.name" : "0.name"), ref))
+					seen++;
+		} else {
+			assert_null(ref);
+			assert_non_null(get(e, "value"));
+		}
+	}
+	assert_int_equal(seen, 2);
+	assert_string_equal(get_str(secrets, "1.value"), "pw=with=eq");
+	assert_string_not_equal(get_str(secrets, "0.name"),
+		get_str(secrets, "1.name"));
+	/* The values appear only in the secrets. */
+	text = strdup(json_object_to_json_string(envs));
+	assert_null(strstr(text, "tok-123"));
+	assert_null(strstr(text, "pw=with"));
+	assert_non_null(strstr(text, "visible"));
+	free(text);
+	json_object_put(o);
+}
+
+/* A tag by its exact name (names hold dots, which get() splits on). */
+static const char *tag(struct json_object *tags, const char *name)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(tags, name, &v) ?
+		json_object_get_string(v) : NULL;
+}
+
+static void test_body_tags(void **state)
+{
+	static char bufs[64][600];
+	static const char *labels[64];
+	char long_name[301];
+	struct fixture *f = *state;
+	struct json_object *o, *tags;
+	int n = 0;
+
+	for (int i = 0; i < 60; i++) {
+		snprintf(bufs[i], sizeof(bufs[i]), "label.%02d=value-%d", i, i);
+		labels[n++] = bufs[i];
+	}
+	/* Refused names and an oversize value: skipped, not cut. */
+	labels[0] = "com.example/path=x";
+	labels[1] = "a%b=x";
+	memset(bufs[60], 'v', 300);
+	memcpy(bufs[60], "big=", 4);
+	bufs[60][300] = 0;
+	labels[2] = bufs[60];
+	labels[3] = "SOCKERLESS-MANAGED=false";
+	labels[n] = NULL;
+	memset(long_name, 'n', 300);
+	long_name[300] = 0;
+	f->fc.list[SL_CTR_LABELS] = labels;
+	f->fc.str[SL_CTR_NAME] = long_name;
+	o = build(f);
+	tags = get(o, "tags");
+	assert_int_equal(json_object_object_length(tags), 50);
+	assert_string_equal(tag(tags, "sockerless-managed"), "true");
+	assert_null(tag(tags, "com.example/path"));
+	assert_null(tag(tags, "a%b"));
+	assert_null(tag(tags, "big"));
+	assert_null(tag(tags, "SOCKERLESS-MANAGED"));
+	assert_string_equal(tag(tags, "label.04"), "value-4");
+	assert_string_equal(tag(tags, "label.49"), "value-49");
+	assert_null(tag(tags, "label.50"));   /* stays in the local store */
+	assert_int_equal(strlen(tag(tags, "sockerless-name")), 256);
+	json_object_object_foreach(tags, k, v) {
+		assert_true(strlen(k) <= 512);
+		assert_true(strlen(json_object_get_string(v)) <= 256);
+	}
+	json_object_put(o);
+}
+
+static void test_body_registry(void **state)
+{
+	struct fixture *f = *state;
+	struct json_object *o;
+	const char *ref;
+
+	f->fh.cred_registry = "myacr.azurecr.io";
+	f->fh.cred_user = "puller";
+	f->fh.cred_pass = "s3cret-pass";
+	/* A public image: no entry even though credentials exist elsewhere. */
+	o = build(f);
+	assert_int_equal(json_object_array_length(get(o,
+		"properties.configuration.registries")), 0);
+	assert_int_equal(f->fh.cred_calls, 1);
+	json_object_put(o);
+
+	f->fc.str[SL_CTR_IMAGE_REF] = "myacr.azurecr.io/team/app:1.0";
+	o = build(f);
+	assert_string_equal(get_str(o,
+		"properties.configuration.registries.0.server"), "myacr.azurecr.io");
+	assert_string_equal(get_str(o,
+		"properties.configuration.registries.0.username"), "puller");
+	ref = get_str(o, "properties.configuration.registries.0.passwordSecretRef");
+	assert_non_null(ref);
+	assert_string_equal(get_str(o, "properties.configuration.secrets.0.name"),
+		ref);
+	assert_string_equal(get_str(o, "properties.configuration.secrets.0.value"),
+		"s3cret-pass");
+	assert_null(get(o, "properties.configuration.registries.0.password"));
+	json_object_put(o);
+}
+
+static void test_registry_host(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(aca_registry_host("docker.io/library/busybox:latest",
+		buf, sizeof(buf)), SL_OK);
+	assert_string_equal(buf, "docker.io");
+	aca_registry_host("127.0.0.1:5000/busybox", buf, sizeof(buf));
+	assert_string_equal(buf, "127.0.0.1:5000");
+	aca_registry_host("localhost/x", buf, sizeof(buf));
+	assert_string_equal(buf, "localhost");
+	aca_registry_host("library/busybox", buf, sizeof(buf));
+	assert_string_equal(buf, "docker.io");
+	aca_registry_host("busybox", buf, sizeof(buf));
+	assert_string_equal(buf, "docker.io");
+	assert_int_equal(aca_registry_host("myacr.azurecr.io/x", buf, 8),
+		SL_EINVAL);
+}
+
+static void test_body_profile(void **state)
+{
+	struct fixture *f = *state;
+	struct json_object *o;
+
+	f->cfg.workload_profile = strdup("Consumption");
+	f->fc.ints[SL_CTR_NANO_CPUS] = 4000000000;
+	o = build(f);
+	assert_string_equal(get_str(o, "properties.workloadProfileName"),
+		"Consumption");
+	assert_string_equal(get_str(o,
+		"properties.template.containers.0.resources.memory"), "8Gi");
+	json_object_put(o);
+}
+
+/* ---- configuration --------------------------------------------------- */
+
+static int load(struct fake_host *fh, const char *const *config,
+	struct aca_config *cfg, struct aca_err *err)
+{
+	memset(err, 0, sizeof(*err));
+	fh->config = config;
+	return aca_config_load(&fh->host, cfg, err);
+}
+
+static void test_config_defaults(void **state)
+{
+	struct fake_host fh;
+	struct aca_config cfg;
+	struct aca_err err;
+
+	(void)state;
+	assert_int_equal(fakehost_init(&fh), 0);
+	unsetenv("SOCKERLESS_ENDPOINT_URL");
+	unsetenv("AZURE_AUTHORITY_HOST");
+	assert_int_equal(load(&fh, base_config, &cfg, &err), SL_OK);
+	assert_string_equal(cfg.environment, "sockerless");
+	assert_string_equal(cfg.location, "eastus");
+	assert_string_equal(cfg.agent_image, "sockerless/agent:latest");
+	assert_string_equal(cfg.arm_url, "https://management.azure.com");
+	assert_string_equal(cfg.la_url, "https://api.loganalytics.io");
+	assert_string_equal(cfg.authority_url, "https://login.microsoftonline.com");
+	assert_string_equal(cfg.imds_url, "http://169.254.169.254");
+	assert_int_equal(cfg.poll_ms, 1000);
+	assert_int_equal(cfg.poll_max_ms, 10000);
+	assert_int_equal(cfg.job_timeout_s, 86400);
+	assert_int_equal(cfg.http_timeout_s, 60);
+	assert_int_equal(cfg.use_cli, 1);
+	assert_int_equal(cfg.log_family, ACA_LOGS_AUTO);
+	assert_int_equal(cfg.orphans, ACA_ORPHANS_REPORT);
+	assert_null(cfg.workload_profile);
+	assert_null(cfg.workspace);
+	aca_config_free(&cfg);
+	assert_null(cfg.subscription);
+	fakehost_fini(&fh);
+}
+
+static void test_config_values(void **state)
+{
+	static const char *const config[] = {
+		"subscription-id=00000000-0000-0000-0000-000000000001",
+		"resource-group=my.rg(1)",
+		"environment=sockerless-wp",
+		"location=East US 2",
+		"log-analytics-workspace=00000000-0000-0000-0000-0000000000ee",
+		"workload-profile=d4",
+		"log-family=azure-monitor",
+		"orphans=delete",
+		"use-azure-cli=false",
+		"poll-interval-ms=250",
+		"job-timeout=600",
+		NULL
+	};
+	struct fake_host fh;
+	struct aca_config cfg;
+	struct aca_err err;
+	char buf[256], *env_id;
+
+	(void)state;
+	assert_int_equal(fakehost_init(&fh), 0);
+	setenv("SOCKERLESS_ENDPOINT_URL", "http://127.0.0.1:8080//", 1);
+	setenv("AZURE_CLIENT_SECRET", "top-secret", 1);
+	assert_int_equal(load(&fh, config, &cfg, &err), SL_OK);
+	unsetenv("SOCKERLESS_ENDPOINT_URL");
+	unsetenv("AZURE_CLIENT_SECRET");
+	assert_string_equal(cfg.location, "eastus2");
+	assert_string_equal(cfg.arm_url, "http://127.0.0.1:8080");
+	assert_string_equal(cfg.la_url, "http://127.0.0.1:8080");
+	assert_string_equal(cfg.authority_url, "http://127.0.0.1:8080");
+	assert_string_equal(cfg.imds_url, "http://127.0.0.1:8080");
+	assert_string_equal(cfg.client_secret, "top-secret");
+	assert_int_equal(cfg.log_family, ACA_LOGS_RESOURCE);
+	assert_int_equal(cfg.orphans, ACA_ORPHANS_DELETE);
+	assert_int_equal(cfg.use_cli, 0);
+	assert_int_equal(cfg.poll_ms, 250);
+	assert_int_equal(cfg.job_timeout_s, 600);
+	env_id = aca_config_env_id(&cfg);
+	assert_string_equal(env_id, "/subscriptions/00000000-0000-0000-0000-"
+		"000000000001/resourceGroups/my.rg(1)/providers/Microsoft.App/"
+		"managedEnvironments/sockerless-wp");
+	free(env_id);
+	assert_int_equal(aca_config_job_path(&cfg, "sl-web-012345", buf,
+		sizeof(buf)), SL_OK);
+	assert_string_equal(buf, "/subscriptions/00000000-0000-0000-0000-"
+		"000000000001/resourceGroups/my.rg(1)/providers/Microsoft.App/"
+		"jobs/sl-web-012345");
+	assert_int_equal(aca_config_job_path(&cfg, "sl-web-012345", buf, 40),
+		SL_EINVAL);
+	aca_config_free(&cfg);
+	assert_null(cfg.client_secret);
+	fakehost_fini(&fh);
+}
+
+static void test_config_errors(void **state)
+{
+	static const char *const no_sub[] = { "resource-group=rg", NULL };
+	static const char *const no_rg[] = {
+		"subscription-id=00000000-0000-0000-0000-000000000001", NULL };
+	static const char *const bad_sub[] = {
+		"subscription-id=not-a-guid", "resource-group=rg", NULL };
+	static const char *const bad_rg[] = {
+		"subscription-id=00000000-0000-0000-0000-000000000001",
+		"resource-group=ends.with.dot.", NULL };
+	static const char *const bad_env[] = {
+		"subscription-id=00000000-0000-0000-0000-000000000001",
+		"resource-group=rg", "environment=1env", NULL };
+	static const char *const bad_family[] = {
+		"subscription-id=00000000-0000-0000-0000-000000000001",
+		"resource-group=rg", "log-family=syslog", NULL };
+	static const char *const bad_orphans[] = {
+		"subscription-id=00000000-0000-0000-0000-000000000001",
+		"resource-group=rg", "orphans=keep", NULL };
+	static const char *const bad_num[] = {
+		"subscription-id=00000000-0000-0000-0000-000000000001",
+		"resource-group=rg", "job-timeout=0", NULL };
+	static const char *const bad_num2[] = {
+		"subscription-id=00000000-0000-0000-0000-000000000001",
+		"resource-group=rg", "poll-interval-ms=12x", NULL };
+	static const char *const bad_poll[] = {
+		"subscription-id=00000000-0000-0000-0000-000000000001",
+		"resource-group=rg", "poll-interval-ms=5000",
+		"poll-max-ms=1000", NULL };
+	static const char *const bad_ws[] = {
+		"subscription-id=00000000-0000-0000-0000-000000000001",
+		"resource-group=rg", "log-analytics-workspace=myworkspace", NULL };
+	static const char *const bad_imds[] = {
+		"subscription-id=00000000-0000-0000-0000-000000000001",
+		"resource-group=rg", "imds-url=ftp://x", NULL };
+	static const char *const *const cases[] = {
+		no_sub, no_rg, bad_sub, bad_rg, bad_env, bad_family, bad_orphans,
+		bad_num, bad_num2, bad_poll, bad_ws, bad_imds, NULL
+	};
+	struct fake_host fh;
+	struct aca_config cfg;
+	struct aca_err err;
+
+	(void)state;
+	assert_int_equal(fakehost_init(&fh), 0);
+	unsetenv("SOCKERLESS_ENDPOINT_URL");
+	for (int i = 0; cases[i]; i++) {
+		if (load(&fh, cases[i], &cfg, &err) != SL_EINVAL)
+			fail_msg("config case %d accepted", i);
+		assert_null(cfg.subscription);   /* nothing left to free */
+	}
+	setenv("SOCKERLESS_ENDPOINT_URL", "localhost:8080", 1);
+	assert_int_equal(load(&fh, base_config, &cfg, &err), SL_EINVAL);
+	unsetenv("SOCKERLESS_ENDPOINT_URL");
+	fakehost_fini(&fh);
+}
+
+static void test_config_messages(void **state)
+{
+	static const char *const no_sub[] = { "resource-group=rg", NULL };
+	static const char *const no_rg[] = {
+		"subscription-id=00000000-0000-0000-0000-000000000001", NULL };
+	static const char *const bad_sub[] = {
+		"subscription-id=xyz", "resource-group=rg", NULL };
+	struct fake_host fh;
+	struct aca_config cfg;
+	struct aca_err err;
+
+	(void)state;
+	assert_int_equal(fakehost_init(&fh), 0);
+	unsetenv("SOCKERLESS_ENDPOINT_URL");
+	assert_int_equal(load(&fh, no_sub, &cfg, &err), SL_EINVAL);
+	if (!messages_work()) {
+		fakehost_fini(&fh);
+		return;
+	}
+	assert_string_equal(err.msg, "aca: SOCKERLESS_ACA_SUBSCRIPTION_ID (or "
+		"--backend-opt subscription-id=) is required: the Azure "
+		"subscription the jobs run in");
+	load(&fh, no_rg, &cfg, &err);
+	assert_non_null(strstr(err.msg, "SOCKERLESS_ACA_RESOURCE_GROUP"));
+	assert_non_null(strstr(err.msg, "--backend-opt resource-group="));
+	load(&fh, bad_sub, &cfg, &err);
+	assert_non_null(strstr(err.msg, "SOCKERLESS_ACA_SUBSCRIPTION_ID"));
+	assert_non_null(strstr(err.msg, "'xyz'"));
+	fakehost_fini(&fh);
+}
+
+static void test_instance_id(void **state)
+{
+	struct fake_host fh;
+	struct aca_config a, b;
+	struct aca_err err;
+	char path[512], buf[64] = "";
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(fakehost_init(&fh), 0);
+	unsetenv("SOCKERLESS_ENDPOINT_URL");
+	assert_int_equal(load(&fh, base_config, &a, &err), SL_OK);
+	assert_int_equal(strlen(a.instance_id), 32);
+	assert_int_equal(strspn(a.instance_id, "0123456789abcdef"), 32);
+	assert_int_equal(load(&fh, base_config, &b, &err), SL_OK);
+	assert_string_equal(a.instance_id, b.instance_id);
+	snprintf(path, sizeof(path), "%s/instance-id", fh.state_dir);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	assert_memory_equal(buf, a.instance_id, 32);
+	aca_config_free(&a);
+	aca_config_free(&b);
+
+	/* A damaged file is reported, not silently replaced: jobs in Azure
+	 * carry the old id. */
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("garbage\n", fp);
+	fclose(fp);
+	assert_int_equal(load(&fh, base_config, &a, &err), SL_EINVAL);
+	fakehost_fini(&fh);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_job_names),
+		cmocka_unit_test(test_container_names),
+		cmocka_unit_test(test_resources),
+		cmocka_unit_test(test_resources_message),
+		cmocka_unit_test(test_registry_host),
+		cmocka_unit_test_setup_teardown(test_validate_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validate_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validate_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_plain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_command, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_secrets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_tags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_registry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_profile, setup, teardown),
+		cmocka_unit_test(test_config_defaults),
+		cmocka_unit_test(test_config_values),
+		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_config_messages),
+		cmocka_unit_test(test_instance_id),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
