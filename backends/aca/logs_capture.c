@@ -1,0 +1,3 @@
+/* logs_capture.c */
+#include "config.h"
+#include "logs_priv.h"
