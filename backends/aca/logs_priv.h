@@ -120,7 +120,7 @@ struct aca_stream_parser {
 	int pfd;
 	int64_t pts;
 	int64_t connected_ts;     /* the synthetic records' stamp, 0 = none */
-	unsigned long backlog;    /* lines stamped before connected_ts */
+	unsigned long backlog;    /* records stamped before connected_ts */
 	unsigned long lines;      /* lines delivered */
 	int64_t first_ts;         /* of the first line delivered */
 };
@@ -176,12 +176,15 @@ struct aca_logs {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;        /* any capture changed: lines, end */
 	struct aca_capture *caps; /* current captures, newest first */
-	struct aca_capture *dead; /* finished threads to join */
+	struct aca_thr *threads;  /* capture threads, to be joined */
 	int resolved;             /* family and workspace known */
+	int64_t resolve_failed_at; /* unix ns of the last failure */
 	enum aca_log_family family;
 	char *workspace;          /* NULL: the environment keeps no logs */
 	char *destination;        /* "log-analytics", "none", ... for messages */
 };
+
+struct aca_thr;
 
 /* A reference to the current capture of a container, or NULL; release it
  * with aca_capture_put.  Takes l->mu itself. */
@@ -200,6 +203,8 @@ struct aca_capture_view {
 	int done;                 /* no more lines will come */
 	int complete;             /* every line of the execution is here */
 	int head_dropped;         /* early lines were dropped (memory cap) */
+	int missed;               /* the stream skipped lines (a gap) */
+	int64_t started_ns;       /* when the capture started */
 	const char *execution;
 };
 void aca_capture_view(struct aca_capture *cp, struct aca_capture_view *v);

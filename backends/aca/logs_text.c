@@ -280,10 +280,6 @@ static int deliver(struct aca_stream_parser *p, int64_t ts, int fd,
 {
 	if (p->lines++ == 0)
 		p->first_ts = ts;
-	if (p->connected_ts && ts < p->connected_ts)
-		p->backlog++;
-	else if (!p->connected_ts)
-		p->backlog++;        /* before the synthetic records: old */
 	return fn(arg, ts, fd, text, len);
 }
 
@@ -315,6 +311,9 @@ static int on_record(struct aca_stream_parser *p, const char *line, size_t n,
 	case ACA_REC_BAD:
 		break;
 	case ACA_REC_LINE:
+		/* Records (not joined lines) are what tailLines counts. */
+		if (!p->connected_ts || r.ts < p->connected_ts)
+			p->backlog++;
 		if (p->pts && p->pfd != r.fd) {
 			rc = flush_part(p, fn, arg);
 			if (rc)
