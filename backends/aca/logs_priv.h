@@ -128,8 +128,8 @@ struct aca_stream_parser {
 /* Returns 0, or the callback's non-zero value, or SL_ENOMEM. */
 int aca_stream_feed(struct aca_stream_parser *p, const char *buf, size_t n,
 	aca_line_fn fn, void *arg);
-/* End of the stream: delivers a last record without '\n' and a partial
- * line that never got its end. */
+/* End of the stream: delivers a partial line that never got its end and
+ * drops a record without its '\n' (cut by the connection's end). */
 int aca_stream_finish(struct aca_stream_parser *p, aca_line_fn fn, void *arg);
 /* Frees the buffers and zeroes the counters (for the next connection). */
 void aca_stream_parser_reset(struct aca_stream_parser *p);

@@ -377,15 +377,10 @@ int aca_stream_feed(struct aca_stream_parser *p, const char *buf, size_t n,
 
 int aca_stream_finish(struct aca_stream_parser *p, aca_line_fn fn, void *arg)
 {
-	int rc = 0;
-
-	if (p->len) {
-		rc = on_record(p, p->buf, p->len, fn, arg);
-		p->len = p->scanned = 0;
-	}
-	if (!rc)
-		rc = flush_part(p, fn, arg);
-	return rc;
+	/* Every record ends with a newline: one without was cut by the
+	 * connection's end and comes again, whole, on the next one. */
+	p->len = p->scanned = 0;
+	return flush_part(p, fn, arg);
 }
 
 void aca_stream_parser_reset(struct aca_stream_parser *p)

@@ -176,7 +176,9 @@ static void test_stream_chunks(void **st)
 		"2025-12-15T08:34:00.1000000Z stderr F second half\n"
 		"2025-12-15T08:34:01.0000000Z stdout F \n"
 		"2025-12-15T08:35:01.00000  No logs since last 60 seconds\n"
-		"2025-12-15T08:35:02.0000000Z stdout F last";
+		"2025-12-15T08:35:02.0000000Z stdout F last\n"
+		"2025-12-15T08:35:03.0000000Z stdout P open \n"
+		"2025-12-15T08:35:04.0000000Z stdout F cut by the conn";
 	struct aca_stream_parser p = { 0 };
 	struct got g = { 0 };
 
@@ -187,9 +189,10 @@ static void test_stream_chunks(void **st)
 
 		assert_int_equal(aca_stream_feed(&p, in + i, k, collect, &g), 0);
 	}
-	assert_int_equal(g.lines.n, 3);
-	assert_int_equal(aca_stream_finish(&p, collect, &g), 0);
 	assert_int_equal(g.lines.n, 4);
+	assert_int_equal(aca_stream_finish(&p, collect, &g), 0);
+	assert_int_equal(g.lines.n, 5);
+	assert_string_equal(g.lines.v[4].text, "open ");
 	assert_string_equal(g.lines.v[0].text, "old");
 	assert_int_equal(g.lines.v[0].fd, 1);
 	assert_string_equal(g.lines.v[1].text, "first half, second half");
@@ -199,7 +202,7 @@ static void test_stream_chunks(void **st)
 	assert_string_equal(g.lines.v[3].text, "last");
 	assert_int_equal(p.connected_ts, T0);
 	assert_int_equal(p.backlog, 1);
-	assert_int_equal(p.lines, 4);
+	assert_int_equal(p.lines, 5);
 	assert_int_equal(p.first_ts, T0 - NS(1));
 	aca_stream_parser_reset(&p);
 	assert_int_equal(p.lines, 0);
