@@ -17,19 +17,26 @@
 
 #include "aca.h"
 
-/* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
+/* Cuts s to at most max bytes and drops a UTF-8 sequence left
+ * incomplete at the end (by this cut or an earlier snprintf's). */
 static void utf8_cut(char *s, size_t max)
 {
-	size_t n = strlen(s), i;
+	size_t n = strlen(s), i, need;
+	unsigned char c;
 
-	if (n <= max)
+	if (n > max)
+		s[n = max] = '\0';
+	/* Find the start of the last sequence. */
+	for (i = n; i > 0 && n - i < 4 &&
+		((unsigned char)s[i - 1] & 0xC0) == 0x80; i--)
+		;
+	if (i == 0)
 		return;
-	i = max;
-	/* Back up over continuation bytes to the start of the sequence
-	 * that would straddle the cut, then drop it. */
-	while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
-		i--;
-	s[i] = '\0';
+	c = (unsigned char)s[i - 1];
+	need = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 :
+		(c & 0xF8) == 0xF0 ? 4 : 0;
+	if (need != n - i + 1)
+		s[i - 1] = '\0';
 }
 
 /* Control characters (newlines in Entra's descriptions) would break the
