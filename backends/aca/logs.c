@@ -185,9 +185,9 @@ void aca_logs_free(struct aca_logs *l)
 
 /* ---- Log Analytics ------------------------------------------------------ */
 
-/* A query that Log Analytics refuses as invalid (400) means, for our
- * well-formed queries, that the table or a custom column does not exist
- * yet: no row was ever ingested (SEM0100).  That is "no rows yet". */
+/* A table, or a custom column of a _CL table, exists only once a row was
+ * ingested: before, Log Analytics refuses the query (400, SEM0100 "Failed
+ * to resolve ... named 'X'").  That is "no rows yet". */
 static int la_fetch(struct aca_logs *l, const struct aca_cancel *cx,
 	const char *kql, struct aca_lines *rows, struct aca_err *err)
 {
@@ -197,7 +197,7 @@ static int la_fetch(struct aca_logs *l, const struct aca_cancel *cx,
 	if (!kql)
 		return aca_err_set(err, SL_ENOMEM, "out of memory");
 	rc = aca_la_query(l->b->az, cx, l->workspace, kql, NULL, &r, err);
-	if (rc == SL_EINVAL) {
+	if (rc == SL_EINVAL && strstr(err->msg, "Failed to resolve")) {
 		sl_host_log(l->b->host, SL_LOG_DEBUG,
 			"aca: Log Analytics has no rows yet: %s", err->msg);
 		err->status = SL_OK;

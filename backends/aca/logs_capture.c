@@ -376,7 +376,7 @@ static int follow_once(struct aca_capture *cp, const char *endpoint,
 	cp->first_new = -1;
 	rc = aca_http_stream(cp->l->b->az, &cx, url, token, on_data, &cn,
 		&status, &err);
-	if (rc == SL_OK && status == 200)
+	if (rc == SL_OK && status >= 200 && status < 300)
 		(void)aca_stream_finish(&cn.parser, on_line, cp);
 	/* A replay that was all new and as long as the tail we asked for may
 	 * have started after lines we never saw. */
@@ -384,13 +384,14 @@ static int follow_once(struct aca_capture *cp, const char *endpoint,
 		atomic_store(&cp->missed, 1);
 	aca_stream_parser_reset(&cn.parser);
 	free(url);
-	if (rc != SL_OK)
-		return rc;
+	/* A refused answer is an error with its status set. */
 	if (status == 401 || status == 403)
 		return SL_EPERM;
 	if (status == 404)
 		return SL_ENOTFOUND;
-	return status == 200 ? SL_OK : SL_EUNAVAIL;
+	if (rc != SL_OK)
+		return rc;
+	return status >= 200 && status < 300 ? SL_OK : SL_EUNAVAIL;
 }
 
 /* Waits until the container has a log stream; SL_ENOTFOUND when the
