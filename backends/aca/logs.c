@@ -118,7 +118,16 @@ static int resolve_locked(struct aca_logs *l, const struct aca_cancel *cx)
 	if (cfg->workspace)
 		ws = cfg->workspace;
 	set_resolved(l, fam, ws, dest && *dest ? dest : "none");
-	if (!l->workspace)
+	if (!l->workspace && l->family == ACA_LOGS_RESOURCE)
+		/* Azure Monitor: the workspace is the diagnostic setting's,
+		 * which the environment does not name. */
+		sl_host_log(b->host, SL_LOG_WARN,
+			"aca: environment %s sends its logs to Azure Monitor; set "
+			"SOCKERLESS_ACA_LOG_ANALYTICS_WORKSPACE to the customer id "
+			"of the workspace its diagnostic setting writes to, or "
+			"docker logs shows only what this daemon captured from "
+			"the log stream", cfg->environment);
+	else if (!l->workspace)
 		sl_host_log(b->host, SL_LOG_WARN,
 			"aca: environment %s keeps no logs (appLogsConfiguration."
 			"destination is %s): docker logs shows only what this "
@@ -581,14 +590,26 @@ static int logs_hook(void *state, sl_call *call, sl_container *c,
 	}
 	(void)resolve(l, &cx);
 	if (!l->workspace && !cp) {
-		rc = host->set_error(call, SL_ENOTSUP,
-			"no logs for this container: the Container Apps "
-			"environment '%s' keeps no logs (appLogsConfiguration."
-			"destination is '%s'), and this daemon did not capture "
-			"the log stream of execution %s",
-			b->cfg.environment, l->destination ? l->destination
-							   : "unknown",
-			execution);
+		if (l->resolved && l->family == ACA_LOGS_RESOURCE)
+			rc = host->set_error(call, SL_ENOTSUP,
+				"no logs for this container: the Container Apps "
+				"environment '%s' sends its logs to Azure Monitor "
+				"and no Log Analytics workspace is configured "
+				"(SOCKERLESS_ACA_LOG_ANALYTICS_WORKSPACE), and this "
+				"daemon did not capture the log stream of "
+				"execution %s", b->cfg.environment, execution);
+		else if (l->resolved)
+			rc = host->set_error(call, SL_ENOTSUP,
+				"no logs for this container: the Container Apps "
+				"environment '%s' keeps no logs (appLogsConfiguration."
+				"destination is '%s'), and this daemon did not "
+				"capture the log stream of execution %s",
+				b->cfg.environment, l->destination, execution);
+		else
+			rc = host->set_error(call, SL_EUNAVAIL,
+				"no logs for this container yet: the log "
+				"destination of environment '%s' could not be read "
+				"(see the daemon's log)", b->cfg.environment);
 		goto out;
 	}
 	if (!l->workspace)
