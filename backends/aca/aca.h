@@ -60,6 +60,10 @@ int aca_err_from_resp(struct aca_err *e, const struct aca_resp *r,
 
 /* The ARM error.code of an answer's body into buf ("" when none). */
 void aca_err_code(const struct aca_resp *r, char *buf, size_t len);
+/* Azure's error message of an answer's body into buf ("" when none):
+ * error.message (with Log Analytics' innermost innererror message),
+ * Entra's error_description or a token service's message; one line. */
+void aca_err_message(const struct aca_resp *r, char *buf, size_t len);
 
 /* Hands e to the daemon for this call; returns e->status. */
 int aca_err_report(const struct sl_host_v1 *host, sl_call *call,
@@ -200,6 +204,28 @@ const char *aca_cred_source(const struct aca_cred *cr);
 int aca_cred_token(struct aca_cred *cr, const struct aca_cancel *cx,
 	const char *scope, int force, char **token, struct aca_err *err);
 
+/*
+ * credcert.c: the client assertion of the certificate credential, an
+ * RS256 JWT signed with the key of the PEM file at pem_path (which holds
+ * the private key and the certificate): header x5t = base64url SHA-1
+ * thumbprint of the certificate; claims aud = token_url, iss = sub =
+ * client_id, jti (a GUID), nbf = iat = now, exp = now + 10 min.  The file
+ * is read on every call (certificates rotate).  *jwt is malloc'd; the
+ * caller frees it.
+ */
+int aca_cred_cert_assertion(const char *pem_path, const char *client_id,
+	const char *token_url, char **jwt, struct aca_err *err);
+
+/*
+ * credcli.c: `az account get-access-token --scope SCOPE -o json
+ * [--tenant T]`, run without a shell and killed after timeout_s or on
+ * cancellation.  *token is malloc'd (caller frees and wipes); *expires_on
+ * is a unix time.
+ */
+int aca_cred_cli_fetch(const char *scope, const char *tenant, int timeout_s,
+	const struct aca_cancel *cx, char **token, long long *expires_on,
+	struct aca_err *err);
+
 /* ------------------------------------------------------------------ */
 /* azure.c: the HTTP client for ARM, Log Analytics and the log stream   */
 /* ------------------------------------------------------------------ */
@@ -216,6 +242,47 @@ struct aca_resp {
 	int retry_after_s;        /* Retry-After in seconds, -1 when absent */
 };
 void aca_resp_free(struct aca_resp *r);
+
+/*
+ * http.c: the transport under aca_arm and the credentials.  A struct
+ * aca_http is a pool of curl handles: connections are kept and reused
+ * across calls and threads.  Thread-safe.
+ */
+struct aca_http;
+
+int aca_http_new(struct aca_http **out, struct aca_err *err);
+void aca_http_free(struct aca_http *h);
+
+struct aca_http_req {
+	const char *method;            /* "GET", "POST", ... */
+	const char *url;               /* absolute */
+	const char *const *headers;    /* "Name: value", NULL-terminated, or NULL */
+	const char *body;              /* NULL = none */
+	size_t body_len;
+	int timeout_s;                 /* the whole call; 0 = no limit (streams),
+	                                  then only connecting is bounded */
+	int fresh;                     /* on a new connection: curl then never
+	                                  resends the request by itself */
+	/* Streaming: a 2xx body goes here chunk by chunk instead of into
+	 * resp->body; a non-zero return ends the transfer (SL_OK). */
+	int (*on_data)(void *arg, const char *buf, size_t n);
+	void *arg;
+};
+
+/*
+ * One HTTP exchange.  SL_OK when an answer came (any status; *resp
+ * filled, aca_resp_free it) or on_data ended it; SL_ECANCELED when cx was
+ * cancelled; SL_EUNAVAIL for a transport failure, with *unsent (may be
+ * NULL) set to 1 when the request certainly never left (no connection),
+ * 0 when it may have reached the server.  err names the URL's host, never
+ * its query or a header.
+ */
+int aca_http_do(struct aca_http *h, const struct aca_cancel *cx,
+	const struct aca_http_req *rq, struct aca_resp *resp, int *unsent,
+	struct aca_err *err);
+
+/* A random GUID (x-ms-client-request-id, jti) into out[37]. */
+void aca_http_uuid(char out[37]);
 
 struct aca_azure;
 

@@ -1,5 +1,1114 @@
-/* tests/sim_azure.c - STUB: replaced by its owner. */
+/*
+ * tests/sim_azure.c - the ARM client, credentials and Log Analytics
+ * against the Azure simulator (TAP).  sim-azure.sh starts the simulator
+ * (--no-workloads, --lro-delay-ms 1000, --client test-client:test-secret)
+ * and passes its URL as argv[1].
+ *
+ * Every check reads the simulator's own counters (/_sim/stats,
+ * /_sim/faults) for what was really sent; waits are polls with deadlines.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
 #include "aca.h"
 
-#include <stdio.h>
-int main(void) { puts("1..1\nok 1 - stub"); return 0; }
+#define SUB "00000000-0000-0000-0000-000000000001"
+#define TENANT "00000000-0000-0000-0000-0000000000aa"
+#define WS "00000000-0000-0000-0000-0000000000ee"
+#define RGP "/subscriptions/" SUB "/resourceGroups/sockerless-rg"
+#define ENV_ID RGP "/providers/Microsoft.App/managedEnvironments/sockerless"
+#define JOBS RGP "/providers/Microsoft.App/jobs/"
+#define API "?api-version=" ACA_API_JOBS
+#define SECRET "test-secret"
+#define MI_HEADER "sockerless-sim-identity-header"
+
+static const char *sim;
+static char tmpdir[256];
+static int ntest, nfail;
+
+/* ---- TAP --------------------------------------------------------------- */
+
+static void ok(int cond, const char *fmt, ...) SL_PRINTF(2, 3);
+static void ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d - ", cond ? "" : "not ", ++ntest);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!cond)
+		nfail++;
+}
+
+static void diag(const char *fmt, ...) SL_PRINTF(1, 2);
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- a host: logs kept for the "no secret logged" check, and a call
+ * that can be cancelled ------------------------------------------------- */
+
+struct sl_call {
+	atomic_int cancelled;
+	int efd;
+};
+
+static char logbuf[1 << 20];
+static size_t loglen;
+static pthread_mutex_t logmu = PTHREAD_MUTEX_INITIALIZER;
+
+static void host_logv(void *hctx, int level, const char *fmt, va_list ap)
+{
+	char line[2048];
+	int n;
+
+	(void)hctx;
+	(void)level;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return;
+	pthread_mutex_lock(&logmu);
+	if (loglen + strlen(line) + 2 < sizeof(logbuf)) {
+		memcpy(logbuf + loglen, line, strlen(line));
+		loglen += strlen(line);
+		logbuf[loglen++] = '\n';
+		logbuf[loglen] = '\0';
+	}
+	pthread_mutex_unlock(&logmu);
+	if (getenv("ACA_TEST_VERBOSE"))
+		fprintf(stderr, "log: %s\n", line);
+}
+
+static int host_cancelled(sl_call *c)
+{
+	return atomic_load(&c->cancelled);
+}
+
+static int host_cancel_fd(sl_call *c)
+{
+	return c->efd;
+}
+
+static void call_cancel(sl_call *c)
+{
+	uint64_t one = 1;
+
+	atomic_store(&c->cancelled, 1);
+	if (write(c->efd, &one, sizeof(one)) < 0)
+		diag("eventfd write: %s", strerror(errno));
+}
+
+static struct sl_host_v1 host = {
+	SL_HEADER(struct sl_host_v1),
+	.logv = host_logv,
+	.cancelled = host_cancelled,
+	.cancel_fd = host_cancel_fd,
+};
+
+/* ---- the simulator's admin paths, with plain curl --------------------- */
+
+static size_t sink(char *p, size_t sz, size_t n, void *arg)
+{
+	struct { char *p; size_t len; } *b = arg;
+	char *np = realloc(b->p, b->len + sz * n + 1);
+
+	if (!np)
+		return 0;
+	b->p = np;
+	memcpy(b->p + b->len, p, sz * n);
+	b->len += sz * n;
+	b->p[b->len] = '\0';
+	return sz * n;
+}
+
+/* An admin request; returns the parsed answer (json_object_put it). */
+static struct json_object *admin(const char *method, const char *path,
+	const char *body)
+{
+	struct { char *p; size_t len; } b = { NULL, 0 };
+	struct curl_slist *h = curl_slist_append(NULL,
+		"Content-Type: application/json");
+	struct json_object *o = NULL;
+	char url[512];
+	CURL *c = curl_easy_init();
+
+	snprintf(url, sizeof(url), "%s%s", sim, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (body)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	if (curl_easy_perform(c) == CURLE_OK && b.p)
+		o = json_tokener_parse(b.p);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	free(b.p);
+	return o;
+}
+
+static void admin_do(const char *method, const char *path, const char *body)
+{
+	json_object_put(admin(method, path, body));
+}
+
+/* operations[op], or statuses[op][status] when status is given. */
+static long stat_of(const char *op, const char *status)
+{
+	struct json_object *o = admin("GET", "/_sim/stats", NULL), *v;
+	long n = 0;
+
+	if (o && json_object_object_get_ex(o, status ? "statuses" :
+		"operations", &v) && json_object_object_get_ex(v, op, &v) &&
+	    (!status || json_object_object_get_ex(v, status, &v)))
+		n = (long)json_object_get_int64(v);
+	json_object_put(o);
+	return n;
+}
+
+static long fault_matched(void)
+{
+	struct json_object *o = admin("GET", "/_sim/faults", NULL), *a = o, *r;
+	long n = 0;
+
+	if (o && !json_object_is_type(o, json_type_array))
+		json_object_object_get_ex(o, "value", &a);
+	if (a && json_object_is_type(a, json_type_array) &&
+	    json_object_array_length(a) > 0) {
+		r = json_object_array_get_idx(a, 0);
+		if (json_object_object_get_ex(r, "matched", &r))
+			n = (long)json_object_get_int64(r);
+	}
+	json_object_put(o);
+	return n;
+}
+
+static void reset(void)
+{
+	admin_do("DELETE", "/_sim/faults", NULL);
+	admin_do("DELETE", "/_sim/stats", NULL);
+}
+
+/* ---- configuration by hand (config.c is not this test's) ------------- */
+
+static void cfg_base(struct aca_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->subscription = SUB;
+	cfg->resource_group = "sockerless-rg";
+	cfg->environment = "sockerless";
+	cfg->location = "eastus";
+	cfg->arm_url = (char *)sim;
+	cfg->la_url = (char *)sim;
+	cfg->authority_url = (char *)sim;
+	cfg->http_timeout_s = 20;
+}
+
+static void cfg_secret(struct aca_config *cfg, const char *secret)
+{
+	cfg_base(cfg);
+	cfg->tenant_id = TENANT;
+	cfg->client_id = "test-client";
+	cfg->client_secret = (char *)secret;
+}
+
+static struct aca_azure *client(const struct aca_config *cfg)
+{
+	struct aca_azure *az = NULL;
+	struct aca_err err = { 0 };
+
+	if (aca_azure_new(cfg, &host, &az, &err) != SL_OK)
+		diag("aca_azure_new: %s", err.msg);
+	return az;
+}
+
+static const char *jget(struct json_object *o, const char *a, const char *b)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, a, &v))
+		return NULL;
+	if (b && !json_object_object_get_ex(v, b, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static int get_env_ok(struct aca_azure *az, const char *what)
+{
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	struct json_object *o;
+	int rc, good;
+
+	rc = aca_arm(az, NULL, "GET", ENV_ID API, NULL, 0, &r, &err);
+	o = rc == SL_OK ? json_tokener_parse(r.body ? r.body : "") : NULL;
+	good = rc == SL_OK && r.status == 200 && jget(o, "name", NULL) &&
+		strcmp(jget(o, "name", NULL), "sockerless") == 0;
+	ok(good, "%s: ARM GET of the seeded environment", what);
+	if (!good)
+		diag("rc %d status %ld: %s", rc, r.status, rc ? err.msg :
+			(r.body ? r.body : ""));
+	json_object_put(o);
+	aca_resp_free(&r);
+	return good;
+}
+
+static char *job_body(void)
+{
+	return strdup("{\"location\":\"eastus\",\"properties\":{"
+		"\"environmentId\":\"" ENV_ID "\",\"configuration\":{"
+		"\"triggerType\":\"Manual\",\"replicaTimeout\":60,"
+		"\"replicaRetryLimit\":0,\"manualTriggerConfig\":{"
+		"\"parallelism\":1,\"replicaCompletionCount\":1}},"
+		"\"template\":{\"containers\":[{\"name\":\"main\","
+		"\"image\":\"docker.io/library/busybox:latest\","
+		"\"resources\":{\"cpu\":0.25,\"memory\":\"0.5Gi\"}}]}}}");
+}
+
+/* PUT a job and wait for its LRO; SL_OK when it is there. */
+static int put_job(struct aca_azure *az, const char *name)
+{
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	char path[256], *body = job_body();
+	int rc;
+
+	snprintf(path, sizeof(path), JOBS "%s" API, name);
+	rc = aca_arm(az, NULL, "PUT", path, body, ACA_ARM_WAIT_CONFLICT, &r,
+		&err);
+	if (rc == SL_OK && (r.status == 200 || r.status == 201))
+		rc = aca_arm_lro_wait(az, NULL, &r, 60, "create job", &err);
+	else if (rc == SL_OK)
+		rc = aca_err_from_resp(&err, &r, "create job");
+	if (rc)
+		diag("put %s: %s", name, err.msg);
+	aca_resp_free(&r);
+	free(body);
+	return rc;
+}
+
+/* ---- the checks ------------------------------------------------------- */
+
+static void t_token_cache(struct aca_azure *az)
+{
+	struct aca_cred *cr = aca_azure_cred(az);
+	struct aca_err err = { 0 };
+	char *t1 = NULL, *t2 = NULL, *t3 = NULL;
+	long before;
+
+	reset();
+	ok(strcmp(aca_cred_source(cr), "client secret") == 0,
+		"source is the client secret (%s)", aca_cred_source(cr));
+	ok(aca_cred_token(cr, NULL, ACA_SCOPE_ARM, 0, &t1, &err) == SL_OK &&
+		t1 && *t1, "an ARM token is fetched");
+	before = stat_of("Token", NULL);
+	ok(before == 1, "one token request (%ld)", before);
+	ok(aca_cred_token(cr, NULL, ACA_SCOPE_ARM, 0, &t2, &err) == SL_OK &&
+		t2 && strcmp(t1, t2) == 0 && stat_of("Token", NULL) == before,
+		"the second call is served from the cache");
+	ok(aca_cred_token(cr, NULL, ACA_SCOPE_LA, 0, &t3, &err) == SL_OK &&
+		t3 && strcmp(t3, t1) != 0 && stat_of("Token", NULL) == before + 1,
+		"the Log Analytics scope has its own token");
+	free(t1);
+	free(t2);
+	free(t3);
+}
+
+static void t_lro(struct aca_azure *az)
+{
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	struct json_object *o;
+	double t0;
+	int rc;
+
+	reset();
+	t0 = now_s();
+	rc = put_job(az, "az-lro");
+	ok(rc == SL_OK, "PUT job + aca_arm_lro_wait");
+	ok(stat_of("OperationStatus_Get", NULL) >= 1 && now_s() - t0 >= 0.9,
+		"the Azure-AsyncOperation status was polled (%ld polls, %.1f s)",
+		stat_of("OperationStatus_Get", NULL), now_s() - t0);
+	rc = aca_arm(az, NULL, "GET", JOBS "az-lro" API, NULL, 0, &r, &err);
+	o = rc == SL_OK ? json_tokener_parse(r.body ? r.body : "") : NULL;
+	ok(rc == SL_OK && r.status == 200 && jget(o, "properties",
+		"provisioningState") && strcmp(jget(o, "properties",
+		"provisioningState"), "Succeeded") == 0,
+		"the job is Succeeded after the wait");
+	json_object_put(o);
+	aca_resp_free(&r);
+
+	/* DELETE answers 202 + Location; follow the Location alone (the
+	 * other LRO style, final-state-via location). */
+	reset();
+	rc = aca_arm(az, NULL, "DELETE", JOBS "az-lro" API, NULL, 0, &r, &err);
+	ok(rc == SL_OK && r.status == 202 && r.location,
+		"DELETE answers 202 with Location (%ld)", r.status);
+	free(r.async_url);
+	r.async_url = NULL;
+	rc = rc ? rc : aca_arm_lro_wait(az, NULL, &r, 60, "delete job", &err);
+	ok(rc == SL_OK && stat_of("OperationResult_Get", NULL) >= 1,
+		"Location polling until done (%ld polls)",
+		stat_of("OperationResult_Get", NULL));
+	aca_resp_free(&r);
+	rc = aca_arm(az, NULL, "GET", JOBS "az-lro" API, NULL, 0, &r, &err);
+	ok(rc == SL_OK && r.status == 404, "the job is gone");
+	if (rc == SL_OK) {
+		rc = aca_err_from_resp(&err, &r, "inspect job az-lro");
+		ok(rc == SL_ENOTFOUND && strstr(err.msg, "Azure request id"),
+			"404 maps to SL_ENOTFOUND with the request id: %s",
+			err.msg);
+	}
+	aca_resp_free(&r);
+}
+
+static void t_retries(struct aca_azure *az)
+{
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	double t0, dt;
+	int rc;
+
+	if (put_job(az, "az-retry") != SL_OK)
+		diag("setup failed");
+	reset();
+	admin_do("POST", "/_sim/faults", "{\"op\":\"Jobs_Get\",\"status\":429,"
+		"\"retryAfter\":2,\"times\":1}");
+	t0 = now_s();
+	rc = aca_arm(az, NULL, "GET", JOBS "az-retry" API, NULL, 0, &r, &err);
+	dt = now_s() - t0;
+	ok(rc == SL_OK && r.status == 200, "429 then 200: retried (%ld)",
+		r.status);
+	ok(dt >= 1.95 && dt < 10, "the wait honoured Retry-After: 2 (%.2f s)",
+		dt);
+	ok(stat_of("Jobs_Get", "429") == 1 && stat_of("Jobs_Get", "200") == 1,
+		"the simulator saw one 429 and one 200");
+	aca_resp_free(&r);
+
+	reset();
+	admin_do("POST", "/_sim/faults", "{\"op\":\"Jobs_Get\",\"sequence\":"
+		"[503,\"drop\",500]}");
+	rc = aca_arm(az, NULL, "GET", JOBS "az-retry" API, NULL, 0, &r, &err);
+	ok(rc == SL_OK && r.status == 200,
+		"503, a dropped connection and 500 are retried (%ld)", r.status);
+	/* (The simulator's statuses miscount drops: count all calls.) */
+	ok(stat_of("Jobs_Get", "503") == 1 && stat_of("Jobs_Get", "200") == 1 &&
+		stat_of("Jobs_Get", NULL) == 4, "four attempts in all (%ld)",
+		stat_of("Jobs_Get", NULL));
+	aca_resp_free(&r);
+
+	reset();
+	admin_do("POST", "/_sim/faults", "{\"op\":\"Jobs_Get\",\"status\":503}");
+	t0 = now_s();
+	rc = aca_arm(az, NULL, "GET", JOBS "az-retry" API, NULL, 0, &r, &err);
+	dt = now_s() - t0;
+	ok(rc == SL_OK && r.status == 503 && stat_of("Jobs_Get", NULL) == 6,
+		"a lasting 503 gives up after 6 attempts (%ld, %ld, %.1f s)",
+		r.status, stat_of("Jobs_Get", NULL), dt);
+	if (rc == SL_OK)
+		ok(aca_err_from_resp(&err, &r, "inspect job") == SL_EUNAVAIL,
+			"and maps to SL_EUNAVAIL: %s", err.msg);
+	aca_resp_free(&r);
+}
+
+static void t_no_retry(struct aca_azure *az)
+{
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	int rc;
+
+	reset();
+	admin_do("POST", "/_sim/faults", "{\"op\":\"Jobs_Start\",\"drop\":true,"
+		"\"times\":1}");
+	rc = aca_arm(az, NULL, "POST", JOBS "az-retry/start" API, NULL,
+		ACA_ARM_NO_RETRY, &r, &err);
+	ok(rc == SL_EUNAVAIL && strstr(err.msg, "unknown"),
+		"POST start with a dropped answer: SL_EUNAVAIL, outcome "
+		"unknown (%d: %s)", rc, err.msg);
+	ok(stat_of("Jobs_Start", NULL) == 1, "POST start was sent exactly "
+		"once (%ld)", stat_of("Jobs_Start", NULL));
+	aca_resp_free(&r);
+
+	/* A throttled start never ran: it is sent again. */
+	reset();
+	admin_do("POST", "/_sim/faults", "{\"op\":\"Jobs_Start\",\"status\":429,"
+		"\"retryAfter\":1,\"times\":1}");
+	rc = aca_arm(az, NULL, "POST", JOBS "az-retry/start" API, NULL,
+		ACA_ARM_NO_RETRY, &r, &err);
+	ok(rc == SL_OK && r.status == 202 && stat_of("Jobs_Start", NULL) == 2,
+		"a 429 start is sent again (%ld, %ld sent)", r.status,
+		stat_of("Jobs_Start", NULL));
+	aca_resp_free(&r);
+
+	/* A 500 may have started it: no resend. */
+	reset();
+	admin_do("POST", "/_sim/faults", "{\"op\":\"Jobs_Start\",\"status\":500,"
+		"\"times\":1}");
+	rc = aca_arm(az, NULL, "POST", JOBS "az-retry/start" API, NULL,
+		ACA_ARM_NO_RETRY, &r, &err);
+	ok(rc == SL_OK && r.status == 500 && stat_of("Jobs_Start", NULL) == 1,
+		"a 500 start is not resent (%ld, %ld sent)", r.status,
+		stat_of("Jobs_Start", NULL));
+	aca_resp_free(&r);
+}
+
+static void t_conflict(struct aca_azure *az)
+{
+	struct aca_resp r = { 0 }, r2 = { 0 };
+	struct aca_err err = { 0 };
+	char *body = job_body();
+	char code[128];
+	int rc;
+
+	reset();
+	/* The first write stays InProgress for --lro-delay-ms (1 s). */
+	rc = aca_arm(az, NULL, "PUT", JOBS "az-conflict" API, body, 0, &r,
+		&err);
+	ok(rc == SL_OK && r.status == 201, "PUT starts provisioning (%ld)",
+		r.status);
+	rc = aca_arm(az, NULL, "PUT", JOBS "az-conflict" API, body, 0, &r2,
+		&err);
+	aca_err_code(&r2, code, sizeof(code));
+	ok(rc == SL_OK && r2.status == 409 &&
+		strcmp(code, "ContainerAppsJobOperationInProgress") == 0,
+		"a second PUT meanwhile is 409 %s", code);
+	if (rc == SL_OK)
+		ok(aca_err_from_resp(&err, &r2, "update job") == SL_ECONFLICT,
+			"409 maps to SL_ECONFLICT: %s", err.msg);
+	aca_resp_free(&r2);
+	rc = aca_arm(az, NULL, "PUT", JOBS "az-conflict" API, body,
+		ACA_ARM_WAIT_CONFLICT, &r2, &err);
+	ok(rc == SL_OK && (r2.status == 200 || r2.status == 201) &&
+		stat_of("Jobs_CreateOrUpdate", "409") >= 2,
+		"with ACA_ARM_WAIT_CONFLICT the 409 is waited out (%ld; %ld "
+		"conflicts)", r2.status, stat_of("Jobs_CreateOrUpdate", "409"));
+	if (rc == SL_OK)
+		aca_arm_lro_wait(az, NULL, &r2, 60, "update job", &err);
+	aca_resp_free(&r);
+	aca_resp_free(&r2);
+	free(body);
+}
+
+static void t_expired(struct aca_azure *az)
+{
+	struct aca_cred *cr = aca_azure_cred(az);
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	char *t = NULL;
+	int rc;
+
+	/* A 2 s token, then an answer delayed past its expiry: the token
+	 * the cache still trusts reaches ARM expired. */
+	admin_do("PUT", "/_sim/settings", "{\"tokenLifetimeSeconds\":2}");
+	rc = aca_cred_token(cr, NULL, ACA_SCOPE_ARM, 1, &t, &err);
+	free(t);
+	reset();
+	admin_do("POST", "/_sim/faults", "{\"op\":\"Jobs_Get\",\"latencyMs\":"
+		"3000,\"times\":1}");
+	rc = rc ? rc : aca_arm(az, NULL, "GET", JOBS "az-retry" API, NULL, 0,
+		&r, &err);
+	ok(rc == SL_OK && r.status == 200, "an expired token is refreshed and "
+		"the call succeeds (%ld)", r.status);
+	ok(stat_of("Jobs_Get", "401") == 1 && stat_of("Token", NULL) == 1,
+		"one 401 ExpiredAuthenticationToken, one new token (%ld, %ld)",
+		stat_of("Jobs_Get", "401"), stat_of("Token", NULL));
+	aca_resp_free(&r);
+	admin_do("PUT", "/_sim/settings", "{\"tokenLifetimeSeconds\":3599}");
+	rc = aca_cred_token(cr, NULL, ACA_SCOPE_ARM, 1, &t, &err);
+	free(t);
+}
+
+static void t_la(struct aca_azure *az)
+{
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	struct json_object *o = NULL, *v;
+	double end = now_s() + 30;
+	int rc;
+
+	/* Without workloads an execution fails at once and writes a system
+	 * log row; wait (poll) until the table answers. */
+	rc = aca_arm(az, NULL, "POST", JOBS "az-retry/start" API, NULL,
+		ACA_ARM_NO_RETRY, &r, &err);
+	aca_resp_free(&r);
+	do {
+		rc = aca_la_query(az, NULL, WS, "ContainerAppSystemLogs_CL | "
+			"count", "PT1H", &r, &err);
+		if (rc == SL_OK)
+			break;
+		aca_sleep_ms(NULL, 200);
+	} while (now_s() < end);
+	if (rc == SL_OK)
+		o = json_tokener_parse(r.body ? r.body : "");
+	ok(rc == SL_OK && r.status == 200 && o &&
+		json_object_object_get_ex(o, "tables", &v),
+		"a Log Analytics query answers (%d %s)", rc, rc ? err.msg : "");
+	json_object_put(o);
+	aca_resp_free(&r);
+
+	rc = aca_la_query(az, NULL, WS, "NoSuchTable_CL | take 1", NULL, &r,
+		&err);
+	ok(rc == SL_EINVAL && strstr(err.msg, "NoSuchTable_CL") &&
+		strstr(err.msg, "BadArgumentError"),
+		"an unknown table is SL_EINVAL with the innermost message: %s",
+		err.msg);
+
+	reset();
+	admin_do("POST", "/_sim/faults", "{\"op\":\"LogAnalytics_Query\","
+		"\"status\":429,\"retryAfter\":1,\"times\":1}");
+	rc = aca_la_query(az, NULL, WS, "ContainerAppSystemLogs_CL | count",
+		NULL, &r, &err);
+	ok(rc == SL_OK && stat_of("LogAnalytics_Query", NULL) == 2,
+		"a throttled query is retried");
+	aca_resp_free(&r);
+}
+
+struct sink_state {
+	size_t bytes;
+	int chunks;
+	int stop_after;
+};
+
+static int on_chunk(void *arg, const char *buf, size_t n)
+{
+	struct sink_state *s = arg;
+
+	(void)buf;
+	s->bytes += n;
+	s->chunks++;
+	return s->stop_after && s->chunks >= s->stop_after;
+}
+
+static void t_stream(struct aca_azure *az)
+{
+	struct aca_cred *cr = aca_azure_cred(az);
+	struct sink_state s = { 0 };
+	struct aca_err err = { 0 };
+	char url[512], *tok = NULL;
+	long status = 0;
+	int rc;
+
+	snprintf(url, sizeof(url), "%s" ENV_ID API, sim);
+	rc = aca_cred_token(cr, NULL, ACA_SCOPE_ARM, 0, &tok, &err);
+	rc = rc ? rc : aca_http_stream(az, NULL, url, tok, on_chunk, &s,
+		&status, &err);
+	ok(rc == SL_OK && status == 200 && s.bytes > 0,
+		"aca_http_stream delivers the body to on_data (%zu bytes in %d "
+		"chunks)", s.bytes, s.chunks);
+	memset(&s, 0, sizeof(s));
+	s.stop_after = 1;
+	rc = aca_http_stream(az, NULL, url, tok, on_chunk, &s, &status, &err);
+	ok(rc == SL_OK && s.chunks == 1, "on_data ends the stream");
+	memset(&s, 0, sizeof(s));
+	rc = aca_http_stream(az, NULL, url, "not-a-token", on_chunk, &s,
+		&status, &err);
+	ok(rc == SL_EPERM && status == 401 && s.chunks == 0,
+		"a refused bearer: status 401, SL_EPERM, nothing streamed (%s)",
+		err.msg);
+	free(tok);
+}
+
+/* ---- cancellation ------------------------------------------------------ */
+
+struct canceller {
+	sl_call *call;
+	atomic_int *stop;
+	int use_matched;   /* wait until the fault rule matched */
+};
+
+static void *cancel_thread(void *arg)
+{
+	struct canceller *c = arg;
+	double end = now_s() + 20;
+
+	/* Cancel once the request is at the simulator, not after a guess. */
+	while (now_s() < end && (c->use_matched ? fault_matched() < 1 :
+		stat_of("Jobs_Get", NULL) < 1))
+		aca_sleep_ms(NULL, 20);
+	if (c->call)
+		call_cancel(c->call);
+	if (c->stop)
+		atomic_store(c->stop, 1);
+	return NULL;
+}
+
+static void t_cancel(struct aca_azure *az)
+{
+	struct sl_call call = { 0 };
+	atomic_int stop = 0;
+	struct aca_cancel cx = { &host, &call, NULL };
+	struct aca_cancel cx2 = { NULL, NULL, &stop };
+	struct canceller c = { &call, NULL, 0 };
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	pthread_t th;
+	double t0, dt;
+	int rc;
+
+	call.efd = eventfd(0, EFD_CLOEXEC);
+	/* A long Retry-After wait, ended by the call's cancellation. */
+	reset();
+	admin_do("POST", "/_sim/faults", "{\"op\":\"Jobs_Get\",\"status\":429,"
+		"\"retryAfter\":30,\"times\":1}");
+	pthread_create(&th, NULL, cancel_thread, &c);
+	t0 = now_s();
+	rc = aca_arm(az, &cx, "GET", JOBS "az-retry" API, NULL, 0, &r, &err);
+	dt = now_s() - t0;
+	pthread_join(th, NULL);
+	ok(rc == SL_ECANCELED && dt < 5, "a Retry-After wait of 30 s ends "
+		"when the call is cancelled (%.2f s)", dt);
+	aca_resp_free(&r);
+
+	/* A slow answer, ended by the stop flag during the transfer. */
+	reset();
+	admin_do("POST", "/_sim/faults", "{\"op\":\"Jobs_Get\",\"latencyMs\":"
+		"20000,\"times\":1}");
+	c.call = NULL;
+	c.stop = &stop;
+	c.use_matched = 1;
+	pthread_create(&th, NULL, cancel_thread, &c);
+	t0 = now_s();
+	rc = aca_arm(az, &cx2, "GET", JOBS "az-retry" API, NULL, 0, &r, &err);
+	dt = now_s() - t0;
+	pthread_join(th, NULL);
+	ok(rc == SL_ECANCELED && dt < 5, "a transfer waiting 20 s for its "
+		"answer ends on the stop flag (%.2f s)", dt);
+	aca_resp_free(&r);
+
+	atomic_store(&stop, 0);
+	call_cancel(&call);
+	t0 = now_s();
+	ok(aca_sleep_ms(&cx, 10000) != 0 && now_s() - t0 < 1,
+		"aca_sleep_ms returns at once for a cancelled call");
+	close(call.efd);
+	admin_do("DELETE", "/_sim/faults", NULL);
+}
+
+/* ---- other credential sources ------------------------------------------ */
+
+static void t_managed_identity(void)
+{
+	struct aca_config cfg;
+	struct aca_azure *az;
+	char ep[512];
+
+	cfg_base(&cfg);
+	snprintf(ep, sizeof(ep), "%s/msi/token", sim);
+	cfg.identity_endpoint = ep;
+	cfg.identity_header = MI_HEADER;
+	cfg.imds_url = (char *)sim;
+	az = client(&cfg);
+	ok(az && strcmp(aca_cred_source(aca_azure_cred(az)),
+		"managed identity (IDENTITY_ENDPOINT)") == 0,
+		"IDENTITY_ENDPOINT + IDENTITY_HEADER is chosen first");
+	if (az)
+		get_env_ok(az, "managed identity (IDENTITY_ENDPOINT)");
+	aca_azure_free(az);
+
+	cfg_base(&cfg);
+	cfg.imds_url = (char *)sim;
+	az = client(&cfg);
+	ok(az && strcmp(aca_cred_source(aca_azure_cred(az)),
+		"managed identity (IMDS)") == 0, "then IMDS");
+	if (az)
+		get_env_ok(az, "managed identity (IMDS)");
+	aca_azure_free(az);
+}
+
+static char *b64url_decode(const char *s, size_t n, size_t *out_len)
+{
+	char *t = malloc(n + 4), *o = malloc(n + 4);
+	size_t i;
+	int len;
+
+	for (i = 0; i < n; i++)
+		t[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
+	while (i % 4)
+		t[i++] = '=';
+	len = EVP_DecodeBlock((unsigned char *)o, (unsigned char *)t, (int)i);
+	free(t);
+	if (len < 0) {
+		free(o);
+		return NULL;
+	}
+	/* Without its padding the text decodes to n * 3 / 4 bytes. */
+	len = (int)(n * 3 / 4);
+	o[len] = '\0';
+	*out_len = (size_t)len;
+	return o;
+}
+
+/* Writes a fresh RSA key and a self-signed certificate into one PEM. */
+static int make_cert(const char *path, X509 **cert_out)
+{
+	EVP_PKEY *k = EVP_RSA_gen(2048);
+	X509 *x = X509_new();
+	FILE *f = fopen(path, "w");
+	int rc = -1;
+
+	if (!k || !x || !f)
+		goto out;
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, k);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+		(const unsigned char *)"sockerless-test", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	if (!X509_sign(x, k, EVP_sha256()))
+		goto out;
+	/* The certificate first: the key need not come first. */
+	if (!PEM_write_X509(f, x) ||
+	    !PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL))
+		goto out;
+	*cert_out = x;
+	x = NULL;
+	rc = 0;
+out:
+	if (f)
+		fclose(f);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+static void t_cert(void)
+{
+	struct aca_err err = { 0 };
+	struct aca_config cfg;
+	struct aca_azure *az;
+	struct json_object *h = NULL, *c = NULL;
+	char pem[300], url[512], *jwt = NULL, *hj = NULL, *cj = NULL, *sig = NULL;
+	char *x5t_want = NULL;
+	unsigned char thumb[20];
+	unsigned int tl = 0;
+	size_t hl = 0, cl = 0, sl = 0;
+	const char *d1, *d2;
+	X509 *x = NULL;
+	EVP_MD_CTX *md = NULL;
+	long long now = time(NULL);
+	int verified = 0;
+
+	snprintf(pem, sizeof(pem), "%s/client.pem", tmpdir);
+	snprintf(url, sizeof(url), "%s/%s/oauth2/v2.0/token", sim, TENANT);
+	if (make_cert(pem, &x) != 0) {
+		ok(0, "test certificate made");
+		return;
+	}
+	ok(aca_cred_cert_assertion(pem, "cert-client", url, &jwt, &err) ==
+		SL_OK && jwt, "a client assertion is built %s", err.msg);
+	if (!jwt)
+		goto out;
+	d1 = strchr(jwt, '.');
+	d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+	if (!d1 || !d2) {
+		ok(0, "the assertion has three parts");
+		goto out;
+	}
+	hj = b64url_decode(jwt, (size_t)(d1 - jwt), &hl);
+	cj = b64url_decode(d1 + 1, (size_t)(d2 - d1 - 1), &cl);
+	sig = b64url_decode(d2 + 1, strlen(d2 + 1), &sl);
+	h = hj ? json_tokener_parse(hj) : NULL;
+	c = cj ? json_tokener_parse(cj) : NULL;
+	X509_digest(x, EVP_sha1(), thumb, &tl);
+	{
+		/* The expected x5t: base64url of the thumbprint. */
+		unsigned char b64[64];
+		int n = EVP_EncodeBlock(b64, thumb, (int)tl);
+
+		while (n > 0 && b64[n - 1] == '=')
+			n--;
+		b64[n] = '\0';
+		for (int i = 0; i < n; i++)
+			b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
+		x5t_want = strdup((char *)b64);
+	}
+	ok(h && jget(h, "alg", NULL) && strcmp(jget(h, "alg", NULL), "RS256")
+		== 0 && jget(h, "x5t", NULL) && strcmp(jget(h, "x5t", NULL),
+		x5t_want) == 0, "header: alg RS256, x5t = the SHA-1 thumbprint");
+	ok(c && jget(c, "aud", NULL) && strcmp(jget(c, "aud", NULL), url) == 0
+		&& strcmp(jget(c, "iss", NULL), "cert-client") == 0 &&
+		strcmp(jget(c, "sub", NULL), "cert-client") == 0 &&
+		jget(c, "jti", NULL) && strlen(jget(c, "jti", NULL)) == 36,
+		"claims: aud = the token endpoint, iss = sub = client id, jti");
+	{
+		struct json_object *e;
+		long long exp = json_object_object_get_ex(c, "exp", &e) ?
+			json_object_get_int64(e) : 0;
+
+		ok(exp > now && exp <= now + 601, "exp within 10 minutes");
+	}
+	md = EVP_MD_CTX_new();
+	if (md && sig && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL,
+		X509_get0_pubkey(x)) == 1)
+		verified = EVP_DigestVerify(md, (unsigned char *)sig, sl,
+			(const unsigned char *)jwt, (size_t)(d2 - jwt)) == 1;
+	ok(verified, "the signature verifies with the certificate's key");
+
+	cfg_base(&cfg);
+	cfg.tenant_id = TENANT;
+	cfg.client_id = "cert-client";
+	cfg.client_cert_path = pem;
+	az = client(&cfg);
+	ok(az && strcmp(aca_cred_source(aca_azure_cred(az)),
+		"client certificate") == 0, "the certificate source is chosen");
+	if (az)
+		get_env_ok(az, "client certificate");
+	aca_azure_free(az);
+
+	cfg.client_cert_path = "/nonexistent/client.pem";
+	az = client(&cfg);
+	ok(!az, "a missing certificate file is refused at creation");
+out:
+	EVP_MD_CTX_free(md);
+	json_object_put(h);
+	json_object_put(c);
+	free(hj);
+	free(cj);
+	free(sig);
+	free(jwt);
+	free(x5t_want);
+	X509_free(x);
+}
+
+static void write_fed(const char *path, const char *aud)
+{
+	char claims[256], *hb, *cb;
+	FILE *f = fopen(path, "w");
+	unsigned char tmp[512];
+	int n;
+
+	snprintf(claims, sizeof(claims), "{\"iss\":\"https://oidc.example\","
+		"\"sub\":\"system:serviceaccount:ns:sa\",\"aud\":\"%s\","
+		"\"exp\":%lld}", aud, (long long)time(NULL) + 3600);
+	n = EVP_EncodeBlock(tmp, (const unsigned char *)"{\"alg\":\"RS256\","
+		"\"typ\":\"JWT\"}", 27);
+	hb = strndup((char *)tmp, (size_t)n);
+	n = EVP_EncodeBlock(tmp, (const unsigned char *)claims,
+		(int)strlen(claims));
+	cb = strndup((char *)tmp, (size_t)n);
+	for (char *p = hb; *p; p++)
+		*p = *p == '+' ? '-' : *p == '/' ? '_' : *p == '=' ? 0 : *p;
+	for (char *p = cb; *p; p++)
+		*p = *p == '+' ? '-' : *p == '/' ? '_' : *p == '=' ? 0 : *p;
+	fprintf(f, "%s.%s.c2ln\n", hb, cb);
+	fclose(f);
+	free(hb);
+	free(cb);
+}
+
+static void t_workload(void)
+{
+	struct aca_err err = { 0 };
+	struct aca_config cfg;
+	struct aca_azure *az;
+	char path[300], *t = NULL;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/federated-token", tmpdir);
+	write_fed(path, "api://AzureADTokenExchange");
+	cfg_base(&cfg);
+	cfg.tenant_id = TENANT;
+	cfg.client_id = "wi-client";
+	cfg.federated_token_file = path;
+	az = client(&cfg);
+	ok(az && strcmp(aca_cred_source(aca_azure_cred(az)),
+		"workload identity") == 0, "workload identity is chosen");
+	if (!az)
+		return;
+	get_env_ok(az, "workload identity");
+	/* The file rotates: a forced fetch reads it again. */
+	write_fed(path, "api://wrong-audience");
+	rc = aca_cred_token(aca_azure_cred(az), NULL, ACA_SCOPE_ARM, 1, &t,
+		&err);
+	ok(rc == SL_EPERM && strstr(err.msg, "workload identity") &&
+		strstr(err.msg, "AADSTS700212") && strstr(err.msg, "wi-client"),
+		"the token file is read again on each fetch: %s", err.msg);
+	free(t);
+	aca_azure_free(az);
+}
+
+static void t_cli(void)
+{
+	struct aca_err err = { 0 };
+	struct aca_config cfg;
+	struct aca_azure *az;
+	char dir[300], path[400], newpath[4096];
+	const char *old = getenv("PATH");
+	FILE *f;
+
+	/* A stand-in `az` on PATH (the test may setenv; the plugin may not). */
+	snprintf(dir, sizeof(dir), "%s/bin", tmpdir);
+	mkdir(dir, 0700);
+	snprintf(path, sizeof(path), "%s/az", dir);
+	f = fopen(path, "w");
+	fprintf(f, "#!/bin/sh\n"
+		"[ \"$1 $2 $3 $4\" = \"account get-access-token --scope "
+		"https://management.azure.com/.default\" ] || "
+		"{ echo \"ERROR: unexpected arguments: $*\" >&2; exit 2; }\n"
+		"tok=$(curl -s -X POST --data-urlencode grant_type="
+		"client_credentials --data-urlencode client_id=test-client "
+		"--data-urlencode client_secret=" SECRET " --data-urlencode "
+		"scope=$4 %s/" TENANT "/oauth2/v2.0/token | "
+		"sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')\n"
+		"printf '{\"accessToken\":\"%%s\",\"expiresOn\":\"2099-01-01 "
+		"00:00:00.000000\",\"expires_on\":%%s,\"tokenType\":\"Bearer\"}\\n' "
+		"\"$tok\" $(($(date +%%s) + 3000))\n", sim);
+	fclose(f);
+	chmod(path, 0755);
+	snprintf(newpath, sizeof(newpath), "%s:%s", dir, old ? old : "/usr/bin:/bin");
+	setenv("PATH", newpath, 1);
+
+	cfg_base(&cfg);
+	cfg.use_cli = 1;
+	az = client(&cfg);
+	ok(az && strcmp(aca_cred_source(aca_azure_cred(az)), "Azure CLI") == 0,
+		"with nothing else configured, the Azure CLI");
+	if (az)
+		get_env_ok(az, "Azure CLI");
+	aca_azure_free(az);
+
+	/* A failing az: its first stderr line names why. */
+	f = fopen(path, "w");
+	fprintf(f, "#!/bin/sh\necho \"ERROR: Please run 'az login' to setup "
+		"account.\" >&2\nexit 1\n");
+	fclose(f);
+	az = client(&cfg);
+	if (az) {
+		char *t = NULL;
+		int rc = aca_cred_token(aca_azure_cred(az), NULL, ACA_SCOPE_ARM,
+			0, &t, &err);
+
+		ok(rc == SL_EPERM && strstr(err.msg, "az login") &&
+			strstr(err.msg, "Azure CLI"), "a failing az: %s",
+			err.msg);
+		free(t);
+	}
+	aca_azure_free(az);
+	setenv("PATH", old ? old : "/usr/bin:/bin", 1);
+}
+
+static void t_wrong_credentials(void)
+{
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	struct aca_config cfg;
+	struct aca_azure *az;
+	int rc;
+
+	cfg_secret(&cfg, "wrong-secret-XYZZY");
+	az = client(&cfg);
+	if (!az) {
+		ok(0, "client made");
+		return;
+	}
+	rc = aca_arm(az, NULL, "GET", ENV_ID API, NULL, 0, &r, &err);
+	ok(rc == SL_EPERM && strstr(err.msg, "client secret") &&
+		strstr(err.msg, "test-client") && strstr(err.msg, "AADSTS7000215")
+		&& !strstr(err.msg, "XYZZY") && !strstr(err.msg, "Trace ID"),
+		"a wrong secret: SL_EPERM naming the source and client, "
+		"without the secret: %s", err.msg);
+	aca_azure_free(az);
+
+	cfg_base(&cfg);
+	cfg.client_id = "test-client";
+	cfg.client_secret = "s";
+	rc = aca_azure_new(&cfg, &host, &az, &err);
+	ok(rc == SL_EINVAL && strstr(err.msg, "AZURE_TENANT_ID"),
+		"a secret without a tenant is refused: %s", err.msg);
+
+	cfg_base(&cfg);
+	rc = aca_azure_new(&cfg, &host, &az, &err);
+	ok(rc == SL_EINVAL && strstr(err.msg, "AZURE_CLIENT_ID"),
+		"no source at all is refused: %s", err.msg);
+}
+
+int main(int argc, char **argv)
+{
+	struct aca_config cfg;
+	struct aca_azure *az;
+
+	if (argc < 2) {
+		printf("1..0 # SKIP no simulator URL\n");
+		return 0;
+	}
+	sim = argv[1];
+	snprintf(tmpdir, sizeof(tmpdir), "%s/aca-sim-azure.XXXXXX",
+		getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(tmpdir)) {
+		printf("Bail out! mkdtemp: %s\n", strerror(errno));
+		return 1;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	cfg_secret(&cfg, SECRET);
+	az = client(&cfg);
+	if (!az) {
+		printf("Bail out! no client\n");
+		return 1;
+	}
+	t_token_cache(az);
+	get_env_ok(az, "client secret");
+	t_lro(az);
+	t_retries(az);
+	t_no_retry(az);
+	t_conflict(az);
+	t_expired(az);
+	t_la(az);
+	t_stream(az);
+	t_cancel(az);
+	aca_azure_free(az);
+	t_managed_identity();
+	t_cert();
+	t_workload();
+	t_cli();
+	t_wrong_credentials();
+
+	ok(!strstr(logbuf, SECRET) && !strstr(logbuf, "XYZZY") &&
+		!strstr(logbuf, "eyJ") && !strstr(logbuf, MI_HEADER),
+		"no secret, identity header or token in %zu bytes of logs",
+		loglen);
+	printf("1..%d\n", ntest);
+	{
+		char cmd[400];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			diag("could not remove %s", tmpdir);
+	}
+	curl_global_cleanup();
+	return nfail ? 1 : 0;
+}

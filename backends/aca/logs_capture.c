@@ -1,0 +1,678 @@
+/*
+ * logs_capture.c - one thread per running container follows its replica's
+ * log stream (no ingestion delay, unlike Log Analytics), hands every line
+ * to the host's local log store and keeps it in memory for `logs -f` and
+ * attach.  When the stream has ended after the container exited and
+ * nothing can be missing, the local copy is marked complete, so `docker
+ * logs` right after the exit needs no Log Analytics at all.
+ *
+ * Locking: l->mu guards the capture list, every capture's lines and
+ * flags, and the thread list; l->cv is broadcast on any change.  A
+ * capture thread calls the host and Azure without holding l->mu.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "logs_priv.h"
+
+/* What the stream replays on connection; the CLI's maximum. */
+#define TAIL_LINES 300
+/* Memory kept per capture; beyond it the oldest quarter is dropped. */
+#define CAP_MAX_BYTES ((size_t)32 << 20)
+/* Consecutive failed connections before the capture gives up. */
+#define MAX_FAILURES 8
+
+struct aca_capture {
+	struct aca_logs *l;
+	sl_container *c;          /* referenced */
+	char id[72];
+	char *job, *execution;
+	int refs;                 /* list, thread, readers */
+	int listed;               /* in l->caps */
+	struct aca_lines lines;
+	size_t base;              /* lines dropped from the head so far */
+	int ended;                /* aca_logs_capture_ended was called */
+	int64_t started_ns;       /* when aca_logs_capture_start ran */
+	int done, complete, head_dropped;
+	atomic_int missed;        /* lines may be missing */
+	atomic_int halt;          /* ends the HTTP stream (fini, drain) */
+	struct aca_capture *next;
+
+	/* The thread's own, no lock. */
+	struct aca_seen *seen;
+	unsigned pass;
+	int first_new;            /* the pass's first line was new: -1 unset */
+	int store_off;            /* the host's copy was given up */
+	int removed;              /* the container is gone: stop */
+};
+
+struct aca_thr {
+	pthread_t th;
+	int finished;
+	struct aca_capture *cap;  /* the thread's reference */
+	struct aca_thr *next;
+};
+
+static void cap_free(struct aca_capture *cp)
+{
+	const struct sl_host_v1 *host = cp->l->b->host;
+
+	aca_lines_clear(&cp->lines);
+	aca_seen_free(cp->seen);
+	if (cp->c)
+		host->ctr_unref(cp->c);
+	free(cp->job);
+	free(cp->execution);
+	free(cp);
+}
+
+/* Drops a reference; the caller holds l->mu.  Returns the capture when
+ * it must be freed (outside the lock), else NULL. */
+static struct aca_capture *unref_locked(struct aca_capture *cp)
+{
+	return --cp->refs == 0 ? cp : NULL;
+}
+
+struct aca_capture *aca_capture_get(struct aca_logs *l, const char *ctr_id)
+{
+	struct aca_capture *cp;
+
+	pthread_mutex_lock(&l->mu);
+	for (cp = l->caps; cp; cp = cp->next)
+		if (strcmp(cp->id, ctr_id) == 0)
+			break;
+	if (cp)
+		cp->refs++;
+	pthread_mutex_unlock(&l->mu);
+	return cp;
+}
+
+void aca_capture_put(struct aca_logs *l, struct aca_capture *cp)
+{
+	struct aca_capture *f;
+
+	if (!cp)
+		return;
+	pthread_mutex_lock(&l->mu);
+	f = unref_locked(cp);
+	pthread_mutex_unlock(&l->mu);
+	if (f)
+		cap_free(f);
+}
+
+void aca_capture_view(struct aca_capture *cp, struct aca_capture_view *v)
+{
+	v->lines = &cp->lines;
+	v->base = cp->base;
+	v->done = cp->done;
+	v->complete = cp->complete;
+	v->head_dropped = cp->head_dropped;
+	v->missed = atomic_load(&cp->missed);
+	v->started_ns = cp->started_ns;
+	v->execution = cp->execution;
+}
+
+/* Waits on l->cv up to ms; the caller holds l->mu. */
+static void wait_locked(struct aca_logs *l, long ms)
+{
+	struct timespec dl;
+
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += ms / 1000;
+	dl.tv_nsec += (ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	(void)pthread_cond_timedwait(&l->cv, &l->mu, &dl);
+}
+
+static int stopping(struct aca_capture *cp)
+{
+	return atomic_load(&cp->l->b->stopping) || atomic_load(&cp->halt);
+}
+
+/* Sleeps up to ms, returning early when the execution ended or we stop. */
+static void cap_sleep(struct aca_capture *cp, long ms)
+{
+	struct aca_logs *l = cp->l;
+
+	pthread_mutex_lock(&l->mu);
+	if (!cp->ended && !stopping(cp))
+		wait_locked(l, ms);
+	pthread_mutex_unlock(&l->mu);
+}
+
+static int cap_ended(struct aca_capture *cp)
+{
+	int e;
+
+	pthread_mutex_lock(&cp->l->mu);
+	e = cp->ended;
+	pthread_mutex_unlock(&cp->l->mu);
+	return e;
+}
+
+/* ---- Azure: the replica and its token ----------------------------------- */
+
+enum ctr_state { CTR_UNKNOWN, CTR_WAITING, CTR_RUNNING, CTR_GONE };
+
+/*
+ * The log stream endpoint of the execution's container (malloc'd into
+ * *url when found) and what the replica says of the container.  A replica
+ * without containers is waiting; an empty list, or a replica whose
+ * container terminated, is gone (for the stream: nothing more will come).
+ */
+static int replica_state(struct aca_capture *cp, const struct aca_cancel *cx,
+	char **url, enum ctr_state *state)
+{
+	struct aca_backend *b = cp->l->b;
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	struct json_object *root = NULL, *val;
+	char path[1024], jp[512];
+	size_t plen = strlen(cp->execution);
+	int rc;
+
+	*state = CTR_UNKNOWN;
+	if (url)
+		*url = NULL;
+	if (aca_config_job_path(&b->cfg, cp->job, jp, sizeof(jp)) ||
+	    snprintf(path, sizeof(path), "%s/executions/%s/replicas?api-version=%s",
+		jp, cp->execution, ACA_API_REPLICAS) >= (int)sizeof(path))
+		return SL_EINVAL;
+	rc = aca_arm(b->az, cx, "GET", path, NULL, 0, &r, &err);
+	if (rc)
+		return rc;
+	if (r.status == 404) {
+		*state = CTR_GONE;   /* the job or execution is gone */
+		goto out;
+	}
+	if (r.status != 200) {
+		rc = SL_EUNAVAIL;
+		goto out;
+	}
+	root = json_tokener_parse(r.body ? r.body : "");
+	if (!root || !json_object_object_get_ex(root, "value", &val) ||
+	    !json_object_is_type(val, json_type_array)) {
+		rc = SL_EINTERNAL;
+		goto out;
+	}
+	*state = json_object_array_length(val) ? CTR_WAITING : CTR_GONE;
+	for (size_t i = 0; i < json_object_array_length(val); i++) {
+		struct json_object *rep = json_object_array_get_idx(val, i);
+		struct json_object *nm, *props, *ctrs;
+		const char *name;
+
+		if (!json_object_object_get_ex(rep, "name", &nm) ||
+		    !(name = json_object_get_string(nm)) ||
+		    strncmp(name, cp->execution, plen) != 0 || name[plen] != '-' ||
+		    !json_object_object_get_ex(rep, "properties", &props) ||
+		    !json_object_object_get_ex(props, "containers", &ctrs) ||
+		    !json_object_is_type(ctrs, json_type_array))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(ctrs); k++) {
+			struct json_object *co = json_object_array_get_idx(ctrs, k);
+			struct json_object *ep, *rs;
+			const char *e, *s = NULL;
+
+			if (!json_object_object_get_ex(co, "logStreamEndpoint", &ep) ||
+			    !(e = json_object_get_string(ep)) || !*e)
+				continue;
+			if (json_object_object_get_ex(co, "runningState", &rs))
+				s = json_object_get_string(rs);
+			*state = s && strcmp(s, "Terminated") == 0 ? CTR_GONE
+								    : CTR_RUNNING;
+			if (url && !(*url = strdup(e)))
+				rc = SL_ENOMEM;
+			goto out;
+		}
+	}
+out:
+	json_object_put(root);
+	aca_resp_free(&r);
+	return rc;
+}
+
+/* The job's data-plane token (malloc'd; the caller wipes and frees it). */
+static int stream_token(struct aca_capture *cp, const struct aca_cancel *cx,
+	char **token)
+{
+	struct aca_backend *b = cp->l->b;
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	struct json_object *root = NULL, *props, *tok;
+	char path[1024], jp[512];
+	int rc;
+
+	*token = NULL;
+	if (aca_config_job_path(&b->cfg, cp->job, jp, sizeof(jp)) ||
+	    snprintf(path, sizeof(path), "%s/getAuthToken?api-version=%s", jp,
+		ACA_API_JOBS) >= (int)sizeof(path))
+		return SL_EINVAL;
+	rc = aca_arm(b->az, cx, "POST", path, NULL, 0, &r, &err);
+	if (rc)
+		return rc;
+	if (r.status != 200) {
+		rc = r.status == 404 ? SL_ENOTFOUND : SL_EUNAVAIL;
+		goto out;
+	}
+	root = json_tokener_parse(r.body ? r.body : "");
+	if (!root || !json_object_object_get_ex(root, "properties", &props) ||
+	    !json_object_object_get_ex(props, "token", &tok) ||
+	    !json_object_get_string(tok)) {
+		rc = SL_EINTERNAL;
+		goto out;
+	}
+	*token = strdup(json_object_get_string(tok));
+	rc = *token ? SL_OK : SL_ENOMEM;
+out:
+	json_object_put(root);
+	if (r.body)
+		memset(r.body, 0, r.len);
+	aca_resp_free(&r);
+	return rc;
+}
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		memset(s, 0, strlen(s));
+		free(s);
+	}
+}
+
+/* ---- the stream ------------------------------------------------------- */
+
+struct conn {
+	struct aca_capture *cp;
+	struct aca_stream_parser parser;
+};
+
+static void add_line(struct aca_capture *cp, int64_t ts, int fd,
+	const char *text, size_t len)
+{
+	struct aca_logs *l = cp->l;
+
+	pthread_mutex_lock(&l->mu);
+	if (cp->lines.bytes + len > CAP_MAX_BYTES && cp->lines.n > 0) {
+		size_t k = cp->lines.n / 4 + 1;
+
+		aca_lines_drop_head(&cp->lines, k);
+		cp->base += k;
+		cp->head_dropped = 1;
+	}
+	if (aca_lines_push(&cp->lines, ts, fd, text, len) != SL_OK)
+		atomic_store(&cp->missed, 1);
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+}
+
+static int on_line(void *arg, int64_t ts, int fd, const char *text,
+	size_t len)
+{
+	struct aca_capture *cp = arg;
+	const struct sl_host_v1 *host = cp->l->b->host;
+	int r = aca_seen_add(cp->seen, cp->pass, ts, fd, text, len);
+
+	if (r < 0) {
+		atomic_store(&cp->missed, 1);
+		return 0;
+	}
+	if (cp->first_new < 0)
+		cp->first_new = r;
+	if (!r)
+		return 0;
+	if (!cp->store_off && SL_HAS_FIELD(host, struct sl_host_v1, log_append)) {
+		int rc = host->log_append(cp->c, fd, ts, text, len);
+
+		if (rc == SL_ENOTFOUND) {
+			cp->removed = 1;   /* the container was removed */
+			return 1;
+		}
+		if (rc != SL_OK)
+			cp->store_off = 1;
+	}
+	add_line(cp, ts, fd, text, len);
+	return 0;
+}
+
+static int on_data(void *arg, const char *buf, size_t n)
+{
+	struct conn *cn = arg;
+	struct aca_capture *cp = cn->cp;
+
+	if (stopping(cp))
+		return 1;
+	return aca_stream_feed(&cn->parser, buf, n, on_line, cp) != 0;
+}
+
+/*
+ * One connection: replays up to TAIL_LINES, then follows.  Returns SL_OK
+ * when the server ended the stream, SL_EPERM for a refused token,
+ * SL_ENOTFOUND when the replica is gone, or another error.
+ */
+static int follow_once(struct aca_capture *cp, const char *endpoint,
+	const char *token)
+{
+	struct aca_cancel cx = { .stop = &cp->halt };
+	struct aca_err err = { 0 };
+	struct conn cn = { .cp = cp };
+	char *url = NULL;
+	long status = 0;
+	int rc;
+
+	if (asprintf(&url, "%s%cfollow=true&tailLines=%d&output=text", endpoint,
+		strchr(endpoint, '?') ? '&' : '?', TAIL_LINES) < 0)
+		return SL_ENOMEM;
+	cp->pass++;
+	cp->first_new = -1;
+	rc = aca_http_stream(cp->l->b->az, &cx, url, token, on_data, &cn,
+		&status, &err);
+	if (rc == SL_OK && status >= 200 && status < 300)
+		(void)aca_stream_finish(&cn.parser, on_line, cp);
+	/* A replay that was all new and as long as the tail we asked for may
+	 * have started after lines we never saw. */
+	if (cn.parser.backlog >= TAIL_LINES && cp->first_new == 1)
+		atomic_store(&cp->missed, 1);
+	aca_stream_parser_reset(&cn.parser);
+	free(url);
+	/* A refused answer is an error with its status set. */
+	if (status == 401 || status == 403)
+		return SL_EPERM;
+	if (status == 404)
+		return SL_ENOTFOUND;
+	if (rc != SL_OK)
+		return rc;
+	return status >= 200 && status < 300 ? SL_OK : SL_EUNAVAIL;
+}
+
+/* Waits until the container has a log stream; SL_ENOTFOUND when the
+ * execution ended without one, SL_ECANCELED when we stop. */
+static int wait_endpoint(struct aca_capture *cp, char **url)
+{
+	struct aca_backend *b = cp->l->b;
+	struct aca_cancel cx = { .stop = &cp->halt };
+	long delay = 1000, cap = b->cfg.poll_max_ms > 0 ? b->cfg.poll_max_ms
+							: 10000;
+	enum ctr_state st;
+
+	for (;;) {
+		char status[32];
+		long age = 0;
+		int ended = cap_ended(cp), rc;
+
+		if (stopping(cp))
+			return SL_ECANCELED;
+		/* While the poller sees the execution still Processing (node,
+		 * image pull), asking ARM for the replica is wasted. */
+		if (!ended && b->poller &&
+		    aca_poller_last(b->poller, cp->id, status, sizeof(status),
+			&age) == SL_OK && strcmp(status, "Processing") == 0) {
+			cap_sleep(cp, 500);
+			continue;
+		}
+		rc = replica_state(cp, &cx, url, &st);
+		if (rc == SL_OK && *url)
+			return SL_OK;
+		if (ended || st == CTR_GONE)
+			return SL_ENOTFOUND;
+		cap_sleep(cp, delay);
+		delay = delay * 3 / 2 > cap ? cap : delay * 3 / 2;
+	}
+}
+
+static void capture_run(struct aca_capture *cp)
+{
+	const struct sl_host_v1 *host = cp->l->b->host;
+	struct aca_cancel cx = { .stop = &cp->halt };
+	char *url = NULL, *token = NULL;
+	int failures = 0, refreshed = 0, finished = 0, rc;
+	enum ctr_state st;
+
+	rc = wait_endpoint(cp, &url);
+	if (rc != SL_OK) {
+		/* No stream ever: Log Analytics has whatever there is. */
+		atomic_store(&cp->missed, 1);
+		goto out;
+	}
+	while (!stopping(cp)) {
+		if (!token && (rc = stream_token(cp, &cx, &token)) != SL_OK) {
+			if (++failures >= MAX_FAILURES || rc == SL_ENOTFOUND)
+				break;
+			cap_sleep(cp, 1000L * failures);
+			continue;
+		}
+		rc = follow_once(cp, url, token);
+		if (stopping(cp) || cp->removed)
+			break;
+		if (rc == SL_EPERM && !refreshed) {
+			/* The data-plane token lives an hour. */
+			wipe_free(token);
+			token = NULL;
+			refreshed = 1;
+			continue;
+		}
+		if (rc == SL_ENOTFOUND) {
+			/* The replica was cleaned up: what we have is all we
+			 * will get, complete only if an earlier connection
+			 * ended cleanly after the exit. */
+			break;
+		}
+		if (rc == SL_OK) {
+			refreshed = 0;
+			failures = 0;
+			/* Ended by the server: the container exited, or the
+			 * service cut a long stream (~10 min). */
+			if (cap_ended(cp) ||
+			    (replica_state(cp, &cx, NULL, &st) == SL_OK &&
+			     st == CTR_GONE)) {
+				finished = 1;
+				break;
+			}
+			continue;
+		}
+		if (++failures >= MAX_FAILURES)
+			break;
+		cap_sleep(cp, 500L * failures);
+	}
+	if (!finished)
+		atomic_store(&cp->missed, 1);
+out:
+	wipe_free(token);
+	free(url);
+	pthread_mutex_lock(&cp->l->mu);
+	cp->complete = !atomic_load(&cp->missed);
+	pthread_mutex_unlock(&cp->l->mu);
+	if (cp->complete && !cp->store_off &&
+	    SL_HAS_FIELD(host, struct sl_host_v1, log_complete)) {
+		rc = host->log_complete(cp->c);
+		if (rc != SL_OK && rc != SL_ENOTFOUND)
+			sl_host_log(host, SL_LOG_WARN,
+				"aca: container %.12s: the local log copy was not "
+				"kept (%d); docker logs reads Log Analytics",
+				cp->id, rc);
+	} else if (!cp->complete) {
+		sl_host_log(host, SL_LOG_INFO,
+			"aca: container %.12s: the log stream did not deliver "
+			"every line of execution %s; docker logs reads Log "
+			"Analytics for it", cp->id, cp->execution);
+	}
+}
+
+static void *capture_main(void *arg)
+{
+	struct aca_thr *t = arg;
+	struct aca_capture *cp = t->cap, *f;
+	struct aca_logs *l = cp->l;
+
+	capture_run(cp);
+	pthread_mutex_lock(&l->mu);
+	cp->done = 1;
+	pthread_cond_broadcast(&l->cv);
+	f = unref_locked(cp);
+	t->cap = NULL;
+	t->finished = 1;
+	pthread_mutex_unlock(&l->mu);
+	if (f)
+		cap_free(f);
+	return NULL;
+}
+
+/* Joins the threads that have finished; the caller holds no lock. */
+static void reap(struct aca_logs *l)
+{
+	struct aca_thr *done = NULL, **pp;
+
+	pthread_mutex_lock(&l->mu);
+	for (pp = &l->threads; *pp;) {
+		struct aca_thr *t = *pp;
+
+		if (t->finished) {
+			*pp = t->next;
+			t->next = done;
+			done = t;
+		} else {
+			pp = &t->next;
+		}
+	}
+	pthread_mutex_unlock(&l->mu);
+	while (done) {
+		struct aca_thr *n = done->next;
+
+		pthread_join(done->th, NULL);
+		free(done);
+		done = n;
+	}
+}
+
+void aca_capture_join_all(struct aca_logs *l)
+{
+	struct aca_thr *t;
+	struct aca_capture *cp, *f;
+
+	pthread_mutex_lock(&l->mu);
+	for (t = l->threads; t; t = t->next)
+		if (t->cap)
+			atomic_store(&t->cap->halt, 1);
+	pthread_cond_broadcast(&l->cv);
+	t = l->threads;
+	l->threads = NULL;
+	pthread_mutex_unlock(&l->mu);
+	while (t) {
+		struct aca_thr *n = t->next;
+
+		pthread_join(t->th, NULL);
+		free(t);
+		t = n;
+	}
+	for (;;) {
+		pthread_mutex_lock(&l->mu);
+		cp = l->caps;
+		if (cp) {
+			l->caps = cp->next;
+			cp->listed = 0;
+		}
+		f = cp ? unref_locked(cp) : NULL;
+		pthread_mutex_unlock(&l->mu);
+		if (!cp)
+			break;
+		if (f)
+			cap_free(f);
+	}
+}
+
+int aca_logs_capture_start(struct aca_logs *l, sl_container *c,
+	const char *job, const char *execution)
+{
+	const struct sl_host_v1 *host;
+	struct aca_capture *cp, *old = NULL, **pp, *f = NULL;
+	struct aca_thr *t;
+	const char *id;
+
+	if (!l)
+		return SL_OK;
+	host = l->b->host;
+	id = host->ctr_str(c, SL_CTR_ID);
+	if (!id || !job || !execution)
+		return SL_EINVAL;
+	reap(l);
+	cp = calloc(1, sizeof(*cp));
+	t = calloc(1, sizeof(*t));
+	if (!cp || !t)
+		goto nomem;
+	cp->l = l;
+	cp->started_ns = aca_time_now();
+	snprintf(cp->id, sizeof(cp->id), "%s", id);
+	cp->job = strdup(job);
+	cp->execution = strdup(execution);
+	cp->seen = aca_seen_new();
+	if (!cp->job || !cp->execution || !cp->seen)
+		goto nomem;
+	cp->c = host->ctr_ref(c);
+	cp->refs = 2;                /* the list's and the thread's */
+	cp->listed = 1;
+	t->cap = cp;
+
+	pthread_mutex_lock(&l->mu);
+	/* A new execution of the container (restart) replaces the capture
+	 * of the previous one, whose thread ends with its stream. */
+	for (pp = &l->caps; *pp; pp = &(*pp)->next) {
+		if (strcmp((*pp)->id, cp->id) == 0) {
+			old = *pp;
+			*pp = old->next;
+			old->listed = 0;
+			f = unref_locked(old);
+			break;
+		}
+	}
+	cp->next = l->caps;
+	l->caps = cp;
+	if (pthread_create(&t->th, NULL, capture_main, t) != 0) {
+		l->caps = cp->next;
+		pthread_mutex_unlock(&l->mu);
+		if (f)
+			cap_free(f);
+		free(t);
+		cap_free(cp);
+		return SL_EINTERNAL;
+	}
+	t->next = l->threads;
+	l->threads = t;
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	if (f)
+		cap_free(f);
+	return SL_OK;
+nomem:
+	if (cp) {
+		aca_seen_free(cp->seen);
+		free(cp->job);
+		free(cp->execution);
+		free(cp);
+	}
+	free(t);
+	return SL_ENOMEM;
+}
+
+void aca_logs_capture_ended(struct aca_logs *l, const char *ctr_id)
+{
+	struct aca_capture *cp;
+
+	if (!l || !ctr_id)
+		return;
+	pthread_mutex_lock(&l->mu);
+	for (cp = l->caps; cp; cp = cp->next) {
+		if (strcmp(cp->id, ctr_id) == 0)
+			cp->ended = 1;
+	}
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+}
