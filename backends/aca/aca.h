@@ -503,9 +503,18 @@ int aca_exec_start(struct aca_backend *b, const struct aca_cancel *cx,
 int aca_exec_stop(struct aca_backend *b, const struct aca_cancel *cx,
 	const char *job, const char *exec, struct aca_err *err);
 
-/* ARM's ISO 8601 time ("2026-01-02T03:04:05.1234567+00:00", "...Z") as
- * unix ns; 0 when it does not parse. */
-int64_t aca_time_parse(const char *s);
+/* Times (logs_text.c), for ARM and the log stream alike. */
+/*
+ * ISO 8601 / RFC 3339 as Azure writes it: "2025-12-15T08:33:59.0671054Z",
+ * "...439303+00:00", " +0000", or no zone at all (the stream's synthetic
+ * records; read as UTC).  *has_zone (may be NULL) tells which.  SL_OK or
+ * SL_EINVAL.
+ */
+int aca_time_parse(const char *s, size_t n, int64_t *ns, int *has_zone);
+/* "2026-12-04T14:38:53.1234567Z" (Kusto's 100 ns precision, rounded
+ * down) into buf (>= 32). */
+void aca_time_format(int64_t ns, char *buf, size_t len);
+int64_t aca_time_now(void);
 
 /* ------------------------------------------------------------------ */
 /* poller.c: the one thread that watches running executions             */

@@ -18,50 +18,12 @@ int aca_exec_ended(const char *status)
 	       strcmp(status, "Stopped") == 0;
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar, so
- * the parse does not depend on the process's time zone (timegm is not
- * POSIX). */
-static int64_t days_from_civil(int y, int m, int d)
+/* An ARM time as unix ns; 0 when absent or unreadable. */
+static int64_t arm_time(const char *s)
 {
-	int64_t era, yoe, doy, doe;
+	int64_t ns;
 
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-int64_t aca_time_parse(const char *s)
-{
-	int y, mo, d, h, mi, sec, n = 0;
-	int64_t ns = 0, t;
-	const char *p;
-
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
-		return 0;
-	p = s + n;
-	if (*p == '.') {
-		int digits = 0;
-
-		for (p++; *p >= '0' && *p <= '9'; p++) {
-			if (digits < 9) {
-				ns = ns * 10 + (*p - '0');
-				digits++;
-			}
-		}
-		while (digits++ < 9)
-			ns *= 10;
-	}
-	t = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
-	if (*p == '+' || *p == '-') {
-		int oh = 0, om = 0;
-
-		if (sscanf(p + 1, "%2d:%2d", &oh, &om) >= 1)
-			t -= (*p == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-	}
-	return t * 1000000000LL + ns;
+	return s && aca_time_parse(s, strlen(s), &ns, NULL) == SL_OK ? ns : 0;
 }
 
 static const char *jstr(struct json_object *o, const char *key)
@@ -118,8 +80,8 @@ static int parse_view(const char *body, struct aca_exec_view *v)
 	if (!st)
 		goto out;
 	snprintf(v->status, sizeof(v->status), "%s", st);
-	v->start_ns = aca_time_parse(jstr(props, "startTime"));
-	v->end_ns = aca_time_parse(jstr(props, "endTime"));
+	v->start_ns = arm_time(jstr(props, "startTime"));
+	v->end_ns = arm_time(jstr(props, "endTime"));
 	snprintf(v->reason, sizeof(v->reason), "%s", jstr(props, "reason") ? jstr(props, "reason") : "");
 	snprintf(v->message, sizeof(v->message), "%s",
 		jstr(props, "message") ? jstr(props, "message") : "");
@@ -200,7 +162,7 @@ static int find_started(struct aca_backend *b, const struct aca_cancel *cx,
 	for (size_t i = 0; val && json_object_is_type(val, json_type_array) &&
 	     i < json_object_array_length(val); i++) {
 		struct json_object *e = json_object_array_get_idx(val, i);
-		int64_t st = aca_time_parse(jstr(jget(e, "properties"), "startTime"));
+		int64_t st = arm_time(jstr(jget(e, "properties"), "startTime"));
 		const char *n = jstr(e, "name");
 
 		/* Newest first: the first that is recent enough is ours. */

@@ -69,17 +69,7 @@ size_t aca_seen_count(const struct aca_seen *s);
 
 /* ---- time stamps and the log stream (logs_text.c) ------------------- */
 
-/*
- * ISO 8601 / RFC 3339 as Azure writes it: "2025-12-15T08:33:59.0671054Z",
- * "...439303+00:00", " +0000", or no zone at all (the stream's synthetic
- * records; read as UTC).  *has_zone (may be NULL) tells which.  SL_OK or
- * SL_EINVAL.
- */
-int aca_time_parse(const char *s, size_t n, int64_t *ns, int *has_zone);
-/* "2026-12-04T14:38:53.1234567Z" (Kusto's 100 ns precision, rounded
- * down) into buf (>= 32). */
-void aca_time_format(int64_t ns, char *buf, size_t len);
-int64_t aca_time_now(void);
+/* aca_time_parse, aca_time_format and aca_time_now are in aca.h. */
 
 enum aca_rec_kind {
 	ACA_REC_LINE = 0,         /* container output */
