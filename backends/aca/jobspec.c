@@ -309,6 +309,15 @@ int aca_jobspec_validate(const struct sl_host_v1 *host,
 			"replicas run without extra privileges");
 		goto out;
 	}
+	if (host->ctr_int(c, SL_CTR_OPEN_STDIN)) {
+		/* Refused here: once attach has hijacked the connection a
+		 * refusal can no longer reach the client. */
+		rc = aca_err_set(err, SL_EINVAL,
+			"-i (keeping stdin open) is not possible on the aca backend: Azure "
+			"Container Apps Jobs give a container no stdin (it needs the sockerless "
+			"agent in the container)");
+		goto out;
+	}
 	rc = check_binds(host, c, hc, err);
 	if (!rc)
 		rc = check_ports(host, c, hc, err);

@@ -3,7 +3,8 @@
 # or drops the connection, throttling stays on and tokens live 20 s.
 # Every `docker run --rm` must still print its output and exit with its
 # own code, without a duplicate execution and without a leaked job.
-. "${top_srcdir:-$(dirname "$0")/../../..}/tests/lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../../.." && pwd)}"
+. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/backends/aca/tests/lib.sh"
 need_docker
 N=6

@@ -4,7 +4,8 @@
 # 4 s scheduling delay, long-running operations, throttling on): what a
 # user sees on Azure.  `docker logs` right after the exit must be complete
 # although Log Analytics has ingested nothing yet.
-. "${top_srcdir:-$(dirname "$0")/../../..}/tests/lib.sh"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../../.." && pwd)}"
+. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/backends/aca/tests/lib.sh"
 need_docker
 tap_plan 14
