@@ -281,6 +281,10 @@ int aca_http_do(struct aca_http *h, const struct aca_cancel *cx,
 /* A random GUID (x-ms-client-request-id, jti) into out[37]. */
 void aca_http_uuid(char out[37]);
 
+/* Retry-After's value (delay-seconds or an HTTP-date) as seconds from
+ * now, at most a day; -1 when unreadable. */
+int aca_http_retry_after(const char *value);
+
 struct aca_azure;
 
 int aca_azure_new(const struct aca_config *cfg, const struct sl_host_v1 *host,

@@ -418,6 +418,8 @@ static int refused(const struct aca_cred *cr, const struct aca_resp *r,
 	 * Timestamp after the first sentence block; keep what says why. */
 	if ((nl = strstr(msg, " Trace ID:")) != NULL)
 		*nl = '\0';
+	for (nl = msg + strlen(msg); nl > msg && nl[-1] == ' ';)
+		*--nl = '\0';
 	status = r->status == 429 || r->status >= 500 ? SL_EUNAVAIL : SL_EPERM;
 	switch (cr->src) {
 	case SRC_SECRET:

@@ -142,7 +142,7 @@ void aca_http_uuid(char out[37])
 }
 
 /* Retry-After: delay-seconds or an HTTP-date (RFC 9110 10.2.3). */
-static int parse_retry_after(const char *v)
+int aca_http_retry_after(const char *v)
 {
 	char *end;
 	long s;
@@ -206,7 +206,7 @@ static size_t on_header(char *line, size_t sz, size_t nm, void *arg)
 	set_str(&r->async_url, header_value(line, n, "Azure-AsyncOperation"));
 	set_str(&r->location, header_value(line, n, "Location"));
 	if ((v = header_value(line, n, "Retry-After")) != NULL) {
-		r->retry_after_s = parse_retry_after(v);
+		r->retry_after_s = aca_http_retry_after(v);
 		free(v);
 	}
 	return n;

@@ -718,6 +718,141 @@ static void t_cancel(struct aca_azure *az)
 	admin_do("DELETE", "/_sim/faults", NULL);
 }
 
+/* ---- connections and threads ----------------------------------------- */
+
+/* Ends of TCP connections with the simulator's port, either side, in a
+ * state (/proc/net/tcp: 01 ESTABLISHED, 06 TIME_WAIT). */
+static int tcp_count(const char *state)
+{
+	FILE *f = fopen("/proc/net/tcp", "r");
+	const char *p = strrchr(sim, ':');
+	unsigned port = p ? (unsigned)atoi(p + 1) : 0;
+	char line[512], loc[64], rem[64], st[8];
+	unsigned lport, rport;
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %63s %63s %7s", loc, rem, st) != 3 ||
+		    strcmp(st, state) != 0 || !strchr(loc, ':') ||
+		    !strchr(rem, ':') ||
+		    sscanf(strchr(loc, ':') + 1, "%x", &lport) != 1 ||
+		    sscanf(strchr(rem, ':') + 1, "%x", &rport) != 1)
+			continue;
+		if (lport == port || rport == port)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+struct worker {
+	struct aca_azure *az;
+	int good;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int i = 0; i < 5; i++) {
+		struct aca_resp r = { 0 };
+		struct aca_err err = { 0 };
+
+		if (aca_arm(w->az, NULL, "GET", ENV_ID API, NULL, 0, &r, &err) ==
+			SL_OK && r.status == 200)
+			w->good++;
+		aca_resp_free(&r);
+	}
+	return NULL;
+}
+
+static void t_reuse_threads(void)
+{
+	struct aca_config cfg;
+	struct aca_azure *az;
+	struct worker w[8];
+	pthread_t th[8];
+	int est, tw0, tw1, good = 0;
+
+	cfg_secret(&cfg, SECRET);
+	az = client(&cfg);
+	if (!az)
+		return;
+	/* Eight threads at once on an empty cache: one token fetch. */
+	reset();
+	for (int i = 0; i < 8; i++) {
+		w[i].az = az;
+		w[i].good = 0;
+		pthread_create(&th[i], NULL, worker_main, &w[i]);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		good += w[i].good;
+	}
+	ok(good == 40, "8 threads x 5 ARM calls at once all answer (%d)",
+		good);
+	ok(stat_of("Token", NULL) == 1, "and share one token fetch (%ld)",
+		stat_of("Token", NULL));
+
+	/* Sequential calls reuse the pooled connections: no new socket is
+	 * opened and closed per call.  (No admin call in between: those
+	 * open their own.) */
+	tw0 = tcp_count("06");
+	for (int i = 0; i < 20; i++) {
+		struct worker one = { az, 0 };
+
+		worker_main(&one);
+	}
+	tw1 = tcp_count("06");
+	est = tcp_count("01");
+	ok(tw0 >= 0 && tw1 - tw0 <= 2 && est <= 20,
+		"100 sequential calls reuse connections (%d closed, %d open)",
+		tw1 - tw0, est);
+	aca_azure_free(az);
+}
+
+static void t_unsent(void)
+{
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	struct aca_config cfg;
+	struct aca_azure *az;
+	int rc;
+
+	/* Nothing listens on port 9 of loopback: refused before sending,
+	 * so even a NO_RETRY request may be tried again. */
+	cfg_secret(&cfg, SECRET);
+	cfg.arm_url = "http://127.0.0.1:9";
+	az = client(&cfg);
+	if (!az)
+		return;
+	rc = aca_arm(az, NULL, "POST", JOBS "j/start" API, NULL,
+		ACA_ARM_NO_RETRY, &r, &err);
+	ok(rc == SL_EUNAVAIL && strstr(err.msg, "cannot reach") &&
+		!strstr(err.msg, "unknown"), "a refused connection is not an "
+		"unknown outcome: %s", err.msg);
+	aca_azure_free(az);
+
+	ok(aca_http_retry_after("7") == 7 && aca_http_retry_after(" 0") == 0 &&
+		aca_http_retry_after("soon") == -1 &&
+		aca_http_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0,
+		"Retry-After: seconds, a past date, garbage");
+	{
+		char date[64];
+		time_t t = time(NULL) + 30;
+		struct tm tm;
+		int v;
+
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		v = aca_http_retry_after(date);
+		ok(v >= 28 && v <= 30, "Retry-After as an HTTP date (%s: %d)",
+			date, v);
+	}
+}
+
 /* ---- other credential sources ------------------------------------------ */
 
 static void t_managed_identity(void)
@@ -1002,6 +1137,18 @@ static void t_cli(void)
 		get_env_ok(az, "Azure CLI");
 	aca_azure_free(az);
 
+	/* No IMDS answering (nothing on port 9): on to the CLI, as
+	 * DefaultAzureCredential does. */
+	cfg.imds_url = "http://127.0.0.1:9";
+	az = client(&cfg);
+	if (az) {
+		get_env_ok(az, "IMDS unreachable, then the Azure CLI");
+		ok(strcmp(aca_cred_source(aca_azure_cred(az)), "Azure CLI") == 0,
+			"the source now says Azure CLI");
+	}
+	aca_azure_free(az);
+	cfg.imds_url = NULL;
+
 	/* A failing az: its first stderr line names why. */
 	f = fopen(path, "w");
 	fprintf(f, "#!/bin/sh\necho \"ERROR: Please run 'az login' to setup "
@@ -1091,6 +1238,8 @@ int main(int argc, char **argv)
 	t_stream(az);
 	t_cancel(az);
 	aca_azure_free(az);
+	t_reuse_threads();
+	t_unsent();
 	t_managed_identity();
 	t_cert();
 	t_workload();
