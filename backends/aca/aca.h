@@ -193,7 +193,8 @@ const char *aca_cred_source(const struct aca_cred *cr);
 
 /*
  * A bearer token for scope (ACA_SCOPE_ARM or ACA_SCOPE_LA), from the
- * cache while it has more than 5 minutes left, else fetched.  `force`
+ * cache while it has more than 5 minutes left (or half its lifetime,
+ * when that is shorter), else fetched; one fetch per scope at a time.  `force`
  * drops the cached one first (after ExpiredAuthenticationToken).  The
  * token is copied into a malloc'd string the caller frees (and should
  * wipe).  Thread-safe.

@@ -385,6 +385,24 @@ static void t_lro(struct aca_azure *az)
 		"Location polling until done (%ld polls)",
 		stat_of("OperationResult_Get", NULL));
 	aca_resp_free(&r);
+
+	/* An operation that never ends: the wait gives up at its timeout.
+	 * (/_sim/health answers {"status":"ok"}, never a terminal one.) */
+	{
+		struct aca_resp first = { 0 };
+		char url[512];
+		double t1 = now_s(), dt;
+
+		snprintf(url, sizeof(url), "%s/_sim/health", sim);
+		first.status = 201;
+		first.async_url = url;
+		first.retry_after_s = 1;
+		rc = aca_arm_lro_wait(az, NULL, &first, 2, "create job x", &err);
+		dt = now_s() - t1;
+		ok(rc == SL_ETIMEDOUT && dt >= 1.9 && dt < 4 &&
+			strstr(err.msg, "create job x"),
+			"an endless operation times out (%.1f s): %s", dt, err.msg);
+	}
 	rc = aca_arm(az, NULL, "GET", JOBS "az-lro" API, NULL, 0, &r, &err);
 	ok(rc == SL_OK && r.status == 404, "the job is gone");
 	if (rc == SL_OK) {
@@ -1147,6 +1165,20 @@ static void t_cli(void)
 			"the source now says Azure CLI");
 	}
 	aca_azure_free(az);
+
+	/* IMDS answers 400 (no identity assigned): on to the CLI too. */
+	reset();
+	admin_do("POST", "/_sim/faults", "{\"path\":\"/metadata/**\","
+		"\"status\":400}");
+	cfg.imds_url = (char *)sim;
+	az = client(&cfg);
+	if (az) {
+		get_env_ok(az, "IMDS without an identity, then the Azure CLI");
+		ok(strcmp(aca_cred_source(aca_azure_cred(az)), "Azure CLI") == 0
+			&& fault_matched() == 1, "after one IMDS request");
+	}
+	aca_azure_free(az);
+	admin_do("DELETE", "/_sim/faults", NULL);
 	cfg.imds_url = NULL;
 
 	/* A failing az: its first stderr line names why. */
