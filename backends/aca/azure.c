@@ -288,7 +288,8 @@ static int send_retrying(struct aca_azure *az, const struct aca_cancel *cx,
 			if ((c->flags & ACA_ARM_NO_RETRY) && !unsent) {
 				char why[256];
 
-				snprintf(why, sizeof(why), "%.*s", (int)sizeof(why) - 1, err->msg);
+				snprintf(why, sizeof(why), "%.*s",
+					(int)sizeof(why) - 1, err->msg);
 				rc = aca_err_set(err, SL_EUNAVAIL, "%s: the "
 					"answer was lost (%s); the outcome is "
 					"unknown", c->what, why);
@@ -325,7 +326,7 @@ static int send_retrying(struct aca_azure *az, const struct aca_cancel *cx,
 				conflicts++;
 				attempt--;
 				budget = CONFLICT_BUDGET_MS;
-				wait = resp->retry_after_s >= 0 ?
+				wait = resp->retry_after_s > 0 ?
 					resp->retry_after_s * 1000L :
 					conflict_wait_ms(conflicts);
 				goto again;

@@ -617,7 +617,7 @@ static int fetch_http(struct aca_cred *cr, const struct aca_cancel *cx,
 	struct aca_http_req rq = { 0 };
 	struct aca_resp r = { 0 };
 	struct treq t;
-	int rc, attempt, unsent;
+	int rc, attempt;
 
 	for (attempt = 1;; attempt++) {
 		rc = treq_build(cr, scope, &t, err);
@@ -629,7 +629,7 @@ static int fetch_http(struct aca_cred *cr, const struct aca_cancel *cx,
 		rq.body = t.body;
 		rq.body_len = t.body ? strlen(t.body) : 0;
 		rq.timeout_s = t.timeout_s;
-		rc = aca_http_do(cr->http, cx, &rq, &r, &unsent, err);
+		rc = aca_http_do(cr->http, cx, &rq, &r, NULL, err);
 		treq_free(&t);
 		if (rc == SL_OK && r.status == 200) {
 			if (cr->src == SRC_IMDS)
@@ -654,7 +654,8 @@ static int fetch_http(struct aca_cred *cr, const struct aca_cancel *cx,
 		if (rc != SL_OK) {
 			char why[512];
 
-			snprintf(why, sizeof(why), "%.*s", (int)sizeof(why) - 1, err->msg);
+			snprintf(why, sizeof(why), "%.*s",
+					(int)sizeof(why) - 1, err->msg);
 			rc = aca_err_set(err, SL_EUNAVAIL, "Azure credentials "
 				"(%s): %s", src_name(cr), why);
 		} else if (r.status != 429 && r.status < 500 &&
