@@ -565,6 +565,33 @@ static void t_expired(struct aca_azure *az)
 		"one 401 ExpiredAuthenticationToken, one new token (%ld, %ld)",
 		stat_of("Jobs_Get", "401"), stat_of("Token", NULL));
 	aca_resp_free(&r);
+
+	/* A 4 s token is fetched again after half its life, before it
+	 * expires, without a refusal first. */
+	{
+		char *t1 = NULL, *t2 = NULL;
+		double t0, dt = 0;
+
+		admin_do("PUT", "/_sim/settings", "{\"tokenLifetimeSeconds\":4}");
+		rc = aca_cred_token(cr, NULL, ACA_SCOPE_ARM, 1, &t1, &err);
+		t0 = now_s();
+		reset();
+		while (rc == SL_OK && now_s() - t0 < 8) {
+			free(t2);
+			t2 = NULL;
+			rc = aca_cred_token(cr, NULL, ACA_SCOPE_ARM, 0, &t2, &err);
+			if (rc || strcmp(t1, t2) != 0)
+				break;
+			aca_sleep_ms(NULL, 50);
+		}
+		dt = now_s() - t0;
+		ok(rc == SL_OK && t2 && strcmp(t1, t2) != 0 && dt >= 1.5 &&
+			dt < 3.9 && stat_of("Token", NULL) == 1,
+			"a token is renewed ahead of expiry (after %.1f s of 4, "
+			"%ld fetch)", dt, stat_of("Token", NULL));
+		free(t1);
+		free(t2);
+	}
 	admin_do("PUT", "/_sim/settings", "{\"tokenLifetimeSeconds\":3599}");
 	rc = aca_cred_token(cr, NULL, ACA_SCOPE_ARM, 1, &t, &err);
 	free(t);
@@ -615,6 +642,30 @@ static void t_la(struct aca_azure *az)
 	aca_resp_free(&r);
 }
 
+/* ---- cancellation ------------------------------------------------------ */
+
+struct canceller {
+	sl_call *call;
+	atomic_int *stop;
+	int use_matched;   /* wait until the fault rule matched */
+};
+
+static void *cancel_thread(void *arg)
+{
+	struct canceller *c = arg;
+	double end = now_s() + 20;
+
+	/* Cancel once the request is at the simulator, not after a guess. */
+	while (now_s() < end && (c->use_matched ? fault_matched() < 1 :
+		stat_of("Jobs_Get", NULL) < 1))
+		aca_sleep_ms(NULL, 20);
+	if (c->call)
+		call_cancel(c->call);
+	if (c->stop)
+		atomic_store(c->stop, 1);
+	return NULL;
+}
+
 struct sink_state {
 	size_t bytes;
 	int chunks;
@@ -651,6 +702,29 @@ static void t_stream(struct aca_azure *az)
 	s.stop_after = 1;
 	rc = aca_http_stream(az, NULL, url, tok, on_chunk, &s, &status, &err);
 	ok(rc == SL_OK && s.chunks == 1, "on_data ends the stream");
+	{
+		/* A stream whose server says nothing ends on the stop flag. */
+		atomic_int stop = 0;
+		struct aca_cancel cx = { NULL, NULL, &stop };
+		struct canceller c = { NULL, &stop, 1 };
+		pthread_t th;
+		double t0, dt;
+
+		reset();
+		admin_do("POST", "/_sim/faults", "{\"path\":\"/subscriptions/"
+			"**/managedEnvironments/sockerless\",\"latencyMs\":20000,"
+			"\"times\":1}");
+		memset(&s, 0, sizeof(s));
+		pthread_create(&th, NULL, cancel_thread, &c);
+		t0 = now_s();
+		rc = aca_http_stream(az, &cx, url, tok, on_chunk, &s, &status,
+			&err);
+		dt = now_s() - t0;
+		pthread_join(th, NULL);
+		ok(rc == SL_ECANCELED && dt < 5, "a quiet stream is cancelled "
+			"promptly (%.2f s)", dt);
+		admin_do("DELETE", "/_sim/faults", NULL);
+	}
 	memset(&s, 0, sizeof(s));
 	rc = aca_http_stream(az, NULL, url, "not-a-token", on_chunk, &s,
 		&status, &err);
@@ -658,30 +732,6 @@ static void t_stream(struct aca_azure *az)
 		"a refused bearer: status 401, SL_EPERM, nothing streamed (%s)",
 		err.msg);
 	free(tok);
-}
-
-/* ---- cancellation ------------------------------------------------------ */
-
-struct canceller {
-	sl_call *call;
-	atomic_int *stop;
-	int use_matched;   /* wait until the fault rule matched */
-};
-
-static void *cancel_thread(void *arg)
-{
-	struct canceller *c = arg;
-	double end = now_s() + 20;
-
-	/* Cancel once the request is at the simulator, not after a guess. */
-	while (now_s() < end && (c->use_matched ? fault_matched() < 1 :
-		stat_of("Jobs_Get", NULL) < 1))
-		aca_sleep_ms(NULL, 20);
-	if (c->call)
-		call_cancel(c->call);
-	if (c->stop)
-		atomic_store(c->stop, 1);
-	return NULL;
 }
 
 static void t_cancel(struct aca_azure *az)
