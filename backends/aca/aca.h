@@ -297,9 +297,12 @@ struct aca_cred *aca_azure_cred(struct aca_azure *az);
 enum {
 	/* Never resend the request after it may have reached Azure (POST
 	 * start): a lost answer is reported as SL_EUNAVAIL and the caller
-	 * checks the executions before trying again.  Without it 408, 429,
-	 * 5xx and connection errors are retried with jittered exponential
-	 * backoff honouring Retry-After, up to a bounded total time. */
+	 * checks the executions before trying again.  Only a request that
+	 * never left (connection refused) or that Azure refused before
+	 * acting on it (429, a 401 token refusal) is sent again; a 5xx is
+	 * returned as the answer.  Without the flag 408, 429, 5xx and
+	 * connection errors are retried with jittered exponential backoff
+	 * honouring Retry-After: at most 6 attempts within 120 s. */
 	ACA_ARM_NO_RETRY = 1 << 0,
 	/* Also wait out a 409 ...OperationInProgress (an earlier write of
 	 * the same resource) and send again. */
@@ -324,8 +327,9 @@ int aca_arm(struct aca_azure *az, const struct aca_cancel *cx,
  * Waits for the long-running operation a PUT/PATCH/DELETE answer started
  * (201/202 with Azure-AsyncOperation, or Location).  Polls at the
  * Retry-After the service gives (default 1 s) until Succeeded, or
- * Failed/Canceled (mapped to an error with the operation's error), or
- * timeout_s.  A 200/204 first answer returns SL_OK at once.
+ * Failed/Canceled (mapped to an error with the operation's error:
+ * Failed -> SL_EINTERNAL, Canceled -> SL_ECONFLICT), or timeout_s
+ * (SL_ETIMEDOUT).  A 200/204 first answer returns SL_OK at once.
  */
 int aca_arm_lro_wait(struct aca_azure *az, const struct aca_cancel *cx,
 	const struct aca_resp *first, int timeout_s, const char *what,
