@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -791,6 +794,96 @@ static void t_cancel(struct aca_azure *az)
 	admin_do("DELETE", "/_sim/faults", NULL);
 }
 
+/* ---- a canned status resource ----------------------------------------- */
+
+/* The simulator's operations always succeed; a Failed or Canceled
+ * status resource comes from this one-answer server instead. */
+struct canned {
+	int fd;
+	const char *answer;
+	int served;
+};
+
+static void *canned_main(void *arg)
+{
+	struct canned *c = arg;
+	char req[4096], resp[1024];
+	int cfd = accept(c->fd, NULL, NULL);
+	ssize_t n;
+
+	if (cfd < 0)
+		return NULL;
+	n = read(cfd, req, sizeof(req));   /* a GET fits one read */
+	snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nContent-Type: "
+		"application/json\r\nContent-Length: %zu\r\nConnection: "
+		"close\r\n\r\n%s", strlen(c->answer), c->answer);
+	if (n > 0 && write(cfd, resp, strlen(resp)) > 0)
+		c->served = 1;
+	close(cfd);
+	return NULL;
+}
+
+static int canned_start(struct canned *c, const char *answer, char *url,
+	size_t len, pthread_t *th)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof(a);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c->answer = answer;
+	c->served = 0;
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    listen(c->fd, 1) != 0 ||
+	    getsockname(c->fd, (struct sockaddr *)&a, &al) != 0)
+		return -1;
+	snprintf(url, len, "http://127.0.0.1:%u/operationStatuses/1",
+		ntohs(a.sin_port));
+	return pthread_create(th, NULL, canned_main, c);
+}
+
+static void t_lro_failed(struct aca_azure *az)
+{
+	static const struct {
+		const char *answer;
+		int status;
+		const char *want;
+	} cases[] = {
+		{ "{\"status\":\"Failed\",\"error\":{\"code\":"
+		  "\"ContainerAppInvalidImage\",\"message\":\"The image is "
+		  "invalid.\"}}", SL_EINTERNAL, "The image is invalid. "
+		  "(ContainerAppInvalidImage)" },
+		{ "{\"status\":\"Canceled\"}", SL_ECONFLICT, "Canceled" },
+		{ "{\"status\":\"Failed\",\"error\":{\"code\":"
+		  "\"ManagedEnvironmentCoreQuotaExceeded\",\"message\":\"q\"}}",
+		  SL_EINTERNAL, "QuotaExceeded" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct aca_resp first = { 0 };
+		struct aca_err err = { 0 };
+		struct canned c;
+		pthread_t th;
+		char url[128];
+		int rc;
+
+		if (canned_start(&c, cases[i].answer, url, sizeof(url), &th)) {
+			ok(0, "canned server");
+			continue;
+		}
+		first.status = 201;
+		first.async_url = url;
+		first.retry_after_s = 0;
+		rc = aca_arm_lro_wait(az, NULL, &first, 10, "create job f", &err);
+		pthread_join(th, NULL);
+		close(c.fd);
+		ok(c.served && rc == cases[i].status && strstr(err.msg,
+			cases[i].want) && strstr(err.msg, "create job f"),
+			"an operation that ends %s: %d %s", i == 1 ? "Canceled" :
+			"Failed", rc, err.msg);
+	}
+}
+
 /* ---- connections and threads ----------------------------------------- */
 
 /* Ends of TCP connections with the simulator's port, either side, in a
@@ -1317,6 +1410,7 @@ int main(int argc, char **argv)
 	t_token_cache(az);
 	get_env_ok(az, "client secret");
 	t_lro(az);
+	t_lro_failed(az);
 	t_retries(az);
 	t_no_retry(az);
 	t_conflict(az);
