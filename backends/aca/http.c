@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "aca.h"
@@ -447,6 +448,9 @@ fail:
 	aca_resp_free(resp);
 out:
 	free(x.buf);
+	/* The copies hold the bearer token or the identity header. */
+	for (t = hdrs; t; t = t->next)
+		OPENSSL_cleanse(t->data, strlen(t->data));
 	curl_slist_free_all(hdrs);
 	if (en.easy) {
 		/* The handle points at our header list and callbacks' state:
