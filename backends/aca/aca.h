@@ -286,6 +286,10 @@ void aca_http_uuid(char out[37]);
  * now, at most a day; -1 when unreadable. */
 int aca_http_retry_after(const char *value);
 
+/* "scheme://host[:port]" of url into out (for messages, and to keep a
+ * token to the host it is meant for). */
+void aca_http_origin(const char *url, char *out, size_t len);
+
 struct aca_azure;
 
 int aca_azure_new(const struct aca_config *cfg, const struct sl_host_v1 *host,
@@ -312,7 +316,8 @@ enum {
 /*
  * One ARM request.  `url` is a path starting with "/subscriptions/" (the
  * ARM base is prepended) including the api-version query, or an absolute
- * URL (LRO status, nextLink).  `body` is JSON or NULL.  Sends the ARM
+ * URL (LRO status, nextLink) on the ARM endpoint's host: the ARM token
+ * is never sent elsewhere (SL_EINTERNAL).  `body` is JSON or NULL.  Sends the ARM
  * token; an ExpiredAuthenticationToken / InvalidAuthenticationToken 401
  * refreshes it once and sends again.  Returns SL_OK with *resp filled for
  * any final HTTP answer (the caller reads resp->status: 2xx, 404, 409...);

@@ -399,10 +399,22 @@ int aca_arm(struct aca_azure *az, const struct aca_cancel *cx,
 
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after_s = -1;
+	describe(what, sizeof(what), method, url);
+	if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0) {
+		char a[256], b[256];
+
+		/* A Location or nextLink naming another host must not get
+		 * the ARM token. */
+		aca_http_origin(url, a, sizeof(a));
+		aca_http_origin(az->arm_url, b, sizeof(b));
+		if (strcasecmp(a, b) != 0)
+			return aca_err_set(err, SL_EINTERNAL, "%s: Azure pointed "
+				"to %s, not to the ARM endpoint %s; not sending "
+				"the token there", what, a, b);
+	}
 	u = arm_url(az, url);
 	if (!u)
 		return aca_err_set(err, SL_ENOMEM, "out of memory");
-	describe(what, sizeof(what), method, url);
 	c.scope = ACA_SCOPE_ARM;
 	c.what = what;
 	c.flags = flags;

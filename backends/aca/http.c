@@ -289,7 +289,7 @@ static int never_sent(CURLcode rc, CURL *easy)
 /* "https://host:port" of url, for messages (no path: it may hold a
  * query with secrets in other services; ours name only resources, but
  * the host is what a transport error is about). */
-static void url_origin(const char *url, char *out, size_t len)
+void aca_http_origin(const char *url, char *out, size_t len)
 {
 	const char *p = strstr(url, "://");
 	size_t n;
@@ -352,7 +352,7 @@ int aca_http_do(struct aca_http *h, const struct aca_cancel *cx,
 	resp->retry_after_s = -1;
 	if (unsent)
 		*unsent = 1;
-	url_origin(rq->url, origin, sizeof(origin));
+	aca_http_origin(rq->url, origin, sizeof(origin));
 	if (aca_cancelled(cx))
 		return aca_err_set(err, SL_ECANCELED, "request to %s cancelled",
 			origin);
