@@ -996,6 +996,37 @@ static void t_reuse_threads(void)
 	aca_azure_free(az);
 }
 
+static void t_timeout(void)
+{
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	struct aca_config cfg;
+	struct aca_azure *az;
+	double t0, dt;
+	int rc;
+
+	/* One call may take http_timeout_s: a slower answer is abandoned
+	 * and the call sent again. */
+	cfg_secret(&cfg, SECRET);
+	cfg.http_timeout_s = 1;
+	az = client(&cfg);
+	if (!az)
+		return;
+	if (put_job(az, "az-timeout") != SL_OK)
+		diag("setup failed");
+	reset();
+	admin_do("POST", "/_sim/faults", "{\"op\":\"Jobs_Get\",\"latencyMs\":"
+		"3000,\"times\":1}");
+	t0 = now_s();
+	rc = aca_arm(az, NULL, "GET", JOBS "az-timeout" API, NULL, 0, &r, &err);
+	dt = now_s() - t0;
+	ok(rc == SL_OK && r.status == 200 && dt >= 0.9 && dt < 3,
+		"a call slower than http_timeout is given up and retried "
+		"(%.1f s)", dt);
+	aca_resp_free(&r);
+	aca_azure_free(az);
+}
+
 static void t_unsent(void)
 {
 	struct aca_resp r = { 0 };
@@ -1437,6 +1468,7 @@ int main(int argc, char **argv)
 	t_cancel(az);
 	aca_azure_free(az);
 	t_reuse_threads();
+	t_timeout();
 	t_unsent();
 	t_managed_identity();
 	t_cert();
