@@ -196,7 +196,8 @@ const char *aca_cred_source(const struct aca_cred *cr);
 
 /*
  * A bearer token for scope (ACA_SCOPE_ARM or ACA_SCOPE_LA), from the
- * cache while it has more than 5 minutes left, else fetched.  `force`
+ * cache while it has more than 5 minutes left (or half its lifetime,
+ * when that is shorter), else fetched; one fetch per scope at a time.  `force`
  * drops the cached one first (after ExpiredAuthenticationToken).  The
  * token is copied into a malloc'd string the caller frees (and should
  * wipe).  Thread-safe.
@@ -284,6 +285,14 @@ int aca_http_do(struct aca_http *h, const struct aca_cancel *cx,
 /* A random GUID (x-ms-client-request-id, jti) into out[37]. */
 void aca_http_uuid(char out[37]);
 
+/* Retry-After's value (delay-seconds or an HTTP-date) as seconds from
+ * now, at most a day; -1 when unreadable. */
+int aca_http_retry_after(const char *value);
+
+/* "scheme://host[:port]" of url into out (for messages, and to keep a
+ * token to the host it is meant for). */
+void aca_http_origin(const char *url, char *out, size_t len);
+
 struct aca_azure;
 
 int aca_azure_new(const struct aca_config *cfg, const struct sl_host_v1 *host,
@@ -295,9 +304,12 @@ struct aca_cred *aca_azure_cred(struct aca_azure *az);
 enum {
 	/* Never resend the request after it may have reached Azure (POST
 	 * start): a lost answer is reported as SL_EUNAVAIL and the caller
-	 * checks the executions before trying again.  Without it 408, 429,
-	 * 5xx and connection errors are retried with jittered exponential
-	 * backoff honouring Retry-After, up to a bounded total time. */
+	 * checks the executions before trying again.  Only a request that
+	 * never left (connection refused) or that Azure refused before
+	 * acting on it (429, a 401 token refusal) is sent again; a 5xx is
+	 * returned as the answer.  Without the flag 408, 429, 5xx and
+	 * connection errors are retried with jittered exponential backoff
+	 * honouring Retry-After: at most 6 attempts within 120 s. */
 	ACA_ARM_NO_RETRY = 1 << 0,
 	/* Also wait out a 409 ...OperationInProgress (an earlier write of
 	 * the same resource) and send again. */
@@ -307,7 +319,8 @@ enum {
 /*
  * One ARM request.  `url` is a path starting with "/subscriptions/" (the
  * ARM base is prepended) including the api-version query, or an absolute
- * URL (LRO status, nextLink).  `body` is JSON or NULL.  Sends the ARM
+ * URL (LRO status, nextLink) on the ARM endpoint's host: the ARM token
+ * is never sent elsewhere (SL_EINTERNAL).  `body` is JSON or NULL.  Sends the ARM
  * token; an ExpiredAuthenticationToken / InvalidAuthenticationToken 401
  * refreshes it once and sends again.  Returns SL_OK with *resp filled for
  * any final HTTP answer (the caller reads resp->status: 2xx, 404, 409...);
@@ -322,8 +335,9 @@ int aca_arm(struct aca_azure *az, const struct aca_cancel *cx,
  * Waits for the long-running operation a PUT/PATCH/DELETE answer started
  * (201/202 with Azure-AsyncOperation, or Location).  Polls at the
  * Retry-After the service gives (default 1 s) until Succeeded, or
- * Failed/Canceled (mapped to an error with the operation's error), or
- * timeout_s.  A 200/204 first answer returns SL_OK at once.
+ * Failed/Canceled (mapped to an error with the operation's error:
+ * Failed -> SL_EINTERNAL, Canceled -> SL_ECONFLICT), or timeout_s
+ * (SL_ETIMEDOUT).  A 200/204 first answer returns SL_OK at once.
  */
 int aca_arm_lro_wait(struct aca_azure *az, const struct aca_cancel *cx,
 	const struct aca_resp *first, int timeout_s, const char *what,

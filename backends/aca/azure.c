@@ -27,7 +27,8 @@
 #define BUDGET_MS 120000L
 #define BACKOFF_BASE_MS 500L
 #define BACKOFF_CAP_MS 16000L
-#define CONFLICT_MAX 60        /* 409 OperationInProgress waits */
+#define CONFLICT_MAX 120       /* 409 OperationInProgress waits */
+#define CONFLICT_CAP_MS 5000L
 #define CONFLICT_BUDGET_MS 600000L
 #define LRO_DEFAULT_S 1
 #define SLEEP_SLICE_MS 50
@@ -190,6 +191,17 @@ static long backoff_ms(int attempt)
 	return d / 2 + rand_below(d / 2);
 }
 
+/* 1, 2, 4, then 5 s between looks at a resource another write holds
+ * (provisioning takes seconds to minutes), with jitter. */
+static long conflict_wait_ms(int n)
+{
+	long d = 1000L << (n < 3 ? n - 1 : 3);
+
+	if (d > CONFLICT_CAP_MS)
+		d = CONFLICT_CAP_MS;
+	return d + rand_below(d / 4);
+}
+
 static int retryable_status(long st)
 {
 	return st == 408 || st == 429 || (st >= 500 && st <= 599);
@@ -205,7 +217,6 @@ static int ends_with(const char *s, const char *suffix)
 /* What a call needs besides the request. */
 struct call {
 	const char *scope;    /* token scope */
-	const char *bearer;   /* a given token instead of the scope's */
 	const char *what;     /* "GET /subscriptions/..." for messages */
 	int flags;
 	int timeout_s;
@@ -234,20 +245,14 @@ static int send_retrying(struct aca_azure *az, const struct aca_cancel *cx,
 	resp->retry_after_s = -1;
 	for (;;) {
 		attempt++;
-		if (c->bearer) {
-			n = snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
-				c->bearer);
-		} else {
-			rc = aca_cred_token(az->cred, cx, c->scope, force, &token,
-				err);
-			if (rc)
-				goto out;
-			n = snprintf(auth, sizeof(auth),
-				"Authorization: Bearer %s", token);
-			OPENSSL_cleanse(token, strlen(token));
-			free(token);
-			token = NULL;
-		}
+		rc = aca_cred_token(az->cred, cx, c->scope, force, &token, err);
+		if (rc)
+			goto out;
+		n = snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+			token);
+		OPENSSL_cleanse(token, strlen(token));
+		free(token);
+		token = NULL;
 		if (n < 0 || (size_t)n >= sizeof(auth)) {
 			rc = aca_err_set(err, SL_EINTERNAL, "%s: the access token "
 				"is too long", c->what);
@@ -271,14 +276,20 @@ static int send_retrying(struct aca_azure *az, const struct aca_cancel *cx,
 		aca_resp_free(resp);
 		rc = aca_http_do(az->http, cx, &rq, resp, &unsent, err);
 		OPENSSL_cleanse(auth, sizeof(auth));
-		if (rc == SL_ECANCELED)
+		if (rc == SL_ECANCELED) {
+			if ((c->flags & ACA_ARM_NO_RETRY) && !unsent)
+				rc = aca_err_set(err, SL_ECANCELED, "%s: cancelled "
+					"after the request was sent; the outcome "
+					"is unknown", c->what);
 			goto out;
+		}
 		if (rc != SL_OK) {
 			/* No answer. */
 			if ((c->flags & ACA_ARM_NO_RETRY) && !unsent) {
 				char why[256];
 
-				snprintf(why, sizeof(why), "%.*s", (int)sizeof(why) - 1, err->msg);
+				snprintf(why, sizeof(why), "%.*s",
+					(int)sizeof(why) - 1, err->msg);
 				rc = aca_err_set(err, SL_EUNAVAIL, "%s: the "
 					"answer was lost (%s); the outcome is "
 					"unknown", c->what, why);
@@ -294,7 +305,7 @@ static int send_retrying(struct aca_azure *az, const struct aca_cancel *cx,
 		az_log(az, SL_LOG_DEBUG, "%s -> %ld (x-ms-request-id %s)",
 			c->what, resp->status,
 			resp->request_id ? resp->request_id : "-");
-		if (resp->status == 401 && !refreshed && !c->bearer) {
+		if (resp->status == 401 && !refreshed) {
 			/* ExpiredAuthenticationToken, InvalidAuthenticationToken
 			 * (ARM) or AuthorizationRequiredError (Log Analytics):
 			 * the token was refused before anything ran, so one
@@ -315,9 +326,9 @@ static int send_retrying(struct aca_azure *az, const struct aca_cancel *cx,
 				conflicts++;
 				attempt--;
 				budget = CONFLICT_BUDGET_MS;
-				wait = resp->retry_after_s >= 0 ?
+				wait = resp->retry_after_s > 0 ?
 					resp->retry_after_s * 1000L :
-					1000L + rand_below(500);
+					conflict_wait_ms(conflicts);
 				goto again;
 			}
 		}
@@ -388,10 +399,22 @@ int aca_arm(struct aca_azure *az, const struct aca_cancel *cx,
 
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after_s = -1;
+	describe(what, sizeof(what), method, url);
+	if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0) {
+		char a[256], b[256];
+
+		/* A Location or nextLink naming another host must not get
+		 * the ARM token. */
+		aca_http_origin(url, a, sizeof(a));
+		aca_http_origin(az->arm_url, b, sizeof(b));
+		if (strcasecmp(a, b) != 0)
+			return aca_err_set(err, SL_EINTERNAL, "%s: Azure pointed "
+				"to %s, not to the ARM endpoint %s; not sending "
+				"the token there", what, a, b);
+	}
 	u = arm_url(az, url);
 	if (!u)
 		return aca_err_set(err, SL_ENOMEM, "out of memory");
-	describe(what, sizeof(what), method, url);
 	c.scope = ACA_SCOPE_ARM;
 	c.what = what;
 	c.flags = flags;
@@ -478,12 +501,16 @@ int aca_arm_lro_wait(struct aca_azure *az, const struct aca_cancel *cx,
 	wait_s = first->retry_after_s >= 0 ? first->retry_after_s :
 		LRO_DEFAULT_S;
 	for (;;) {
-		if (now_ms() + wait_s * 1000LL > end) {
+		long long left = end - now_ms();
+
+		if (left <= 0) {
 			rc = aca_err_set(err, SL_ETIMEDOUT, "%s: Azure did not "
 				"finish within %d s", what, timeout_s);
 			goto out;
 		}
-		if (aca_sleep_ms(cx, wait_s * 1000L)) {
+		/* The last look is at the deadline itself. */
+		if (aca_sleep_ms(cx, wait_s * 1000L < left ? wait_s * 1000L :
+			(long)left)) {
 			rc = aca_err_set(err, SL_ECANCELED, "%s: cancelled",
 				what);
 			goto out;
@@ -532,6 +559,11 @@ int aca_la_query(struct aca_azure *az, const struct aca_cancel *cx,
 
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after_s = -1;
+	if (!workspace || !*workspace || !kql) {
+		json_object_put(o);
+		return aca_err_set(err, SL_EINVAL, "Log Analytics: no workspace "
+			"or query");
+	}
 	if (!o)
 		return aca_err_set(err, SL_ENOMEM, "out of memory");
 	json_object_object_add(o, "query", json_object_new_string(kql));

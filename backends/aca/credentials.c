@@ -55,6 +55,7 @@ struct tok {
 struct aca_cred {
 	const struct sl_host_v1 *host;
 	enum source src;
+	int cli_allowed;           /* the CLI may follow IMDS */
 	atomic_int cli_after_imds; /* IMDS unreachable: the CLI takes over */
 	atomic_int imds_seen;      /* IMDS answered once: no more probing */
 	char *authority;
@@ -246,9 +247,8 @@ int aca_cred_new(const struct aca_config *cfg, const struct sl_host_v1 *host,
 			goto fail;
 	}
 	/* The CLI is DefaultAzureCredential's last resort when IMDS is not
-	 * there; remember whether it may be used. */
-	if (cr->src == SRC_IMDS && !cfg->use_cli)
-		cr->imds_seen = 1;   /* never fall back */
+	 * there. */
+	cr->cli_allowed = cfg->use_cli;
 	*out = cr;
 	return SL_OK;
 fail:
@@ -418,6 +418,8 @@ static int refused(const struct aca_cred *cr, const struct aca_resp *r,
 	 * Timestamp after the first sentence block; keep what says why. */
 	if ((nl = strstr(msg, " Trace ID:")) != NULL)
 		*nl = '\0';
+	for (nl = msg + strlen(msg); nl > msg && nl[-1] == ' ';)
+		*--nl = '\0';
 	status = r->status == 429 || r->status >= 500 ? SL_EUNAVAIL : SL_EPERM;
 	switch (cr->src) {
 	case SRC_SECRET:
@@ -586,7 +588,8 @@ static int treq_build(struct aca_cred *cr, const char *scope,
 			t->hdrs[n++] = t->hdr;
 		} else {
 			t->hdrs[n++] = "Metadata: true";
-			if (!cr->imds_seen && t->timeout_s > IMDS_PROBE_S)
+			if (cr->cli_allowed && !cr->imds_seen &&
+			    t->timeout_s > IMDS_PROBE_S)
 				t->timeout_s = IMDS_PROBE_S;
 		}
 		break;
@@ -614,7 +617,7 @@ static int fetch_http(struct aca_cred *cr, const struct aca_cancel *cx,
 	struct aca_http_req rq = { 0 };
 	struct aca_resp r = { 0 };
 	struct treq t;
-	int rc, attempt, unsent;
+	int rc, attempt;
 
 	for (attempt = 1;; attempt++) {
 		rc = treq_build(cr, scope, &t, err);
@@ -626,7 +629,7 @@ static int fetch_http(struct aca_cred *cr, const struct aca_cancel *cx,
 		rq.body = t.body;
 		rq.body_len = t.body ? strlen(t.body) : 0;
 		rq.timeout_s = t.timeout_s;
-		rc = aca_http_do(cr->http, cx, &rq, &r, &unsent, err);
+		rc = aca_http_do(cr->http, cx, &rq, &r, NULL, err);
 		treq_free(&t);
 		if (rc == SL_OK && r.status == 200) {
 			if (cr->src == SRC_IMDS)
@@ -636,20 +639,23 @@ static int fetch_http(struct aca_cred *cr, const struct aca_cancel *cx,
 		}
 		if (rc == SL_ECANCELED)
 			break;
+		if (cr->src == SRC_IMDS && !cr->imds_seen && cr->cli_allowed &&
+		    (rc != SL_OK || r.status == 400)) {
+			/* No IMDS here, or no identity assigned (400):
+			 * DefaultAzureCredential moves on to the CLI. */
+			cr->cli_after_imds = 1;
+			cred_log(cr, SL_LOG_INFO, "Azure credentials: no managed "
+				"identity (%s); using the Azure CLI", rc != SL_OK ?
+				"IMDS did not answer" : "IMDS has none");
+			aca_resp_free(&r);
+			return aca_cred_cli_fetch(scope, cr->tenant,
+				CLI_TIMEOUT_S, cx, token, exp, err);
+		}
 		if (rc != SL_OK) {
-			if (cr->src == SRC_IMDS && !cr->imds_seen) {
-				/* No IMDS here: DefaultAzureCredential moves
-				 * on to the CLI. */
-				cr->cli_after_imds = 1;
-				cred_log(cr, SL_LOG_INFO, "Azure credentials: no "
-					"managed identity endpoint answered; "
-					"using the Azure CLI");
-				return aca_cred_cli_fetch(scope, cr->tenant,
-					CLI_TIMEOUT_S, cx, token, exp, err);
-			}
 			char why[512];
 
-			snprintf(why, sizeof(why), "%.*s", (int)sizeof(why) - 1, err->msg);
+			snprintf(why, sizeof(why), "%.*s",
+					(int)sizeof(why) - 1, err->msg);
 			rc = aca_err_set(err, SL_EUNAVAIL, "Azure credentials "
 				"(%s): %s", src_name(cr), why);
 		} else if (r.status != 429 && r.status < 500 &&

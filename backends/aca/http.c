@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "aca.h"
@@ -142,7 +143,7 @@ void aca_http_uuid(char out[37])
 }
 
 /* Retry-After: delay-seconds or an HTTP-date (RFC 9110 10.2.3). */
-static int parse_retry_after(const char *v)
+int aca_http_retry_after(const char *v)
 {
 	char *end;
 	long s;
@@ -206,7 +207,7 @@ static size_t on_header(char *line, size_t sz, size_t nm, void *arg)
 	set_str(&r->async_url, header_value(line, n, "Azure-AsyncOperation"));
 	set_str(&r->location, header_value(line, n, "Location"));
 	if ((v = header_value(line, n, "Retry-After")) != NULL) {
-		r->retry_after_s = parse_retry_after(v);
+		r->retry_after_s = aca_http_retry_after(v);
 		free(v);
 	}
 	return n;
@@ -288,7 +289,7 @@ static int never_sent(CURLcode rc, CURL *easy)
 /* "https://host:port" of url, for messages (no path: it may hold a
  * query with secrets in other services; ours name only resources, but
  * the host is what a transport error is about). */
-static void url_origin(const char *url, char *out, size_t len)
+void aca_http_origin(const char *url, char *out, size_t len)
 {
 	const char *p = strstr(url, "://");
 	size_t n;
@@ -351,7 +352,7 @@ int aca_http_do(struct aca_http *h, const struct aca_cancel *cx,
 	resp->retry_after_s = -1;
 	if (unsent)
 		*unsent = 1;
-	url_origin(rq->url, origin, sizeof(origin));
+	aca_http_origin(rq->url, origin, sizeof(origin));
 	if (aca_cancelled(cx))
 		return aca_err_set(err, SL_ECANCELED, "request to %s cancelled",
 			origin);
@@ -447,6 +448,9 @@ fail:
 	aca_resp_free(resp);
 out:
 	free(x.buf);
+	/* The copies hold the bearer token or the identity header. */
+	for (t = hdrs; t; t = t->next)
+		OPENSSL_cleanse(t->data, strlen(t->data));
 	curl_slist_free_all(hdrs);
 	if (en.easy) {
 		/* The handle points at our header list and callbacks' state:

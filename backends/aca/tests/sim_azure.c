@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -385,6 +388,29 @@ static void t_lro(struct aca_azure *az)
 		"Location polling until done (%ld polls)",
 		stat_of("OperationResult_Get", NULL));
 	aca_resp_free(&r);
+
+	/* An operation that never ends: the wait gives up at its timeout.
+	 * (/_sim/health answers {"status":"ok"}, never a terminal one.) */
+	{
+		struct aca_resp first = { 0 };
+		char url[512];
+		double t1 = now_s(), dt;
+
+		snprintf(url, sizeof(url), "%s/_sim/health", sim);
+		first.status = 201;
+		first.async_url = url;
+		first.retry_after_s = 1;
+		rc = aca_arm_lro_wait(az, NULL, &first, 2, "create job x", &err);
+		dt = now_s() - t1;
+		ok(rc == SL_ETIMEDOUT && dt >= 1.9 && dt < 4 &&
+			strstr(err.msg, "create job x"),
+			"an endless operation times out (%.1f s): %s", dt, err.msg);
+	}
+	rc = aca_arm(az, NULL, "GET", "http://127.0.0.1:9/operations/1", NULL,
+		0, &r, &err);
+	ok(rc == SL_EINTERNAL && strstr(err.msg, "not sending the token"),
+		"an operation URL on another host does not get the token: %s",
+		err.msg);
 	rc = aca_arm(az, NULL, "GET", JOBS "az-lro" API, NULL, 0, &r, &err);
 	ok(rc == SL_OK && r.status == 404, "the job is gone");
 	if (rc == SL_OK) {
@@ -494,8 +520,10 @@ static void t_conflict(struct aca_azure *az)
 	char code[128];
 	int rc;
 
+	/* The first write stays InProgress for 5 s: long enough for the
+	 * second PUT to meet it even on a loaded machine. */
+	admin_do("PUT", "/_sim/settings", "{\"lroDelayMs\":5000}");
 	reset();
-	/* The first write stays InProgress for --lro-delay-ms (1 s). */
 	rc = aca_arm(az, NULL, "PUT", JOBS "az-conflict" API, body, 0, &r,
 		&err);
 	ok(rc == SL_OK && r.status == 201, "PUT starts provisioning (%ld)",
@@ -518,6 +546,7 @@ static void t_conflict(struct aca_azure *az)
 		"conflicts)", r2.status, stat_of("Jobs_CreateOrUpdate", "409"));
 	if (rc == SL_OK)
 		aca_arm_lro_wait(az, NULL, &r2, 60, "update job", &err);
+	admin_do("PUT", "/_sim/settings", "{\"lroDelayMs\":1000}");
 	aca_resp_free(&r);
 	aca_resp_free(&r2);
 	free(body);
@@ -531,14 +560,14 @@ static void t_expired(struct aca_azure *az)
 	char *t = NULL;
 	int rc;
 
-	/* A 2 s token, then an answer delayed past its expiry: the token
-	 * the cache still trusts reaches ARM expired. */
-	admin_do("PUT", "/_sim/settings", "{\"tokenLifetimeSeconds\":2}");
+	/* A 4 s token (renewed after 2 s), then an answer delayed past its
+	 * expiry: the token the cache still trusts reaches ARM expired. */
+	admin_do("PUT", "/_sim/settings", "{\"tokenLifetimeSeconds\":4}");
 	rc = aca_cred_token(cr, NULL, ACA_SCOPE_ARM, 1, &t, &err);
 	free(t);
 	reset();
 	admin_do("POST", "/_sim/faults", "{\"op\":\"Jobs_Get\",\"latencyMs\":"
-		"3000,\"times\":1}");
+		"5000,\"times\":1}");
 	rc = rc ? rc : aca_arm(az, NULL, "GET", JOBS "az-retry" API, NULL, 0,
 		&r, &err);
 	ok(rc == SL_OK && r.status == 200, "an expired token is refreshed and "
@@ -547,6 +576,34 @@ static void t_expired(struct aca_azure *az)
 		"one 401 ExpiredAuthenticationToken, one new token (%ld, %ld)",
 		stat_of("Jobs_Get", "401"), stat_of("Token", NULL));
 	aca_resp_free(&r);
+
+	/* A 4 s token is fetched again after half its life, before it
+	 * expires, without a refusal first. */
+	{
+		char *t1 = NULL, *t2 = NULL;
+		double t0, dt = 0;
+
+		admin_do("PUT", "/_sim/settings", "{\"tokenLifetimeSeconds\":4}");
+		rc = aca_cred_token(cr, NULL, ACA_SCOPE_ARM, 1, &t1, &err);
+		t0 = now_s();
+		reset();
+		while (rc == SL_OK && now_s() - t0 < 8) {
+			free(t2);
+			t2 = NULL;
+			rc = aca_cred_token(cr, NULL, ACA_SCOPE_ARM, 0, &t2, &err);
+			if (rc || strcmp(t1, t2) != 0)
+				break;
+			aca_sleep_ms(NULL, 50);
+		}
+		dt = now_s() - t0;
+		/* (Expiry times are whole seconds: 2 s give or take one.) */
+		ok(rc == SL_OK && t2 && strcmp(t1, t2) != 0 && dt >= 0.9 &&
+			dt < 3.9 && stat_of("Token", NULL) == 1,
+			"a token is renewed ahead of expiry (after %.1f s of 4, "
+			"%ld fetch)", dt, stat_of("Token", NULL));
+		free(t1);
+		free(t2);
+	}
 	admin_do("PUT", "/_sim/settings", "{\"tokenLifetimeSeconds\":3599}");
 	rc = aca_cred_token(cr, NULL, ACA_SCOPE_ARM, 1, &t, &err);
 	free(t);
@@ -597,6 +654,30 @@ static void t_la(struct aca_azure *az)
 	aca_resp_free(&r);
 }
 
+/* ---- cancellation ------------------------------------------------------ */
+
+struct canceller {
+	sl_call *call;
+	atomic_int *stop;
+	int use_matched;   /* wait until the fault rule matched */
+};
+
+static void *cancel_thread(void *arg)
+{
+	struct canceller *c = arg;
+	double end = now_s() + 20;
+
+	/* Cancel once the request is at the simulator, not after a guess. */
+	while (now_s() < end && (c->use_matched ? fault_matched() < 1 :
+		stat_of("Jobs_Get", NULL) < 1))
+		aca_sleep_ms(NULL, 20);
+	if (c->call)
+		call_cancel(c->call);
+	if (c->stop)
+		atomic_store(c->stop, 1);
+	return NULL;
+}
+
 struct sink_state {
 	size_t bytes;
 	int chunks;
@@ -633,6 +714,29 @@ static void t_stream(struct aca_azure *az)
 	s.stop_after = 1;
 	rc = aca_http_stream(az, NULL, url, tok, on_chunk, &s, &status, &err);
 	ok(rc == SL_OK && s.chunks == 1, "on_data ends the stream");
+	{
+		/* A stream whose server says nothing ends on the stop flag. */
+		atomic_int stop = 0;
+		struct aca_cancel cx = { NULL, NULL, &stop };
+		struct canceller c = { NULL, &stop, 1 };
+		pthread_t th;
+		double t0, dt;
+
+		reset();
+		admin_do("POST", "/_sim/faults", "{\"path\":\"/subscriptions/"
+			"**/managedEnvironments/sockerless\",\"latencyMs\":20000,"
+			"\"times\":1}");
+		memset(&s, 0, sizeof(s));
+		pthread_create(&th, NULL, cancel_thread, &c);
+		t0 = now_s();
+		rc = aca_http_stream(az, &cx, url, tok, on_chunk, &s, &status,
+			&err);
+		dt = now_s() - t0;
+		pthread_join(th, NULL);
+		ok(rc == SL_ECANCELED && dt < 5, "a quiet stream is cancelled "
+			"promptly (%.2f s)", dt);
+		admin_do("DELETE", "/_sim/faults", NULL);
+	}
 	memset(&s, 0, sizeof(s));
 	rc = aca_http_stream(az, NULL, url, "not-a-token", on_chunk, &s,
 		&status, &err);
@@ -640,30 +744,6 @@ static void t_stream(struct aca_azure *az)
 		"a refused bearer: status 401, SL_EPERM, nothing streamed (%s)",
 		err.msg);
 	free(tok);
-}
-
-/* ---- cancellation ------------------------------------------------------ */
-
-struct canceller {
-	sl_call *call;
-	atomic_int *stop;
-	int use_matched;   /* wait until the fault rule matched */
-};
-
-static void *cancel_thread(void *arg)
-{
-	struct canceller *c = arg;
-	double end = now_s() + 20;
-
-	/* Cancel once the request is at the simulator, not after a guess. */
-	while (now_s() < end && (c->use_matched ? fault_matched() < 1 :
-		stat_of("Jobs_Get", NULL) < 1))
-		aca_sleep_ms(NULL, 20);
-	if (c->call)
-		call_cancel(c->call);
-	if (c->stop)
-		atomic_store(c->stop, 1);
-	return NULL;
 }
 
 static void t_cancel(struct aca_azure *az)
@@ -689,8 +769,9 @@ static void t_cancel(struct aca_azure *az)
 	rc = aca_arm(az, &cx, "GET", JOBS "az-retry" API, NULL, 0, &r, &err);
 	dt = now_s() - t0;
 	pthread_join(th, NULL);
-	ok(rc == SL_ECANCELED && dt < 5, "a Retry-After wait of 30 s ends "
-		"when the call is cancelled (%.2f s)", dt);
+	ok(rc == SL_ECANCELED && dt < 5 && stat_of("Jobs_Get", "429") == 1 &&
+		stat_of("Jobs_Get", NULL) == 1, "a Retry-After wait of 30 s "
+		"after a 429 ends when the call is cancelled (%.2f s)", dt);
 	aca_resp_free(&r);
 
 	/* A slow answer, ended by the stop flag during the transfer. */
@@ -716,6 +797,274 @@ static void t_cancel(struct aca_azure *az)
 		"aca_sleep_ms returns at once for a cancelled call");
 	close(call.efd);
 	admin_do("DELETE", "/_sim/faults", NULL);
+}
+
+/* ---- a canned status resource ----------------------------------------- */
+
+/* The simulator's operations always succeed; a Failed or Canceled
+ * status resource comes from this one-answer server instead. */
+struct canned {
+	int fd;
+	const char *answer;
+	int served;
+};
+
+static void *canned_main(void *arg)
+{
+	struct canned *c = arg;
+	char req[4096], resp[1024];
+	int cfd = accept(c->fd, NULL, NULL);
+	ssize_t n;
+
+	if (cfd < 0)
+		return NULL;
+	n = read(cfd, req, sizeof(req));   /* a GET fits one read */
+	snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nContent-Type: "
+		"application/json\r\nContent-Length: %zu\r\nConnection: "
+		"close\r\n\r\n%s", strlen(c->answer), c->answer);
+	if (n > 0 && write(cfd, resp, strlen(resp)) > 0)
+		c->served = 1;
+	close(cfd);
+	return NULL;
+}
+
+static int canned_start(struct canned *c, const char *answer, char *url,
+	size_t len, pthread_t *th)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof(a);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c->answer = answer;
+	c->served = 0;
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    listen(c->fd, 1) != 0 ||
+	    getsockname(c->fd, (struct sockaddr *)&a, &al) != 0)
+		return -1;
+	snprintf(url, len, "http://127.0.0.1:%u/operationStatuses/1",
+		ntohs(a.sin_port));
+	return pthread_create(th, NULL, canned_main, c);
+}
+
+static void t_lro_failed(void)
+{
+	static const struct {
+		const char *answer;
+		int status;
+		const char *want;
+	} cases[] = {
+		{ "{\"status\":\"Failed\",\"error\":{\"code\":"
+		  "\"ContainerAppInvalidImage\",\"message\":\"The image is "
+		  "invalid.\"}}", SL_EINTERNAL, "The image is invalid. "
+		  "(ContainerAppInvalidImage)" },
+		{ "{\"status\":\"Canceled\"}", SL_ECONFLICT, "Canceled" },
+		{ "{\"status\":\"Failed\",\"error\":{\"code\":"
+		  "\"ManagedEnvironmentCoreQuotaExceeded\",\"message\":\"q\"}}",
+		  SL_EINTERNAL, "QuotaExceeded" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct aca_resp first = { 0 };
+		struct aca_err err = { 0 };
+		struct aca_config cfg;
+		struct aca_azure *az;
+		struct canned c;
+		pthread_t th;
+		char url[128], origin[128];
+		int rc = SL_EINTERNAL;
+
+		if (canned_start(&c, cases[i].answer, url, sizeof(url), &th)) {
+			ok(0, "canned server");
+			continue;
+		}
+		/* The status URL is on "ARM"'s host, as in Azure. */
+		aca_http_origin(url, origin, sizeof(origin));
+		cfg_secret(&cfg, SECRET);
+		cfg.arm_url = origin;
+		az = client(&cfg);
+		first.status = 201;
+		first.async_url = url;
+		first.retry_after_s = 0;
+		if (az)
+			rc = aca_arm_lro_wait(az, NULL, &first, 10,
+				"create job f", &err);
+		else
+			shutdown(c.fd, SHUT_RDWR);
+		pthread_join(th, NULL);
+		close(c.fd);
+		aca_azure_free(az);
+		ok(c.served && rc == cases[i].status && strstr(err.msg,
+			cases[i].want) && strstr(err.msg, "create job f"),
+			"an operation that ends %s: %d %s", i == 1 ? "Canceled" :
+			"Failed", rc, err.msg);
+	}
+}
+
+/* ---- connections and threads ----------------------------------------- */
+
+/* Ends of TCP connections with the simulator's port, either side, in a
+ * state (/proc/net/tcp: 01 ESTABLISHED, 06 TIME_WAIT). */
+static int tcp_count(const char *state)
+{
+	FILE *f = fopen("/proc/net/tcp", "r");
+	const char *p = strrchr(sim, ':');
+	unsigned port = p ? (unsigned)atoi(p + 1) : 0;
+	char line[512], loc[64], rem[64], st[8];
+	unsigned lport, rport;
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %63s %63s %7s", loc, rem, st) != 3 ||
+		    strcmp(st, state) != 0 || !strchr(loc, ':') ||
+		    !strchr(rem, ':') ||
+		    sscanf(strchr(loc, ':') + 1, "%x", &lport) != 1 ||
+		    sscanf(strchr(rem, ':') + 1, "%x", &rport) != 1)
+			continue;
+		if (lport == port || rport == port)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+struct worker {
+	struct aca_azure *az;
+	int good;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int i = 0; i < 5; i++) {
+		struct aca_resp r = { 0 };
+		struct aca_err err = { 0 };
+
+		if (aca_arm(w->az, NULL, "GET", ENV_ID API, NULL, 0, &r, &err) ==
+			SL_OK && r.status == 200)
+			w->good++;
+		aca_resp_free(&r);
+	}
+	return NULL;
+}
+
+static void t_reuse_threads(void)
+{
+	struct aca_config cfg;
+	struct aca_azure *az;
+	struct worker w[8];
+	pthread_t th[8];
+	int est, tw0, tw1, good = 0;
+
+	cfg_secret(&cfg, SECRET);
+	az = client(&cfg);
+	if (!az)
+		return;
+	/* Eight threads at once on an empty cache: one token fetch. */
+	reset();
+	for (int i = 0; i < 8; i++) {
+		w[i].az = az;
+		w[i].good = 0;
+		pthread_create(&th[i], NULL, worker_main, &w[i]);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		good += w[i].good;
+	}
+	ok(good == 40, "8 threads x 5 ARM calls at once all answer (%d)",
+		good);
+	ok(stat_of("Token", NULL) == 1, "and share one token fetch (%ld)",
+		stat_of("Token", NULL));
+
+	/* Sequential calls reuse the pooled connections: no new socket is
+	 * opened and closed per call.  (No admin call in between: those
+	 * open their own.) */
+	tw0 = tcp_count("06");
+	for (int i = 0; i < 20; i++) {
+		struct worker one = { az, 0 };
+
+		worker_main(&one);
+	}
+	tw1 = tcp_count("06");
+	est = tcp_count("01");
+	ok(tw0 >= 0 && tw1 - tw0 <= 2 && est <= 20,
+		"100 sequential calls reuse connections (%d closed, %d open)",
+		tw1 - tw0, est);
+	aca_azure_free(az);
+}
+
+static void t_timeout(void)
+{
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	struct aca_config cfg;
+	struct aca_azure *az;
+	double t0, dt;
+	int rc;
+
+	/* One call may take http_timeout_s: a slower answer is abandoned
+	 * and the call sent again. */
+	cfg_secret(&cfg, SECRET);
+	cfg.http_timeout_s = 1;
+	az = client(&cfg);
+	if (!az)
+		return;
+	if (put_job(az, "az-timeout") != SL_OK)
+		diag("setup failed");
+	reset();
+	admin_do("POST", "/_sim/faults", "{\"op\":\"Jobs_Get\",\"latencyMs\":"
+		"3000,\"times\":1}");
+	t0 = now_s();
+	rc = aca_arm(az, NULL, "GET", JOBS "az-timeout" API, NULL, 0, &r, &err);
+	dt = now_s() - t0;
+	ok(rc == SL_OK && r.status == 200 && dt >= 0.9 && dt < 3,
+		"a call slower than http_timeout is given up and retried "
+		"(%.1f s)", dt);
+	aca_resp_free(&r);
+	aca_azure_free(az);
+}
+
+static void t_unsent(void)
+{
+	struct aca_resp r = { 0 };
+	struct aca_err err = { 0 };
+	struct aca_config cfg;
+	struct aca_azure *az;
+	int rc;
+
+	/* Nothing listens on port 9 of loopback: refused before sending,
+	 * so even a NO_RETRY request may be tried again. */
+	cfg_secret(&cfg, SECRET);
+	cfg.arm_url = "http://127.0.0.1:9";
+	az = client(&cfg);
+	if (!az)
+		return;
+	rc = aca_arm(az, NULL, "POST", JOBS "j/start" API, NULL,
+		ACA_ARM_NO_RETRY, &r, &err);
+	ok(rc == SL_EUNAVAIL && strstr(err.msg, "cannot reach") &&
+		!strstr(err.msg, "unknown"), "a refused connection is not an "
+		"unknown outcome: %s", err.msg);
+	aca_azure_free(az);
+
+	ok(aca_http_retry_after("7") == 7 && aca_http_retry_after(" 0") == 0 &&
+		aca_http_retry_after("soon") == -1 &&
+		aca_http_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0,
+		"Retry-After: seconds, a past date, garbage");
+	{
+		char date[64];
+		time_t t = time(NULL) + 30;
+		struct tm tm;
+		int v;
+
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		v = aca_http_retry_after(date);
+		ok(v >= 28 && v <= 30, "Retry-After as an HTTP date (%s: %d)",
+			date, v);
+	}
 }
 
 /* ---- other credential sources ------------------------------------------ */
@@ -1002,6 +1351,32 @@ static void t_cli(void)
 		get_env_ok(az, "Azure CLI");
 	aca_azure_free(az);
 
+	/* No IMDS answering (nothing on port 9): on to the CLI, as
+	 * DefaultAzureCredential does. */
+	cfg.imds_url = "http://127.0.0.1:9";
+	az = client(&cfg);
+	if (az) {
+		get_env_ok(az, "IMDS unreachable, then the Azure CLI");
+		ok(strcmp(aca_cred_source(aca_azure_cred(az)), "Azure CLI") == 0,
+			"the source now says Azure CLI");
+	}
+	aca_azure_free(az);
+
+	/* IMDS answers 400 (no identity assigned): on to the CLI too. */
+	reset();
+	admin_do("POST", "/_sim/faults", "{\"path\":\"/metadata/**\","
+		"\"status\":400}");
+	cfg.imds_url = (char *)sim;
+	az = client(&cfg);
+	if (az) {
+		get_env_ok(az, "IMDS without an identity, then the Azure CLI");
+		ok(strcmp(aca_cred_source(aca_azure_cred(az)), "Azure CLI") == 0
+			&& fault_matched() == 1, "after one IMDS request");
+	}
+	aca_azure_free(az);
+	admin_do("DELETE", "/_sim/faults", NULL);
+	cfg.imds_url = NULL;
+
 	/* A failing az: its first stderr line names why. */
 	f = fopen(path, "w");
 	fprintf(f, "#!/bin/sh\necho \"ERROR: Please run 'az login' to setup "
@@ -1083,6 +1458,7 @@ int main(int argc, char **argv)
 	t_token_cache(az);
 	get_env_ok(az, "client secret");
 	t_lro(az);
+	t_lro_failed();
 	t_retries(az);
 	t_no_retry(az);
 	t_conflict(az);
@@ -1091,6 +1467,9 @@ int main(int argc, char **argv)
 	t_stream(az);
 	t_cancel(az);
 	aca_azure_free(az);
+	t_reuse_threads();
+	t_timeout();
+	t_unsent();
 	t_managed_identity();
 	t_cert();
 	t_workload();
