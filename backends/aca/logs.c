@@ -382,7 +382,8 @@ static int serve_capture(struct reader *rd, struct aca_capture *cp,
 			rc = SL_ECANCELED;
 			break;
 		}
-		if (!still_live(rd, DRAIN_NS))
+		if (!still_live(rd, DRAIN_NS) ||
+		    (rd->f.until > 0 && aca_time_now() > rd->f.until))
 			break;
 		pthread_mutex_lock(&l->mu);
 		{
@@ -501,7 +502,8 @@ static int serve_la(struct reader *rd, struct aca_capture *cp,
 			break;
 		first = 0;
 		if (!follow || !still_live(rd, l->workspace ? LA_GRACE_NS
-							    : DRAIN_NS))
+							    : DRAIN_NS) ||
+		    (rd->f.until > 0 && aca_time_now() > rd->f.until))
 			break;
 		if (aca_sleep_ms(&cx, l->workspace ? LA_POLL_MS : 1000)) {
 			rc = SL_ECANCELED;

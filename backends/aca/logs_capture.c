@@ -26,6 +26,12 @@
 #define TAIL_LINES 300
 /* Memory kept per capture; beyond it the oldest quarter is dropped. */
 #define CAP_MAX_BYTES ((size_t)32 << 20)
+/* The de-duplication keys a reconnection can still need: its replay
+ * reaches TAIL_LINES back, so keys older than the line KEEP_KEYS back
+ * (less a second for stamps of the two streams that cross) are dropped
+ * every PRUNE_EVERY lines. */
+#define KEEP_KEYS 1024
+#define PRUNE_EVERY 4096
 /* Consecutive failed connections before the capture gives up. */
 #define MAX_FAILURES 8
 
@@ -51,6 +57,7 @@ struct aca_capture {
 	int first_new;            /* the pass's first line was new: -1 unset */
 	int store_off;            /* the host's copy was given up */
 	int removed;              /* the container is gone: stop */
+	unsigned since_prune;     /* lines since seen was pruned */
 };
 
 struct aca_thr {
@@ -341,6 +348,18 @@ static int on_line(void *arg, int64_t ts, int fd, const char *text,
 			cp->store_off = 1;
 	}
 	add_line(cp, ts, fd, text, len);
+	if (++cp->since_prune >= PRUNE_EVERY) {
+		int64_t horizon = 0;
+
+		cp->since_prune = 0;
+		pthread_mutex_lock(&cp->l->mu);
+		if (cp->lines.n > KEEP_KEYS)
+			horizon = cp->lines.v[cp->lines.n - KEEP_KEYS].ts -
+				1000000000LL;
+		pthread_mutex_unlock(&cp->l->mu);
+		if (horizon > 0)
+			aca_seen_prune(cp->seen, horizon);
+	}
 	return 0;
 }
 
@@ -477,6 +496,9 @@ static void capture_run(struct aca_capture *cp)
 				finished = 1;
 				break;
 			}
+			/* Not seen ended yet: the replica may lag behind the
+			 * exit; do not spin on streams that end at once. */
+			cap_sleep(cp, 1000);
 			continue;
 		}
 		if (++failures >= MAX_FAILURES)
