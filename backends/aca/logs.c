@@ -46,17 +46,12 @@
 static void set_resolved(struct aca_logs *l, enum aca_log_family fam,
 	const char *ws, const char *dest)
 {
-	struct aca_backend *b = l->b;
-
 	l->family = fam == ACA_LOGS_AUTO ? ACA_LOGS_CL : fam;
 	free(l->workspace);
 	free(l->destination);
 	l->workspace = ws && *ws ? strdup(ws) : NULL;
 	l->destination = strdup(dest ? dest : "none");
 	l->resolved = 1;
-	b->family = l->family;
-	free(b->workspace);
-	b->workspace = l->workspace ? strdup(l->workspace) : NULL;
 }
 
 /*
@@ -172,7 +167,12 @@ int aca_logs_new(struct aca_backend *b, struct aca_logs **out)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&l->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	(void)resolve(l, &cx);
+	/* b->family and b->workspace show what init found (for info); a
+	 * resolution retried later updates only l, which the hooks read. */
+	if (resolve(l, &cx) == SL_OK) {
+		b->family = l->family;
+		b->workspace = l->workspace ? strdup(l->workspace) : NULL;
+	}
 	*out = l;
 	return SL_OK;
 }
