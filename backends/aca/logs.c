@@ -343,10 +343,15 @@ static int serve_capture(struct reader *rd, struct aca_capture *cp,
 {
 	struct aca_logs *l = rd->l;
 	struct aca_lines batch = { 0 };
+	struct aca_capture_view v;
 	int done = 0, rc = SL_OK;
+	int64_t started;
 
+	pthread_mutex_lock(&l->mu);
+	aca_capture_view(cp, &v);
+	started = v.started_ns;
+	pthread_mutex_unlock(&l->mu);
 	if (rd->f.tail >= 0) {
-		struct aca_capture_view v;
 		struct aca_lines all = { 0 };
 
 		/* The tail is taken over what exists now. */
@@ -382,11 +387,15 @@ static int serve_capture(struct reader *rd, struct aca_capture *cp,
 			rc = SL_ECANCELED;
 			break;
 		}
-		if (!still_live(rd, DRAIN_NS) ||
+		/* A capture newer than the recorded exit is a run whose start
+		 * the host has not recorded yet (start -a, restart). */
+		if ((started <= rd->host->ctr_int(rd->c, SL_CTR_FINISHED_NS) &&
+		     !still_live(rd, DRAIN_NS)) ||
 		    (rd->f.until > 0 && aca_time_now() > rd->f.until))
 			break;
 		pthread_mutex_lock(&l->mu);
-		{
+		aca_capture_view(cp, &v);
+		if (next >= v.base + v.lines->n && !v.done) {
 			struct timespec dl;
 
 			clock_gettime(CLOCK_MONOTONIC, &dl);
