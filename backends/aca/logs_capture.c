@@ -32,6 +32,9 @@
  * every PRUNE_EVERY lines. */
 #define KEEP_KEYS 1024
 #define PRUNE_EVERY 4096
+/* A connection that lasted this long and ended was cut by the service
+ * rather than by the container's exit. */
+#define LONG_CONN_S 60
 /* Consecutive failed connections before the capture gives up. */
 #define MAX_FAILURES 8
 
@@ -164,6 +167,26 @@ static int cap_ended(struct aca_capture *cp)
 	pthread_mutex_lock(&cp->l->mu);
 	e = cp->ended;
 	pthread_mutex_unlock(&cp->l->mu);
+	return e;
+}
+
+/* Waits up to ms for aca_logs_capture_ended; returns whether it came. */
+static int wait_ended(struct aca_capture *cp, long ms)
+{
+	struct aca_logs *l = cp->l;
+	struct timespec t0, t;
+	int e;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_mutex_lock(&l->mu);
+	while (!(e = cp->ended) && !stopping(cp)) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
+			break;
+		wait_locked(l, 250);
+	}
+	pthread_mutex_unlock(&l->mu);
 	return e;
 }
 
@@ -415,13 +438,13 @@ static int follow_once(struct aca_capture *cp, const char *endpoint,
 
 /* Waits until the container has a log stream; SL_ENOTFOUND when the
  * execution ended without one, SL_ECANCELED when we stop. */
-static int wait_endpoint(struct aca_capture *cp, char **url)
+static int wait_endpoint(struct aca_capture *cp, char **url,
+	enum ctr_state *st)
 {
 	struct aca_backend *b = cp->l->b;
 	struct aca_cancel cx = { .stop = &cp->halt };
 	long delay = 1000, cap = b->cfg.poll_max_ms > 0 ? b->cfg.poll_max_ms
 							: 10000;
-	enum ctr_state st;
 
 	for (;;) {
 		char status[32];
@@ -438,10 +461,10 @@ static int wait_endpoint(struct aca_capture *cp, char **url)
 			cap_sleep(cp, 500);
 			continue;
 		}
-		rc = replica_state(cp, &cx, url, &st);
+		rc = replica_state(cp, &cx, url, st);
 		if (rc == SL_OK && *url)
 			return SL_OK;
-		if (ended || st == CTR_GONE)
+		if (ended || *st == CTR_GONE)
 			return SL_ENOTFOUND;
 		cap_sleep(cp, delay);
 		delay = delay * 3 / 2 > cap ? cap : delay * 3 / 2;
@@ -450,18 +473,28 @@ static int wait_endpoint(struct aca_capture *cp, char **url)
 
 static void capture_run(struct aca_capture *cp)
 {
-	const struct sl_host_v1 *host = cp->l->b->host;
+	struct aca_backend *b = cp->l->b;
+	const struct sl_host_v1 *host = b->host;
 	struct aca_cancel cx = { .stop = &cp->halt };
 	char *url = NULL, *token = NULL;
-	int failures = 0, refreshed = 0, finished = 0, rc;
+	int failures = 0, refreshed = 0, finished = 0, end_known, rc;
+	struct timespec t0, t1;
 	enum ctr_state st;
 
-	rc = wait_endpoint(cp, &url);
+	rc = wait_endpoint(cp, &url, &st);
 	if (rc != SL_OK) {
 		/* No stream ever: Log Analytics has whatever there is. */
 		atomic_store(&cp->missed, 1);
 		goto out;
 	}
+	/*
+	 * The copy is complete once a connection made after the container
+	 * exited has ended: it replayed the tail and drained the rest.  A
+	 * connection that ends while the container may still run is
+	 * followed by another (de-duplicated), because the end may be the
+	 * service's cut rather than the exit.
+	 */
+	end_known = st == CTR_GONE;
 	while (!stopping(cp)) {
 		if (!token && (rc = stream_token(cp, &cx, &token)) != SL_OK) {
 			if (++failures >= MAX_FAILURES || rc == SL_ENOTFOUND)
@@ -469,7 +502,11 @@ static void capture_run(struct aca_capture *cp)
 			cap_sleep(cp, 1000L * failures);
 			continue;
 		}
+		if (!end_known)
+			end_known = cap_ended(cp);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = follow_once(cp, url, token);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (stopping(cp) || cp->removed)
 			break;
 		if (rc == SL_EPERM && !refreshed) {
@@ -479,31 +516,34 @@ static void capture_run(struct aca_capture *cp)
 			refreshed = 1;
 			continue;
 		}
-		if (rc == SL_ENOTFOUND) {
-			/* The replica was cleaned up: what we have is all we
-			 * will get, complete only if an earlier connection
-			 * ended cleanly after the exit. */
-			break;
-		}
-		if (rc == SL_OK) {
-			refreshed = 0;
-			failures = 0;
-			/* Ended by the server: the container exited, or the
-			 * service cut a long stream (~10 min). */
-			if (cap_ended(cp) ||
-			    (replica_state(cp, &cx, NULL, &st) == SL_OK &&
-			     st == CTR_GONE)) {
-				finished = 1;
+		if (rc == SL_ENOTFOUND)
+			break;      /* the replica was cleaned up */
+		if (rc != SL_OK) {
+			if (++failures >= MAX_FAILURES)
 				break;
-			}
-			/* Not seen ended yet: the replica may lag behind the
-			 * exit; do not spin on streams that end at once. */
-			cap_sleep(cp, 1000);
+			cap_sleep(cp, 500L * failures);
 			continue;
 		}
-		if (++failures >= MAX_FAILURES)
+		refreshed = 0;
+		failures = 0;
+		if (end_known) {
+			finished = 1;
 			break;
-		cap_sleep(cp, 500L * failures);
+		}
+		/* A long connection was cut by the service (~10 min):
+		 * follow on at once, the replay covers the gap. */
+		if (t1.tv_sec - t0.tv_sec >= LONG_CONN_S && !cap_ended(cp))
+			continue;
+		/* Most likely the exit.  The poller tells within its
+		 * interval, which saves asking ARM; without it the replica
+		 * tells.  Then one more connection drains. */
+		if (wait_ended(cp, (b->cfg.poll_max_ms > 0 ?
+			    b->cfg.poll_max_ms : 10000) + 2000) ||
+		    (replica_state(cp, &cx, NULL, &st) == SL_OK &&
+		     st == CTR_GONE))
+			end_known = 1;
+		else
+			cap_sleep(cp, 1000);   /* no spinning on quick ends */
 	}
 	if (!finished)
 		atomic_store(&cp->missed, 1);
