@@ -477,7 +477,7 @@ static void capture_run(struct aca_capture *cp)
 	const struct sl_host_v1 *host = b->host;
 	struct aca_cancel cx = { .stop = &cp->halt };
 	char *url = NULL, *token = NULL;
-	int failures = 0, refreshed = 0, finished = 0, end_known, rc;
+	int failures = 0, refreshed = 0, finished = 0, end_known, listed, rc;
 	struct timespec t0, t1;
 	enum ctr_state st;
 
@@ -552,7 +552,12 @@ out:
 	free(url);
 	pthread_mutex_lock(&cp->l->mu);
 	cp->complete = !atomic_load(&cp->missed);
+	listed = cp->listed;
 	pthread_mutex_unlock(&cp->l->mu);
+	/* Replaced by a newer execution's capture, or the daemon stops:
+	 * nothing to report. */
+	if (!listed || atomic_load(&b->stopping))
+		return;
 	if (cp->complete && !cp->store_off &&
 	    SL_HAS_FIELD(host, struct sl_host_v1, log_complete)) {
 		rc = host->log_complete(cp->c);
@@ -561,7 +566,7 @@ out:
 				"aca: container %.12s: the local log copy was not "
 				"kept (%d); docker logs reads Log Analytics",
 				cp->id, rc);
-	} else if (!cp->complete) {
+	} else if (!cp->complete && !cp->store_off) {
 		sl_host_log(host, SL_LOG_INFO,
 			"aca: container %.12s: the log stream did not deliver "
 			"every line of execution %s; docker logs reads Log "
@@ -651,8 +656,8 @@ void aca_capture_join_all(struct aca_logs *l)
 	}
 }
 
-int aca_logs_capture_start(struct aca_logs *l, sl_container *c,
-	const char *job, const char *execution)
+static int capture_start(struct aca_logs *l, sl_container *c,
+	const char *job, const char *execution, int resume)
 {
 	const struct sl_host_v1 *host;
 	struct aca_capture *cp, *old = NULL, **pp, *f = NULL;
@@ -678,6 +683,12 @@ int aca_logs_capture_start(struct aca_logs *l, sl_container *c,
 	cp->seen = aca_seen_new();
 	if (!cp->job || !cp->execution || !cp->seen)
 		goto nomem;
+	if (resume) {
+		/* The host's copy may hold part of what the replay repeats,
+		 * and lines from before the restart are not in memory. */
+		cp->store_off = 1;
+		atomic_store(&cp->missed, 1);
+	}
 	cp->c = host->ctr_ref(c);
 	cp->refs = 2;                /* the list's and the thread's */
 	cp->listed = 1;
@@ -691,6 +702,9 @@ int aca_logs_capture_start(struct aca_logs *l, sl_container *c,
 			old = *pp;
 			*pp = old->next;
 			old->listed = 0;
+			/* Its execution is over; its output is no longer
+			 * shown and its copy is no longer ours to complete. */
+			atomic_store(&old->halt, 1);
 			f = unref_locked(old);
 			break;
 		}
@@ -722,6 +736,18 @@ nomem:
 	}
 	free(t);
 	return SL_ENOMEM;
+}
+
+int aca_logs_capture_start(struct aca_logs *l, sl_container *c,
+	const char *job, const char *execution)
+{
+	return capture_start(l, c, job, execution, 0);
+}
+
+int aca_logs_capture_resume(struct aca_logs *l, sl_container *c,
+	const char *job, const char *execution)
+{
+	return capture_start(l, c, job, execution, 1);
 }
 
 void aca_logs_capture_ended(struct aca_logs *l, const char *ctr_id)
