@@ -48,6 +48,7 @@ struct aca_capture {
 	struct aca_lines lines;
 	size_t base;              /* lines dropped from the head so far */
 	int ended;                /* aca_logs_capture_ended was called */
+	int running;              /* aca_logs_capture_running was called */
 	int64_t started_ns;       /* when aca_logs_capture_start ran */
 	int done, complete, head_dropped;
 	atomic_int missed;        /* lines may be missing */
@@ -149,14 +150,32 @@ static int stopping(struct aca_capture *cp)
 	return atomic_load(&cp->l->b->stopping) || atomic_load(&cp->halt);
 }
 
-/* Sleeps up to ms, returning early when the execution ended or we stop. */
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)((t.tv_sec - t0->tv_sec) * 1000 +
+		(t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* Sleeps up to ms, returning early when the poller reports the
+ * execution running or ended, or we stop.  l->cv is shared by every
+ * capture, so other wake-ups do not end the sleep. */
 static void cap_sleep(struct aca_capture *cp, long ms)
 {
 	struct aca_logs *l = cp->l;
+	struct timespec t0;
+	int ended, running;
+	long left;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&l->mu);
-	if (!cp->ended && !stopping(cp))
-		wait_locked(l, ms);
+	ended = cp->ended;
+	running = cp->running;
+	while (cp->ended == ended && cp->running == running && !stopping(cp) &&
+	       (left = ms - elapsed_ms(&t0)) > 0)
+		wait_locked(l, left);
 	pthread_mutex_unlock(&l->mu);
 }
 
@@ -174,18 +193,15 @@ static int cap_ended(struct aca_capture *cp)
 static int wait_ended(struct aca_capture *cp, long ms)
 {
 	struct aca_logs *l = cp->l;
-	struct timespec t0, t;
+	struct timespec t0;
+	long left;
 	int e;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&l->mu);
-	while (!(e = cp->ended) && !stopping(cp)) {
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000 +
-		    (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
-			break;
-		wait_locked(l, 250);
-	}
+	while (!(e = cp->ended) && !stopping(cp) &&
+	       (left = ms - elapsed_ms(&t0)) > 0)
+		wait_locked(l, left);
 	pthread_mutex_unlock(&l->mu);
 	return e;
 }
@@ -436,31 +452,29 @@ static int follow_once(struct aca_capture *cp, const char *endpoint,
 	return status >= 200 && status < 300 ? SL_OK : SL_EUNAVAIL;
 }
 
-/* Waits until the container has a log stream; SL_ENOTFOUND when the
- * execution ended without one, SL_ECANCELED when we stop. */
+/*
+ * Waits until the container has a log stream; SL_ENOTFOUND when the
+ * execution ended without one, SL_ECANCELED when we stop.  The replica
+ * lists its container once it started: asked with backoff, and at once
+ * when the poller reports the execution Running.
+ */
 static int wait_endpoint(struct aca_capture *cp, char **url,
 	enum ctr_state *st)
 {
 	struct aca_backend *b = cp->l->b;
 	struct aca_cancel cx = { .stop = &cp->halt };
-	long delay = 1000, cap = b->cfg.poll_max_ms > 0 ? b->cfg.poll_max_ms
+	long delay = 2000, cap = b->cfg.poll_max_ms > 0 ? b->cfg.poll_max_ms
 							: 10000;
 
+	/* A new execution is Processing for seconds (a node, the image):
+	 * asking at once would be wasted. */
+	cap_sleep(cp, delay);
 	for (;;) {
-		char status[32];
-		long age = 0;
-		int ended = cap_ended(cp), rc;
+		int ended, rc;
 
 		if (stopping(cp))
 			return SL_ECANCELED;
-		/* While the poller sees the execution still Processing (node,
-		 * image pull), asking ARM for the replica is wasted. */
-		if (!ended && b->poller &&
-		    aca_poller_last(b->poller, cp->id, status, sizeof(status),
-			&age) == SL_OK && strcmp(status, "Processing") == 0) {
-			cap_sleep(cp, 500);
-			continue;
-		}
+		ended = cap_ended(cp);
 		rc = replica_state(cp, &cx, url, st);
 		if (rc == SL_OK && *url)
 			return SL_OK;
@@ -748,6 +762,20 @@ int aca_logs_capture_resume(struct aca_logs *l, sl_container *c,
 	const char *job, const char *execution)
 {
 	return capture_start(l, c, job, execution, 1);
+}
+
+void aca_logs_capture_running(struct aca_logs *l, const char *ctr_id)
+{
+	struct aca_capture *cp;
+
+	if (!l || !ctr_id)
+		return;
+	pthread_mutex_lock(&l->mu);
+	for (cp = l->caps; cp; cp = cp->next)
+		if (strcmp(cp->id, ctr_id) == 0)
+			cp->running = 1;
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
 }
 
 void aca_logs_capture_ended(struct aca_logs *l, const char *ctr_id)
