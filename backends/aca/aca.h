@@ -567,6 +567,19 @@ void aca_logs_free(struct aca_logs *l);
  */
 int aca_logs_capture_start(struct aca_logs *l, sl_container *c,
 	const char *job, const char *execution);
+/*
+ * After a daemon restart (recover), for an execution still running:
+ * like aca_logs_capture_start, but the host's local copy may already
+ * hold part of what the stream replays, so this capture only feeds the
+ * live readers and `docker logs` (merged with Log Analytics); it never
+ * appends to nor completes the local copy.
+ */
+int aca_logs_capture_resume(struct aca_logs *l, sl_container *c,
+	const char *job, const char *execution);
+/* The poller saw the execution Running (a container started): the
+ * capture asks for the replica's log stream now rather than at its next
+ * backoff step.  Optional; saves ARM calls and start-up latency. */
+void aca_logs_capture_running(struct aca_logs *l, const char *ctr_id);
 /* The poller saw the execution end: the capture drains what the stream
  * still holds, calls log_complete when nothing is missing, and ends. */
 void aca_logs_capture_ended(struct aca_logs *l, const char *ctr_id);

@@ -46,17 +46,12 @@
 static void set_resolved(struct aca_logs *l, enum aca_log_family fam,
 	const char *ws, const char *dest)
 {
-	struct aca_backend *b = l->b;
-
 	l->family = fam == ACA_LOGS_AUTO ? ACA_LOGS_CL : fam;
 	free(l->workspace);
 	free(l->destination);
 	l->workspace = ws && *ws ? strdup(ws) : NULL;
 	l->destination = strdup(dest ? dest : "none");
 	l->resolved = 1;
-	b->family = l->family;
-	free(b->workspace);
-	b->workspace = l->workspace ? strdup(l->workspace) : NULL;
 }
 
 /*
@@ -172,7 +167,12 @@ int aca_logs_new(struct aca_backend *b, struct aca_logs **out)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&l->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	(void)resolve(l, &cx);
+	/* b->family and b->workspace show what init found (for info); a
+	 * resolution retried later updates only l, which the hooks read. */
+	if (resolve(l, &cx) == SL_OK) {
+		b->family = l->family;
+		b->workspace = l->workspace ? strdup(l->workspace) : NULL;
+	}
 	*out = l;
 	return SL_OK;
 }
@@ -343,10 +343,15 @@ static int serve_capture(struct reader *rd, struct aca_capture *cp,
 {
 	struct aca_logs *l = rd->l;
 	struct aca_lines batch = { 0 };
+	struct aca_capture_view v;
 	int done = 0, rc = SL_OK;
+	int64_t started;
 
+	pthread_mutex_lock(&l->mu);
+	aca_capture_view(cp, &v);
+	started = v.started_ns;
+	pthread_mutex_unlock(&l->mu);
 	if (rd->f.tail >= 0) {
-		struct aca_capture_view v;
 		struct aca_lines all = { 0 };
 
 		/* The tail is taken over what exists now. */
@@ -382,10 +387,15 @@ static int serve_capture(struct reader *rd, struct aca_capture *cp,
 			rc = SL_ECANCELED;
 			break;
 		}
-		if (!still_live(rd, DRAIN_NS))
+		/* A capture newer than the recorded exit is a run whose start
+		 * the host has not recorded yet (start -a, restart). */
+		if ((started <= rd->host->ctr_int(rd->c, SL_CTR_FINISHED_NS) &&
+		     !still_live(rd, DRAIN_NS)) ||
+		    (rd->f.until > 0 && aca_time_now() > rd->f.until))
 			break;
 		pthread_mutex_lock(&l->mu);
-		{
+		aca_capture_view(cp, &v);
+		if (next >= v.base + v.lines->n && !v.done) {
 			struct timespec dl;
 
 			clock_gettime(CLOCK_MONOTONIC, &dl);
@@ -501,7 +511,8 @@ static int serve_la(struct reader *rd, struct aca_capture *cp,
 			break;
 		first = 0;
 		if (!follow || !still_live(rd, l->workspace ? LA_GRACE_NS
-							    : DRAIN_NS))
+							    : DRAIN_NS) ||
+		    (rd->f.until > 0 && aca_time_now() > rd->f.until))
 			break;
 		if (aca_sleep_ms(&cx, l->workspace ? LA_POLL_MS : 1000)) {
 			rc = SL_ECANCELED;

@@ -26,6 +26,15 @@
 #define TAIL_LINES 300
 /* Memory kept per capture; beyond it the oldest quarter is dropped. */
 #define CAP_MAX_BYTES ((size_t)32 << 20)
+/* The de-duplication keys a reconnection can still need: its replay
+ * reaches TAIL_LINES back, so keys older than the line KEEP_KEYS back
+ * (less a second for stamps of the two streams that cross) are dropped
+ * every PRUNE_EVERY lines. */
+#define KEEP_KEYS 1024
+#define PRUNE_EVERY 4096
+/* A connection that lasted this long and ended was cut by the service
+ * rather than by the container's exit. */
+#define LONG_CONN_S 60
 /* Consecutive failed connections before the capture gives up. */
 #define MAX_FAILURES 8
 
@@ -39,6 +48,7 @@ struct aca_capture {
 	struct aca_lines lines;
 	size_t base;              /* lines dropped from the head so far */
 	int ended;                /* aca_logs_capture_ended was called */
+	int running;              /* aca_logs_capture_running was called */
 	int64_t started_ns;       /* when aca_logs_capture_start ran */
 	int done, complete, head_dropped;
 	atomic_int missed;        /* lines may be missing */
@@ -51,6 +61,7 @@ struct aca_capture {
 	int first_new;            /* the pass's first line was new: -1 unset */
 	int store_off;            /* the host's copy was given up */
 	int removed;              /* the container is gone: stop */
+	unsigned since_prune;     /* lines since seen was pruned */
 };
 
 struct aca_thr {
@@ -139,14 +150,32 @@ static int stopping(struct aca_capture *cp)
 	return atomic_load(&cp->l->b->stopping) || atomic_load(&cp->halt);
 }
 
-/* Sleeps up to ms, returning early when the execution ended or we stop. */
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)((t.tv_sec - t0->tv_sec) * 1000 +
+		(t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* Sleeps up to ms, returning early when the poller reports the
+ * execution running or ended, or we stop.  l->cv is shared by every
+ * capture, so other wake-ups do not end the sleep. */
 static void cap_sleep(struct aca_capture *cp, long ms)
 {
 	struct aca_logs *l = cp->l;
+	struct timespec t0;
+	int ended, running;
+	long left;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&l->mu);
-	if (!cp->ended && !stopping(cp))
-		wait_locked(l, ms);
+	ended = cp->ended;
+	running = cp->running;
+	while (cp->ended == ended && cp->running == running && !stopping(cp) &&
+	       (left = ms - elapsed_ms(&t0)) > 0)
+		wait_locked(l, left);
 	pthread_mutex_unlock(&l->mu);
 }
 
@@ -157,6 +186,23 @@ static int cap_ended(struct aca_capture *cp)
 	pthread_mutex_lock(&cp->l->mu);
 	e = cp->ended;
 	pthread_mutex_unlock(&cp->l->mu);
+	return e;
+}
+
+/* Waits up to ms for aca_logs_capture_ended; returns whether it came. */
+static int wait_ended(struct aca_capture *cp, long ms)
+{
+	struct aca_logs *l = cp->l;
+	struct timespec t0;
+	long left;
+	int e;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_mutex_lock(&l->mu);
+	while (!(e = cp->ended) && !stopping(cp) &&
+	       (left = ms - elapsed_ms(&t0)) > 0)
+		wait_locked(l, left);
+	pthread_mutex_unlock(&l->mu);
 	return e;
 }
 
@@ -341,6 +387,18 @@ static int on_line(void *arg, int64_t ts, int fd, const char *text,
 			cp->store_off = 1;
 	}
 	add_line(cp, ts, fd, text, len);
+	if (++cp->since_prune >= PRUNE_EVERY) {
+		int64_t horizon = 0;
+
+		cp->since_prune = 0;
+		pthread_mutex_lock(&cp->l->mu);
+		if (cp->lines.n > KEEP_KEYS)
+			horizon = cp->lines.v[cp->lines.n - KEEP_KEYS].ts -
+				1000000000LL;
+		pthread_mutex_unlock(&cp->l->mu);
+		if (horizon > 0)
+			aca_seen_prune(cp->seen, horizon);
+	}
 	return 0;
 }
 
@@ -394,35 +452,33 @@ static int follow_once(struct aca_capture *cp, const char *endpoint,
 	return status >= 200 && status < 300 ? SL_OK : SL_EUNAVAIL;
 }
 
-/* Waits until the container has a log stream; SL_ENOTFOUND when the
- * execution ended without one, SL_ECANCELED when we stop. */
-static int wait_endpoint(struct aca_capture *cp, char **url)
+/*
+ * Waits until the container has a log stream; SL_ENOTFOUND when the
+ * execution ended without one, SL_ECANCELED when we stop.  The replica
+ * lists its container once it started: asked with backoff, and at once
+ * when the poller reports the execution Running.
+ */
+static int wait_endpoint(struct aca_capture *cp, char **url,
+	enum ctr_state *st)
 {
 	struct aca_backend *b = cp->l->b;
 	struct aca_cancel cx = { .stop = &cp->halt };
-	long delay = 1000, cap = b->cfg.poll_max_ms > 0 ? b->cfg.poll_max_ms
+	long delay = 2000, cap = b->cfg.poll_max_ms > 0 ? b->cfg.poll_max_ms
 							: 10000;
-	enum ctr_state st;
 
+	/* A new execution is Processing for seconds (a node, the image):
+	 * asking at once would be wasted. */
+	cap_sleep(cp, delay);
 	for (;;) {
-		char status[32];
-		long age = 0;
-		int ended = cap_ended(cp), rc;
+		int ended, rc;
 
 		if (stopping(cp))
 			return SL_ECANCELED;
-		/* While the poller sees the execution still Processing (node,
-		 * image pull), asking ARM for the replica is wasted. */
-		if (!ended && b->poller &&
-		    aca_poller_last(b->poller, cp->id, status, sizeof(status),
-			&age) == SL_OK && strcmp(status, "Processing") == 0) {
-			cap_sleep(cp, 500);
-			continue;
-		}
-		rc = replica_state(cp, &cx, url, &st);
+		ended = cap_ended(cp);
+		rc = replica_state(cp, &cx, url, st);
 		if (rc == SL_OK && *url)
 			return SL_OK;
-		if (ended || st == CTR_GONE)
+		if (ended || *st == CTR_GONE)
 			return SL_ENOTFOUND;
 		cap_sleep(cp, delay);
 		delay = delay * 3 / 2 > cap ? cap : delay * 3 / 2;
@@ -431,18 +487,28 @@ static int wait_endpoint(struct aca_capture *cp, char **url)
 
 static void capture_run(struct aca_capture *cp)
 {
-	const struct sl_host_v1 *host = cp->l->b->host;
+	struct aca_backend *b = cp->l->b;
+	const struct sl_host_v1 *host = b->host;
 	struct aca_cancel cx = { .stop = &cp->halt };
 	char *url = NULL, *token = NULL;
-	int failures = 0, refreshed = 0, finished = 0, rc;
+	int failures = 0, refreshed = 0, finished = 0, end_known, listed, rc;
+	struct timespec t0, t1;
 	enum ctr_state st;
 
-	rc = wait_endpoint(cp, &url);
+	rc = wait_endpoint(cp, &url, &st);
 	if (rc != SL_OK) {
 		/* No stream ever: Log Analytics has whatever there is. */
 		atomic_store(&cp->missed, 1);
 		goto out;
 	}
+	/*
+	 * The copy is complete once a connection made after the container
+	 * exited has ended: it replayed the tail and drained the rest.  A
+	 * connection that ends while the container may still run is
+	 * followed by another (de-duplicated), because the end may be the
+	 * service's cut rather than the exit.
+	 */
+	end_known = st == CTR_GONE;
 	while (!stopping(cp)) {
 		if (!token && (rc = stream_token(cp, &cx, &token)) != SL_OK) {
 			if (++failures >= MAX_FAILURES || rc == SL_ENOTFOUND)
@@ -450,7 +516,11 @@ static void capture_run(struct aca_capture *cp)
 			cap_sleep(cp, 1000L * failures);
 			continue;
 		}
+		if (!end_known)
+			end_known = cap_ended(cp);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = follow_once(cp, url, token);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (stopping(cp) || cp->removed)
 			break;
 		if (rc == SL_EPERM && !refreshed) {
@@ -460,28 +530,34 @@ static void capture_run(struct aca_capture *cp)
 			refreshed = 1;
 			continue;
 		}
-		if (rc == SL_ENOTFOUND) {
-			/* The replica was cleaned up: what we have is all we
-			 * will get, complete only if an earlier connection
-			 * ended cleanly after the exit. */
-			break;
-		}
-		if (rc == SL_OK) {
-			refreshed = 0;
-			failures = 0;
-			/* Ended by the server: the container exited, or the
-			 * service cut a long stream (~10 min). */
-			if (cap_ended(cp) ||
-			    (replica_state(cp, &cx, NULL, &st) == SL_OK &&
-			     st == CTR_GONE)) {
-				finished = 1;
+		if (rc == SL_ENOTFOUND)
+			break;      /* the replica was cleaned up */
+		if (rc != SL_OK) {
+			if (++failures >= MAX_FAILURES)
 				break;
-			}
+			cap_sleep(cp, 500L * failures);
 			continue;
 		}
-		if (++failures >= MAX_FAILURES)
+		refreshed = 0;
+		failures = 0;
+		if (end_known) {
+			finished = 1;
 			break;
-		cap_sleep(cp, 500L * failures);
+		}
+		/* A long connection was cut by the service (~10 min):
+		 * follow on at once, the replay covers the gap. */
+		if (t1.tv_sec - t0.tv_sec >= LONG_CONN_S && !cap_ended(cp))
+			continue;
+		/* Most likely the exit.  The poller tells within its
+		 * interval, which saves asking ARM; without it the replica
+		 * tells.  Then one more connection drains. */
+		if (wait_ended(cp, (b->cfg.poll_max_ms > 0 ?
+			    b->cfg.poll_max_ms : 10000) + 2000) ||
+		    (replica_state(cp, &cx, NULL, &st) == SL_OK &&
+		     st == CTR_GONE))
+			end_known = 1;
+		else
+			cap_sleep(cp, 1000);   /* no spinning on quick ends */
 	}
 	if (!finished)
 		atomic_store(&cp->missed, 1);
@@ -490,7 +566,12 @@ out:
 	free(url);
 	pthread_mutex_lock(&cp->l->mu);
 	cp->complete = !atomic_load(&cp->missed);
+	listed = cp->listed;
 	pthread_mutex_unlock(&cp->l->mu);
+	/* Replaced by a newer execution's capture, or the daemon stops:
+	 * nothing to report. */
+	if (!listed || atomic_load(&b->stopping))
+		return;
 	if (cp->complete && !cp->store_off &&
 	    SL_HAS_FIELD(host, struct sl_host_v1, log_complete)) {
 		rc = host->log_complete(cp->c);
@@ -499,7 +580,7 @@ out:
 				"aca: container %.12s: the local log copy was not "
 				"kept (%d); docker logs reads Log Analytics",
 				cp->id, rc);
-	} else if (!cp->complete) {
+	} else if (!cp->complete && !cp->store_off) {
 		sl_host_log(host, SL_LOG_INFO,
 			"aca: container %.12s: the log stream did not deliver "
 			"every line of execution %s; docker logs reads Log "
@@ -589,8 +670,8 @@ void aca_capture_join_all(struct aca_logs *l)
 	}
 }
 
-int aca_logs_capture_start(struct aca_logs *l, sl_container *c,
-	const char *job, const char *execution)
+static int capture_start(struct aca_logs *l, sl_container *c,
+	const char *job, const char *execution, int resume)
 {
 	const struct sl_host_v1 *host;
 	struct aca_capture *cp, *old = NULL, **pp, *f = NULL;
@@ -616,6 +697,12 @@ int aca_logs_capture_start(struct aca_logs *l, sl_container *c,
 	cp->seen = aca_seen_new();
 	if (!cp->job || !cp->execution || !cp->seen)
 		goto nomem;
+	if (resume) {
+		/* The host's copy may hold part of what the replay repeats,
+		 * and lines from before the restart are not in memory. */
+		cp->store_off = 1;
+		atomic_store(&cp->missed, 1);
+	}
 	cp->c = host->ctr_ref(c);
 	cp->refs = 2;                /* the list's and the thread's */
 	cp->listed = 1;
@@ -629,6 +716,9 @@ int aca_logs_capture_start(struct aca_logs *l, sl_container *c,
 			old = *pp;
 			*pp = old->next;
 			old->listed = 0;
+			/* Its execution is over; its output is no longer
+			 * shown and its copy is no longer ours to complete. */
+			atomic_store(&old->halt, 1);
 			f = unref_locked(old);
 			break;
 		}
@@ -660,6 +750,32 @@ nomem:
 	}
 	free(t);
 	return SL_ENOMEM;
+}
+
+int aca_logs_capture_start(struct aca_logs *l, sl_container *c,
+	const char *job, const char *execution)
+{
+	return capture_start(l, c, job, execution, 0);
+}
+
+int aca_logs_capture_resume(struct aca_logs *l, sl_container *c,
+	const char *job, const char *execution)
+{
+	return capture_start(l, c, job, execution, 1);
+}
+
+void aca_logs_capture_running(struct aca_logs *l, const char *ctr_id)
+{
+	struct aca_capture *cp;
+
+	if (!l || !ctr_id)
+		return;
+	pthread_mutex_lock(&l->mu);
+	for (cp = l->caps; cp; cp = cp->next)
+		if (strcmp(cp->id, ctr_id) == 0)
+			cp->running = 1;
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
 }
 
 void aca_logs_capture_ended(struct aca_logs *l, const char *ctr_id)

@@ -304,7 +304,7 @@ static void fill(struct aca_lines *ls)
 {
 	/* out0 err1 out2 err3 out4 at T0+0..4 s */
 	for (int i = 0; i < 5; i++) {
-		char t[8];
+		char t[16];
 
 		snprintf(t, sizeof(t), "%s%d", i % 2 ? "err" : "out", i);
 		assert_int_equal(aca_lines_push(ls, T0 + NS(i), i % 2 ? 2 : 1, t,
