@@ -19,11 +19,11 @@ static void be_fini(void *state)
 	if (!b)
 		return;
 	atomic_store(&b->stopping, 1);
-	/* The poller reports into the log module: stop it first. */
+	/* The poller reports into the log module: stop it first.  The log
+	 * module owns b->workspace. */
 	aca_poller_free(b->poller);
 	aca_logs_free(b->logs);
 	aca_azure_free(b->az);
-	free(b->workspace);
 	aca_config_free(&b->cfg);
 	free(b);
 }

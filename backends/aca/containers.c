@@ -147,6 +147,7 @@ static int start_hook(void *state, sl_call *call, sl_container *c)
 		aca_logs_capture_ended(b->logs, h->ctr_str(c, SL_CTR_ID));
 		goto fail;
 	}
+	aca_logs_capture_running(b->logs, h->ctr_str(c, SL_CTR_ID));
 	st.status = SL_STATUS_RUNNING;
 	st.started_ns = v.start_ns;
 	h->state_changed(c, &st);

@@ -195,13 +195,19 @@ int aca_exec_start(struct aca_backend *b, const struct aca_cancel *cx,
 	rc = job_url(b, job, "/start", ACA_API_JOBS, url, sizeof(url), err);
 	if (rc)
 		return rc;
-	for (attempt = 0; attempt < 3; attempt++) {
+	for (attempt = 0; attempt < 5; attempt++) {
 		struct aca_resp r = {0};
 		int64_t t0 = now_ns();
 		struct json_object *root;
 		const char *n;
 
 		rc = aca_arm(b->az, cx, "POST", url, NULL, ACA_ARM_NO_RETRY, &r, err);
+		if (!rc && (r.status == 408 || r.status >= 500)) {
+			/* A gateway's 5xx or a timeout does not say whether
+			 * the execution started: look before trying again. */
+			aca_resp_free(&r);
+			rc = aca_err_set(err, SL_EUNAVAIL, "start of job %s: no answer", job);
+		}
 		if (rc == SL_EUNAVAIL) {
 			/* The start may or may not have happened. */
 			int found = find_started(b, cx, job, t0, name, len, err);

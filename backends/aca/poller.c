@@ -191,6 +191,8 @@ static int poll_one(struct aca_poller *p, struct watch *w)
 		sl_host_log(b->host, SL_LOG_DEBUG, "aca: poll of %s: %s", w->exec, err.msg);
 		return 0;
 	}
+	if (strcmp(v.status, "Running") == 0 && strcmp(w->last, "Running") != 0)
+		aca_logs_capture_running(b->logs, w->id);
 	pthread_mutex_lock(&p->mu);
 	if (strcmp(w->last, v.status) != 0)
 		w->interval_ms = b->cfg.poll_ms;

@@ -150,7 +150,9 @@ static int reconcile(sl_container *c, void *arg)
 	}
 	/* The poller's first look reports an execution that ended meanwhile. */
 	aca_poller_watch(rc->b->poller, c, job, exec);
-	aca_logs_capture_start(rc->b->logs, c, job, exec);
+	/* Live output and logs again; the host's stored copy is left as it
+	 * is (a replay could double lines it holds). */
+	aca_logs_capture_resume(rc->b->logs, c, job, exec);
 out:
 	h->free(job);
 	h->free(exec);
