@@ -203,6 +203,39 @@ static const char *member_str(struct json_object *o, const char *key)
 		json_object_get_string(v) : NULL;
 }
 
+/*
+ * Named volumes would be Azure Files shares registered on the
+ * environment; until the backend mounts them, refuse them rather than
+ * run a container whose writes to the volume vanish.
+ */
+static int check_volumes(const struct sl_host_v1 *host, sl_container *c,
+	struct json_object *mounts, struct aca_err *err)
+{
+	const char *const *binds = host->ctr_list(c, SL_CTR_BINDS);
+	const char *const *vols = host->ctr_list(c, SL_CTR_VOLUMES);
+	const char *name = vols && vols[0] ? vols[0] : NULL;
+
+	for (size_t i = 0; !name && binds && binds[i]; i++)
+		if (binds[i][0] != '/')
+			name = binds[i];
+	for (size_t i = 0; !name && mounts &&
+	     json_object_is_type(mounts, json_type_array) &&
+	     i < json_object_array_length(mounts); i++) {
+		struct json_object *m = json_object_array_get_idx(mounts, i);
+		const char *type = member_str(m, "Type");
+
+		if (type && !strcmp(type, "volume"))
+			name = member_str(m, "Source") ? member_str(m, "Source") : "?";
+	}
+	if (name)
+		return aca_err_set(err, SL_EINVAL,
+			"named volumes ('%.200s') are not supported by the aca backend "
+			"yet: they are to be Azure Files shares on the environment "
+			"(SOCKERLESS_ACA_STORAGE_ACCOUNT), and without one what the "
+			"container writes there would be lost", name);
+	return SL_OK;
+}
+
 static int check_binds(const struct sl_host_v1 *host, sl_container *c,
 	struct json_object *hc, struct aca_err *err)
 {
@@ -228,9 +261,8 @@ static int check_binds(const struct sl_host_v1 *host, sl_container *c,
 		return aca_err_set(err, SL_EINVAL,
 			"bind mounts of host paths cannot work in Azure Container "
 			"Apps: the container runs in Azure, where '%.200s' does not "
-			"exist; use a named volume (docker volume create) instead",
-			src);
-	return SL_OK;
+			"exist", src);
+	return check_volumes(host, c, mounts, err);
 }
 
 static int check_ports(const struct sl_host_v1 *host, sl_container *c,

@@ -255,22 +255,20 @@ static int validate(struct fixture *f, struct aca_err *err)
 
 static void test_validate_ok(void **state)
 {
-	static const char *const named[] = { "data:/data", NULL };
 	struct fixture *f = *state;
 	struct aca_err err;
 
 	assert_int_equal(validate(f, &err), SL_OK);
 	f->fc.ints[SL_CTR_TTY] = 1;
-	f->fc.ints[SL_CTR_OPEN_STDIN] = 1;
-	f->fc.list[SL_CTR_BINDS] = named;
 	f->fc.raw = "{\"Image\":\"busybox\",\"WorkingDir\":\"\",\"User\":\"\","
-		"\"HostConfig\":{\"Binds\":[\"data:/data\"],\"PublishAllPorts\":false}}";
+		"\"HostConfig\":{\"PublishAllPorts\":false}}";
 	assert_int_equal(validate(f, &err), SL_OK);
 }
 
 static void test_validate_refusals(void **state)
 {
 	static const char *const host_bind[] = { "/etc:/host-etc:ro", NULL };
+	static const char *const named[] = { "data:/data", NULL };
 	static const char *const ports[] = { "80/tcp=0.0.0.0:8080", NULL };
 	static const char *const none[] = { NULL };
 	struct fixture *f = *state;
@@ -287,6 +285,19 @@ static void test_validate_refusals(void **state)
 	f->fc = saved;
 
 	f->fc.ints[SL_CTR_PRIVILEGED] = 1;
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	f->fc = saved;
+
+	/* No stdin for a job; named volumes not mounted yet. */
+	f->fc.ints[SL_CTR_OPEN_STDIN] = 1;
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	f->fc = saved;
+	f->fc.list[SL_CTR_BINDS] = named;
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	assert_non_null(strstr(err.msg, "named volumes ('data:/data')"));
+	f->fc = saved;
+	f->fc.raw = "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\","
+		"\"Source\":\"cache\",\"Target\":\"/cache\"}]}}";
 	assert_int_equal(validate(f, &err), SL_EINVAL);
 	f->fc = saved;
 
