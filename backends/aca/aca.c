@@ -28,6 +28,46 @@ static void be_fini(void *state)
 	free(b);
 }
 
+/*
+ * The environment must exist: a name mistyped in the configuration is
+ * said at start, not at the first docker run.  A network failure is not
+ * fatal (the daemon serves what it can and tries again at each call).
+ */
+static int check_environment(struct aca_backend *b, sl_call *call,
+	struct aca_err *err)
+{
+	struct aca_cancel cx = { b->host, call, &b->stopping };
+	struct aca_resp r = {0};
+	char *id = aca_config_env_id(&b->cfg), *url = NULL;
+	int rc;
+
+	if (!id || asprintf(&url, "%s?api-version=%s", id, ACA_API_JOBS) < 0) {
+		rc = aca_err_set(err, SL_ENOMEM, "aca: out of memory");
+		goto out;
+	}
+	rc = aca_arm(b->az, &cx, "GET", url, NULL, 0, &r, err);
+	if (rc == SL_EUNAVAIL || rc == SL_ETIMEDOUT) {
+		sl_host_log(b->host, SL_LOG_WARN, "aca: cannot reach Azure at start: %s", err->msg);
+		rc = SL_OK;
+		goto out;
+	}
+	if (rc)
+		goto out;
+	if (r.status == 404)
+		rc = aca_err_set(err, SL_EINVAL,
+			"aca: the Container Apps environment '%s' does not exist in resource "
+			"group '%s' of subscription %s (SOCKERLESS_ACA_ENVIRONMENT, "
+			"SOCKERLESS_ACA_RESOURCE_GROUP, SOCKERLESS_ACA_SUBSCRIPTION_ID)",
+			b->cfg.environment, b->cfg.resource_group, b->cfg.subscription);
+	else if (r.status != 200)
+		rc = aca_err_from_resp(err, &r, "aca: read the Container Apps environment");
+out:
+	aca_resp_free(&r);
+	free(url);
+	free(id);
+	return rc;
+}
+
 static int be_init(const struct sl_host_v1 *host, sl_call *call, void **state)
 {
 	struct aca_backend *b = calloc(1, sizeof(*b));
@@ -45,6 +85,9 @@ static int be_init(const struct sl_host_v1 *host, sl_call *call, void **state)
 		return aca_err_report(host, call, &err);
 	}
 	rc = aca_azure_new(&b->cfg, host, &b->az, &err);
+	if (rc)
+		goto fail;
+	rc = check_environment(b, call, &err);
 	if (rc)
 		goto fail;
 	rc = aca_logs_new(b, &b->logs);

@@ -94,15 +94,15 @@ wait_for 30 no_jobs && ok "no job leaked across the restarts" || not_ok "jobs le
 stop_daemon
 
 # Bad configuration stops the daemon at start, naming the variable.
-out=$(env -u SOCKERLESS_ACA_SUBSCRIPTION_ID "$SOCKERLESSD" -H "unix://$tmp/bad.sock" \
+out=$(env -u SOCKERLESS_ACA_SUBSCRIPTION_ID timeout 30 "$SOCKERLESSD" -H "unix://$tmp/bad.sock" \
 	--data-root "$tmp/bad" --backend=aca --plugin-dir "$top_builddir/backends/aca/.libs" 2>&1)
 rc=$?
 [ $rc -ne 0 ] && ok "a missing subscription stops the daemon" || not_ok "bad config" "$out"
 contains "... naming SOCKERLESS_ACA_SUBSCRIPTION_ID" "$out" "SOCKERLESS_ACA_SUBSCRIPTION_ID"
-out=$(SOCKERLESS_ACA_SUBSCRIPTION_ID=not-a-guid "$SOCKERLESSD" -H "unix://$tmp/bad.sock" \
+out=$(SOCKERLESS_ACA_SUBSCRIPTION_ID=not-a-guid timeout 30 "$SOCKERLESSD" -H "unix://$tmp/bad.sock" \
 	--data-root "$tmp/bad" --backend=aca --plugin-dir "$top_builddir/backends/aca/.libs" 2>&1)
 contains "a malformed subscription is refused" "$out" "SOCKERLESS_ACA_SUBSCRIPTION_ID"
-out=$(SOCKERLESS_ACA_ENVIRONMENT=nope "$SOCKERLESSD" -H "unix://$tmp/bad.sock" \
+out=$(SOCKERLESS_ACA_ENVIRONMENT=nope timeout 30 "$SOCKERLESSD" -H "unix://$tmp/bad.sock" \
 	--data-root "$tmp/bad" --backend=aca --plugin-dir "$top_builddir/backends/aca/.libs" 2>&1)
-contains "an environment Azure does not have is refused at start" "$out" "nope"
+contains "an environment Azure does not have is refused at start" "$out" "environment 'nope' does not exist"
 tap_done
