@@ -497,6 +497,11 @@ struct aca_exec_view {
 	char message[256];      /* properties.message */
 };
 
+/* The ARM path of job + suffix ("", "/start", "/executions/x") +
+ * "?api-version=" + api into buf; SL_EINVAL when it does not fit. */
+int aca_job_url(struct aca_backend *b, const char *job, const char *suffix,
+	const char *api, char *buf, size_t len, struct aca_err *err);
+
 /* Non-zero for Succeeded, Failed and Stopped. */
 int aca_exec_ended(const char *status);
 

@@ -42,23 +42,31 @@ static int job_name(struct aca_backend *b, sl_container *c, char *job, size_t le
 	return h->ctr_data_set(c, ACA_DATA_JOB, job);
 }
 
-/* PUT the job and wait until it is provisioned. */
-static int put_job(struct aca_backend *b, const struct aca_cancel *cx,
-	const char *job, const char *body, struct aca_err *err)
+/*
+ * PUT the job and wait until it is provisioned, or DELETE it: one
+ * already gone is fine, and the deletion finishes in Azure's own time
+ * (nothing waits for it; the job's name is never reused).
+ */
+static int job_write(struct aca_backend *b, const struct aca_cancel *cx,
+	const char *method, const char *job, const char *body, struct aca_err *err)
 {
+	int put = strcmp(method, "PUT") == 0;
 	struct aca_resp r = {0};
-	char path[512], url[640], what[96];
+	char url[640], what[96];
 	int rc;
 
-	if (aca_config_job_path(&b->cfg, job, path, sizeof(path)))
-		return aca_err_set(err, SL_EINVAL, "job path too long for %s", job);
-	snprintf(url, sizeof(url), "%s?api-version=%s", path, ACA_API_JOBS);
-	snprintf(what, sizeof(what), "create job %s", job);
-	rc = aca_arm(b->az, cx, "PUT", url, body, ACA_ARM_WAIT_CONFLICT, &r, err);
+	rc = aca_job_url(b, job, "", ACA_API_JOBS, url, sizeof(url), err);
 	if (rc)
 		return rc;
-	if (r.status == 200 || r.status == 201 || r.status == 202)
+	snprintf(what, sizeof(what), "%s job %s", put ? "create" : "delete", job);
+	rc = aca_arm(b->az, cx, method, url, body, ACA_ARM_WAIT_CONFLICT, &r, err);
+	if (rc)
+		return rc;
+	if (put && (r.status == 200 || r.status == 201 || r.status == 202))
 		rc = aca_arm_lro_wait(b->az, cx, &r, 600, what, err);
+	else if (!put && (r.status == 200 || r.status == 202 || r.status == 204 ||
+			  r.status == 404))
+		rc = SL_OK;
 	else
 		rc = aca_err_from_resp(err, &r, what);
 	aca_resp_free(&r);
@@ -125,7 +133,7 @@ static int start_hook(void *state, sl_call *call, sl_container *c)
 		goto fail;
 	snprintf(msg, sizeof(msg), "creating Container Apps job %s", job);
 	h->start_progress(c, msg);
-	rc = put_job(b, &cx, job, body, &err);
+	rc = job_write(b, &cx, "PUT", job, body, &err);
 	if (rc)
 		goto fail;
 	h->start_progress(c, "starting an execution");
@@ -242,30 +250,6 @@ static int kill_hook(void *state, sl_call *call, sl_container *c, int signo)
 	return SL_OK;
 }
 
-/* DELETE the job; one already gone is fine.  The deletion finishes in
- * Azure's own time: nothing here waits for it. */
-static int delete_job(struct aca_backend *b, const struct aca_cancel *cx,
-	const char *job, struct aca_err *err)
-{
-	struct aca_resp r = {0};
-	char path[512], url[640], what[96];
-	int rc;
-
-	if (aca_config_job_path(&b->cfg, job, path, sizeof(path)))
-		return aca_err_set(err, SL_EINVAL, "job path too long for %s", job);
-	snprintf(url, sizeof(url), "%s?api-version=%s", path, ACA_API_JOBS);
-	snprintf(what, sizeof(what), "delete job %s", job);
-	rc = aca_arm(b->az, cx, "DELETE", url, NULL, ACA_ARM_WAIT_CONFLICT, &r, err);
-	if (rc)
-		return rc;
-	if (r.status == 200 || r.status == 202 || r.status == 204 || r.status == 404)
-		rc = SL_OK;
-	else
-		rc = aca_err_from_resp(err, &r, what);
-	aca_resp_free(&r);
-	return rc;
-}
-
 static int remove_hook(void *state, sl_call *call, sl_container *c, int force)
 {
 	struct aca_backend *b = state;
@@ -284,7 +268,7 @@ static int remove_hook(void *state, sl_call *call, sl_container *c, int force)
 			goto out;
 	}
 	/* Deleting the job stops a running execution too. */
-	rc = delete_job(b, &cx, job, &err);
+	rc = job_write(b, &cx, "DELETE", job, NULL, &err);
 	if (rc)
 		goto out;
 	aca_poller_forget(b->poller, id);

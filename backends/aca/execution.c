@@ -92,8 +92,7 @@ out:
 	return rc;
 }
 
-/* path/to/job + suffix + "?api-version=" + api into buf. */
-static int job_url(struct aca_backend *b, const char *job, const char *suffix,
+int aca_job_url(struct aca_backend *b, const char *job, const char *suffix,
 	const char *api, char *buf, size_t len, struct aca_err *err)
 {
 	char path[512];
@@ -116,7 +115,7 @@ int aca_exec_get(struct aca_backend *b, const struct aca_cancel *cx,
 	int rc;
 
 	snprintf(suffix, sizeof(suffix), "/executions/%s", exec);
-	rc = job_url(b, job, suffix, ACA_API_PREVIEW, url, sizeof(url), err);
+	rc = aca_job_url(b, job, suffix, ACA_API_PREVIEW, url, sizeof(url), err);
 	if (rc)
 		return rc;
 	rc = aca_arm(b->az, cx, "GET", url, NULL, 0, &r, err);
@@ -146,7 +145,7 @@ static int find_started(struct aca_backend *b, const struct aca_cancel *cx,
 	char url[768];
 	int rc;
 
-	rc = job_url(b, job, "/executions", ACA_API_JOBS, url, sizeof(url), err);
+	rc = aca_job_url(b, job, "/executions", ACA_API_JOBS, url, sizeof(url), err);
 	if (rc)
 		return rc;
 	rc = aca_arm(b->az, cx, "GET", url, NULL, 0, &r, err);
@@ -192,7 +191,7 @@ int aca_exec_start(struct aca_backend *b, const struct aca_cancel *cx,
 	char url[768];
 	int rc, attempt;
 
-	rc = job_url(b, job, "/start", ACA_API_JOBS, url, sizeof(url), err);
+	rc = aca_job_url(b, job, "/start", ACA_API_JOBS, url, sizeof(url), err);
 	if (rc)
 		return rc;
 	for (attempt = 0; attempt < 5; attempt++) {
@@ -253,7 +252,7 @@ int aca_exec_stop(struct aca_backend *b, const struct aca_cancel *cx,
 	int rc;
 
 	snprintf(suffix, sizeof(suffix), "/executions/%s/stop", exec);
-	rc = job_url(b, job, suffix, ACA_API_JOBS, url, sizeof(url), err);
+	rc = aca_job_url(b, job, suffix, ACA_API_JOBS, url, sizeof(url), err);
 	if (rc)
 		return rc;
 	/* Stopping twice is harmless, so the client may resend. */

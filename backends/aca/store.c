@@ -166,7 +166,7 @@ static void orphans(struct recover *rc)
 	for (struct job *j = rc->jobs; j; j = j->next) {
 		struct aca_resp r = {0};
 		struct aca_err err = {0};
-		char path[512], url[640];
+		char url[640];
 
 		if (!j->ours || j->known)
 			continue;
@@ -177,9 +177,8 @@ static void orphans(struct recover *rc)
 				j->name, j->ctr_id[0] ? j->ctr_id : "unknown");
 			continue;
 		}
-		if (aca_config_job_path(&b->cfg, j->name, path, sizeof(path)))
+		if (aca_job_url(b, j->name, "", ACA_API_JOBS, url, sizeof(url), &err))
 			continue;
-		snprintf(url, sizeof(url), "%s?api-version=%s", path, ACA_API_JOBS);
 		if (aca_arm(b->az, &rc->cx, "DELETE", url, NULL, ACA_ARM_WAIT_CONFLICT, &r, &err) == SL_OK &&
 		    r.status < 300)
 			sl_host_log(b->host, SL_LOG_INFO, "aca: deleted orphaned job %s", j->name);
