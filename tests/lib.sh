@@ -67,6 +67,9 @@ cleanup() {
 		sh "$top_srcdir/tests/azure-sim/testenv/registry-down.sh" "$SL_REGISTRY_DIR" \
 			>/dev/null 2>&1
 	fi
+	# SL_KEEP_LOGS=DIR keeps the scratch directory (daemon logs) for a
+	# post-mortem.
+	[ -z "${SL_KEEP_LOGS:-}" ] || cp -r "$tmp" "$SL_KEEP_LOGS" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM

@@ -12,6 +12,8 @@
 
 #define ACA_VERSION "0.1.0"
 
+static void info_fill(struct aca_backend *b);
+
 static void be_fini(void *state)
 {
 	struct aca_backend *b = state;
@@ -101,6 +103,7 @@ static int be_init(const struct sl_host_v1 *host, sl_call *call, void **state)
 		aca_err_set(&err, rc, "aca: cannot start the execution poller");
 		goto fail;
 	}
+	info_fill(b);
 	sl_host_log(host, SL_LOG_INFO,
 		"aca: subscription %s, resource group %s, environment %s (%s), instance %s, credentials: %s",
 		b->cfg.subscription, b->cfg.resource_group, b->cfg.environment, b->cfg.location,
@@ -112,16 +115,16 @@ fail:
 	return aca_err_report(host, call, &err);
 }
 
-static int be_info(void *state, sl_call *call, struct sl_info_v1 *out)
+/* Fills what info() shows, once at init: the host reads the strings
+ * after the hook returned, possibly while another request asks again. */
+static void info_fill(struct aca_backend *b)
 {
-	struct aca_backend *b = state;
 	const struct aca_config *cfg = &b->cfg;
 	const char *family = b->family == ACA_LOGS_RESOURCE ? "ContainerAppConsoleLogs (azure-monitor)"
 			     : b->family == ACA_LOGS_CL ? "ContainerAppConsoleLogs_CL (log-analytics)"
 							: "none";
 	int n = 0;
 
-	(void)call;
 	snprintf(b->info_os, sizeof(b->info_os), "Azure Container Apps Jobs (environment %s, %s)",
 		cfg->environment, cfg->location);
 #define STATUS(...) snprintf(b->info_status[n], sizeof(b->info_status[n]), __VA_ARGS__), \
@@ -136,6 +139,14 @@ static int be_info(void *state, sl_call *call, struct sl_info_v1 *out)
 	STATUS("Instance=%s", cfg->instance_id);
 #undef STATUS
 	b->info_status_v[n] = NULL;
+}
+
+static int be_info(void *state, sl_call *call, struct sl_info_v1 *out)
+{
+	struct aca_backend *b = state;
+	const struct aca_config *cfg = &b->cfg;
+
+	(void)call;
 	out->driver = "aca-jobs";
 	out->operating_system = b->info_os;
 	out->os_type = "linux";

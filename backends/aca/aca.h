@@ -513,10 +513,19 @@ int aca_exec_get(struct aca_backend *b, const struct aca_cancel *cx,
 /*
  * Starts a new execution of job and writes its name into name (len >=
  * 64).  POST start is never resent blindly: when its answer is lost the
- * executions are listed, and one that started since is taken as ours.
+ * executions are listed, and one that started since and is not `prev`
+ * (the container's previous execution, or NULL) is taken as ours.
  */
 int aca_exec_start(struct aca_backend *b, const struct aca_cancel *cx,
-	const char *job, char *name, size_t len, struct aca_err *err);
+	const char *job, const char *prev, char *name, size_t len,
+	struct aca_err *err);
+
+/* After a start given up (cancelled, no answer): the execution of job
+ * that may have started anyway (running, not `prev`), into name;
+ * SL_ENOTFOUND when there is none. */
+int aca_exec_start_lost(struct aca_backend *b, const struct aca_cancel *cx,
+	const char *job, const char *prev, char *name, size_t len,
+	struct aca_err *err);
 
 /* POST stop of the execution; SL_ENOTFOUND when it is gone. */
 int aca_exec_stop(struct aca_backend *b, const struct aca_cancel *cx,
@@ -589,8 +598,18 @@ void aca_logs_capture_running(struct aca_logs *l, const char *ctr_id);
  * still holds, calls log_complete when nothing is missing, and ends. */
 void aca_logs_capture_ended(struct aca_logs *l, const char *ctr_id);
 
+/* Waits up to timeout_ms until c's capture has drained its stream (the
+ * execution ended): a removal must not cut the stream before the last
+ * lines reached docker run's attach. */
+void aca_logs_capture_drain(struct aca_logs *l, const char *ctr_id,
+	long timeout_ms);
+/* Drops c's capture (the container is removed); readers holding it keep
+ * their own reference. */
+void aca_logs_capture_forget(struct aca_logs *l, const char *ctr_id);
+
 /* The exit code from the system log's "exit code 'N'" text (Log
- * Analytics); SL_ENOTFOUND when no such row is visible yet. */
+ * Analytics); SL_ENOTFOUND when no such row is visible yet, SL_ENOTSUP
+ * when the environment keeps no readable system log (none will come). */
 int aca_logs_exit_code(struct aca_logs *l, const struct aca_cancel *cx,
 	const char *job, const char *execution, int *code, struct aca_err *err);
 

@@ -486,7 +486,12 @@ int aca_arm_lro_wait(struct aca_azure *az, const struct aca_cancel *cx,
 	int use_async, rc, wait_s;
 	char *url = NULL;
 
-	if (first->status != 201 && first->status != 202)
+	/* An update of an existing resource answers 200 and provisions on,
+	 * saying so with Azure-AsyncOperation (Job_CreateorUpdate's example):
+	 * follow that too, or the next write meets a 409. */
+	if (first->status == 200 && !(first->async_url && *first->async_url))
+		return SL_OK;
+	if (first->status != 200 && first->status != 201 && first->status != 202)
 		return SL_OK;
 	if (first->async_url && *first->async_url)
 		use_async = 1;

@@ -121,7 +121,7 @@ static int start_hook(void *state, sl_call *call, sl_container *c)
 	struct aca_exec_view v;
 	struct aca_err err = {0};
 	char job[40], exec[80] = "", msg[160];
-	char *body = NULL;
+	char *body = NULL, *prev = NULL;
 	int rc;
 
 	rc = job_name(b, c, job, sizeof(job));
@@ -137,7 +137,18 @@ static int start_hook(void *state, sl_call *call, sl_container *c)
 	if (rc)
 		goto fail;
 	h->start_progress(c, "starting an execution");
-	rc = aca_exec_start(b, &cx, job, exec, sizeof(exec), &err);
+	prev = h->ctr_data_get(c, ACA_DATA_EXECUTION);
+	rc = aca_exec_start(b, &cx, job, prev, exec, sizeof(exec), &err);
+	if (rc == SL_ECANCELED || rc == SL_EUNAVAIL) {
+		/* The start may have happened after all: stop what Docker
+		 * will not know about. */
+		struct aca_cancel bg = { h, NULL, &b->stopping };
+		struct aca_err ignored = {0};
+
+		if (aca_exec_start_lost(b, &bg, job, prev, exec, sizeof(exec), &ignored) == SL_OK)
+			aca_exec_stop(b, &bg, job, exec, &ignored);
+	}
+	h->free(prev);
 	if (rc)
 		goto fail;
 	h->ctr_data_set(c, ACA_DATA_EXECUTION, exec);
@@ -160,11 +171,17 @@ static int start_hook(void *state, sl_call *call, sl_container *c)
 	st.started_ns = v.start_ns;
 	h->state_changed(c, &st);
 	aca_poller_watch(b->poller, c, job, exec);
-	free(body);
-	return SL_OK;
+	rc = SL_OK;
+	goto out;
 fail:
-	free(body);
-	return aca_err_report(h, call, &err);
+	rc = aca_err_report(h, call, &err);
+out:
+	if (body) {
+		/* It holds the secret env values and registry passwords. */
+		aca_config_wipe(body);
+		free(body);
+	}
+	return rc;
 }
 
 /* Signals Azure can deliver: its stop is SIGTERM, then SIGKILL after the
@@ -182,27 +199,40 @@ static int not_deliverable(const struct sl_host_v1 *h, sl_call *call, int signo)
 		"container", signo);
 }
 
-/* Asks Azure to stop c's execution; remembers a SIGKILL so the exit code
- * is Docker's 137.  SL_ENOTMODIFIED when nothing runs. */
+/*
+ * Asks Azure to stop c's execution and makes sure the poller watches it
+ * (after a recovery that could not list the jobs, it may not).  The
+ * signal is recorded first, so the poller that sees the end knows a stop
+ * was asked (SIGKILL: Docker's 137); a refused stop forgets it again.
+ * SL_ECONFLICT when nothing runs.
+ */
 static int stop_execution(struct aca_backend *b, const struct aca_cancel *cx,
 	sl_container *c, int signo, struct aca_err *err)
 {
 	const struct sl_host_v1 *h = b->host;
+	const char *id = h->ctr_str(c, SL_CTR_ID);
 	char *job = h->ctr_data_get(c, ACA_DATA_JOB);
 	char *exec = h->ctr_data_get(c, ACA_DATA_EXECUTION);
+	char status[24];
+	long age;
 	int rc;
 
 	if (!job || !exec) {
-		rc = aca_err_set(err, SL_ENOTMODIFIED, "the container has no execution");
+		rc = aca_err_set(err, SL_ECONFLICT, "the container has no execution in Azure");
 		goto out;
 	}
-	if (signo == SIGKILL)
-		h->ctr_data_set(c, ACA_DATA_SIGNAL, "9");
+	h->ctr_data_set(c, ACA_DATA_SIGNAL, signo == SIGKILL ? "9" : "15");
 	rc = aca_exec_stop(b, cx, job, exec, err);
 	if (rc == SL_ENOTFOUND)
 		rc = SL_OK;  /* gone: the poller reports it */
-	if (!rc)
-		aca_poller_kick(b->poller, h->ctr_str(c, SL_CTR_ID));
+	if (rc) {
+		h->ctr_data_set(c, ACA_DATA_SIGNAL, NULL);
+		goto out;
+	}
+	if (aca_poller_last(b->poller, id, status, sizeof(status), &age) == SL_ENOTFOUND)
+		aca_poller_watch(b->poller, c, job, exec);
+	else
+		aca_poller_kick(b->poller, id);
 out:
 	h->free(job);
 	h->free(exec);
@@ -264,15 +294,20 @@ static int remove_hook(void *state, sl_call *call, sl_container *c, int force)
 		return SL_OK;  /* never started: nothing in Azure */
 	if (force && h->ctr_int(c, SL_CTR_STATUS) == SL_STATUS_RUNNING) {
 		rc = stop_execution(b, &cx, c, SIGKILL, &err);
-		if (rc && rc != SL_ENOTMODIFIED)
+		if (rc && rc != SL_ECONFLICT)
 			goto out;
 	}
+	/* docker run --rm removes the container as soon as it exited: let
+	 * the capture drain the stream first, since deleting the job ends
+	 * it (and with it the output docker run's attach still waits for). */
+	if (!force)
+		aca_logs_capture_drain(b->logs, id, 15000);
 	/* Deleting the job stops a running execution too. */
 	rc = job_write(b, &cx, "DELETE", job, NULL, &err);
 	if (rc)
 		goto out;
 	aca_poller_forget(b->poller, id);
-	aca_logs_capture_ended(b->logs, id);
+	aca_logs_capture_forget(b->logs, id);
 out:
 	h->free(job);
 	return rc ? aca_err_report(h, call, &err) : SL_OK;

@@ -132,16 +132,19 @@ int aca_exec_get(struct aca_backend *b, const struct aca_cancel *cx,
 }
 
 /*
- * After a POST start whose answer was lost: the newest execution that
- * started no earlier than `since_ns` (less a little clock skew) is the one
- * the lost answer named.  SL_ENOTFOUND when there is none.
+ * After a POST start whose answer was lost: the execution that started no
+ * earlier than `since_ns` (less a little clock skew), is not `prev` (the
+ * container's previous run) and has not ended is the one the lost answer
+ * named; the newest such, whatever order ARM lists them in.  SL_ENOTFOUND
+ * when there is none.
  */
 static int find_started(struct aca_backend *b, const struct aca_cancel *cx,
-	const char *job, int64_t since_ns, char *name, size_t len,
-	struct aca_err *err)
+	const char *job, const char *prev, int64_t since_ns, char *name,
+	size_t len, struct aca_err *err)
 {
 	struct aca_resp r = {0};
 	struct json_object *root = NULL, *val;
+	int64_t best = 0;
 	char url[768];
 	int rc;
 
@@ -161,14 +164,16 @@ static int find_started(struct aca_backend *b, const struct aca_cancel *cx,
 	for (size_t i = 0; val && json_object_is_type(val, json_type_array) &&
 	     i < json_object_array_length(val); i++) {
 		struct json_object *e = json_object_array_get_idx(val, i);
-		int64_t st = arm_time(jstr(jget(e, "properties"), "startTime"));
-		const char *n = jstr(e, "name");
+		struct json_object *props = jget(e, "properties");
+		int64_t st = arm_time(jstr(props, "startTime"));
+		const char *n = jstr(e, "name"), *status = jstr(props, "status");
 
-		/* Newest first: the first that is recent enough is ours. */
-		if (n && st >= since_ns - 30LL * 1000000000LL) {
+		if (!n || (prev && strcmp(n, prev) == 0) || (status && aca_exec_ended(status)))
+			continue;
+		if (st >= since_ns - 30LL * 1000000000LL && st > best) {
+			best = st;
 			snprintf(name, len, "%s", n);
 			rc = SL_OK;
-			break;
 		}
 	}
 out:
@@ -186,8 +191,10 @@ static int64_t now_ns(void)
 }
 
 int aca_exec_start(struct aca_backend *b, const struct aca_cancel *cx,
-	const char *job, char *name, size_t len, struct aca_err *err)
+	const char *job, const char *prev, char *name, size_t len,
+	struct aca_err *err)
 {
+	int64_t t0 = now_ns();
 	char url[768];
 	int rc, attempt;
 
@@ -196,11 +203,13 @@ int aca_exec_start(struct aca_backend *b, const struct aca_cancel *cx,
 		return rc;
 	for (attempt = 0; attempt < 5; attempt++) {
 		struct aca_resp r = {0};
-		int64_t t0 = now_ns();
 		struct json_object *root;
 		const char *n;
 
-		rc = aca_arm(b->az, cx, "POST", url, NULL, ACA_ARM_NO_RETRY, &r, err);
+		/* A 409 (the job still provisioning) refused the start: it
+		 * may be sent again once the write is over. */
+		rc = aca_arm(b->az, cx, "POST", url, NULL, ACA_ARM_NO_RETRY | ACA_ARM_WAIT_CONFLICT,
+			&r, err);
 		if (!rc && (r.status == 408 || r.status >= 500)) {
 			/* A gateway's 5xx or a timeout does not say whether
 			 * the execution started: look before trying again. */
@@ -208,15 +217,20 @@ int aca_exec_start(struct aca_backend *b, const struct aca_cancel *cx,
 			rc = aca_err_set(err, SL_EUNAVAIL, "start of job %s: no answer", job);
 		}
 		if (rc == SL_EUNAVAIL) {
-			/* The start may or may not have happened. */
-			int found = find_started(b, cx, job, t0, name, len, err);
+			/* The start may or may not have happened; ARM may list
+			 * a new execution a moment late, so look a few times. */
+			for (int look = 0; look < 3; look++) {
+				int found;
 
-			if (found == SL_OK)
-				return SL_OK;
-			if (found != SL_ENOTFOUND)
-				return found;
-			if (aca_sleep_ms(cx, 1000L << attempt))
-				return aca_err_set(err, SL_ECANCELED, "start of job %s cancelled", job);
+				if (look && aca_sleep_ms(cx, 2000))
+					return aca_err_set(err, SL_ECANCELED,
+						"start of job %s cancelled", job);
+				found = find_started(b, cx, job, prev, t0, name, len, err);
+				if (found == SL_OK)
+					return SL_OK;
+				if (found != SL_ENOTFOUND)
+					return found;
+			}
 			continue;
 		}
 		if (rc)
@@ -266,4 +280,12 @@ int aca_exec_stop(struct aca_backend *b, const struct aca_cancel *cx,
 		rc = aca_err_from_resp(err, &r, what);
 	aca_resp_free(&r);
 	return rc;
+}
+
+int aca_exec_start_lost(struct aca_backend *b, const struct aca_cancel *cx,
+	const char *job, const char *prev, char *name, size_t len,
+	struct aca_err *err)
+{
+	/* A start abandoned within the last couple of minutes. */
+	return find_started(b, cx, job, prev, now_ns() - 120LL * 1000000000LL, name, len, err);
 }

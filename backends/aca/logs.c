@@ -229,7 +229,9 @@ int aca_logs_exit_code(struct aca_logs *l, const struct aca_cancel *cx,
 	if (!l)
 		return aca_err_set(err, SL_ENOTFOUND, "no log module");
 	if (resolve(l, cx) != SL_OK || !l->workspace)
-		return aca_err_set(err, SL_ENOTFOUND,
+		/* Not "not yet": no row will ever come, so the caller need
+		 * not wait for one. */
+		return aca_err_set(err, SL_ENOTSUP,
 			"the environment's system logs are not readable");
 	kql = aca_kql_exit(l->family, execution);
 	rc = la_fetch(l, cx, kql, &rows, err);

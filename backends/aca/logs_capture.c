@@ -716,6 +716,11 @@ static int capture_start(struct aca_logs *l, sl_container *c,
 			old = *pp;
 			*pp = old->next;
 			old->listed = 0;
+			/* The host's copy spans every run: if the previous
+			 * one's tail was not drained, this one cannot make it
+			 * complete. */
+			if (!(old->done && old->complete))
+				atomic_store(&cp->missed, 1);
 			/* Its execution is over; its output is no longer
 			 * shown and its copy is no longer ours to complete. */
 			atomic_store(&old->halt, 1);
@@ -791,4 +796,51 @@ void aca_logs_capture_ended(struct aca_logs *l, const char *ctr_id)
 	}
 	pthread_cond_broadcast(&l->cv);
 	pthread_mutex_unlock(&l->mu);
+}
+
+void aca_logs_capture_drain(struct aca_logs *l, const char *ctr_id, long timeout_ms)
+{
+	struct timespec t0;
+
+	if (!l || !ctr_id)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_mutex_lock(&l->mu);
+	for (;;) {
+		struct aca_capture *cp;
+		long left = timeout_ms - elapsed_ms(&t0);
+
+		for (cp = l->caps; cp; cp = cp->next)
+			if (strcmp(cp->id, ctr_id) == 0 && !cp->done)
+				break;
+		if (!cp || left <= 0)
+			break;
+		wait_locked(l, left < 200 ? left : 200);
+	}
+	pthread_mutex_unlock(&l->mu);
+}
+
+void aca_logs_capture_forget(struct aca_logs *l, const char *ctr_id)
+{
+	struct aca_capture **pp, *f = NULL;
+
+	if (!l || !ctr_id)
+		return;
+	pthread_mutex_lock(&l->mu);
+	for (pp = &l->caps; *pp; pp = &(*pp)->next) {
+		struct aca_capture *cp = *pp;
+
+		if (strcmp(cp->id, ctr_id) == 0) {
+			*pp = cp->next;
+			cp->listed = 0;
+			cp->removed = 1;
+			atomic_store(&cp->halt, 1);
+			f = unref_locked(cp);
+			break;
+		}
+	}
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	if (f)
+		cap_free(f);
 }

@@ -96,23 +96,23 @@ static void drop(struct aca_poller *p, struct watch *w)
  * it is only a guess from the status.  SL_EAGAIN-like: returns 1 when the
  * answer should wait for the system log (Log Analytics is late).
  */
-static int decide_code(struct aca_poller *p, struct watch *w,
-	const struct aca_exec_view *v, int *code, const char **why)
+static int decide_code(struct aca_poller *p, struct watch *w, const char *job,
+	const char *exec, const struct aca_exec_view *v, int *code, const char **why)
 {
 	const struct sl_host_v1 *h = p->b->host;
 	struct aca_cancel cx = { h, NULL, &p->b->stopping };
 	struct aca_err err = {0};
 	char *sig = h->ctr_data_get(w->c, ACA_DATA_SIGNAL);
-	int n;
+	int asked = 0, rc;
 
 	*why = NULL;
 	if (sig) {
-		/* docker kill -s KILL: Docker reports 128 + the signal even
-		 * though Azure's stop sent SIGTERM first. */
-		n = atoi(sig);
+		asked = atoi(sig);
 		h->free(sig);
-		if (n > 0 && strcmp(v->status, "Succeeded") != 0) {
-			*code = 128 + n;
+		/* docker kill: Docker reports 128 + SIGKILL even though
+		 * Azure's stop sent SIGTERM first. */
+		if (asked == SIGKILL && strcmp(v->status, "Succeeded") != 0) {
+			*code = 128 + SIGKILL;
 			return 0;
 		}
 	}
@@ -120,12 +120,17 @@ static int decide_code(struct aca_poller *p, struct watch *w,
 		*code = v->code;
 		return 0;
 	}
-	if (aca_logs_exit_code(p->b->logs, &cx, w->job, w->exec, code, &err) == SL_OK)
+	rc = aca_logs_exit_code(p->b->logs, &cx, job, exec, code, &err);
+	if (rc == SL_OK)
 		return 0;
-	if (!w->code_deadline_ms)
-		w->code_deadline_ms = mono_ms() + CODE_WAIT_MS;
-	if (mono_ms() < w->code_deadline_ms)
-		return 1;
+	/* Wait for a late system-log row only when one can come and no stop
+	 * is waiting on the answer (Log Analytics is 20 s to minutes late). */
+	if (rc == SL_ENOTFOUND && !(asked && strcmp(v->status, "Stopped") == 0)) {
+		if (!w->code_deadline_ms)
+			w->code_deadline_ms = mono_ms() + CODE_WAIT_MS;
+		if (mono_ms() < w->code_deadline_ms)
+			return 1;
+	}
 	if (strcmp(v->status, "Succeeded") == 0)
 		*code = 0;
 	else if (strcmp(v->status, "Stopped") == 0)
@@ -137,7 +142,7 @@ static int decide_code(struct aca_poller *p, struct watch *w,
 	return 0;
 }
 
-static void report_exit(struct aca_poller *p, struct watch *w,
+static void report_exit(struct aca_poller *p, struct watch *w, const char *exec,
 	const struct aca_exec_view *v, int code, const char *why)
 {
 	const struct sl_host_v1 *h = p->b->host;
@@ -155,40 +160,55 @@ static void report_exit(struct aca_poller *p, struct watch *w,
 		snprintf(msg, sizeof(msg), "%s", why);
 	st.error = msg[0] ? msg : NULL;
 	sl_host_log(h, SL_LOG_INFO, "aca: execution %s ended %s, exit code %d",
-		w->exec, v->status, code);
+		exec, v->status, code);
 	h->state_changed(w->c, &st);
 	aca_logs_capture_ended(p->b->logs, w->id);
 }
 
 /* The execution is gone (its job was deleted outside sockerless). */
-static void report_gone(struct aca_poller *p, struct watch *w)
+static void report_gone(struct aca_poller *p, struct watch *w, const char *exec)
 {
 	struct aca_exec_view v;
 
 	memset(&v, 0, sizeof(v));
 	v.code = -1;
 	snprintf(v.status, sizeof(v.status), "Failed");
-	report_exit(p, w, &v, 255, "the execution no longer exists in Azure "
+	report_exit(p, w, exec, &v, 255, "the execution no longer exists in Azure "
 		"(its job was deleted outside sockerless)");
 }
 
-/* One poll of w, without the lock.  Returns 1 when w is done. */
-static int poll_one(struct aca_poller *p, struct watch *w)
+/* Non-zero when w was forgotten (removed, or replaced by a new watch)
+ * while it was polled: its result must not be reported. */
+static int stale(struct aca_poller *p, struct watch *w)
+{
+	int f;
+
+	pthread_mutex_lock(&p->mu);
+	f = w->forgotten;
+	pthread_mutex_unlock(&p->mu);
+	return f;
+}
+
+/* One poll of w, without the lock; job and exec are copies taken under
+ * it.  Returns 1 when w is done. */
+static int poll_one(struct aca_poller *p, struct watch *w, const char *job,
+	const char *exec)
 {
 	struct aca_backend *b = p->b;
 	struct aca_cancel cx = { b->host, NULL, &b->stopping };
 	struct aca_exec_view v;
 	struct aca_err err = {0};
 	const char *why;
-	int rc, code;
+	int rc, code, wait;
 
-	rc = aca_exec_get(b, &cx, w->job, w->exec, &v, &err);
+	rc = aca_exec_get(b, &cx, job, exec, &v, &err);
 	if (rc == SL_ENOTFOUND) {
-		report_gone(p, w);
+		if (!stale(p, w))
+			report_gone(p, w, exec);
 		return 1;
 	}
 	if (rc) {
-		sl_host_log(b->host, SL_LOG_DEBUG, "aca: poll of %s: %s", w->exec, err.msg);
+		sl_host_log(b->host, SL_LOG_DEBUG, "aca: poll of %s: %s", exec, err.msg);
 		return 0;
 	}
 	if (strcmp(v.status, "Running") == 0 && strcmp(w->last, "Running") != 0)
@@ -201,13 +221,15 @@ static int poll_one(struct aca_poller *p, struct watch *w)
 	pthread_mutex_unlock(&p->mu);
 	if (!aca_exec_ended(v.status))
 		return 0;
-	if (decide_code(p, w, &v, &code, &why)) {
+	wait = decide_code(p, w, job, exec, &v, &code, &why);
+	if (wait) {
 		pthread_mutex_lock(&p->mu);
 		w->interval_ms = CODE_RETRY_MS;
 		pthread_mutex_unlock(&p->mu);
 		return 0;
 	}
-	report_exit(p, w, &v, code, why);
+	if (!stale(p, w))
+		report_exit(p, w, exec, &v, code, why);
 	return 1;
 }
 
@@ -242,9 +264,14 @@ static void *run(void *arg)
 			pthread_cond_timedwait(&p->wake, &p->mu, &ts);
 			continue;
 		}
+		char job[sizeof(due->job)], exec[sizeof(due->exec)];
+		int done;
+
 		due->busy = 1;
+		memcpy(job, due->job, sizeof(job));
+		memcpy(exec, due->exec, sizeof(exec));
 		pthread_mutex_unlock(&p->mu);
-		int done = poll_one(p, due);
+		done = poll_one(p, due, job, exec);
 		pthread_mutex_lock(&p->mu);
 		due->busy = 0;
 		if (done || due->forgotten) {
@@ -307,6 +334,12 @@ int aca_poller_watch(struct aca_poller *p, sl_container *c, const char *job,
 
 	pthread_mutex_lock(&p->mu);
 	w = find(p, id);
+	if (w && w->busy) {
+		/* Being polled for an earlier execution: let the thread drop
+		 * that one and watch this execution afresh. */
+		w->forgotten = 1;
+		w = NULL;
+	}
 	if (!w) {
 		w = calloc(1, sizeof(*w));
 		if (!w) {

@@ -30,6 +30,7 @@ struct recover {
 	struct aca_backend *b;
 	struct aca_cancel cx;
 	struct job *jobs;
+	int listed;   /* the listing worked: a job missing from it is gone */
 	int changed;
 };
 
@@ -137,7 +138,7 @@ static int reconcile(sl_container *c, void *arg)
 		j->known = 1;
 	if (status != SL_STATUS_RUNNING && status != SL_STATUS_RESTARTING)
 		goto out;
-	if (!j || !exec) {
+	if (!exec || (rc->listed && !j)) {
 		struct sl_state_v1 st = { SL_HEADER(struct sl_state_v1) };
 
 		st.status = SL_STATUS_EXITED;
@@ -197,16 +198,19 @@ int aca_store_recover(void *state, sl_call *call)
 	int ret;
 
 	ret = list_jobs(&rc, &err);
-	if (ret) {
-		ret = aca_err_report(b->host, call, &err);
-		goto out;
-	}
+	rc.listed = ret == SL_OK;
+	if (ret)
+		sl_host_log(b->host, SL_LOG_WARN, "aca: recovery could not list the jobs (%s); "
+			"running containers are watched again, orphans are not looked for",
+			err.msg);
+	/* Without the listing the poller's first look at each execution
+	 * tells what became of it. */
 	b->host->ctr_foreach(b->host->hctx, reconcile, &rc);
-	orphans(&rc);
+	if (rc.listed)
+		orphans(&rc);
 	if (rc.changed)
 		sl_host_log(b->host, SL_LOG_INFO, "aca: %d containers ended while the daemon was down",
 			rc.changed);
-out:
 	while (rc.jobs) {
 		struct job *n = rc.jobs->next;
 

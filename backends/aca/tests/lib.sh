@@ -54,7 +54,9 @@ aca_daemon() {
 	n=$1
 	shift
 	aca_env
-	start_daemon "$n" --backend=aca --plugin-dir "$top_builddir/backends/aca/.libs" "$@"
+	# ACA_DAEMON_ARGS: extra flags for a post-mortem (--log-level debug).
+	start_daemon "$n" --backend=aca --plugin-dir "$top_builddir/backends/aca/.libs" \
+		${ACA_DAEMON_ARGS:-} "$@"
 }
 
 # sim_get PATH: GET an admin path of the simulator.

@@ -17,6 +17,8 @@
 struct op_count {
 	char *op;
 	unsigned long total;
+	/* status 0 is a connection dropped without an answer, so a slot in
+	 * use is told by its count, not by its status. */
 	unsigned int status[MAX_STATUS];
 	unsigned long status_n[MAX_STATUS];
 	struct op_count *next;
@@ -82,7 +84,7 @@ void sim_stats_count(struct sim_stats *s, const char *op, unsigned int status)
 	}
 	c->total++;
 	for (int i = 0; i < MAX_STATUS; i++) {
-		if (c->status[i] == status || c->status[i] == 0) {
+		if (c->status[i] == status || c->status_n[i] == 0) {
 			c->status[i] = status;
 			c->status_n[i]++;
 			break;
@@ -105,7 +107,7 @@ struct json_object *sim_stats_json(struct sim_stats *s)
 	for (struct op_count *c = s->ops; c; c = c->next) {
 		struct json_object *by = json_object_new_object();
 		json_object_object_add(ops, c->op, json_object_new_int64((int64_t)c->total));
-		for (int i = 0; i < MAX_STATUS && c->status[i]; i++) {
+		for (int i = 0; i < MAX_STATUS && c->status_n[i]; i++) {
 			char k[16];
 			snprintf(k, sizeof(k), "%u", c->status[i]);
 			json_object_object_add(by, k, json_object_new_int64((int64_t)c->status_n[i]));
