@@ -110,9 +110,14 @@ struct run_container_spec {
 
 struct run_volume {
 	const char *name;
-	const char *storage_type; /* NULL, "" or "EmptyDir"; anything else
-				   * (AzureFile, Secret, NfsAzureFile) is
+	const char *storage_type; /* NULL, "" or "EmptyDir": a fresh directory
+				   * per replica; "AzureFile": host_path;
+				   * anything else (Secret, NfsAzureFile) is
 				   * rejected with RUN_E_INVALID */
+	const char *host_path;    /* AzureFile: the share's host directory,
+				   * bind-mounted as is (shared with other
+				   * replicas) */
+	int read_only;            /* AzureFile accessMode ReadOnly */
 };
 
 /* Registry credentials for this replica (job configuration.registries,

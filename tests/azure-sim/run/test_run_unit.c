@@ -260,7 +260,7 @@ static void test_spec_copy(void **state)
 	struct run_env_var env[] = { { "PLAIN", "v", NULL }, { "SECRET", NULL, "known" } };
 	struct run_volume_mount mnt = { "data", "/mnt/data", "sub/dir" };
 	struct run_container_spec c = { 0 };
-	struct run_volume vol = { "data", "EmptyDir" };
+	struct run_volume vol = { .name = "data", .storage_type = "EmptyDir" };
 	struct run_registry_cred cred = { "https://index.docker.io/v1/", "u", "p" };
 	struct run_replica_spec rs = { 0 };
 	struct run_callbacks cb = { 0 };
