@@ -97,15 +97,14 @@ void sim_h_st_list_keys(struct sim_req *req, struct sim_resp *resp)
 }
 
 /* FileShare body; the caller puts it. */
-static struct json_object *render_share(struct sim_req *req, struct sim_stacct *a,
-					const char *share, struct json_object *props)
+static struct json_object *render_share(struct sim_stacct *a, const char *share,
+					struct json_object *props)
 {
 	struct json_object *o = json_object_new_object(), *p = NULL;
 	char *id = sim_strdupf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Storage/"
 			       "storageAccounts/%s/fileServices/default/shares/%s",
 			       a->sub, a->rg, a->name, share);
 
-	(void)req;
 	json_object_object_add(o, "id", json_object_new_string(id ? id : ""));
 	free(id);
 	json_object_object_add(o, "name", json_object_new_string(share));
@@ -161,8 +160,7 @@ void sim_h_share_put(struct sim_req *req, struct sim_resp *resp)
 		a->shares = json_object_new_object();
 	created = !json_object_object_get_ex(a->shares, share, &old);
 	dir = sim_storage_share_dir(a->name, share);
-	/* World-writable like the SMB mount Container Apps makes (its
-	 * default dir_mode/file_mode 0777), so non-root images can write. */
+	/* World-writable so non-root images can write (choice, README). */
 	rc = dir ? oci_fs_mkdir_p(dir, 0777) : -ENOMEM;
 	if (rc == 0 && chmod(dir, 0777) < 0)
 		rc = -errno;
@@ -181,7 +179,7 @@ void sim_h_share_put(struct sim_req *req, struct sim_resp *resp)
 	if (md)
 		json_object_object_add(props, "metadata", json_object_get(md));
 	json_object_object_add(a->shares, share, props);
-	out = render_share(req, a, share, props);
+	out = render_share(a, share, props);
 unlock:
 	sim_state_unlock();
 	if (out) {
@@ -203,7 +201,7 @@ void sim_h_share_get(struct sim_req *req, struct sim_resp *resp)
 	sim_state_lock();
 	a = account_or_404(req, resp);
 	if (a && a->shares && json_object_object_get_ex(a->shares, req->params[3], &props))
-		out = render_share(req, a, req->params[3], props);
+		out = render_share(a, req->params[3], props);
 	else if (a)
 		sim_arm_error(resp, 404, "ShareNotFound", NULL, "The specified share does not exist.");
 	sim_state_unlock();
@@ -329,7 +327,6 @@ void sim_h_envstore_put(struct sim_req *req, struct sim_resp *resp)
 	struct json_object *body = NULL, *af, *out = NULL;
 	struct sim_envstore *s, *n = NULL;
 	struct sim_env *e;
-	int created = 0;
 
 	if (sim_arm_check_scope(resp, req->params[0], req->params[1]))
 		return;
@@ -349,7 +346,6 @@ void sim_h_envstore_put(struct sim_req *req, struct sim_resp *resp)
 	}
 	n->read_only = sim_jstr(af, "accessMode") && !strcmp(sim_jstr(af, "accessMode"), "ReadOnly");
 	s = sim_env_store(e, n->name);
-	created = !s;
 	if (s) {
 		/* Replace the definition in place: the list keeps its order. */
 		free(s->account);
@@ -373,8 +369,10 @@ void sim_h_envstore_put(struct sim_req *req, struct sim_resp *resp)
 unlock:
 	sim_state_unlock();
 	sim_envstore_free(n);
+	/* ManagedEnvironmentsStorages_CreateOrUpdate answers 200 for both
+	 * (its only success response in the spec). */
 	if (out) {
-		sim_resp_json(resp, created ? 201 : 200, out);
+		sim_resp_json(resp, 200, out);
 		json_object_put(out);
 	}
 	json_object_put(body);
