@@ -111,6 +111,9 @@ run_job() {  # run_job JOB STORAGE CMD-JSON WANT-STATUS -> $EX
 }
 run_job writer data1 '["/bin/sh","-c","echo hello-from-writer > /data/msg"]' Succeeded
 check "the file is in the share's directory" grep -qx hello-from-writer "$TMP/state/shares/sockerlessstore/data1/msg"
+req PATCH "$JOBS/writer?api-version=$API" '{"properties":{"template":{"volumes":[{"name":"v","storageType":"AzureFile","storageName":"nosuch"}]}}}'
+is "$STATUS" 400 "PATCH to an unknown storage -> 400"
+is "$(jv "d['error']['code']")" ManagedEnvironmentStorageNotFound "PATCH: code ManagedEnvironmentStorageNotFound"
 run_job reader data1 '["/bin/sh","-c","cat /data/msg; grep -qx hello-from-writer /data/msg"]' Succeeded
 la_query "ContainerAppConsoleLogs_CL | where ContainerJobName_s == 'reader' | project Log_s"
 is "$(jv "d['tables'][0]['rows'][0][0]")" hello-from-writer "another job's execution reads it back (console log)"
@@ -134,4 +137,16 @@ is "$(jv "d['operations']['StorageAccounts_ListKeys']")" 3 "stats: three Storage
 
 sim_stop
 is "$?" 0 "simulator exits 0"
+
+# Seeds: --storage-account adds an account next to the default one.
+sim_start --no-workloads --storage-account "$SUB/$RG/otherstore" ||
+	{ ok 1 "simulator starts with --storage-account"; done_testing; }
+arm_auth
+req POST "/subscriptions/$SUB/resourceGroups/$RG/providers/Microsoft.Storage/storageAccounts/otherstore/listKeys?api-version=$SAPI"
+is "$STATUS" 200 "--storage-account: its listKeys -> 200"
+req POST "$ACCT/listKeys?api-version=$SAPI"
+is "$STATUS" 200 "the seeded account is still there"
+sim_stop
+"$SIM_BIN" --listen 127.0.0.1:0 --storage-account "$SUB/$RG/Bad_Name" >/dev/null 2>&1
+is "$?" 2 "--storage-account with a bad name is refused"
 done_testing
