@@ -6,7 +6,8 @@
  * copy), private mount + PID + UTS + IPC namespaces (hostname = replica
  * name), chroot, /proc, a minimal /dev, the EmptyDir volumes bind-mounted
  * at their mountPath (one directory per volume, shared by every container
- * of the replica), env = image Env overlaid by the spec env, and argv with
+ * of the replica) and the AzureFile volumes' host directories (shared with
+ * other replicas; read-only when asked), env = image Env overlaid by the spec env, and argv with
  * Kubernetes semantics: `command` replaces the image ENTRYPOINT and `args`
  * replaces CMD (command without args drops CMD; args alone keep
  * ENTRYPOINT). As kubelet does, "$(NAME)" in command, args and env
@@ -62,7 +63,8 @@
 
 enum run_status {
 	RUN_OK = 0,
-	RUN_E_INVALID = -1, /* bad spec: unknown volume, non-EmptyDir volume,
+	RUN_E_INVALID = -1, /* bad spec: unknown volume, a volume neither
+			     * EmptyDir nor AzureFile with a host directory,
 			     * unresolvable secretRef, duplicate name, ... */
 	RUN_E_EXISTS = -2,  /* a live replica already has this name */
 	RUN_E_NOT_FOUND = -3, /* no live replica with this name */
