@@ -135,6 +135,14 @@ is "$(jv "d['statuses']['FileShares_Create']['400']")" 5 "stats: five of them re
 is "$(jv "d['statuses']['ManagedEnvironmentsStorages_CreateOrUpdate']['200']")" 2 "stats: two storages written"
 is "$(jv "d['operations']['StorageAccounts_ListKeys']")" 3 "stats: three StorageAccounts_ListKeys"
 
+# Fault rules match the new operation names.
+req POST /_sim/faults '{"op":"StorageAccounts_ListKeys","status":503,"times":1}'
+req POST "$ACCT/listKeys?api-version=$SAPI"
+is "$STATUS" 503 "a fault rule on StorageAccounts_ListKeys answers 503"
+req POST "$ACCT/listKeys?api-version=$SAPI"
+is "$STATUS" 200 "then listKeys answers again"
+is "$(jv "d['keys'][0]['value']")" "$KEY" "keys are stable for the simulator's life"
+
 sim_stop
 is "$?" 0 "simulator exits 0"
 
