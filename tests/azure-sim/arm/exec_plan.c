@@ -13,6 +13,7 @@
 #include "sim_ctx.h"
 #include "sim_json.h"
 #include "sim_lro.h"
+#include "sim_storage.h"
 
 static void *plan_keep(struct plan *p, void *mem)
 {
@@ -228,8 +229,21 @@ struct plan *sim_plan_build(struct sim_job *job, const char *exec, struct json_o
 			goto fail;
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *o = json_object_array_get_idx(vols, i);
+			const char *sn = sim_jstr(o, "storageName");
+			struct sim_envstore *st = sn ? sim_env_store(env, sn) : NULL;
+
 			v[i].name = plan_str(p, sim_jstr(o, "name"));
 			v[i].storage_type = plan_str(p, sim_jstr(o, "storageType"));
+			/* An AzureFile volume is its share's directory; a storage
+			 * gone since the job was written fails the replica. */
+			if (st && v[i].storage_type && !strcmp(v[i].storage_type, "AzureFile")) {
+				char *dir = sim_storage_share_dir(st->account, st->share);
+				v[i].host_path = plan_str(p, dir);
+				v[i].read_only = st->read_only;
+				free(dir);
+				if (!v[i].host_path)
+					goto fail;
+			}
 		}
 		p->spec.volumes = v;
 		p->spec.n_volumes = n;

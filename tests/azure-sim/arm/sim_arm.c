@@ -45,6 +45,14 @@ static const char *const resources_versions[] = {
 	"2025-03-01", "2025-04-01", NULL,
 };
 
+/* Microsoft.Storage stable api-versions (storage.json readme tags) that
+ * know storageAccounts/listKeys and fileServices/shares. */
+static const char *const storage_versions[] = {
+	"2021-04-01", "2021-06-01", "2021-08-01", "2021-09-01", "2022-05-01",
+	"2022-09-01", "2023-01-01", "2023-04-01", "2023-05-01", "2024-01-01",
+	"2025-01-01", NULL,
+};
+
 void sim_arm_error(struct sim_resp *resp, unsigned int status, const char *code,
 		   const char *target, const char *fmt, ...)
 {
@@ -112,7 +120,9 @@ int sim_arm_check_api_version(const struct sim_req *req, struct sim_resp *resp,
 			      enum sim_arm_rp rp, const char *type)
 {
 	const char *v = sim_req_query(req, "api-version");
-	const char *const *list = rp == SIM_RP_APP ? app_versions : resources_versions;
+	const char *const *list = rp == SIM_RP_APP       ? app_versions
+				  : rp == SIM_RP_STORAGE ? storage_versions
+							 : resources_versions;
 	char supported[1024];
 
 	if (!v || !*v) {

@@ -12,6 +12,7 @@ struct json_object;
 enum sim_arm_rp {
 	SIM_RP_APP = 0,       /* Microsoft.App: jobs, managedEnvironments */
 	SIM_RP_RESOURCES,     /* Microsoft.Resources: resource groups */
+	SIM_RP_STORAGE,       /* Microsoft.Storage: accounts, file shares */
 };
 
 /* ARM's error envelope {"error":{"code","message"[,"target"]}} with

@@ -21,6 +21,7 @@
 #include "sim_profiles.h"
 #include "sim_region.h"
 #include "sim_state.h"
+#include "sim_storage.h"
 #include "sim_util.h"
 
 /* --- schema -------------------------------------------------------------
@@ -642,6 +643,24 @@ static int place(const char *loc, const char *env_id, const char *wp,
 	return rc;
 }
 
+/* AzureFile volumes name a storage of the job's environment
+ * (ManagedEnvironmentStorageNotFound otherwise). Takes the state lock. */
+static int check_storages(const char *env_id, struct json_object *volumes,
+			  struct sim_resp *resp)
+{
+	struct sim_env *e;
+	int rc = 0;
+
+	if (!volumes)
+		return 0;
+	sim_state_lock();
+	e = sim_state_env_by_id(sim_ctx()->state, env_id);
+	if (e)
+		rc = sim_storage_check_volumes(e, volumes, resp);
+	sim_state_unlock();
+	return rc;
+}
+
 static int check_tags(struct json_object *tags, struct sim_resp *resp)
 {
 	int count = 0;
@@ -818,6 +837,8 @@ int sim_jobspec_validate(struct json_object *doc, const char *sub, const char *r
 	if (check_containers(containers, "template.containers", secrets, volumes, resp) ||
 	    check_containers(get(tmpl, "initContainers"), "template.initContainers", secrets,
 			     volumes, resp))
+		return -EINVAL;
+	if (check_storages(env_id, volumes, resp))
 		return -EINVAL;
 	return sim_jobspec_check_totals(containers, &lim, resp);
 }

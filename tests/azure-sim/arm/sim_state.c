@@ -10,6 +10,8 @@
 #include <strings.h>
 
 #include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "sim_region.h"
 #include "sim_util.h"
@@ -35,8 +37,34 @@ static void rg_free(struct sim_rg *r)
 	free(r);
 }
 
+void sim_envstore_free(struct sim_envstore *s)
+{
+	if (!s)
+		return;
+	free(s->name);
+	free(s->account);
+	free(s->key);
+	free(s->share);
+	free(s);
+}
+
+static void account_free(struct sim_stacct *a)
+{
+	free(a->sub);
+	free(a->rg);
+	free(a->name);
+	free(a->location);
+	json_object_put(a->shares);
+	free(a);
+}
+
 static void env_free(struct sim_env *e)
 {
+	while (e->stores) {
+		struct sim_envstore *n = e->stores->next;
+		sim_envstore_free(e->stores);
+		e->stores = n;
+	}
 	free(e->sub);
 	free(e->rg);
 	free(e->name);
@@ -142,6 +170,11 @@ struct sim_state *sim_state_new(const struct sim_config *cfg)
 			json_object_object_add(env->doc, "properties", props);
 		}
 	}
+	for (size_t i = 0; i < cfg->naccounts; i++) {
+		const struct sim_cfg_account *a = &cfg->accounts[i];
+		if (!sim_state_add_account(st, a->subscription, a->rg, a->name, a->location))
+			goto fail;
+	}
 	return st;
 fail:
 	sim_state_free(st);
@@ -164,6 +197,11 @@ void sim_state_free(struct sim_state *st)
 		struct sim_env *n = st->envs->next;
 		env_free(st->envs);
 		st->envs = n;
+	}
+	while (st->accounts) {
+		struct sim_stacct *n = st->accounts->next;
+		account_free(st->accounts);
+		st->accounts = n;
 	}
 	while (st->jobs) {
 		struct sim_job *n = st->jobs->next;
@@ -192,6 +230,59 @@ struct sim_rg *sim_state_rg(struct sim_state *st, const char *sub, const char *r
 		if (strcasecmp(r->sub, sub) == 0 && strcasecmp(r->name, rg) == 0)
 			return r;
 	return NULL;
+}
+
+struct sim_stacct *sim_state_account(struct sim_state *st, const char *sub,
+				     const char *rg, const char *name)
+{
+	for (struct sim_stacct *a = st->accounts; a; a = a->next)
+		if (strcasecmp(a->sub, sub) == 0 && strcasecmp(a->rg, rg) == 0 &&
+		    strcasecmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+/* Storage names are matched exactly: Azure keeps them lowercase. */
+struct sim_envstore *sim_env_store(struct sim_env *e, const char *name)
+{
+	for (struct sim_envstore *s = e ? e->stores : NULL; s; s = s->next)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+/* A storage account key: 64 random bytes in base64 (88 characters), the
+ * shape of the keys listKeys returns on Azure. */
+static int new_key(char out[96])
+{
+	unsigned char raw[64];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return -1;
+	EVP_EncodeBlock((unsigned char *)out, raw, sizeof(raw));
+	return 0;
+}
+
+struct sim_stacct *sim_state_add_account(struct sim_state *st, const char *sub,
+					 const char *rg, const char *name,
+					 const char *location)
+{
+	struct sim_stacct *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->sub = strdup(sub);
+	a->rg = strdup(rg);
+	a->name = strdup(name);
+	a->location = strdup(location ? location : SIM_DEFAULT_LOCATION);
+	if (!a->sub || !a->rg || !a->name || !a->location || new_key(a->key1) ||
+	    new_key(a->key2)) {
+		account_free(a);
+		return NULL;
+	}
+	a->next = st->accounts;
+	st->accounts = a;
+	return a;
 }
 
 struct sim_env *sim_state_env(struct sim_state *st, const char *sub,

@@ -35,7 +35,26 @@ struct sim_env {
 	                             * setting sending to workspace */
 	struct json_object *doc;    /* as PUT (properties etc.) or NULL */
 	int64_t ready_at_ms;        /* provisioning completes (monotonic) */
+	struct sim_envstore *stores; /* managedEnvironments/{env}/storages */
 	struct sim_env *next;
+};
+
+/* An environment's Azure Files storage definition (the key stays here and
+ * is never rendered). */
+struct sim_envstore {
+	char *name;
+	char *account, *key, *share;
+	int read_only;              /* accessMode ReadOnly */
+	struct sim_envstore *next;
+};
+
+/* A Microsoft.Storage account; its file shares are directories under
+ * <state-dir>/shares/<name>/ (sim_storage.c). */
+struct sim_stacct {
+	char *sub, *rg, *name, *location;
+	char key1[96], key2[96];    /* base64 of 64 random bytes, as Azure's */
+	struct json_object *shares; /* share name -> its properties, or NULL */
+	struct sim_stacct *next;
 };
 
 /* Container state inside a replica. */
@@ -120,6 +139,7 @@ struct sim_state {
 	size_t nsubs;
 	struct sim_rg *rgs;
 	struct sim_env *envs;
+	struct sim_stacct *accounts;
 	struct sim_job *jobs;
 	struct sim_op *ops;
 	uint64_t exec_seq;
@@ -138,6 +158,11 @@ int sim_state_has_sub(struct sim_state *st, const char *sub);
 struct sim_rg *sim_state_rg(struct sim_state *st, const char *sub, const char *rg);
 struct sim_env *sim_state_env(struct sim_state *st, const char *sub,
 			      const char *rg, const char *name);
+struct sim_stacct *sim_state_account(struct sim_state *st, const char *sub,
+				     const char *rg, const char *name);
+/* An environment's storage by name; NULL when absent. */
+struct sim_envstore *sim_env_store(struct sim_env *e, const char *name);
+void sim_envstore_free(struct sim_envstore *s);
 /* Find an environment by its ARM id; NULL if malformed or unknown. */
 struct sim_env *sim_state_env_by_id(struct sim_state *st, const char *id);
 struct sim_job *sim_state_job(struct sim_state *st, const char *sub,
@@ -152,6 +177,10 @@ struct sim_rg *sim_state_add_rg(struct sim_state *st, const char *sub,
 struct sim_env *sim_state_add_env(struct sim_state *st, const char *sub,
 				  const char *rg, const char *name,
 				  const char *location, const char *workspace);
+/* A storage account with two fresh keys. */
+struct sim_stacct *sim_state_add_account(struct sim_state *st, const char *sub,
+					 const char *rg, const char *name,
+					 const char *location);
 struct sim_job *sim_state_add_job(struct sim_state *st, const char *sub,
 				  const char *rg, const char *name);
 /* Unlink and free a job and its executions (lock held). */

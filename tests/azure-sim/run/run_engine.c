@@ -528,6 +528,9 @@ static int prepare_replica_dir(struct replica *r, char *msg, size_t n)
 	for (i = 0; i < r->spec->n_volumes; i++) {
 		size_t len = strlen(r->dir) + strlen(r->spec->volumes[i]) + 16;
 
+		if (r->spec->vol_src[i])
+			continue; /* AzureFile: the share's directory exists */
+
 		p = malloc(len);
 		if (!p) {
 			rc = -ENOMEM;
@@ -631,18 +634,24 @@ static int build_binds(struct replica *r, struct ctr *c, struct start_bufs *b,
 	}
 	for (i = 0; i < c->spec->n_mounts; i++) {
 		const struct run_mnt *m = &c->spec->mounts[i];
-		size_t len = strlen(r->dir) + strlen(m->volume) +
+		int v = run_spec_volume(r->spec, m->volume);
+		const char *share = v >= 0 ? r->spec->vol_src[v] : NULL;
+		size_t len = strlen(r->dir) + strlen(m->volume) + (share ? strlen(share) : 0) +
 			     (m->sub ? strlen(m->sub) : 0) + 16;
 		char *src = malloc(len);
 		int rc;
 
 		if (!src)
 			goto nomem;
-		snprintf(src, len, "%s/volumes/%s%s%s", r->dir, m->volume, m->sub ? "/" : "",
-			 m->sub ? m->sub : "");
+		if (share)
+			snprintf(src, len, "%s%s%s", share, m->sub ? "/" : "", m->sub ? m->sub : "");
+		else
+			snprintf(src, len, "%s/volumes/%s%s%s", r->dir, m->volume, m->sub ? "/" : "",
+				 m->sub ? m->sub : "");
 		b->bind_src[k] = src;
 		b->binds[k].dst = m->path;
 		b->binds[k].is_file = 0;
+		b->binds[k].read_only = share && r->spec->vol_ro[v];
 		k++;
 		if (m->sub && (rc = oci_fs_mkdir_p(src, 0777)) < 0) {
 			snprintf(msg, n, "cannot create subPath %s: %s", m->sub, strerror(-rc));

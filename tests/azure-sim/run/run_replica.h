@@ -6,7 +6,8 @@
  * copy), private mount + PID + UTS + IPC namespaces (hostname = replica
  * name), chroot, /proc, a minimal /dev, the EmptyDir volumes bind-mounted
  * at their mountPath (one directory per volume, shared by every container
- * of the replica), env = image Env overlaid by the spec env, and argv with
+ * of the replica) and the AzureFile volumes' host directories (shared with
+ * other replicas; read-only when asked), env = image Env overlaid by the spec env, and argv with
  * Kubernetes semantics: `command` replaces the image ENTRYPOINT and `args`
  * replaces CMD (command without args drops CMD; args alone keep
  * ENTRYPOINT). As kubelet does, "$(NAME)" in command, args and env
@@ -62,7 +63,8 @@
 
 enum run_status {
 	RUN_OK = 0,
-	RUN_E_INVALID = -1, /* bad spec: unknown volume, non-EmptyDir volume,
+	RUN_E_INVALID = -1, /* bad spec: unknown volume, a volume neither
+			     * EmptyDir nor AzureFile with a host directory,
 			     * unresolvable secretRef, duplicate name, ... */
 	RUN_E_EXISTS = -2,  /* a live replica already has this name */
 	RUN_E_NOT_FOUND = -3, /* no live replica with this name */
@@ -110,9 +112,14 @@ struct run_container_spec {
 
 struct run_volume {
 	const char *name;
-	const char *storage_type; /* NULL, "" or "EmptyDir"; anything else
-				   * (AzureFile, Secret, NfsAzureFile) is
+	const char *storage_type; /* NULL, "" or "EmptyDir": a fresh directory
+				   * per replica; "AzureFile": host_path;
+				   * anything else (Secret, NfsAzureFile) is
 				   * rejected with RUN_E_INVALID */
+	const char *host_path;    /* AzureFile: the share's host directory,
+				   * bind-mounted as is (shared with other
+				   * replicas) */
+	int read_only;            /* AzureFile accessMode ReadOnly */
 };
 
 /* Registry credentials for this replica (job configuration.registries,

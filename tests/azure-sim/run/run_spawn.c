@@ -207,6 +207,16 @@ CHILD_FN static void do_binds(const struct child_arg *a, int rootfd)
 			die(a, ST_BIND, -fd, b->dst);
 		mount_at(a, ST_BIND, fd, b->src, NULL, MS_BIND | MS_REC, NULL, b->dst);
 		close(fd);
+		/* A bind takes its flags only from a remount of the new mount
+		 * (mount(2)); reopen: the old fd names what is under it. */
+		if (b->read_only) {
+			fd = oci_fs_open_in_root(rootfd, b->dst, O_PATH, 0);
+			if (fd < 0)
+				die(a, ST_BIND, -fd, b->dst);
+			mount_at(a, ST_BIND, fd, NULL, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL,
+				 b->dst);
+			close(fd);
+		}
 	}
 }
 

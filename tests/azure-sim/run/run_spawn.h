@@ -15,6 +15,7 @@ struct run_bind {
 	const char *src;  /* host path */
 	const char *dst;  /* absolute path inside the container */
 	int is_file;      /* bind a file (target created as an empty file) */
+	int read_only;    /* remount the bind read-only */
 };
 
 struct run_spawn_req {

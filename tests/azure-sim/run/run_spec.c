@@ -119,9 +119,13 @@ void run_spec_free(struct run_rspec *s)
 	for (i = 0; i < s->n_init + s->n_main; i++)
 		cspec_clear(&s->c[i]);
 	free(s->c);
-	for (i = 0; i < s->n_volumes; i++)
+	for (i = 0; i < s->n_volumes; i++) {
 		free(s->volumes[i]);
+		free(s->vol_src[i]);
+	}
 	free(s->volumes);
+	free(s->vol_src);
+	free(s->vol_ro);
 	for (i = 0; i < s->n_creds; i++) {
 		free(s->creds[i].server);
 		free(s->creds[i].username);
@@ -130,6 +134,14 @@ void run_spec_free(struct run_rspec *s)
 	free(s->creds);
 	free(s->name);
 	free(s);
+}
+
+int run_spec_volume(const struct run_rspec *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_volumes; i++)
+		if (!strcmp(s->volumes[i], name))
+			return (int)i;
+	return -1;
 }
 
 static int has_volume(const struct run_rspec *s, const char *name)
@@ -281,8 +293,10 @@ int run_spec_copy(const struct run_replica_spec *in,
 	total = in->n_init_containers + in->n_containers;
 	s->c = calloc(total, sizeof(*s->c));
 	s->volumes = calloc(in->n_volumes + 1, sizeof(char *));
+	s->vol_src = calloc(in->n_volumes + 1, sizeof(char *));
+	s->vol_ro = calloc(in->n_volumes + 1, sizeof(int));
 	s->creds = calloc(in->n_registries + 1, sizeof(*s->creds));
-	if (!s->name || !s->c || !s->volumes || !s->creds) {
+	if (!s->name || !s->c || !s->volumes || !s->vol_src || !s->vol_ro || !s->creds) {
 		rc = run_err_set(err, RUN_E_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -294,9 +308,16 @@ int run_spec_copy(const struct run_replica_spec *in,
 				     v->name ? v->name : "");
 			goto fail;
 		}
-		if (v->storage_type && *v->storage_type && strcmp(v->storage_type, "EmptyDir")) {
+		if (v->storage_type && !strcmp(v->storage_type, "AzureFile")) {
+			if (!v->host_path || v->host_path[0] != '/') {
+				rc = run_err_set(err, RUN_E_INVALID,
+					     "volume \"%s\": AzureFile without a share directory",
+					     v->name);
+				goto fail;
+			}
+		} else if (v->storage_type && *v->storage_type && strcmp(v->storage_type, "EmptyDir")) {
 			rc = run_err_set(err, RUN_E_INVALID,
-				     "volume \"%s\": storageType \"%s\" is not supported by the simulator (EmptyDir only)",
+				     "volume \"%s\": storageType \"%s\" is not supported by the simulator (EmptyDir and AzureFile only)",
 				     v->name, v->storage_type);
 			goto fail;
 		}
@@ -306,6 +327,13 @@ int run_spec_copy(const struct run_replica_spec *in,
 		}
 		s->volumes[i] = strdup(v->name);
 		s->n_volumes = i + 1;
+		if (v->storage_type && !strcmp(v->storage_type, "AzureFile")) {
+			s->vol_ro[i] = v->read_only != 0;
+			if (!(s->vol_src[i] = strdup(v->host_path))) {
+				rc = run_err_set(err, RUN_E_NOMEM, "out of memory");
+				goto fail;
+			}
+		}
 		if (!s->volumes[i]) {
 			rc = run_err_set(err, RUN_E_NOMEM, "out of memory");
 			goto fail;

@@ -40,12 +40,17 @@ struct run_rspec {
 	struct run_cspec *c; /* n_init init containers, then n_main others */
 	size_t n_init, n_main;
 	char **volumes;      /* names */
+	char **vol_src;      /* per volume: AzureFile host directory or NULL */
+	int *vol_ro;         /* per volume: mounted read-only */
 	size_t n_volumes;
 	struct run_cred *creds;
 	size_t n_creds;
 	int timeout_s;
 	int grace_s;         /* < 0: engine default */
 };
+
+/* Index of the volume called name, or -1. */
+int run_spec_volume(const struct run_rspec *s, const char *name);
 
 /* printf into err->msg (truncating); err may be NULL. Returns code, so
  * that callers can `return run_err_set(err, RUN_E_..., ...)`. */

@@ -606,7 +606,7 @@ static void test_emptydir_init(void **state)
 	struct run_volume_mount init_m = { "shared", "/data", NULL };
 	struct run_volume_mount main_m[] = { { "shared", "/mnt/in", NULL },
 					     { "shared", "/sub", "sub" } };
-	struct run_volume vol = { "shared", "EmptyDir" };
+	struct run_volume vol = { .name = "shared", .storage_type = "EmptyDir" };
 	struct run_container_spec ic = { 0 }, mc = { 0 };
 	struct run_replica_spec s;
 	struct rec *r;
@@ -949,7 +949,7 @@ static void test_spec_errors(void **state)
 {
 	const char *const cmd[] = { "sleep", "5", NULL };
 	const char *const cmd_echo[] = { "sh", "-c", "echo up; sleep 5", NULL };
-	struct run_volume vol = { "files", "AzureFile" };
+	struct run_volume vol = { .name = "files", .storage_type = "AzureFile" };
 	struct run_container_spec c = { 0 };
 	struct run_replica_spec s;
 	struct run_callbacks cb;

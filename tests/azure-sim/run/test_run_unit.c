@@ -260,7 +260,7 @@ static void test_spec_copy(void **state)
 	struct run_env_var env[] = { { "PLAIN", "v", NULL }, { "SECRET", NULL, "known" } };
 	struct run_volume_mount mnt = { "data", "/mnt/data", "sub/dir" };
 	struct run_container_spec c = { 0 };
-	struct run_volume vol = { "data", "EmptyDir" };
+	struct run_volume vol = { .name = "data", .storage_type = "EmptyDir" };
 	struct run_registry_cred cred = { "https://index.docker.io/v1/", "u", "p" };
 	struct run_replica_spec rs = { 0 };
 	struct run_callbacks cb = { 0 };
@@ -292,7 +292,28 @@ static void test_spec_copy(void **state)
 	assert_non_null(run_spec_creds_for(out, "busybox"));
 	assert_string_equal(run_spec_creds_for(out, "docker.io/library/x")->username, "u");
 	assert_null(run_spec_creds_for(out, "mcr.microsoft.com/x"));
+	assert_null(out->vol_src[0]); /* EmptyDir: the replica's own directory */
 	run_spec_free(out);
+
+	/* AzureFile: the share's host directory, absolute, and its mode. */
+	vol.storage_type = "AzureFile";
+	assert_int_equal(run_spec_copy(&rs, &cb, &out, &err), RUN_E_INVALID);
+	assert_non_null(strstr(err.msg, "share directory"));
+	vol.host_path = "relative/share";
+	assert_int_equal(run_spec_copy(&rs, &cb, &out, &err), RUN_E_INVALID);
+	vol.host_path = "/srv/shares/acct/data";
+	vol.read_only = 1;
+	assert_int_equal(run_spec_copy(&rs, &cb, &out, &err), 0);
+	assert_string_equal(out->vol_src[0], "/srv/shares/acct/data");
+	assert_int_equal(out->vol_ro[0], 1);
+	assert_int_equal(run_spec_volume(out, "data"), 0);
+	assert_int_equal(run_spec_volume(out, "nosuch"), -1);
+	run_spec_free(out);
+	vol.storage_type = "NfsAzureFile";
+	assert_int_equal(run_spec_copy(&rs, &cb, &out, &err), RUN_E_INVALID);
+	vol.storage_type = "EmptyDir";
+	vol.host_path = NULL;
+	vol.read_only = 0;
 
 	/* Unknown secret. */
 	env[1].secret_ref = "unknown";

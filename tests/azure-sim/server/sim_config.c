@@ -103,6 +103,65 @@ static int add_rg(struct sim_config *cfg, const char *sub, const char *name,
 	return r->subscription && r->name && r->location ? 0 : -ENOMEM;
 }
 
+static void free_accounts(struct sim_config *cfg)
+{
+	for (size_t i = 0; i < cfg->naccounts; i++) {
+		free(cfg->accounts[i].subscription);
+		free(cfg->accounts[i].rg);
+		free(cfg->accounts[i].name);
+		free(cfg->accounts[i].location);
+	}
+	free(cfg->accounts);
+	cfg->accounts = NULL;
+	cfg->naccounts = 0;
+}
+
+static int add_account(struct sim_config *cfg, const char *sub, const char *rg,
+		       const char *name, const char *loc)
+{
+	struct sim_cfg_account *a = realloc(cfg->accounts, (cfg->naccounts + 1) * sizeof(*a));
+
+	if (!a)
+		return -ENOMEM;
+	cfg->accounts = a;
+	a += cfg->naccounts;
+	a->subscription = strdup(sub);
+	a->rg = strdup(rg);
+	a->name = strdup(name);
+	a->location = strdup(loc);
+	cfg->naccounts++;
+	return a->subscription && a->rg && a->name && a->location ? 0 : -ENOMEM;
+}
+
+/* Azure's storage account names: 3-24 lowercase letters and digits. */
+static int account_name_ok(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len < 3 || len > 24)
+		return 0;
+	for (; *n; n++)
+		if (!((*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9')))
+			return 0;
+	return 1;
+}
+
+int sim_config_add_account(struct sim_config *cfg, const char *spec)
+{
+	const char *s1 = strchr(spec, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+	char *sub, *rg;
+	int rc;
+
+	if (!s1 || !s2 || s1 == spec || s2 == s1 + 1 || !account_name_ok(s2 + 1))
+		return -EINVAL;
+	sub = strndup(spec, (size_t)(s1 - spec));
+	rg = strndup(s1 + 1, (size_t)(s2 - s1 - 1));
+	rc = sub && rg ? add_account(cfg, sub, rg, s2 + 1, SIM_DEFAULT_LOCATION) : -ENOMEM;
+	free(sub);
+	free(rg);
+	return rc;
+}
+
 static int add_env(struct sim_config *cfg, const char *sub, const char *rg,
 		   const char *name, const char *loc, const char *ws)
 {
@@ -172,6 +231,8 @@ int sim_config_defaults(struct sim_config *cfg)
 				  SIM_DEFAULT_LOCATION, SIM_DEFAULT_WORKSPACE)))
 		rc = set_env_dest(cfg, "azure-monitor");
 	rc |= add_str(&cfg->workspaces, &cfg->nworkspaces, SIM_DEFAULT_WORKSPACE);
+	rc |= add_account(cfg, SIM_DEFAULT_SUBSCRIPTION, SIM_DEFAULT_RG, SIM_DEFAULT_STORAGE_ACCOUNT,
+			  SIM_DEFAULT_LOCATION);
 	return rc ? -ENOMEM : 0;
 }
 
@@ -223,6 +284,7 @@ void sim_config_free(struct sim_config *cfg)
 	free_strs(&cfg->subscriptions, &cfg->nsubscriptions);
 	free_rgs(cfg);
 	free_envs(cfg);
+	free_accounts(cfg);
 	free_strs(&cfg->workspaces, &cfg->nworkspaces);
 	free_clients(cfg);
 	free_regmap(cfg);
@@ -399,6 +461,28 @@ static int load_lists(struct sim_config *cfg, struct json_object *root, char **e
 				if (!cfg->envs[cfg->nenvs - 1].workload_profiles)
 					return -ENOMEM;
 			}
+		}
+	}
+	if (bad)
+		return -EINVAL;
+	if ((a = arr(root, "storageAccounts", err, &bad))) {
+		free_accounts(cfg);
+		n = sim_alen(a);
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *e = json_object_array_get_idx(a, i);
+			const char *sub = jstr(e, "subscription");
+			const char *rg = jstr(e, "resourceGroup");
+			const char *name = jstr(e, "name");
+			const char *loc = jstr(e, "location");
+			if (!name || !rg || !account_name_ok(name)) {
+				*err = sim_strdupf("config: storageAccounts[%zu] needs resourceGroup and a "
+						   "name of 3-24 lowercase letters and digits", i);
+				return -EINVAL;
+			}
+			if (add_account(cfg, sub ? sub : cfg->nsubscriptions ? cfg->subscriptions[0]
+									      : SIM_DEFAULT_SUBSCRIPTION,
+					rg, name, loc ? loc : SIM_DEFAULT_LOCATION))
+				return -ENOMEM;
 		}
 	}
 	if (bad)

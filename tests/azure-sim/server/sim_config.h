@@ -46,6 +46,18 @@ struct sim_cfg_env {
 	                         * targets workspace) | "none" */
 };
 
+/* A seeded Microsoft.Storage account (Azure Files shares for volumes). */
+#define SIM_DEFAULT_STORAGE_ACCOUNT "sockerlessstore"
+/* Image cache, replica roots and file shares (--state-dir). */
+#define SIM_DEFAULT_STATE_DIR "/var/tmp/sockerless-azure-sim"
+
+struct sim_cfg_account {
+	char *subscription;
+	char *rg;
+	char *name;
+	char *location;
+};
+
 struct sim_cfg_client {
 	char *id;
 	char *secret;           /* may be NULL */
@@ -68,6 +80,8 @@ struct sim_config {
 	size_t nrgs;
 	struct sim_cfg_env *envs;
 	size_t nenvs;
+	struct sim_cfg_account *accounts;
+	size_t naccounts;
 	char **workspaces;          /* customer ids */
 	size_t nworkspaces;
 	struct sim_cfg_client *clients; /* empty = any client id/secret */
@@ -109,6 +123,9 @@ int sim_config_set_listen(struct sim_config *cfg, const char *hostport);
 
 /* Add a registry mapping "from=to". Returns 0 or -EINVAL/-ENOMEM. */
 int sim_config_add_regmap(struct sim_config *cfg, const char *spec);
+
+/* Add a storage account seed "SUB/RG/NAME". Returns 0 or -EINVAL/-ENOMEM. */
+int sim_config_add_account(struct sim_config *cfg, const char *spec);
 
 /* Free everything cfg holds (not cfg itself). */
 void sim_config_free(struct sim_config *cfg);

@@ -69,6 +69,8 @@ static const char usage[] =
 	"  --subscription GUID       add a subscription (besides those seeded/configured)\n"
 	"  --resource-group SUB/NAME add a resource group (location eastus)\n"
 	"  --workspace GUID          add a Log Analytics workspace customer id\n"
+	"  --storage-account SUB/RG/NAME  add a storage account (Azure Files shares;\n"
+	"                            default seed: sockerlessstore in sockerless-rg)\n"
 	"  --client ID[:SECRET]      register a client; once any is registered, only\n"
 	"                            registered clients get tokens (default: any)\n"
 	"  --registry-map FROM=TO    pull images of registry FROM from TO, e.g.\n"
@@ -111,7 +113,9 @@ static const char usage[] =
 	"  --version                 print the version\n"
 	"\n"
 	"Paths (point each Azure base URL at http://HOST:PORT):\n"
-	"  ARM                /subscriptions/...                 (management.azure.com)\n"
+	"  ARM                /subscriptions/...                 (management.azure.com):\n"
+	"                     Microsoft.App jobs, managedEnvironments(/storages),\n"
+	"                     Microsoft.Storage listKeys and fileServices/default/shares\n"
 	"  Entra ID           /{tenant}/oauth2/v2.0/token        (login.microsoftonline.com)\n"
 	"  IMDS               /metadata/identity/oauth2/token    (169.254.169.254)\n"
 	"  IDENTITY_ENDPOINT  /msi/token\n"
@@ -127,7 +131,7 @@ enum {
 	O_STATE, O_FAULT, O_THROTTLE, O_NO_WORK, O_VERSION,
 	O_NO_THROTTLE,
 	O_JITTER,
-	O_SCHED, O_PULL_FAST, O_SUBNET, O_HOSTNET,
+	O_SCHED, O_PULL_FAST, O_SUBNET, O_HOSTNET, O_STACCT,
 };
 
 static const struct option opts[] = {
@@ -141,6 +145,7 @@ static const struct option opts[] = {
 	{ "workspace", required_argument, NULL, O_WS },
 	{ "client", required_argument, NULL, O_CLIENT },
 	{ "registry-map", required_argument, NULL, O_REGMAP },
+	{ "storage-account", required_argument, NULL, O_STACCT },
 	{ "insecure-registry", required_argument, NULL, O_INSECURE },
 	{ "ingestion-delay-ms", required_argument, NULL, O_INGEST },
 	{ "ingestion-jitter-ms", required_argument, NULL, O_JITTER },
@@ -255,6 +260,13 @@ static int apply_opt(struct sim_config *cfg, struct cli_extra *ex, int c, const 
 	case O_REGMAP:
 		if (sim_config_add_regmap(cfg, arg)) {
 			fprintf(stderr, "sockerless-azure-sim: --registry-map wants FROM=TO\n");
+			return -1;
+		}
+		return 0;
+	case O_STACCT:
+		if (sim_config_add_account(cfg, arg)) {
+			fprintf(stderr, "sockerless-azure-sim: --storage-account wants SUB/RG/NAME "
+				"(NAME: 3-24 lowercase letters and digits)\n");
 			return -1;
 		}
 		return 0;
@@ -418,7 +430,7 @@ static struct run_engine *start_engine(const struct sim_config *cfg)
 		}
 	}
 	memset(&ec, 0, sizeof(ec));
-	ec.state_dir = cfg->state_dir ? cfg->state_dir : "/var/tmp/sockerless-azure-sim";
+	ec.state_dir = cfg->state_dir ? cfg->state_dir : SIM_DEFAULT_STATE_DIR;
 	ec.maps = maps;
 	ec.n_maps = cfg->nregmap;
 	ec.plain_http = (const char *const *)cfg->insecure_registries;

@@ -30,6 +30,7 @@
 enum route_kind {
 	K_ARM_APP,        /* ARM, Microsoft.App api-versions */
 	K_ARM_RES,        /* ARM, Microsoft.Resources api-versions */
+	K_ARM_STORAGE,    /* ARM, Microsoft.Storage api-versions */
 	K_ARM_ANYVER,     /* ARM, any api-version (LRO status, getAuthToken) */
 	K_LA,             /* Log Analytics, LA bearer */
 	K_DATA,           /* ACA data plane, handler checks its token */
@@ -50,6 +51,9 @@ struct route {
 #define RGP SUBP "/resourceGroups/{}"
 #define APP RGP "/providers/Microsoft.App"
 #define JOB APP "/jobs/{}"
+#define ENVST APP "/managedEnvironments/{}/storages"
+#define STACCT RGP "/providers/Microsoft.Storage/storageAccounts/{}"
+#define SHARE STACCT "/fileServices/default/shares/{}"
 
 static const struct route routes[] = {
 	/* Microsoft.Resources */
@@ -59,6 +63,16 @@ static const struct route routes[] = {
 	/* managed environments */
 	{ "PUT", APP "/managedEnvironments/{}", "ManagedEnvironments_CreateOrUpdate", K_ARM_APP, sim_h_env_put, "managedEnvironments" },
 	{ "GET", APP "/managedEnvironments/{}", "ManagedEnvironments_Get", K_ARM_APP, sim_h_env_get, "managedEnvironments" },
+	/* environment storages (Azure Files for volumes) */
+	{ "GET", ENVST, "ManagedEnvironmentsStorages_List", K_ARM_APP, sim_h_envstore_list, "managedEnvironments/storages" },
+	{ "PUT", ENVST "/{}", "ManagedEnvironmentsStorages_CreateOrUpdate", K_ARM_APP, sim_h_envstore_put, "managedEnvironments/storages" },
+	{ "GET", ENVST "/{}", "ManagedEnvironmentsStorages_Get", K_ARM_APP, sim_h_envstore_get, "managedEnvironments/storages" },
+	{ "DELETE", ENVST "/{}", "ManagedEnvironmentsStorages_Delete", K_ARM_APP, sim_h_envstore_delete, "managedEnvironments/storages" },
+	/* Microsoft.Storage: account keys and file shares */
+	{ "POST", STACCT "/listKeys", "StorageAccounts_ListKeys", K_ARM_STORAGE, sim_h_st_list_keys, "storageAccounts" },
+	{ "PUT", SHARE, "FileShares_Create", K_ARM_STORAGE, sim_h_share_put, "storageAccounts/fileServices/shares" },
+	{ "GET", SHARE, "FileShares_Get", K_ARM_STORAGE, sim_h_share_get, "storageAccounts/fileServices/shares" },
+	{ "DELETE", SHARE, "FileShares_Delete", K_ARM_STORAGE, sim_h_share_delete, "storageAccounts/fileServices/shares" },
 	/* jobs */
 	{ "GET", SUBP "/providers/Microsoft.App/jobs", "Jobs_ListBySubscription", K_ARM_APP, sim_h_jobs_list_sub, "jobs" },
 	{ "GET", APP "/jobs", "Jobs_ListByResourceGroup", K_ARM_APP, sim_h_jobs_list_rg, "jobs" },
@@ -141,7 +155,7 @@ static int match(const char *pattern, char **segs, int nsegs, const char **caps,
 
 static int is_arm(enum route_kind k)
 {
-	return k == K_ARM_APP || k == K_ARM_RES || k == K_ARM_ANYVER;
+	return k == K_ARM_APP || k == K_ARM_RES || k == K_ARM_STORAGE || k == K_ARM_ANYVER;
 }
 
 static void fault_response(const struct route *rt, const struct sim_fault_effect *fx,
@@ -295,7 +309,9 @@ void sim_router_dispatch(struct sim_req *req, struct sim_resp *resp)
 			goto finish;
 		if (rt->kind != K_ARM_ANYVER &&
 		    sim_arm_check_api_version(req, resp,
-					      rt->kind == K_ARM_RES ? SIM_RP_RESOURCES : SIM_RP_APP,
+					      rt->kind == K_ARM_RES       ? SIM_RP_RESOURCES
+					      : rt->kind == K_ARM_STORAGE ? SIM_RP_STORAGE
+									  : SIM_RP_APP,
 					      rt->type) != 0)
 			goto finish;
 		if (arm_throttle(req, resp))

@@ -16,6 +16,17 @@ void sim_h_rg_head(struct sim_req *req, struct sim_resp *resp);
 void sim_h_env_put(struct sim_req *req, struct sim_resp *resp);
 void sim_h_env_get(struct sim_req *req, struct sim_resp *resp);
 
+/* sim_storage.c: Microsoft.Storage keys and file shares, environment
+ * storages. */
+void sim_h_st_list_keys(struct sim_req *req, struct sim_resp *resp);
+void sim_h_share_put(struct sim_req *req, struct sim_resp *resp);
+void sim_h_share_get(struct sim_req *req, struct sim_resp *resp);
+void sim_h_share_delete(struct sim_req *req, struct sim_resp *resp);
+void sim_h_envstore_put(struct sim_req *req, struct sim_resp *resp);
+void sim_h_envstore_get(struct sim_req *req, struct sim_resp *resp);
+void sim_h_envstore_list(struct sim_req *req, struct sim_resp *resp);
+void sim_h_envstore_delete(struct sim_req *req, struct sim_resp *resp);
+
 /* sim_jobs.c: Microsoft.App/jobs CRUD. */
 void sim_h_job_put(struct sim_req *req, struct sim_resp *resp);
 void sim_h_job_get(struct sim_req *req, struct sim_resp *resp);

@@ -192,6 +192,7 @@ static void test_config_file(void **state)
 		"{\"subscriptions\":[\"11111111-1111-1111-1111-111111111111\"],"
 		"\"resourceGroups\":[{\"name\":\"rg1\"}],"
 		"\"managedEnvironments\":[{\"resourceGroup\":\"rg1\",\"name\":\"e1\"}],"
+		"\"storageAccounts\":[{\"resourceGroup\":\"rg1\",\"name\":\"st1\"}],"
 		"\"registryMap\":{\"docker.io\":\"127.0.0.1:5000\"},"
 		"\"ingestionDelayMs\":2500,\"pageSize\":7,\"workloads\":false,"
 		"\"faults\":[{\"op\":\"Jobs_Get\",\"status\":500}]}";
@@ -206,6 +207,11 @@ static void test_config_file(void **state)
 	assert_string_equal(cfg.rgs[0].subscription, "11111111-1111-1111-1111-111111111111");
 	assert_string_equal(cfg.envs[0].workspace, SIM_DEFAULT_WORKSPACE);
 	assert_string_equal(cfg.regmap[0].to, "127.0.0.1:5000");
+	/* The list replaces the seeded sockerlessstore. */
+	assert_int_equal(cfg.naccounts, 1);
+	assert_string_equal(cfg.accounts[0].name, "st1");
+	assert_string_equal(cfg.accounts[0].subscription, "11111111-1111-1111-1111-111111111111");
+	assert_string_equal(cfg.accounts[0].location, SIM_DEFAULT_LOCATION);
 	assert_int_equal(cfg.ingestion_delay_ms, 2500);
 	assert_int_equal(cfg.page_size, 7);
 	assert_int_equal(cfg.workloads, 0);
@@ -228,6 +234,13 @@ static void test_config_file(void **state)
 	assert_int_equal(sim_config_set_listen(&cfg, "127.0.0.1:0"), 0);
 	assert_int_not_equal(sim_config_set_listen(&cfg, "nonsense"), 0);
 	assert_int_not_equal(sim_config_set_listen(&cfg, "h:70000"), 0);
+	assert_int_equal(cfg.naccounts, 1);
+	assert_string_equal(cfg.accounts[0].name, SIM_DEFAULT_STORAGE_ACCOUNT);
+	assert_int_equal(sim_config_add_account(&cfg, "s/rg/more1"), 0);
+	assert_int_equal(cfg.naccounts, 2);
+	assert_int_not_equal(sim_config_add_account(&cfg, "s/rg/Upper"), 0);
+	assert_int_not_equal(sim_config_add_account(&cfg, "s/rg/ab"), 0);
+	assert_int_not_equal(sim_config_add_account(&cfg, "s/more2"), 0);
 	sim_config_free(&cfg);
 }
 

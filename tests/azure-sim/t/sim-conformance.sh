@@ -19,6 +19,10 @@ cat >"$TMP/conf.json" <<EOF
     {"subscription": "34adfa4f-cedf-4dc0-ba29-b6d1a69ab345", "resourceGroup": "rg",
      "name": "demokube", "location": "East US", "workspaceCustomerId": "$WS"}
   ],
+  "storageAccounts": [
+    {"subscription": "34adfa4f-cedf-4dc0-ba29-b6d1a69ab345", "resourceGroup": "rg",
+     "name": "demostore"}
+  ],
   "lroDelayMs": 300,
   "stopGraceSeconds": 1
 }
@@ -35,6 +39,17 @@ else
 	diag "not root: checking without workloads"
 	sim_start $SIM_FAST --config "$TMP/conf.json" --no-workloads || { ok 1 "simulator starts"; done_testing; }
 fi
+# The examples' AzureFile volumes name storage "storage", which Azure
+# requires on the environment before the job (ManagedEnvironmentStorageNotFound).
+arm_auth
+demo=/subscriptions/34adfa4f-cedf-4dc0-ba29-b6d1a69ab345/resourceGroups/rg/providers
+req PUT "$demo/Microsoft.Storage/storageAccounts/demostore/fileServices/default/shares/storage?api-version=2023-05-01" '{}'
+req POST "$demo/Microsoft.Storage/storageAccounts/demostore/listKeys?api-version=2023-05-01"
+req PUT "$demo/Microsoft.App/managedEnvironments/demokube/storages/storage?api-version=$API" \
+	"{\"properties\":{\"azureFile\":{\"accountName\":\"demostore\",\"accountKey\":\"$(jv "d['keys'][0]['value']")\",\"shareName\":\"storage\",\"accessMode\":\"ReadWrite\"}}}"
+# (conformance.py numbers the TAP lines: a failure here shows in its checks)
+[ "$STATUS" = 200 ] || diag "environment storage PUT -> $STATUS: $(cat "$TMP/body")"
+AUTH=
 "$PY" "$SIM_T_DIR/conformance.py" "$SIM_URL" "$FIX" "$WS" "$image" "$workloads"
 rc=$?
 sim_stop
