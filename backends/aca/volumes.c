@@ -192,13 +192,14 @@ static int storage_put(struct aca_backend *b, const struct aca_cancel *cx,
 	struct json_object *root = json_object_new_object();
 	struct json_object *props = json_object_new_object();
 	struct json_object *af = json_object_new_object();
+	/* Our own references to each, so the end can wipe the key's copy
+	 * whatever was added. */
 	struct json_object *kobj = json_object_new_string(key);
 	struct aca_resp r = {0};
 	char url[URL_MAX], what[128];
 	const char *body = NULL;
 	int rc;
 
-	json_object_get(kobj);  /* kept to wipe the key's copy at the end */
 	rc = storage_url(&b->cfg, share, url, sizeof(url), err);
 	if (rc)
 		goto out;
