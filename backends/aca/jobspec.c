@@ -333,6 +333,40 @@ static size_t named_mounts(const struct sl_host_v1 *host, sl_container *c,
 }
 
 /*
+ * An anonymous volume the user asked for (-v /path, --mount type=volume
+ * without a source) into *dst ("" when none).  An image's VOLUMEs are
+ * not asked for: they stay unmounted (refusing them would refuse the
+ * image).
+ */
+static void asked_anonymous(struct json_object *raw, const char **dst)
+{
+	struct json_object *hc = member(raw, "HostConfig");
+	struct json_object *binds = member(hc, "Binds"), *mounts = member(hc, "Mounts");
+
+	*dst = "";
+	for (size_t i = 0; binds && json_object_is_type(binds, json_type_array) &&
+	     i < json_object_array_length(binds); i++) {
+		const char *b = json_object_get_string(json_object_array_get_idx(binds, i));
+		const char *colon = b ? strchr(b, ':') : NULL;
+
+		if (b && b[0] == '/' && (!colon || colon[1] != '/')) {
+			*dst = b;
+			return;
+		}
+	}
+	for (size_t i = 0; mounts && json_object_is_type(mounts, json_type_array) &&
+	     i < json_object_array_length(mounts); i++) {
+		struct json_object *o = json_object_array_get_idx(mounts, i);
+		const char *type = member_str(o, "Type"), *src = member_str(o, "Source");
+
+		if (type && !strcmp(type, "volume") && (!src || !*src)) {
+			*dst = member_str(o, "Target") ? member_str(o, "Target") : "?";
+			return;
+		}
+	}
+}
+
+/*
  * Named volumes are Azure Files shares registered on the environment
  * (volumes.c), so they need the storage account.  Without one, refuse
  * them rather than run a container whose writes to the volume vanish.
@@ -344,7 +378,7 @@ static int check_volumes(const struct sl_host_v1 *host,
 	struct json_object *mounts = member(member(raw, "HostConfig"), "Mounts");
 	struct vmount vm[VMOUNTS_MAX];
 	size_t n = named_mounts(host, c, raw, vm);
-	const char *name = n ? vm[0].entry : NULL;
+	const char *name = n ? vm[0].entry : NULL, *anon;
 
 	for (size_t i = 0; !name && mounts &&
 	     json_object_is_type(mounts, json_type_array) &&
@@ -355,6 +389,14 @@ static int check_volumes(const struct sl_host_v1 *host,
 		if (type && !strcmp(type, "volume") && src && *src)
 			name = src;
 	}
+	/* Each start is a new replica: what it wrote there would be gone at
+	 * the next, where Docker keeps it for the container's life. */
+	asked_anonymous(raw, &anon);
+	if (*anon)
+		return aca_err_set(err, SL_EINVAL,
+			"anonymous volumes ('%.200s') are not kept by the aca backend: the "
+			"container would lose what it writes there at its next start; name "
+			"the volume (-v NAME:/path) to have it as an Azure Files share", anon);
 	if (name && !cfg->storage_account)
 		return aca_err_set(err, SL_EINVAL,
 			"named volumes ('%.200s') need an Azure Files storage account on "

@@ -358,6 +358,19 @@ static void test_validate_volumes(void **state)
 	if (messages_work())
 		assert_non_null(strstr(err.msg, "read-only volume mounts "
 			"('data:/data:z,ro')"));
+	/* Asked-for anonymous volumes would lose their data at the next
+	 * start: refused, with or without storage-account. */
+	f->fc.list[SL_CTR_VOLUMES] = anon;
+	f->fc.raw = "{\"HostConfig\":{\"Binds\":[\"/anon\"]}}";
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	if (messages_work())
+		assert_non_null(strstr(err.msg, "anonymous volumes ('/anon')"));
+	f->fc.raw = "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\","
+		"\"Target\":\"/anon\"}]}}";
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	f->fc.raw = "{\"HostConfig\":{\"Binds\":[\"data:/data\",\"/etc:/e\"]}}";
+	f->fc.list[SL_CTR_VOLUMES] = named;
+	assert_int_equal(validate(f, &err), SL_OK);
 	/* The Mounts API's ReadOnly, as the daemon keeps it. */
 	f->fc.list[SL_CTR_VOLUMES] = NULL;
 	f->fc.list[SL_CTR_BINDS] = ro;
