@@ -437,8 +437,9 @@ size_t aca_jobspec_sanitize(const char *in, char *out, size_t max);
 /*
  * jobspec.c: the Azure Files share (and environment storage, and template
  * volume) name of a Docker volume, into out (>= 64): the name itself when
- * it is already a valid share name (3-63 of [a-z0-9], single '-', alnum
- * at both ends); otherwise its sanitized form cut to fit, then "-" and 8
+ * it is already a valid share name of at most 32 characters (3-32 of
+ * [a-z0-9], single '-', alnum at both ends; 32 so that it fits the
+ * storage and volume names too); otherwise its sanitized form cut to fit, then "-" and 8
  * hex of a hash of the Docker name, so two Docker names that fold onto
  * the same text still get two shares.
  */

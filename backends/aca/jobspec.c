@@ -21,6 +21,11 @@
 /* What of the Docker name fits between "sl-" and "-" + suffix. */
 #define JOB_PART_MAX (JOB_NAME_MAX - (int)sizeof(JOB_PREFIX) + 1 - 1 - JOB_SUFFIX)
 
+/* A share allows 63 characters, but the environment storage and the
+ * template volume carry the same name, and Azure documents no limit for
+ * those: 32, like a job's name, is the safe side. */
+#define SHARE_NAME_MAX 32
+
 /* Azure's tag limits (Azure Resource Manager, "Tag resources"). */
 #define TAGS_MAX 50
 #define TAG_NAME_MAX 512
@@ -106,13 +111,12 @@ void aca_jobspec_container_name(const char *ctr_name, char *out)
 
 void aca_jobspec_share_name(const char *volume, char *out)
 {
-	/* 54 + "-" + 8 hex = 63, Azure's longest share name. */
-	char cut[55];
-	size_t n = aca_jobspec_sanitize(volume, out, 63);
+	char cut[SHARE_NAME_MAX - 9 + 1];   /* + "-" + 8 hex */
+	size_t n = aca_jobspec_sanitize(volume, out, SHARE_NAME_MAX);
 
 	if (n >= 3 && !strcmp(out, volume))
 		return;
-	n = aca_jobspec_sanitize(volume, cut, 54);
+	n = aca_jobspec_sanitize(volume, cut, SHARE_NAME_MAX - 9);
 	snprintf(out, 64, "%s-%08x", n ? cut : "vol",
 		(unsigned)fnv1a(volume ? volume : ""));
 }
