@@ -174,7 +174,7 @@ static const struct sl_backend_v1 aca_backend = {
 	.exec = NULL,      /* needs the agent (no exec API for job replicas) */
 	.archive = NULL,   /* needs the agent */
 	.images = NULL,    /* the host's registry client reads image configs */
-	.volumes = NULL,   /* Azure Files volumes: not yet */
+	.volumes = &aca_volume_ops,
 	.monitor = NULL,   /* top and stats need the agent */
 };
 

@@ -434,6 +434,17 @@ extern const struct sl_image_ops_v1 aca_image_ops;
  */
 size_t aca_jobspec_sanitize(const char *in, char *out, size_t max);
 
+/*
+ * jobspec.c: the Azure Files share (and environment storage, and template
+ * volume) name of a Docker volume, into out (>= 64): the name itself when
+ * it is already a valid share name of at most 32 characters (3-32 of
+ * [a-z0-9], single '-', alnum at both ends; 32 so that it fits the
+ * storage and volume names too); otherwise its sanitized form cut to fit, then "-" and 8
+ * hex of a hash of the Docker name, so two Docker names that fold onto
+ * the same text still get two shares.
+ */
+void aca_jobspec_share_name(const char *volume, char *out);
+
 /* registry.c: the registry host of an image reference ("docker.io",
  * "myacr.azurecr.io", "127.0.0.1:5000") into buf; SL_EINVAL when it does
  * not fit. */
@@ -450,6 +461,19 @@ struct json_object;
 int aca_registry_add(const struct sl_host_v1 *host, const char *image_ref,
 	struct json_object *registries, struct json_object *secrets,
 	struct aca_err *err);
+
+/* ------------------------------------------------------------------ */
+/* volumes.c: named volumes as Azure Files shares                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * create: the share (aca_jobspec_share_name) in the storage account
+ * `storage-account` and an environment storage of the same name holding
+ * the account key; remove: both (already gone is fine).  Anonymous
+ * volumes stay local (never mounted).  Without storage-account, create
+ * of a named volume answers SL_ENOTSUP saying what to set.
+ */
+extern const struct sl_volume_ops_v1 aca_volume_ops;
 
 /* ------------------------------------------------------------------ */
 /* aca.c: the backend's state                                           */

@@ -21,6 +21,11 @@
 /* What of the Docker name fits between "sl-" and "-" + suffix. */
 #define JOB_PART_MAX (JOB_NAME_MAX - (int)sizeof(JOB_PREFIX) + 1 - 1 - JOB_SUFFIX)
 
+/* A share allows 63 characters, but the environment storage and the
+ * template volume carry the same name, and Azure documents no limit for
+ * those: 32, like a job's name, is the safe side. */
+#define SHARE_NAME_MAX 32
+
 /* Azure's tag limits (Azure Resource Manager, "Tag resources"). */
 #define TAGS_MAX 50
 #define TAG_NAME_MAX 512
@@ -102,6 +107,18 @@ void aca_jobspec_container_name(const char *ctr_name, char *out)
 {
 	if (!aca_jobspec_sanitize(ctr_name, out, 63))
 		strcpy(out, "main");
+}
+
+void aca_jobspec_share_name(const char *volume, char *out)
+{
+	char cut[SHARE_NAME_MAX - 9 + 1];   /* + "-" + 8 hex */
+	size_t n = aca_jobspec_sanitize(volume, out, SHARE_NAME_MAX);
+
+	if (n >= 3 && !strcmp(out, volume))
+		return;
+	n = aca_jobspec_sanitize(volume, cut, SHARE_NAME_MAX - 9);
+	snprintf(out, 64, "%s-%08x", n ? cut : "vol",
+		(unsigned)fnv1a(volume ? volume : ""));
 }
 
 /* "0.25/0.5Gi, 0.5/1Gi, ..." up to max quarters. */
@@ -203,36 +220,201 @@ static const char *member_str(struct json_object *o, const char *key)
 		json_object_get_string(v) : NULL;
 }
 
-/*
- * Named volumes would be Azure Files shares registered on the
- * environment; until the backend mounts them, refuse them rather than
- * run a container whose writes to the volume vanish.
- */
-static int check_volumes(const struct sl_host_v1 *host, sl_container *c,
-	struct json_object *mounts, struct aca_err *err)
-{
-	const char *const *binds = host->ctr_list(c, SL_CTR_BINDS);
-	const char *const *vols = host->ctr_list(c, SL_CTR_VOLUMES);
-	const char *name = vols && vols[0] ? vols[0] : NULL;
+/* One volume mount, "name:dst[:mode]", pointing into the host's string. */
+struct vmount {
+	const char *entry;
+	const char *name;
+	size_t nlen;
+	const char *dst;
+	size_t dlen;
+	const char *mode;   /* "" when none */
+};
 
-	for (size_t i = 0; !name && binds && binds[i]; i++)
-		if (binds[i][0] != '/')
-			name = binds[i];
+#define VMOUNTS_MAX 64     /* the daemon's own limit per container */
+
+static int vmount_split(const char *entry, struct vmount *m)
+{
+	const char *c1 = strchr(entry, ':'), *c2;
+
+	if (!c1 || c1 == entry || c1[1] != '/')
+		return -1;
+	c2 = strchr(c1 + 1, ':');
+	m->entry = entry;
+	m->name = entry;
+	m->nlen = (size_t)(c1 - entry);
+	m->dst = c1 + 1;
+	m->dlen = c2 ? (size_t)(c2 - m->dst) : strlen(m->dst);
+	m->mode = c2 ? c2 + 1 : "";
+	return 0;
+}
+
+/* Whether a mode ("ro", "z,ro", "rw") asks for a read-only mount. */
+static int mode_read_only(const char *mode)
+{
+	while (*mode) {
+		size_t n = strcspn(mode, ",");
+
+		if (n == 2 && !strncmp(mode, "ro", 2))
+			return 1;
+		mode += n + (mode[n] == ',');
+	}
+	return 0;
+}
+
+/* dockerd's name for an anonymous volume: 64 lowercase hex digits. */
+static int looks_anonymous(const char *name, size_t n)
+{
+	if (n != 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)name[i]) && (name[i] < 'a' || name[i] > 'f'))
+			return 0;
+	return 1;
+}
+
+/*
+ * Whether the user named this volume (HostConfig.Binds "name:..." or a
+ * Mounts entry of type volume with that Source) rather than the daemon
+ * making it up for an image's VOLUME or a lone "-v /path".  Anonymous
+ * volumes are not mounted: they would each cost a share.  Without the
+ * create body, dockerd's anonymous name shape decides.
+ */
+static int vmount_named(struct json_object *raw, const struct vmount *m)
+{
+	struct json_object *hc = member(raw, "HostConfig");
+	struct json_object *binds = member(hc, "Binds"), *mounts = member(hc, "Mounts");
+
+	if (!raw)
+		return !looks_anonymous(m->name, m->nlen);
+	for (size_t i = 0; binds && json_object_is_type(binds, json_type_array) &&
+	     i < json_object_array_length(binds); i++) {
+		const char *b = json_object_get_string(json_object_array_get_idx(binds, i));
+
+		if (b && b[0] != '/' && !strncmp(b, m->name, m->nlen) && b[m->nlen] == ':')
+			return 1;
+	}
+	for (size_t i = 0; mounts && json_object_is_type(mounts, json_type_array) &&
+	     i < json_object_array_length(mounts); i++) {
+		struct json_object *o = json_object_array_get_idx(mounts, i);
+		const char *type = member_str(o, "Type"), *src = member_str(o, "Source");
+
+		if (type && !strcmp(type, "volume") && src && strlen(src) == m->nlen &&
+		    !strncmp(src, m->name, m->nlen))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The named volume mounts of c into out (at most VMOUNTS_MAX): its volume
+ * mounts (SL_CTR_VOLUMES), then the named entries of SL_CTR_BINDS on a
+ * destination not taken yet.  Returns how many.
+ */
+static size_t named_mounts(const struct sl_host_v1 *host, sl_container *c,
+	struct json_object *raw, struct vmount *out)
+{
+	const char *const *lists[2] = {
+		host->ctr_list(c, SL_CTR_VOLUMES), host->ctr_list(c, SL_CTR_BINDS)
+	};
+	size_t n = 0;
+
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; lists[l] && lists[l][i] && n < VMOUNTS_MAX; i++) {
+			struct vmount m;
+			int taken = 0;
+
+			if (lists[l][i][0] == '/' || vmount_split(lists[l][i], &m))
+				continue;
+			if (l == 0 && !vmount_named(raw, &m))
+				continue;
+			for (size_t k = 0; k < n; k++)
+				taken |= out[k].dlen == m.dlen &&
+					!strncmp(out[k].dst, m.dst, m.dlen);
+			if (!taken)
+				out[n++] = m;
+		}
+	return n;
+}
+
+/*
+ * An anonymous volume the user asked for (-v /path, --mount type=volume
+ * without a source) into *dst ("" when none).  An image's VOLUMEs are
+ * not asked for: they stay unmounted (refusing them would refuse the
+ * image).
+ */
+static void asked_anonymous(struct json_object *raw, const char **dst)
+{
+	struct json_object *hc = member(raw, "HostConfig");
+	struct json_object *binds = member(hc, "Binds"), *mounts = member(hc, "Mounts");
+
+	*dst = "";
+	for (size_t i = 0; binds && json_object_is_type(binds, json_type_array) &&
+	     i < json_object_array_length(binds); i++) {
+		const char *b = json_object_get_string(json_object_array_get_idx(binds, i));
+		const char *colon = b ? strchr(b, ':') : NULL;
+
+		if (b && b[0] == '/' && (!colon || colon[1] != '/')) {
+			*dst = b;
+			return;
+		}
+	}
+	for (size_t i = 0; mounts && json_object_is_type(mounts, json_type_array) &&
+	     i < json_object_array_length(mounts); i++) {
+		struct json_object *o = json_object_array_get_idx(mounts, i);
+		const char *type = member_str(o, "Type"), *src = member_str(o, "Source");
+
+		if (type && !strcmp(type, "volume") && (!src || !*src)) {
+			*dst = member_str(o, "Target") ? member_str(o, "Target") : "?";
+			return;
+		}
+	}
+}
+
+/*
+ * Named volumes are Azure Files shares registered on the environment
+ * (volumes.c), so they need the storage account.  Without one, refuse
+ * them rather than run a container whose writes to the volume vanish.
+ */
+static int check_volumes(const struct sl_host_v1 *host,
+	const struct aca_config *cfg, sl_container *c, struct json_object *raw,
+	struct aca_err *err)
+{
+	struct json_object *mounts = member(member(raw, "HostConfig"), "Mounts");
+	struct vmount vm[VMOUNTS_MAX];
+	size_t n = named_mounts(host, c, raw, vm);
+	const char *name = n ? vm[0].entry : NULL, *anon;
+
 	for (size_t i = 0; !name && mounts &&
 	     json_object_is_type(mounts, json_type_array) &&
 	     i < json_object_array_length(mounts); i++) {
 		struct json_object *m = json_object_array_get_idx(mounts, i);
-		const char *type = member_str(m, "Type");
+		const char *type = member_str(m, "Type"), *src = member_str(m, "Source");
 
-		if (type && !strcmp(type, "volume"))
-			name = member_str(m, "Source") ? member_str(m, "Source") : "?";
+		if (type && !strcmp(type, "volume") && src && *src)
+			name = src;
 	}
-	if (name)
+	/* Each start is a new replica: what it wrote there would be gone at
+	 * the next, where Docker keeps it for the container's life. */
+	asked_anonymous(raw, &anon);
+	if (*anon)
 		return aca_err_set(err, SL_EINVAL,
-			"named volumes ('%.200s') are not supported by the aca backend "
-			"yet: they are to be Azure Files shares on the environment "
-			"(SOCKERLESS_ACA_STORAGE_ACCOUNT), and without one what the "
-			"container writes there would be lost", name);
+			"anonymous volumes ('%.200s') are not kept by the aca backend: the "
+			"container would lose what it writes there at its next start; name "
+			"the volume (-v NAME:/path) to have it as an Azure Files share", anon);
+	if (name && !cfg->storage_account)
+		return aca_err_set(err, SL_EINVAL,
+			"named volumes ('%.200s') need an Azure Files storage account on "
+			"the aca backend: set SOCKERLESS_ACA_STORAGE_ACCOUNT (or "
+			"--backend-opt storage-account=NAME) to a storage account in resource "
+			"group %s; without one what the container writes there would be lost",
+			name, cfg->resource_group);
+	for (size_t i = 0; i < n; i++)
+		if (mode_read_only(vm[i].mode))
+			return aca_err_set(err, SL_EINVAL,
+				"read-only volume mounts ('%.200s') are not possible on the aca "
+				"backend: Azure Container Apps sets a volume's access mode for "
+				"the whole environment storage, not per mount; mount it "
+				"read-write", vm[i].entry);
 	return SL_OK;
 }
 
@@ -262,7 +444,7 @@ static int check_binds(const struct sl_host_v1 *host, sl_container *c,
 			"bind mounts of host paths cannot work in Azure Container "
 			"Apps: the container runs in Azure, where '%.200s' does not "
 			"exist", src);
-	return check_volumes(host, c, mounts, err);
+	return SL_OK;
 }
 
 static int check_ports(const struct sl_host_v1 *host, sl_container *c,
@@ -351,6 +533,8 @@ int aca_jobspec_validate(const struct sl_host_v1 *host,
 		goto out;
 	}
 	rc = check_binds(host, c, hc, err);
+	if (!rc)
+		rc = check_volumes(host, cfg, c, raw, err);
 	if (!rc)
 		rc = check_ports(host, c, hc, err);
 	if (!rc)
@@ -571,6 +755,48 @@ fail:
 	return NULL;
 }
 
+/*
+ * template.volumes (one AzureFile volume per named volume, named like
+ * its share and environment storage) and the container's volumeMounts.
+ * Anonymous volumes are not mounted (named_mounts).
+ */
+static void build_volumes(struct body *b, const struct sl_host_v1 *host,
+	const struct aca_config *cfg, sl_container *c, struct json_object *ctr,
+	struct json_object *tmpl)
+{
+	struct json_object *raw = raw_config(host, c), *vols = NULL, *mnts = NULL;
+	struct vmount vm[VMOUNTS_MAX];
+	size_t n = cfg->storage_account ? named_mounts(host, c, raw, vm) : 0;
+
+	for (size_t i = 0; i < n && !b->oom; i++) {
+		char name[256], share[64], dst[1024];
+		struct json_object *v, *m;
+		int have = 0;
+
+		snprintf(name, sizeof(name), "%.*s", (int)vm[i].nlen, vm[i].name);
+		snprintf(dst, sizeof(dst), "%.*s", (int)vm[i].dlen, vm[i].dst);
+		aca_jobspec_share_name(name, share);
+		if (!vols && (!(vols = jadd(b, tmpl, "volumes", json_object_new_array())) ||
+			      !(mnts = jadd(b, ctr, "volumeMounts", json_object_new_array()))))
+			break;
+		for (size_t k = 0; k < json_object_array_length(vols); k++) {
+			const char *vn = member_str(json_object_array_get_idx(vols, k), "name");
+
+			have |= vn && !strcmp(vn, share);
+		}
+		if (!have && (v = jpush(b, vols, json_object_new_object()))) {
+			jadd(b, v, "name", jstr(share));
+			jadd(b, v, "storageType", jstr("AzureFile"));
+			jadd(b, v, "storageName", jstr(share));
+		}
+		if ((m = jpush(b, mnts, json_object_new_object()))) {
+			jadd(b, m, "volumeName", jstr(share));
+			jadd(b, m, "mountPath", jstr(dst));
+		}
+	}
+	json_object_put(raw);
+}
+
 static struct json_object *build_configuration(struct body *b,
 	const struct aca_config *cfg, struct json_object *secrets,
 	struct json_object *registries)
@@ -626,8 +852,11 @@ char *aca_jobspec_build(const struct sl_host_v1 *host,
 				jstr(cfg->workload_profile));
 		jadd(&b, props, "configuration",
 			build_configuration(&b, cfg, secrets, registries));
-		if ((tmpl = jadd(&b, props, "template", json_object_new_object())))
+		if ((tmpl = jadd(&b, props, "template", json_object_new_object()))) {
 			jadd(&b, tmpl, "containers", json_object_get(ctrs));
+			build_volumes(&b, host, cfg, c,
+				json_object_array_get_idx(ctrs, 0), tmpl);
+		}
 	}
 	if (!b.oom) {
 		out = strdup(json_object_to_json_string_ext(root,

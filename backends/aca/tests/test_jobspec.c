@@ -324,6 +324,59 @@ static void test_validate_refusals(void **state)
 	f->fc = saved;
 }
 
+#define ANON "aaaabbbbccccddddeeeeffff00001111aaaabbbbccccddddeeeeffff00001111"
+
+/* Named volumes: refused without storage-account, mounted with it, never
+ * read-only; anonymous ones (an image's VOLUME) pass either way. */
+static void test_validate_volumes(void **state)
+{
+	static const char *const named[] = { "data:/data:z", NULL };
+	static const char *const ro[] = { "data:/data:z,ro", NULL };
+	static const char *const anon[] = { ANON ":/anon", NULL };
+	struct fixture *f = *state;
+	struct aca_err err;
+
+	f->fc.list[SL_CTR_VOLUMES] = anon;
+	f->fc.raw = "{\"Volumes\":{\"/anon\":{}}}";
+	assert_int_equal(validate(f, &err), SL_OK);
+	f->fc.raw = NULL;
+	assert_int_equal(validate(f, &err), SL_OK);
+
+	f->fc.list[SL_CTR_VOLUMES] = named;
+	f->fc.raw = "{\"HostConfig\":{\"Binds\":[\"data:/data\"]}}";
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	if (messages_work())
+		assert_non_null(strstr(err.msg, "set SOCKERLESS_ACA_STORAGE_ACCOUNT"));
+
+	f->cfg.storage_account = strdup("sockerlessstore");
+	assert_non_null(f->cfg.storage_account);
+	assert_int_equal(validate(f, &err), SL_OK);
+	f->fc.list[SL_CTR_VOLUMES] = anon;
+	assert_int_equal(validate(f, &err), SL_OK);
+	f->fc.list[SL_CTR_VOLUMES] = ro;
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	if (messages_work())
+		assert_non_null(strstr(err.msg, "read-only volume mounts "
+			"('data:/data:z,ro')"));
+	/* Asked-for anonymous volumes would lose their data at the next
+	 * start: refused, with or without storage-account. */
+	f->fc.list[SL_CTR_VOLUMES] = anon;
+	f->fc.raw = "{\"HostConfig\":{\"Binds\":[\"/anon\"]}}";
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	if (messages_work())
+		assert_non_null(strstr(err.msg, "anonymous volumes ('/anon')"));
+	f->fc.raw = "{\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\","
+		"\"Target\":\"/anon\"}]}}";
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	f->fc.raw = "{\"HostConfig\":{\"Binds\":[\"data:/data\",\"/etc:/e\"]}}";
+	f->fc.list[SL_CTR_VOLUMES] = named;
+	assert_int_equal(validate(f, &err), SL_OK);
+	/* The Mounts API's ReadOnly, as the daemon keeps it. */
+	f->fc.list[SL_CTR_VOLUMES] = NULL;
+	f->fc.list[SL_CTR_BINDS] = ro;
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+}
+
 static void test_validate_messages(void **state)
 {
 	static const char *const host_bind[] = { "/etc:/host-etc", NULL };
@@ -423,6 +476,101 @@ static void test_body_plain(void **state)
 	assert_string_equal(get_str(o, "tags.sockerless-instance"),
 		f->cfg.instance_id);
 	assert_string_equal(get_str(o, "tags.sockerless-name"), "web");
+	json_object_put(o);
+}
+
+/* A valid Azure Files share name (3-63 of [a-z0-9-], alnum at both
+ * ends, no "--"), within the 32 the backend keeps to. */
+static int share_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 3 && n <= 32 && label_ok(s) && !strstr(s, "--");
+}
+
+static void test_share_names(void **state)
+{
+	static const char *const names[] = {
+		"data", "My_Data", "my_data", "my-data", "ab", "a.b", "x--y",
+		"0123456789012345678901234567890123456789012345678901234567890123456789",
+		"web_1.cache-v2", "_", ANON, NULL
+	};
+	char out[64], again[64], other[64];
+
+	(void)state;
+	aca_jobspec_share_name("data", out);
+	assert_string_equal(out, "data");
+	aca_jobspec_share_name("my-data", out);
+	assert_string_equal(out, "my-data");
+	aca_jobspec_share_name(ANON, out);
+	assert_int_equal(strlen(out), 32);
+	/* Changed names carry a hash of the Docker name. */
+	aca_jobspec_share_name("My_Data", out);
+	assert_string_equal(out, "my-data-fffa07ec");   /* README's example */
+	aca_jobspec_share_name("my_data", other);
+	assert_string_not_equal(out, other);
+	assert_memory_equal(other, "my-data-", 8);
+	aca_jobspec_share_name("ab", out);
+	assert_memory_equal(out, "ab-", 3);
+	for (size_t i = 0; names[i]; i++) {
+		aca_jobspec_share_name(names[i], out);
+		aca_jobspec_share_name(names[i], again);
+		assert_true(share_ok(out));
+		assert_string_equal(out, again);
+		for (size_t k = 0; k < i; k++) {
+			aca_jobspec_share_name(names[k], other);
+			assert_string_not_equal(out, other);
+		}
+	}
+}
+
+static void test_body_volumes(void **state)
+{
+	static const char *const vols[] = {
+		"data:/data:z", "data:/again", "My_Cache:/cache", ANON ":/anon", NULL
+	};
+	static const char *const binds[] = { "data:/data", "logs:/logs", NULL };
+	struct fixture *f = *state;
+	struct json_object *o, *ctr;
+	char cache[64];
+
+	/* Nothing mounted: the body has no volumes at all. */
+	o = build(f);
+	assert_null(get(o, "properties.template.volumes"));
+	assert_null(get(o, "properties.template.containers.0.volumeMounts"));
+	json_object_put(o);
+
+	f->cfg.storage_account = strdup("sockerlessstore");
+	assert_non_null(f->cfg.storage_account);
+	f->fc.list[SL_CTR_VOLUMES] = vols;
+	f->fc.list[SL_CTR_BINDS] = binds;
+	f->fc.raw = "{\"Volumes\":{\"/anon\":{}},\"HostConfig\":{\"Binds\":"
+		"[\"data:/data\",\"data:/again\",\"My_Cache:/cache\"]}}";
+	o = build(f);
+	ctr = get(o, "properties.template.containers.0");
+	aca_jobspec_share_name("My_Cache", cache);
+	/* data once, My_Cache, logs (a named bind); the anonymous one not. */
+	assert_int_equal(json_object_array_length(get(o,
+		"properties.template.volumes")), 3);
+	assert_string_equal(get_str(o, "properties.template.volumes.0.name"), "data");
+	assert_string_equal(get_str(o,
+		"properties.template.volumes.0.storageType"), "AzureFile");
+	assert_string_equal(get_str(o,
+		"properties.template.volumes.0.storageName"), "data");
+	assert_string_equal(get_str(o, "properties.template.volumes.1.name"), cache);
+	assert_string_equal(get_str(o,
+		"properties.template.volumes.1.storageName"), cache);
+	assert_string_equal(get_str(o, "properties.template.volumes.2.name"), "logs");
+	assert_int_equal(json_object_array_length(get(ctr, "volumeMounts")), 4);
+	assert_string_equal(get_str(ctr, "volumeMounts.0.volumeName"), "data");
+	assert_string_equal(get_str(ctr, "volumeMounts.0.mountPath"), "/data");
+	assert_string_equal(get_str(ctr, "volumeMounts.1.volumeName"), "data");
+	assert_string_equal(get_str(ctr, "volumeMounts.1.mountPath"), "/again");
+	assert_string_equal(get_str(ctr, "volumeMounts.2.volumeName"), cache);
+	assert_string_equal(get_str(ctr, "volumeMounts.2.mountPath"), "/cache");
+	assert_string_equal(get_str(ctr, "volumeMounts.3.volumeName"), "logs");
+	assert_string_equal(get_str(ctr, "volumeMounts.3.mountPath"), "/logs");
+	assert_null(strstr(json_object_to_json_string(o), ANON));
 	json_object_put(o);
 }
 
@@ -862,6 +1010,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_validate_ok, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validate_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validate_volumes, setup, teardown),
+		cmocka_unit_test(test_share_names),
+		cmocka_unit_test_setup_teardown(test_body_volumes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_plain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_secrets, setup, teardown),
