@@ -67,11 +67,13 @@ if [ "$backend" = aca ]; then
 	wait_up "the simulator" "$simpid" "$run/sim.log" test -s "$run/sim.port"
 	# The backend's configuration: the simulator stands for ARM, Entra ID
 	# and Log Analytics; its seeded subscription, resource group and
-	# environment; any client id and secret.
+	# environment, and its storage account for named volumes; any client
+	# id and secret.
 	export SOCKERLESS_ENDPOINT_URL="http://127.0.0.1:$(cat "$run/sim.port")"
 	export SOCKERLESS_ACA_SUBSCRIPTION_ID=00000000-0000-0000-0000-000000000001
 	export SOCKERLESS_ACA_RESOURCE_GROUP=sockerless-rg
 	export SOCKERLESS_ACA_ENVIRONMENT=sockerless
+	export SOCKERLESS_ACA_STORAGE_ACCOUNT=sockerlessstore
 	export AZURE_TENANT_ID=00000000-0000-0000-0000-0000000000aa
 	export AZURE_CLIENT_ID=sockerless-demo
 	export AZURE_CLIENT_SECRET=sockerless-demo-secret
