@@ -89,6 +89,7 @@ docker version
 docker run --rm busybox sh -c 'echo hello from Azure Container Apps; echo to stderr >&2; exit 3' || echo "exit code: $?"
 id=$(docker run -d busybox sh -c "echo started; sleep 2; echo done")
 docker logs -f "$id"
+docker wait "$id"
 docker ps -a
 docker inspect -f '{{.Name}} {{.State.Status}} exit {{.State.ExitCode}}' "$id"
 docker rm "$id"
