@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/agent.h"
 #include "core/api_archive.h"
 #include "core/api_ctr.h"
 #include "core/archive.h"
@@ -102,7 +103,7 @@ static char *stat_header(struct sl_req *r, struct sl_container *c,
 static struct sl_container *begin(struct sl_req *r, char **path, int need_get,
 	int need_put, const char *operation, enum MHD_Result *ret)
 {
-	const struct sl_archive_ops_v1 *a = &sl_daemon.backend.archive;
+	const struct sl_archive_ops_v1 *a;
 	struct sl_container *c;
 
 	*path = path_param(r, ret);
@@ -111,6 +112,7 @@ static struct sl_container *begin(struct sl_req *r, char **path, int need_get,
 	c = sl_api_ctr_get(r, ret);
 	if (!c)
 		goto fail;
+	a = &sl_agent_hooks(c)->archive;
 	if (!a->stat || (need_get && !a->get) || (need_put && !a->put)) {
 		sl_ctr_unref(c);
 		*ret = sl_api_no_hook(r, operation);
@@ -381,7 +383,7 @@ static void put_drop(struct sl_req *r, const char *data, size_t n)
 /* begin()'s checks without an answer: may the upload go to the hook? */
 static int put_acceptable(struct sl_req *r)
 {
-	const struct sl_archive_ops_v1 *a = &sl_daemon.backend.archive;
+	const struct sl_archive_ops_v1 *a;
 	const char *why;
 	struct sl_container *c;
 	char *clean = path_of(r, &why);
@@ -393,6 +395,7 @@ static int put_acceptable(struct sl_req *r)
 	c = sl_ctrtab_find(r->params[0], &amb);
 	if (!c)
 		return 0;
+	a = &sl_agent_hooks(c)->archive;
 	sl_ctr_unref(c);
 	return a->stat && a->put;
 }

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "core/names.h"
 #include "core/network.h"
 #include "core/volume.h"
+#include "core/volspec.h"
 #include "core/timeparse.h"
 
 #define JSON_STR(s) json_object_new_string((s) ? (s) : "")
@@ -373,7 +375,11 @@ static int labels_match(const struct sl_filters *f, struct sl_container *c)
 
 struct list_ctx {
 	struct sl_filters *f;
+	struct sl_filters *ancestors; /* "id": the IDs the ancestor values name */
+	struct sl_filters *on_nets;   /* "id": containers on the network values */
+	int64_t before_ns, since_ns;  /* creation bounds, 0 when not asked */
 	int all, size;
+	bool task_filter, is_task;    /* is-task given, and its value */
 	long limit;
 	struct sl_container **picked;
 	size_t n, cap;
@@ -389,6 +395,129 @@ static int status_matches(const struct sl_filters *f, int status)
 		if (!strcmp(*v, sl_ctr_status_name(status)))
 			return 1;
 	return 0;
+}
+
+/* dockerd's volume filter: a named volume, a bind's host path, or a
+ * mount destination. */
+static bool volume_matches(const struct sl_filters *f, struct sl_container *c)
+{
+	char **lists[] = {c->list[SL_CTR_VOLUMES], c->list[SL_CTR_BINDS]};
+
+	if (!sl_filters_has_key(f, "volume"))
+		return true;
+	for (size_t i = 0; i < 2; i++)
+		for (char **v = lists[i]; v && *v; v++) {
+			struct sl_volspec vs;
+
+			sl_volspec_split(*v, &vs);
+			if (sl_filters_get(f, "volume")[0] &&
+			    (sl_filters_exact_match(f, "volume", vs.name) ||
+			     sl_filters_exact_match(f, "volume", vs.dst)))
+				return true;
+		}
+	return false;
+}
+
+/* dockerd matches the name filter's expressions against the name with its
+ * leading "/" and without ("^/web$" and "^web$" both pick web); the record
+ * keeps it without. */
+static bool name_matches(const struct sl_filters *f, const char *name)
+{
+	size_t n = strlen(name);
+	char *slashed;
+	bool hit;
+
+	if (sl_filters_regex_match(f, "name", name))
+		return true;
+	slashed = malloc(n + 2);
+	if (!slashed)
+		return false;
+	slashed[0] = '/';
+	memcpy(slashed + 1, name, n + 1);
+	hit = sl_filters_regex_match(f, "name", slashed);
+	free(slashed);
+	return hit;
+}
+
+/* "80/tcp" or "80" (tcp) at s: the port, and the protocol in proto. */
+static unsigned port_split(const char *s, char *proto, size_t len)
+{
+	size_t n = strcspn(s, "/=");
+
+	snprintf(proto, len, "%.*s", s[n] == '/' ? (int)strcspn(s + n + 1, "=") : 0,
+		s[n] == '/' ? s + n + 1 : "");
+	return (unsigned)strtoul(s, NULL, 10);
+}
+
+/*
+ * dockerd's publish and expose filters look at the ports of a running
+ * container: expose at its ports (ExposedPorts and the PortBindings
+ * keys), publish at the host ports its bindings ask for (the first of a
+ * range; one that asks for none would get a port Sockerless cannot know).
+ * A port matching either filter keeps the container.
+ */
+static bool ports_match(const struct sl_filters *f, struct sl_container *c, int status)
+{
+	int pub = sl_filters_get(f, "publish")[0] != NULL;
+	int exp = sl_filters_get(f, "expose")[0] != NULL;
+	char proto[32];
+	unsigned port;
+
+	if (!pub && !exp)
+		return true;
+	if (status != SL_STATUS_RUNNING && status != SL_STATUS_PAUSED &&
+	    status != SL_STATUS_RESTARTING)
+		return false;
+	for (char **p = c->list[SL_CTR_EXPOSED_PORTS]; exp && p && *p; p++) {
+		port = port_split(*p, proto, sizeof(proto));
+		if (sl_filters_port_in(f, "expose", port, proto))
+			return true;
+	}
+	for (char **b = c->list[SL_CTR_PORT_BINDINGS]; b && *b; b++) {
+		const char *host = strrchr(*b, ':');
+
+		port = port_split(*b, proto, sizeof(proto));
+		if (exp && sl_filters_port_in(f, "expose", port, proto))
+			return true;
+		if (pub && host && host[1] >= '0' && host[1] <= '9' &&
+		    sl_filters_port_in(f, "publish", (unsigned)strtoul(host + 1, NULL, 10), proto))
+			return true;
+	}
+	return false;
+}
+
+/* is-task: dockerd's swarm-managed containers, which carry the task's
+ * label; Sockerless is no swarm node, so only a label can say so. */
+static bool task_matches(const struct list_ctx *lc, struct sl_container *c)
+{
+	bool task = false;
+
+	if (!lc->task_filter)
+		return true;
+	for (char **l = c->list[SL_CTR_LABELS]; l && *l && !task; l++)
+		task = !strncmp(*l, "com.docker.swarm.task.id=", 25);
+	return task == lc->is_task;
+}
+
+/* isolation: HostConfig.Isolation without case, "default" when unset
+ * (as dockerd where isolation means something: Linux has only that one). */
+static bool isolation_matches(const struct sl_filters *f, struct sl_container *c)
+{
+	struct json_object *raw, *hc, *iso;
+	char val[32] = "default";
+
+	if (!sl_filters_get(f, "isolation")[0])
+		return true;
+	raw = json_tokener_parse(c->raw);
+	if (json_object_object_get_ex(raw, "HostConfig", &hc) &&
+	    json_object_object_get_ex(hc, "Isolation", &iso) &&
+	    json_object_is_type(iso, json_type_string) && json_object_get_string_len(iso)) {
+		snprintf(val, sizeof(val), "%s", json_object_get_string(iso));
+		for (char *p = val; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	json_object_put(raw);
+	return sl_filters_exact_match(f, "isolation", val);
 }
 
 static int list_pick(struct sl_container *c, void *arg)
@@ -407,17 +536,30 @@ static int list_pick(struct sl_container *c, void *arg)
 
 		snprintf(exit_s, sizeof(exit_s), "%d", st.exit_code);
 		keep = status_matches(lc->f, st.status) &&
-			(!sl_filters_has_key(lc->f, "id") ||
-			 sl_filters_fuzzy_match(lc->f, "id", c->str[SL_CTR_ID])) &&
-			(!sl_filters_has_key(lc->f, "name") ||
-			 sl_filters_fuzzy_match(lc->f, "name", c->str[SL_CTR_NAME])) &&
+			sl_filters_regex_match(lc->f, "id", c->str[SL_CTR_ID]) &&
+			name_matches(lc->f, c->str[SL_CTR_NAME]) &&
 			(!sl_filters_has_key(lc->f, "ancestor") ||
+			 (sl_filters_get(lc->ancestors, "id")[0] &&
+			  sl_filters_exact_match(lc->ancestors, "id", c->str[SL_CTR_IMAGE_ID])) ||
 			 sl_filters_exact_match(lc->f, "ancestor", c->str[SL_CTR_IMAGE]) ||
 			 sl_filters_exact_match(lc->f, "ancestor", c->str[SL_CTR_IMAGE_REF])) &&
 			(!sl_filters_has_key(lc->f, "exited") ||
 			 (st.status == SL_STATUS_EXITED &&
 			  sl_filters_exact_match(lc->f, "exited", exit_s))) &&
-			labels_match(lc->f, c);
+			labels_match(lc->f, c) &&
+			/* Sockerless runs no probes: a checked container stays
+			 * "starting" once started (as inspect shows). */
+			sl_filters_exact_match(lc->f, "health",
+				c->healthcheck && st.started_ns ? "starting" : "none") &&
+			(!lc->before_ns || c->ints[SL_CTR_CREATED_NS] < lc->before_ns) &&
+			(!lc->since_ns || c->ints[SL_CTR_CREATED_NS] > lc->since_ns) &&
+			(!sl_filters_has_key(lc->f, "network") ||
+			 (sl_filters_get(lc->on_nets, "id")[0] &&
+			  sl_filters_exact_match(lc->on_nets, "id", c->str[SL_CTR_ID]))) &&
+			volume_matches(lc->f, c) &&
+			task_matches(lc, c) &&
+			isolation_matches(lc->f, c) &&
+			ports_match(lc->f, c, st.status);
 	}
 	if (!keep)
 		return 0;
@@ -434,6 +576,81 @@ static int list_pick(struct sl_container *c, void *arg)
 	return 0;
 }
 
+/*
+ * dockerd resolves each ancestor value as an image (a name in any form, an
+ * ID or a prefix) and keeps containers of those images: "busybox:latest"
+ * finds the containers created from "busybox".  A value naming no image
+ * matches by the create-time name only.  Returns 0 or SL_ENOMEM.
+ */
+static int resolve_ancestors(struct list_ctx *lc)
+{
+	const char *const *v = sl_filters_get(lc->f, "ancestor");
+	int rc = 0;
+
+	if (!sl_filters_has_key(lc->f, "ancestor"))
+		return 0;
+	lc->ancestors = sl_filters_new();
+	if (!lc->ancestors)
+		return SL_ENOMEM;
+	for (; *v && rc == 0; v++) {
+		struct json_object *img = sl_image_find(*v), *id;
+
+		if (img && json_object_object_get_ex(img, "Id", &id) &&
+		    sl_filters_add(lc->ancestors, "id", json_object_get_string(id)) < 0)
+			rc = SL_ENOMEM;
+		json_object_put(img);
+	}
+	return rc;
+}
+
+/*
+ * The bounds and sets a list needs from other tables, read before the
+ * container table is walked: before/since name containers (404 when
+ * missing, as dockerd), network values name networks (by name, ID or
+ * prefix; one naming none matches nothing).  Returns 0, SL_ENOMEM, or
+ * SL_ENOTFOUND with the missing reference in err.
+ */
+static int resolve_refs(struct list_ctx *lc, char *err, size_t errlen)
+{
+	static const char *const bounds[] = {"before", "since"};
+	int rc = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *const *v = sl_filters_get(lc->f, bounds[i]);
+		struct sl_container *ref;
+		int ambiguous;
+
+		if (!v[0])
+			continue;
+		ref = sl_ctrtab_find(v[0], &ambiguous);
+		if (!ref) {
+			snprintf(err, errlen, "No such container: %s", v[0]);
+			return SL_ENOTFOUND;
+		}
+		*(i ? &lc->since_ns : &lc->before_ns) = ref->ints[SL_CTR_CREATED_NS];
+		sl_ctr_unref(ref);
+	}
+	if (!sl_filters_has_key(lc->f, "network"))
+		return 0;
+	lc->on_nets = sl_filters_new();
+	if (!lc->on_nets)
+		return SL_ENOMEM;
+	for (const char *const *v = sl_filters_get(lc->f, "network"); *v && !rc; v++) {
+		struct json_object *doc = sl_net_get(*v), *ctrs;
+
+		if (doc && json_object_object_get_ex(doc, "Containers", &ctrs) &&
+		    json_object_is_type(ctrs, json_type_object)) {
+			json_object_object_foreach(ctrs, id, ep) {
+				(void)ep;
+				if (sl_filters_add(lc->on_nets, "id", id) < 0)
+					rc = SL_ENOMEM;
+			}
+		}
+		json_object_put(doc);
+	}
+	return rc;
+}
+
 static int newest_first(const void *a, const void *b)
 {
 	const struct sl_container *x = *(struct sl_container *const *)a;
@@ -441,6 +658,39 @@ static int newest_first(const void *a, const void *b)
 
 	return x->ints[SL_CTR_CREATED_NS] < y->ints[SL_CTR_CREATED_NS] ? 1 :
 		x->ints[SL_CTR_CREATED_NS] > y->ints[SL_CTR_CREATED_NS] ? -1 : 0;
+}
+
+/* dockerd refuses a status or health filter value it does not know; -1
+ * with its message. */
+static int check_values(const struct sl_filters *f, const char *key, const char *noun,
+			const char *const *valid, char *err, size_t errlen)
+{
+	for (const char *const *v = sl_filters_get(f, key); *v; v++) {
+		const char *const *s = valid;
+		size_t n;
+
+		while (*s && strcmp(*s, *v))
+			s++;
+		if (*s)
+			continue;
+		n = (size_t)snprintf(err, errlen, "invalid filter '%s=%s': invalid value for "
+				     "%s (%s): must be one of ", key, *v, noun, *v);
+		for (s = valid; *s && n < errlen; s++)
+			n += (size_t)snprintf(err + n, errlen - n, "%s%s", *s, s[1] ? ", " : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_enums(const struct sl_filters *f, char *err, size_t errlen)
+{
+	static const char *const states[] = {"created", "running", "paused",
+		"restarting", "removing", "exited", "dead", NULL};
+	static const char *const healths[] = {"none", "starting", "healthy",
+		"unhealthy", NULL};
+
+	return check_values(f, "status", "state", states, err, errlen) < 0 ||
+		check_values(f, "health", "health", healths, err, errlen) < 0 ? -1 : 0;
 }
 
 enum MHD_Result sl_api_ctr_list(struct sl_req *r)
@@ -451,6 +701,7 @@ enum MHD_Result sl_api_ctr_list(struct sl_req *r)
 	struct list_ctx lc = {0};
 	const char *fs = sl_http_query(r, "filters"), *lim = sl_http_query(r, "limit");
 	char err[256];
+	int rc;
 
 	lc.all = sl_http_query_bool(r, "all", 0);
 	lc.size = sl_http_query_bool(r, "size", 0);
@@ -459,14 +710,32 @@ enum MHD_Result sl_api_ctr_list(struct sl_req *r)
 		lc.all = 1;
 	if (fs && *fs) {
 		if (sl_filters_parse(fs, &lc.f, err, sizeof(err)) < 0 ||
-		    sl_filters_validate_keys(lc.f, keys, err, sizeof(err)) < 0) {
+		    sl_filters_validate_keys(lc.f, keys, err, sizeof(err)) < 0 ||
+		    check_enums(lc.f, err, sizeof(err)) < 0 ||
+		    sl_filters_get_bool(lc.f, "is-task", false, &lc.is_task, err,
+			    sizeof(err)) < 0 ||
+		    sl_filters_check_ports(lc.f, "publish", err, sizeof(err)) < 0 ||
+		    sl_filters_check_ports(lc.f, "expose", err, sizeof(err)) < 0) {
 			sl_filters_free(lc.f);
 			return sl_http_error(r, 400, "%s", err);
 		}
 	}
+	lc.task_filter = sl_filters_has_key(lc.f, "is-task");
+	rc = resolve_ancestors(&lc);
+	if (rc == 0)
+		rc = resolve_refs(&lc, err, sizeof(err));
+	if (rc < 0) {
+		sl_filters_free(lc.on_nets);
+		sl_filters_free(lc.ancestors);
+		sl_filters_free(lc.f);
+		return rc == SL_ENOTFOUND ? sl_http_error(r, 404, "%s", err) :
+			sl_http_error(r, 500, "out of memory");
+	}
 	sl_ctrtab_foreach(list_pick, &lc);
 	if (lc.n)
 		qsort(lc.picked, lc.n, sizeof(*lc.picked), newest_first);
+	sl_filters_free(lc.on_nets);
+	sl_filters_free(lc.ancestors);
 	sl_filters_free(lc.f);
 	if (lc.limit > 0)
 		while (lc.n > (size_t)lc.limit)
@@ -530,9 +799,38 @@ static struct json_object *config_json(struct sl_container *c,
 	return o;
 }
 
+/* Before API 1.45 dockerd lists the short ID and the hostname among the
+ * aliases on user-defined networks (compose 1.29 looks for the short ID
+ * there to skip reconnecting on start).  The arrays may be shared with
+ * the network records: each is replaced, not changed. */
+static void legacy_aliases(struct sl_container *c, struct json_object *ns)
+{
+	const char *h = c->str[SL_CTR_HOSTNAME];
+	struct json_object *nets;
+
+	if (!json_object_object_get_ex(ns, "Networks", &nets))
+		return;
+	json_object_object_foreach(nets, name, ep) {
+		struct json_object *old = json_object_object_get(ep, "Aliases"), *al;
+
+		if (sl_net_predefined(name))
+			continue;
+		al = json_object_new_array();
+		for (size_t i = 0; old && i < json_object_array_length(old); i++) {
+			struct json_object *v = json_object_array_get_idx(old, i);
+
+			sl_net_name_add(al, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		}
+		sl_net_name_add(al, c->str[SL_CTR_ID], 12);
+		if (h && *h)
+			sl_net_name_add(al, h, strlen(h));
+		json_object_object_add(ep, "Aliases", al);
+	}
+}
+
 enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 {
-	struct json_object *o, *st, *sk, *bd, *health, *gd;
+	struct json_object *o, *st, *sk, *bd, *health, *gd, *ns;
 	struct sl_container *c;
 	struct sl_ctr_state s;
 	enum MHD_Result ret;
@@ -614,7 +912,10 @@ enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 	json_object_object_add(o, "Mounts", sl_vol_ctr_mounts(c));
 	json_object_object_add(o, "Config",
 		sl_ctrcache_part(c, SL_CTRCACHE_CONFIG, config_json));
-	json_object_object_add(o, "NetworkSettings", sl_ctrview_network_settings(c, &s, 0));
+	ns = sl_ctrview_network_settings(c, &s, 0);
+	if (!sl_http_api_at_least(r, 1, 45))
+		legacy_aliases(c, ns);
+	json_object_object_add(o, "NetworkSettings", ns);
 	/* What the backend keeps for this container; never secrets (ABI). */
 	sk = json_object_new_object();
 	json_object_object_add(sk, "Backend", json_object_new_string(sl_daemon.backend.name));
@@ -729,12 +1030,15 @@ enum MHD_Result sl_api_ctr_prune(struct sl_req *r)
 	enum MHD_Result ret;
 	char err[256];
 
-	if (!sl_daemon.backend.containers.remove)
-		return sl_api_no_hook(r, "container prune");
+	/* Bad input first, as dockerd checks the filters before anything. */
 	if (fs && *fs && (sl_filters_parse(fs, &pc.f, err, sizeof(err)) < 0 ||
 			  sl_filters_validate_keys(pc.f, keys, err, sizeof(err)) < 0)) {
 		sl_filters_free(pc.f);
 		return sl_http_error(r, 400, "%s", err);
+	}
+	if (!sl_daemon.backend.containers.remove) {
+		sl_filters_free(pc.f);
+		return sl_api_no_hook(r, "container prune");
 	}
 	pc.deleted = json_object_new_array();
 	sl_ctrtab_foreach(prune_one, &pc);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/agent.h"
 #include "core/api.h"
 #include "core/api_ctr.h"
 #include "core/ctrtab.h"
@@ -29,7 +30,7 @@ enum MHD_Result sl_api_exec_create(struct sl_req *r)
 	c = sl_api_ctr_get(r, &ret);
 	if (!c)
 		return ret;
-	if (!sl_daemon.backend.exec.start) {
+	if (!sl_agent_hooks(c)->exec.start) {
 		sl_ctr_unref(c);
 		return sl_api_no_hook(r, "exec");
 	}
@@ -127,11 +128,12 @@ static int exec_work(struct sl_stream *s, struct sl_call *call, void *arg)
 	exec_finished(e, rc, code, rc ? sl_call_message(call, rc) : NULL);
 	if (rc && rc != SL_ECANCELED) {
 		char msg[600];
-		int n = snprintf(msg, sizeof(msg), "%s\n", sl_call_message(call, rc));
+		int n = snprintf(msg, sizeof(msg), "%s\r\n", sl_call_message(call, rc));
 
-		/* An error after the upgrade can only go in-band (stream 3 is
-		 * "system error" to the docker client). */
-		sl_stream_write(s, s->multiplexed ? 3 : 2, msg, (size_t)n);
+		/* An error after the upgrade can only go in-band.  dockerd puts
+		 * it on stdout: the CLI prints it and exits with the exec's code
+		 * (127, 126); on stream 3 the CLI would fail with 1 instead. */
+		sl_stream_write(s, 1, msg, (size_t)n);
 	}
 	return rc;
 }
@@ -199,8 +201,10 @@ enum MHD_Result sl_api_exec_start(struct sl_req *r)
 	w.content_type = sl_work_content_type(r, tty);
 	if (!sl_http_header(r, "Upgrade"))
 		return sl_work_respond_chunked(r, &w);
-	/* Checked at create. */
-	(void)sl_detach_parse(&w.detach, e->str[SL_EXEC_DETACH_KEYS]);
+	/* Checked at create.  As dockerd (and attach), the sequence applies
+	 * to a TTY only: without one, stdin is data that may hold it. */
+	if (tty)
+		(void)sl_detach_parse(&w.detach, e->str[SL_EXEC_DETACH_KEYS]);
 	return sl_work_respond_upgrade(r, &w);
 }
 

@@ -233,6 +233,54 @@ static void take(struct json_object *to, struct json_object *rec, const char *ke
 		json_object_object_add(to, key, json_object_get(v));
 }
 
+/* The empty container.Config dockerd's classic image store shows as an
+ * image's ContainerConfig when its config has no container_config (every
+ * image not built by the legacy builder): an object with its fields, not
+ * null.  docker-compose 1.29 reads ContainerConfig.Volumes when it
+ * recreates a container and fails on a missing key. */
+static struct json_object *empty_container_config(void)
+{
+	static const char *const strs[] = { "Hostname", "Domainname", "User" };
+	static const char *const bools[] = { "AttachStdin", "AttachStdout", "AttachStderr",
+					     "Tty", "OpenStdin", "StdinOnce" };
+	struct json_object *o = json_object_new_object();
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		json_object_object_add(o, strs[i], json_object_new_string(""));
+	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
+		json_object_object_add(o, bools[i], json_object_new_boolean(0));
+	json_object_object_add(o, "Env", NULL);
+	json_object_object_add(o, "Cmd", NULL);
+	json_object_object_add(o, "Image", json_object_new_string(""));
+	json_object_object_add(o, "Volumes", NULL);
+	json_object_object_add(o, "WorkingDir", json_object_new_string(""));
+	json_object_object_add(o, "Entrypoint", NULL);
+	json_object_object_add(o, "Labels", NULL);
+	return o;
+}
+
+/* The fields dockerd still adds for older API versions: VirtualSize
+ * before 1.44, Container and ContainerConfig before 1.45. */
+static void add_legacy_fields(struct sl_req *r, struct json_object *o,
+			      struct json_object *rec)
+{
+	struct json_object *v;
+
+	if (!sl_http_api_at_least(r, 1, 44) && json_object_object_get_ex(rec, "Size", &v))
+		json_object_object_add(o, "VirtualSize", json_object_get(v));
+	if (sl_http_api_at_least(r, 1, 45))
+		return;
+	if (json_object_object_get_ex(rec, "Container", &v))
+		take(o, rec, "Container");
+	else
+		json_object_object_add(o, "Container", json_object_new_string(""));
+	if (json_object_object_get_ex(rec, "ContainerConfig", &v) &&
+	    json_object_is_type(v, json_type_object))
+		take(o, rec, "ContainerConfig");
+	else
+		json_object_object_add(o, "ContainerConfig", empty_container_config());
+}
+
 /* GET /images/{name}/json: the record as dockerd's image inspect shows it. */
 enum MHD_Result sl_api_image_inspect(struct sl_req *r)
 {
@@ -256,6 +304,7 @@ enum MHD_Result sl_api_image_inspect(struct sl_req *r)
 		take(o, rec, "Variant");
 	take(o, rec, "Os");
 	take(o, rec, "Size");
+	add_legacy_fields(r, o, rec);
 	/* No layers are kept here: no graph driver data. */
 	gd = json_object_new_object();
 	json_object_object_add(gd, "Data", NULL);

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/agent.h"
 #include "core/api.h"
 #include "core/api_ctr.h"
 #include "core/ctrtab.h"
@@ -16,6 +18,7 @@
 #include "core/log.h"
 #include "core/volume.h"
 #include "core/server.h"
+#include "core/timeparse.h"
 #include "core/worker.h"
 
 /* The hook a route needs, or a 501 answer. */
@@ -92,6 +95,82 @@ enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 	return sl_http_empty(r, 204);
 }
 
+/*
+ * dockerd's stop is a "kill" event (attribute signal) when it sends the
+ * stop signal, a second one (signal 9) if it escalates to SIGKILL, then
+ * "die" and "stop".  The stop hook escalates inside the backend, so the
+ * exit it reports tells: SIGKILL's code (137) after another stop signal.
+ * The stops in flight are listed for the die hook; each node lives on its
+ * stopping thread's stack.
+ */
+struct stopping {
+	struct sl_container *c;
+	int signo;
+	struct stopping *next;
+};
+
+static pthread_mutex_t stopping_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct stopping *stopping_list;
+
+static void kill_event(struct sl_container *c, int signo)
+{
+	char num[16];
+	const char *extra[] = {"signal", num, NULL};
+
+	snprintf(num, sizeof(num), "%d", signo);
+	sl_ctrtab_event(c, "kill", extra);
+}
+
+static void die_hook(struct sl_container *c, int exit_code)
+{
+	int escalated = 0;
+
+	pthread_mutex_lock(&stopping_lock);
+	for (struct stopping *s = stopping_list; s; s = s->next) {
+		if (s->c != c)
+			continue;
+		if (s->signo != SIGKILL && exit_code == 128 + SIGKILL) {
+			escalated = 1;
+			s->signo = SIGKILL;  /* once, if two stops overlap */
+		}
+	}
+	pthread_mutex_unlock(&stopping_lock);
+	if (escalated)
+		kill_event(c, SIGKILL);
+}
+
+/* The stop hook with dockerd's events around it (restart's too); signo
+ * 0 = the container's StopSignal, else SIGTERM.  Returns the hook's
+ * code. */
+static int stop_call(struct sl_container *c, struct sl_call *call, int signo,
+	int timeout_s)
+{
+	struct stopping self = {c, signo, NULL}, **pp;
+	int rc;
+
+	if (self.signo <= 0 && c->str[SL_CTR_STOP_SIGNAL])
+		self.signo = sl_api_parse_signal(c->str[SL_CTR_STOP_SIGNAL]);
+	if (self.signo <= 0)
+		self.signo = SIGTERM;
+	/* Before the hook: the exit it waits for may be reported (and its
+	 * "die" sent) before it returns. */
+	kill_event(c, self.signo);
+	pthread_mutex_lock(&stopping_lock);
+	self.next = stopping_list;
+	stopping_list = &self;
+	pthread_mutex_unlock(&stopping_lock);
+	rc = sl_daemon.backend.containers.stop(sl_daemon.backend.state, call, c,
+		signo, timeout_s);
+	pthread_mutex_lock(&stopping_lock);
+	for (pp = &stopping_list; *pp != &self; pp = &(*pp)->next)
+		;
+	*pp = self.next;
+	pthread_mutex_unlock(&stopping_lock);
+	if (rc == SL_OK)
+		sl_ctrtab_event(c, "stop", NULL);
+	return rc;
+}
+
 static int query_int(struct sl_req *r, const char *key, int dflt, int *out)
 {
 	const char *v = sl_http_query(r, key);
@@ -131,13 +210,8 @@ enum MHD_Result sl_api_ctr_stop(struct sl_req *r)
 		return sl_http_empty(r, 304);
 	}
 	sl_call_begin(&call);
-	rc = sl_daemon.backend.containers.stop(sl_daemon.backend.state, &call, c, signo, t);
-	if (rc) {
-		ret = sl_api_hook_error(r, &call, rc, NULL);
-	} else {
-		sl_ctrtab_event(c, "stop", NULL);
-		ret = sl_http_empty(r, 204);
-	}
+	rc = stop_call(c, &call, signo, t);
+	ret = rc ? sl_api_hook_error(r, &call, rc, NULL) : sl_http_empty(r, 204);
 	sl_call_end(&call);
 	sl_ctr_unref(c);
 	return ret;
@@ -150,7 +224,6 @@ enum MHD_Result sl_api_ctr_kill(struct sl_req *r)
 	enum MHD_Result ret;
 	struct sl_call call;
 	int signo = SIGKILL, status, rc;
-	char num[16];
 
 	if (sig && *sig && (signo = sl_api_parse_signal(sig)) < 0)
 		return sl_http_error(r, 400, "Invalid signal: %s", sig);
@@ -171,10 +244,7 @@ enum MHD_Result sl_api_ctr_kill(struct sl_req *r)
 	if (rc) {
 		ret = sl_api_hook_error(r, &call, rc, NULL);
 	} else {
-		const char *extra[] = {"signal", num, NULL};
-
-		snprintf(num, sizeof(num), "%d", signo);
-		sl_ctrtab_event(c, "kill", extra);
+		kill_event(c, signo);
 		ret = sl_http_empty(r, 204);
 	}
 	sl_call_end(&call);
@@ -204,7 +274,7 @@ enum MHD_Result sl_api_ctr_restart(struct sl_req *r)
 	} else {
 		status = sl_api_ctr_status(c);
 		if (status == SL_STATUS_RUNNING || status == SL_STATUS_PAUSED)
-			rc = sl_daemon.backend.containers.stop(sl_daemon.backend.state, &call, c, 0, t);
+			rc = stop_call(c, &call, 0, t);
 		if (!rc) {
 			unsigned long gen = sl_ctrtab_state_gen(c);
 
@@ -235,7 +305,8 @@ static enum MHD_Result pause_common(struct sl_req *r, int pause)
 	c = sl_api_ctr_get(r, &ret);
 	if (!c)
 		return ret;
-	hook = pause ? sl_daemon.backend.containers.pause : sl_daemon.backend.containers.unpause;
+	hook = pause ? sl_agent_hooks(c)->containers.pause :
+		sl_agent_hooks(c)->containers.unpause;
 	if (!hook) {
 		sl_ctr_unref(c);
 		return sl_api_no_hook(r, pause ? "container pause" : "container unpause");
@@ -325,8 +396,9 @@ static ssize_t wait_read(void *cls, uint64_t pos, char *buf, size_t max)
 		int code;
 
 		if (wait_satisfied(w, &code)) {
+			/* dockerd (since API 1.42's swagger fix) omits a null Error. */
 			w->len = (size_t)snprintf(w->body, sizeof(w->body),
-				"{\"Error\":null,\"StatusCode\":%d}\n", code);
+				"{\"StatusCode\":%d}\n", code);
 			w->done = 1;
 			break;
 		}
@@ -398,11 +470,23 @@ enum MHD_Result sl_api_ctr_wait(struct sl_req *r)
 
 /* ---- AutoRemove --------------------------------------------------------- */
 
+/* How long AutoRemove waits for attached clients to take the end of the
+ * output, as dockerd waits for a container's streams at exit.  Longer than
+ * dockerd's 2 s: dockerd wires an attach up before its 101 answer, while
+ * here the hook runs on a worker that a loaded machine may start late, and
+ * an attach to a removed container has nothing left to give.  An attach
+ * ends by itself once the run's output is out, so the wait is short unless
+ * the machine is. */
+#define AUTO_REMOVE_ATTACH_WAIT_MS 30000
+
 static void auto_remove(void *arg)
 {
 	struct sl_container *c = arg;
 	struct sl_call call;
 	int rc;
+	int64_t deadline = sl_time_now_ns() +
+		AUTO_REMOVE_ATTACH_WAIT_MS * 1000000LL;
+	const struct timespec nap = {0, 10 * 1000 * 1000};
 
 	/* An exit reported while shutdown runs (fini stopping containers)
 	 * must not call a hook: fini may be running.  The next start removes
@@ -413,6 +497,12 @@ static void auto_remove(void *arg)
 		sl_ctr_unref(c);
 		return;
 	}
+	/* docker run --rm attaches before the start; under load its attach
+	 * hook may begin only after the exit, and a removed container has no
+	 * output left to give it. */
+	while (__atomic_load_n(&c->attaching, __ATOMIC_SEQ_CST) > 0 &&
+	    sl_time_now_ns() < deadline && !sl_server_hooks_closed())
+		nanosleep(&nap, NULL);
 	sl_call_begin(&call);
 	rc = sl_daemon.backend.containers.remove ?
 		sl_api_ctr_destroy(c, 0, &call) : SL_ENOTSUP;
@@ -442,6 +532,7 @@ static void exit_hook(struct sl_container *c)
 void sl_api_lifecycle_init(void)
 {
 	sl_ctrtab_set_exit_hook(exit_hook);
+	sl_ctrtab_set_die_hook(die_hook);
 }
 
 static int resume_one(struct sl_container *c, void *arg)

@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "core/agent.h"
 #include "core/api_ctr.h"
 #include "core/api_monitor.h"
 #include "core/daemon.h"
@@ -92,7 +93,7 @@ enum MHD_Result sl_api_ctr_top(struct sl_req *r)
 	c = sl_api_ctr_get(r, &ret);
 	if (!c)
 		return ret;
-	if (!sl_daemon.backend.monitor.top) {
+	if (!sl_agent_hooks(c)->monitor.top) {
 		sl_ctr_unref(c);
 		return sl_api_no_hook(r, "container top");
 	}

@@ -4,15 +4,20 @@
 #include "config.h"
 
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/agent.h"
 #include "core/api.h"
 #include "core/api_ctr.h"
+#include "core/ctrtab.h"
 #include "core/ctrview.h"
 #include "core/daemon.h"
+#include "core/log.h"
 #include "core/logstore.h"
+#include "core/server.h"
 #include "core/timeparse.h"
 #include "core/worker.h"
 
@@ -23,35 +28,127 @@ struct stream_job {
 		struct sl_logs_opts_v1 logs;
 		struct sl_attach_opts_v1 attach;
 	} opts;
+	int start_exits;          /* c's exit count when the request came */
+	int via_agent;            /* logs: the local copy, because the agent
+	                           * writes it whole */
+	int attaching;            /* counted in c->attaching */
 };
+
+/* How long a follow that ended waits for the container's exit report. */
+#define FOLLOW_EXIT_WAIT_MS 30000
 
 static void job_free(void *arg)
 {
 	struct stream_job *j = arg;
 
+	if (j->attaching)
+		__atomic_sub_fetch(&j->c->attaching, 1, __ATOMIC_SEQ_CST);
 	sl_ctr_unref(j->c);
 	free(j);
+}
+
+/* Whether c has stopped (or gone) since the request, or was not running. */
+static int follow_settled(struct stream_job *j)
+{
+	int st, ok;
+
+	pthread_mutex_lock(&j->c->lock);
+	st = j->c->state.status;
+	ok = j->c->state.removed || j->c->state.exits != j->start_exits ||
+		(st != SL_STATUS_RUNNING && st != SL_STATUS_PAUSED &&
+		 st != SL_STATUS_RESTARTING);
+	pthread_mutex_unlock(&j->c->lock);
+	return ok;
+}
+
+/*
+ * dockerd ends `logs -f` when the container stopped, so the client may
+ * `docker rm` it at once.  A backend's stream can end before its exit
+ * report reaches the store (ACA: the log stream closes a poll before the
+ * execution shows as ended), so hold the end of the body until the state
+ * moves on: bounded, and at once when the client goes or we stop.  A
+ * follow that ended at `until` has nothing to wait for.
+ */
+static void follow_await_exit(struct stream_job *j, struct sl_call *call)
+{
+	const struct sl_logs_opts_v1 *o = &j->opts.logs;
+	int64_t deadline = sl_time_now_ns() + FOLLOW_EXIT_WAIT_MS * 1000000LL;
+
+	if (!o->follow || (o->until_ns && sl_time_now_ns() >= o->until_ns))
+		return;
+	for (;;) {
+		unsigned long gen = sl_ctrtab_generation();
+
+		if (follow_settled(j) || sl_call_is_cancelled(call) ||
+		    sl_server_closing() || sl_time_now_ns() >= deadline)
+			return;
+		/* Cancellation does not signal the table: look every 200 ms. */
+		sl_ctrtab_wait_change(gen, 200);
+	}
 }
 
 static int logs_work(struct sl_stream *s, struct sl_call *call, void *arg)
 {
 	struct stream_job *j = arg;
-
-	return sl_daemon.backend.streams.logs(sl_daemon.backend.state, call,
+	int rc = sl_daemon.backend.streams.logs(sl_daemon.backend.state, call,
 		j->c, &j->opts.logs, s);
+
+	if (!rc)
+		follow_await_exit(j, call);
+	return rc;
 }
 
+/* A follower re-reads the container's state this often; new lines wake
+ * it at once (sl_logstore_watch), this is only for an end that no line
+ * announces (a container stopped without its agent's report). */
+#define FOLLOW_STATE_MS 1000
+/* How long a follower of the agent's copy waits, once the container
+ * stopped, for the agent's last lines and the copy's completion. */
+#define AGENT_TAIL_WAIT_MS 5000
+
+struct local_out {
+	struct sl_stream *s;
+	int64_t last_ts;          /* of the last line sent, 0 = none yet */
+};
+
 static int local_emit(void *arg, int fd, int64_t ts, const char *line,
-	size_t len)
+	size_t len, unsigned flags)
 {
-	return sl_stream_write_line(arg, fd, ts, line, len) < 0 ? 1 : 0;
+	struct local_out *lo = arg;
+
+	lo->last_ts = ts;
+	return sl_stream_write_line(lo->s, fd, ts, line, len, flags) < 0 ? 1 : 0;
 }
 
 /*
- * Serves `docker logs` from the local copy the backend appended to
- * (host->log_append): all of it once the backend marked it complete, or,
- * for a backend without a logs hook, what arrived so far, following new
- * lines while the container runs.
+ * The agent's copy stopped being whole while we followed it (agent
+ * unreachable, output lost): the backend's logs hook goes on from the
+ * last line sent.  The two sources stamp lines differently, so the seam
+ * is approximate: a line may show twice or not at all around it.
+ */
+static int local_handover(struct sl_stream *s, struct sl_call *call,
+	struct stream_job *j, int64_t last_ts, int sent)
+{
+	struct sl_logs_opts_v1 o = j->opts.logs;
+
+	if (!sl_daemon.backend.streams.logs)
+		return SL_OK;
+	if (sent) {
+		o.since_ns = last_ts + 1;
+		o.tail = -1;
+	}
+	sl_info("logs %.12s: the agent's copy is no longer whole; following "
+		"the backend's logs", j->c->str[SL_CTR_ID]);
+	return sl_daemon.backend.streams.logs(sl_daemon.backend.state, call,
+		j->c, &o, s);
+}
+
+/*
+ * Serves `docker logs` from the local copy (host->log_append, or the
+ * agent's output): all of it once the backend marked it complete, or what
+ * arrived so far, following new lines while the container runs.  A
+ * follower sleeps until the store says a line came (its watch pipe), the
+ * client went (the call's cancel fd), or FOLLOW_STATE_MS passed.
  */
 static int local_logs_work(struct sl_stream *s, struct sl_call *call,
 	void *arg)
@@ -63,26 +160,63 @@ static int local_logs_work(struct sl_stream *s, struct sl_call *call,
 		.want_stdout = o->stdout_wanted, .want_stderr = o->stderr_wanted,
 		.since_ns = o->since_ns, .until_ns = o->until_ns, .tail = o->tail,
 	};
-	struct pollfd pf = {.fd = sl_call_get_cancel_fd(call), .events = POLLIN};
+	struct local_out lo = {.s = s};
+	struct sl_logstore_watch w;
+	struct pollfd pf[2] = {
+		{.fd = sl_call_get_cancel_fd(call), .events = POLLIN},
+		{.fd = -1, .events = POLLIN},
+	};
 	long long pos = 0;
-	int rc, done = 0;
+	int64_t stopped_ns = 0;
+	int rc, done = 0, watching = 0, sent = 0, handover = 0;
 
-	rc = sl_logstore_read(sl_daemon.data_root, id, &f, &pos, local_emit, s);
+	/* Registered before the first read: a line appended after it wakes
+	 * the loop. */
+	if (o->follow && !sl_logstore_watch_open(&w, id)) {
+		watching = 1;
+		pf[1].fd = sl_logstore_watch_fd(&w);
+	}
+	rc = sl_logstore_read(sl_daemon.data_root, id, &f, &pos, local_emit, &lo);
 	f.tail = -1;
-	while (o->follow && !rc && !done && !sl_call_is_cancelled(call)) {
+	while (o->follow && !rc && !done && !sl_call_is_cancelled(call) &&
+	       !sl_server_closing()) {
 		int st = sl_logstore_state(sl_daemon.data_root, id);
 		int status = sl_api_ctr_status(j->c);
+		int stopped = status != SL_STATUS_RUNNING &&
+			status != SL_STATUS_PAUSED && status != SL_STATUS_RESTARTING;
 
+		/* The backend's exit report can overtake the agent's last lines
+		 * on their way to the store: wait for the copy to complete,
+		 * bounded (an agent killed with its replica never sends it). */
+		if (stopped && j->via_agent && st != SL_LOGSTORE_COMPLETE &&
+		    sl_agent_log_whole(j->c)) {
+			if (!stopped_ns)
+				stopped_ns = sl_time_now_ns();
+			stopped = sl_time_now_ns() - stopped_ns >
+				AGENT_TAIL_WAIT_MS * 1000000LL;
+		}
 		/* Read once more after the end shows, for the last lines. */
 		done = st == SL_LOGSTORE_COMPLETE || st == SL_LOGSTORE_BROKEN ||
-			(status != SL_STATUS_RUNNING && status != SL_STATUS_PAUSED &&
-			 status != SL_STATUS_RESTARTING) ||
-			(f.until_ns && sl_time_now_ns() > f.until_ns);
+			stopped || (f.until_ns && sl_time_now_ns() > f.until_ns);
+		if (!done && j->via_agent && !sl_agent_log_whole(j->c)) {
+			handover = 1;
+			break;
+		}
 		if (!done)
-			(void)poll(&pf, pf.fd >= 0 ? 1 : 0, 200);
+			(void)poll(pf, 2, watching ? FOLLOW_STATE_MS : 200);
+		if (watching)
+			sl_logstore_watch_drain(&w);
 		rc = sl_logstore_read(sl_daemon.data_root, id, &f, &pos,
-			local_emit, s);
+			local_emit, &lo);
 	}
+	if (watching)
+		sl_logstore_watch_close(&w);
+	sent = lo.last_ts != 0;
+	if (!rc && handover)
+		rc = local_handover(s, call, j, lo.last_ts, sent);
+	/* A copy marked complete before the exit report arrived. */
+	if (!rc)
+		follow_await_exit(j, call);
 	return rc;
 }
 
@@ -112,7 +246,7 @@ enum MHD_Result sl_api_ctr_logs(struct sl_req *r)
 	enum MHD_Result ret;
 	const char *tail = sl_http_query(r, "tail");
 	int64_t since, until, ntail = -1;
-	int tty, lstate, local;
+	int tty, lstate, local, via_agent;
 
 	if (!sl_http_query_bool(r, "stdout", 0) && !sl_http_query_bool(r, "stderr", 0))
 		return sl_http_error(r, 400, "Bad parameters: you must choose at least one stream");
@@ -128,10 +262,15 @@ enum MHD_Result sl_api_ctr_logs(struct sl_req *r)
 	c = sl_api_ctr_get(r, &ret);
 	if (!c)
 		return ret;
-	/* The local copy answers when the backend says it is complete, or
-	 * when a 1.1 backend has no logs hook of its own. */
+	/* The local copy answers when the backend says it is complete, while
+	 * the container's agent writes it whole (live, and instant where the
+	 * cloud's log service lags), or when a 1.1 backend has no logs hook
+	 * of its own.  Otherwise the backend's hook: a copy with a hole
+	 * (the agent unreachable, a gap after a daemon restart). */
 	lstate = sl_logstore_state(sl_daemon.data_root, c->str[SL_CTR_ID]);
-	local = lstate == SL_LOGSTORE_COMPLETE ||
+	via_agent = lstate != SL_LOGSTORE_COMPLETE &&
+		lstate != SL_LOGSTORE_BROKEN && sl_agent_log_whole(c);
+	local = lstate == SL_LOGSTORE_COMPLETE || via_agent ||
 		(!sl_daemon.backend.streams.logs && sl_daemon.backend.abi_minor >= 1 &&
 		 lstate != SL_LOGSTORE_BROKEN);
 	if (!local && !sl_daemon.backend.streams.logs) {
@@ -149,6 +288,10 @@ enum MHD_Result sl_api_ctr_logs(struct sl_req *r)
 	}
 	tty = (int)c->ints[SL_CTR_TTY];
 	j->c = c;
+	j->via_agent = via_agent;
+	pthread_mutex_lock(&c->lock);
+	j->start_exits = c->state.exits;
+	pthread_mutex_unlock(&c->lock);
 	j->opts.logs = (struct sl_logs_opts_v1){SL_HEADER(struct sl_logs_opts_v1)};
 	j->opts.logs.follow = sl_http_query_bool(r, "follow", 0);
 	j->opts.logs.stdout_wanted = sl_http_query_bool(r, "stdout", 0);
@@ -183,7 +326,7 @@ enum MHD_Result sl_api_ctr_attach(struct sl_req *r)
 	c = sl_api_ctr_get(r, &ret);
 	if (!c)
 		return ret;
-	if (!sl_daemon.backend.streams.attach) {
+	if (!sl_agent_hooks(c)->streams.attach) {
 		sl_ctr_unref(c);
 		return sl_api_no_hook(r, "container attach");
 	}
@@ -193,7 +336,13 @@ enum MHD_Result sl_api_ctr_attach(struct sl_req *r)
 		return MHD_NO;
 	}
 	tty = (int)c->ints[SL_CTR_TTY];
+	/* As dockerd, the detach sequence applies to a TTY only: without
+	 * one stdin is data (10 MiB of random bytes hold ctrl-p ctrl-q). */
+	if (!tty)
+		w.detach.n = 0;
 	j->c = c;
+	j->attaching = 1;
+	__atomic_add_fetch(&c->attaching, 1, __ATOMIC_SEQ_CST);
 	j->opts.attach = (struct sl_attach_opts_v1){SL_HEADER(struct sl_attach_opts_v1)};
 	j->opts.attach.stdin_wanted = sl_http_query_bool(r, "stdin", 0);
 	j->opts.attach.stdout_wanted = sl_http_query_bool(r, "stdout", 0);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/container.h"
 #include "core/ctrcache.h"
@@ -311,6 +312,19 @@ struct sl_container *sl_ctr_from_create(const char *id, const char *name,
 	    get_str(root, "StopSignal", &c->str[SL_CTR_STOP_SIGNAL], err, errlen, "Config") ||
 	    get_str(hc, "NetworkMode", &c->str[SL_CTR_NETWORK_MODE], err, errlen, "HostConfig"))
 		goto fail;
+	/* dockerd's default hostname: the short ID, or the host's own on the
+	 * host network. */
+	if (!c->str[SL_CTR_HOSTNAME] || !*c->str[SL_CTR_HOSTNAME]) {
+		const char *nm = c->str[SL_CTR_NETWORK_MODE];
+		char hn[256] = "";
+
+		if (!nm || strcmp(nm, "host") || gethostname(hn, sizeof(hn) - 1) < 0 || !*hn)
+			snprintf(hn, sizeof(hn), "%.12s", id);
+		free(c->str[SL_CTR_HOSTNAME]);
+		c->str[SL_CTR_HOSTNAME] = strdup(hn);
+		if (!c->str[SL_CTR_HOSTNAME])
+			goto oom;
+	}
 	if (image_ref)
 		c->str[SL_CTR_IMAGE_REF] = strdup(image_ref);
 	if (image_id)

@@ -46,6 +46,9 @@ struct sl_ctr_state {
 
 struct sl_container {
 	int refs;               /* atomic */
+	/* Attach requests accepted and not yet finished (atomic; api_streams.c):
+	 * AutoRemove lets them take the end of the output first. */
+	int attaching;
 	char *str[SL_CTR_NSTR];     /* indexed by enum sl_ctr_str_field */
 	char **list[SL_CTR_NLIST];  /* indexed by enum sl_ctr_list_field */
 	int64_t ints[SL_CTR_NINT];  /* indexed by enum sl_ctr_int_field */

@@ -28,6 +28,9 @@ static size_t tab_len, tab_cap;
 static unsigned long tab_gen;
 static struct sl_store *tab_store;
 static void (*tab_exit_hook)(struct sl_container *c);
+static void (*tab_die_hook)(struct sl_container *c, int exit_code);
+static int (*tab_exit_code_hook)(struct sl_container *c, int *code);
+static void (*tab_remove_hook)(struct sl_container *c);
 static struct sl_events *tab_events;
 
 /* Waits run on the monotonic clock: a wall-clock step must neither end a
@@ -393,6 +396,8 @@ void sl_ctrtab_remove(struct sl_container *c)
 		sl_ctrfiles_remove(sl_store_root(tab_store), c->str[SL_CTR_ID]);
 	}
 	pthread_mutex_unlock(&c->persist_lock);
+	if (tab_remove_hook)
+		tab_remove_hook(c);
 	sl_ctrtab_broadcast();
 	sl_ctrtab_event(c, "destroy", NULL);
 	sl_ctr_unref(c);
@@ -475,7 +480,7 @@ static int64_t now_ns(void)
 static int apply_state(struct sl_container *c, const struct sl_state_v1 *st,
 	const unsigned long *expect)
 {
-	int old, changed;
+	int old, changed, exit_code, agent_code;
 	char code[16];
 
 	if (!c || !st || st->struct_size < offsetof(struct sl_state_v1, error))
@@ -485,6 +490,12 @@ static int apply_state(struct sl_container *c, const struct sl_state_v1 *st,
 		sl_ctrtab_remove(c);
 		return 1;
 	}
+	/* The agent saw the process end: its code is exact, a backend's
+	 * later report may be a guess. */
+	exit_code = st->exit_code;
+	if ((st->status == SL_STATUS_EXITED || st->status == SL_STATUS_DEAD) &&
+	    tab_exit_code_hook && tab_exit_code_hook(c, &agent_code))
+		exit_code = agent_code;
 	pthread_mutex_lock(&c->lock);
 	if (expect && c->state.gen != *expect) {
 		pthread_mutex_unlock(&c->lock);
@@ -504,7 +515,7 @@ static int apply_state(struct sl_container *c, const struct sl_state_v1 *st,
 	if (st->status == SL_STATUS_EXITED || st->status == SL_STATUS_DEAD) {
 		if (changed)
 			c->state.exits++;
-		c->state.exit_code = st->exit_code;
+		c->state.exit_code = exit_code;
 		if (changed || st->finished_ns)
 			c->state.finished_ns = st->finished_ns ? st->finished_ns : now_ns();
 		c->state.pid = 0;
@@ -536,7 +547,9 @@ static int apply_state(struct sl_container *c, const struct sl_state_v1 *st,
 		case SL_STATUS_DEAD: {
 			const char *extra[] = {"exitCode", code, NULL};
 
-			snprintf(code, sizeof(code), "%d", st->exit_code);
+			snprintf(code, sizeof(code), "%d", exit_code);
+			if (tab_die_hook)
+				tab_die_hook(c, exit_code);
 			sl_ctrtab_event(c, "die", extra);
 			if (tab_exit_hook)
 				tab_exit_hook(c);
@@ -575,6 +588,18 @@ unsigned long sl_ctrtab_state_gen(struct sl_container *c)
 void sl_ctrtab_set_exit_hook(void (*fn)(struct sl_container *c))
 {
 	tab_exit_hook = fn;
+}
+
+void sl_ctrtab_set_die_hook(void (*fn)(struct sl_container *c, int exit_code))
+{
+	tab_die_hook = fn;
+}
+
+void sl_ctrtab_set_agent_hooks(int (*exit_code)(struct sl_container *c,
+	int *code), void (*removed)(struct sl_container *c))
+{
+	tab_exit_code_hook = exit_code;
+	tab_remove_hook = removed;
 }
 
 void sl_ctrtab_counts(int *total, int *running, int *paused, int *stopped)

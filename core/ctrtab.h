@@ -68,6 +68,16 @@ int sl_ctrtab_persist(struct sl_container *c);
  * lifecycle code uses it for AutoRemove and restart policies. */
 void sl_ctrtab_set_exit_hook(void (*fn)(struct sl_container *c));
 
+/* Called (from the reporting thread) just before an exit's "die" event,
+ * with its exit code: events that belong before "die" go out there. */
+void sl_ctrtab_set_die_hook(void (*fn)(struct sl_container *c, int exit_code));
+
+/* The agent client's hooks (core/agent.h): exit_code gives the exact code
+ * of the run when the agent saw it end (it then wins over the reported
+ * one); removed drops a removed container's agent. */
+void sl_ctrtab_set_agent_hooks(int (*exit_code)(struct sl_container *c,
+	int *code), void (*removed)(struct sl_container *c));
+
 void sl_ctrtab_counts(int *total, int *running, int *paused, int *stopped);
 
 /* Publishes a container event with the usual attributes (name, image,

@@ -5,9 +5,11 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -335,10 +337,31 @@ out:
 
 /* ---- matching ---------------------------------------------------------------------------- */
 
-/* True when the key is absent or one of its values matches source, in full
- * or (prefix) as a leading part: moby's ExactMatch and FuzzyMatch. */
+enum match_mode { MATCH_EXACT, MATCH_PREFIX, MATCH_REGEX };
+
+/* One value against source: in full, as a leading part (moby's ExactMatch
+ * and FuzzyMatch), or as an extended regular expression that matches
+ * anywhere (moby's Match; an exact value matches even when it is not a
+ * valid expression). */
+static bool match_one(const char *value, const char *source, enum match_mode mode)
+{
+	regex_t re;
+	bool hit;
+
+	if (mode == MATCH_PREFIX)
+		return strncmp(source, value, strlen(value)) == 0;
+	if (strcmp(value, source) == 0)
+		return true;
+	if (mode == MATCH_EXACT || regcomp(&re, value, REG_EXTENDED | REG_NOSUB) != 0)
+		return false;
+	hit = regexec(&re, source, 0, NULL, 0) == 0;
+	regfree(&re);
+	return hit;
+}
+
+/* True when the key is absent or one of its values matches source. */
 static bool match_values(const struct sl_filters *f, const char *key, const char *source,
-                         bool prefix)
+                         enum match_mode mode)
 {
 	const struct sl_filter_key *k = find_key(f, key);
 	size_t i;
@@ -347,24 +370,25 @@ static bool match_values(const struct sl_filters *f, const char *key, const char
 		return true;
 	if (source == NULL)
 		source = "";
-	for (i = 0; i < k->n; i++) {
-		size_t n = strlen(k->values[i]);
-
-		if (prefix ? strncmp(source, k->values[i], n) == 0
-		           : strcmp(k->values[i], source) == 0)
+	for (i = 0; i < k->n; i++)
+		if (match_one(k->values[i], source, mode))
 			return true;
-	}
 	return false;
 }
 
 bool sl_filters_exact_match(const struct sl_filters *f, const char *key, const char *source)
 {
-	return match_values(f, key, source, false);
+	return match_values(f, key, source, MATCH_EXACT);
 }
 
 bool sl_filters_fuzzy_match(const struct sl_filters *f, const char *key, const char *source)
 {
-	return match_values(f, key, source, true);
+	return match_values(f, key, source, MATCH_PREFIX);
+}
+
+bool sl_filters_regex_match(const struct sl_filters *f, const char *key, const char *source)
+{
+	return match_values(f, key, source, MATCH_REGEX);
 }
 
 /* Last value for name in a flat k,v list (later pairs override, like a Go map built in order). */
@@ -479,4 +503,103 @@ int sl_filters_validate_keys(const struct sl_filters *f, const char *const *acce
 		}
 	}
 	return 0;
+}
+
+/* ---- publish / expose: port ranges ------------------------------------ */
+
+/* strconv.ParseUint(s, 10, 16) over n bytes: the first error while
+ * scanning left to right, as Go reports it. */
+static const char *port_number(const char *s, size_t n, unsigned *out)
+{
+	unsigned long v = 0;
+
+	if (n == 0)
+		return "value is empty";
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return "invalid syntax";
+		v = v * 10 + (unsigned long)(s[i] - '0');
+		if (v > 65535)
+			return "value out of range";
+	}
+	*out = (unsigned)v;
+	return NULL;
+}
+
+/* moby's network.ParsePortRange: "port[/proto]" or "start-end[/proto]",
+ * proto tcp when absent.  Returns 0, or -1 with the reason in err. */
+static int port_range(const char *v, unsigned *start, unsigned *end,
+                      const char **proto, char *err, size_t errlen)
+{
+	size_t rlen = strcspn(v, "/"), slen = strcspn(v, "-/");
+	const char *why;
+
+	*proto = v[rlen] ? v + rlen + 1 : "";
+	if (*v == '\0') {
+		set_err(err, errlen, "invalid port range: value is empty");
+		return -1;
+	}
+	if ((why = port_number(v, slen, start)) != NULL) {
+		snprintf(err, errlen, "invalid start port '%.*s': %s", (int)slen, v, why);
+		return -1;
+	}
+	*end = *start;
+	if (slen == rlen)
+		return 0;
+	/* "80-80" is one port; the end is not read again. */
+	if (rlen - slen - 1 == slen && memcmp(v, v + slen + 1, slen) == 0)
+		return 0;
+	if ((why = port_number(v + slen + 1, rlen - slen - 1, end)) != NULL) {
+		snprintf(err, errlen, "invalid end port '%.*s': %s", (int)(rlen - slen - 1),
+			 v + slen + 1, why);
+		return -1;
+	}
+	if (*end < *start) {
+		snprintf(err, errlen, "invalid port range: %s", v);
+		return -1;
+	}
+	return 0;
+}
+
+static bool proto_eq(const char *filter_proto, const char *proto)
+{
+	if (*filter_proto == '\0')
+		filter_proto = "tcp";
+	if (proto == NULL || *proto == '\0')
+		proto = "tcp";
+	return strcasecmp(filter_proto, proto) == 0;
+}
+
+int sl_filters_check_ports(const struct sl_filters *f, const char *key, char *err,
+                           size_t errlen)
+{
+	for (const char *const *v = sl_filters_get(f, key); *v != NULL; v++) {
+		char why[160];
+		unsigned s, e;
+		const char *proto;
+
+		if (strchr(*v, ':') != NULL) {
+			snprintf(err, errlen, "filter for '%s' should not contain ':': %s", key, *v);
+			return -EINVAL;
+		}
+		if (port_range(*v, &s, &e, &proto, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "error while looking up for %s %s: %s", key, *v, why);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+bool sl_filters_port_in(const struct sl_filters *f, const char *key, unsigned port,
+                        const char *proto)
+{
+	for (const char *const *v = sl_filters_get(f, key); *v != NULL; v++) {
+		unsigned s, e;
+		const char *fp;
+
+		if (strchr(*v, ':') == NULL && port_range(*v, &s, &e, &fp, NULL, 0) == 0 &&
+		    port >= s && port <= e && proto_eq(fp, proto))
+			return true;
+	}
+	return false;
 }

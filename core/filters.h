@@ -60,6 +60,12 @@ bool sl_filters_exact_match(const struct sl_filters *f, const char *key, const c
 /* ExactMatch, or source starts with one of the values (moby FuzzyMatch: ID prefixes). */
 bool sl_filters_fuzzy_match(const struct sl_filters *f, const char *key, const char *source);
 
+/* ExactMatch, or one of the values, as an unanchored regular expression, matches source (moby
+ * Match: container and network names and ids, volume names, so "^web$" picks exactly "web").
+ * POSIX extended expressions stand in for Go's RE2; an invalid one matches nothing, as in
+ * dockerd. */
+bool sl_filters_regex_match(const struct sl_filters *f, const char *key, const char *source);
+
 /* moby MatchKVList: true when key has no values; otherwise every value "k" must be a key of
  * kv and every "k=v" must be present with that exact value (AND across values). kv is a
  * NULL-terminated flat list k1, v1, k2, v2, ..., NULL (NULL kv = no pairs). */
@@ -78,5 +84,16 @@ int sl_filters_get_bool(const struct sl_filters *f, const char *key, bool def, b
  * insertion order) fails with -EINVAL and "invalid filter '<key>'" (dockerd answers 400). */
 int sl_filters_validate_keys(const struct sl_filters *f, const char *const *accepted,
                              char *err, size_t errlen);
+
+/* Checks the values of key as dockerd checks the publish and expose filters: each is
+ * "port[/proto]" or "start-end[/proto]" (proto tcp when absent) with no ':'.  -EINVAL with
+ * dockerd's message ("error while looking up for publish 90-80: invalid port range: 90-80"). */
+int sl_filters_check_ports(const struct sl_filters *f, const char *key, char *err,
+                           size_t errlen);
+
+/* True when one of key's port ranges (as checked above) holds port with protocol proto (NULL
+ * or "" is tcp; compared without case).  False when key has no values. */
+bool sl_filters_port_in(const struct sl_filters *f, const char *key, unsigned port,
+                        const char *proto);
 
 #endif /* SL_FILTERS_H */

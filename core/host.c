@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/agent.h"
 #include "core/call.h"
 #include "core/container.h"
 #include "core/credstore.h"
@@ -200,7 +201,13 @@ static ssize_t h_stream_write(sl_stream *s, int fd, const void *b, size_t n)
 static int h_stream_write_line(sl_stream *s, int fd, int64_t ts,
 	const char *line, size_t n)
 {
-	return sl_stream_write_line(s, fd, ts, line, n);
+	return sl_stream_write_line(s, fd, ts, line, n, 0);
+}
+
+static int h_stream_write_line_ex(sl_stream *s, int fd, int64_t ts,
+	const char *line, size_t n, unsigned flags)
+{
+	return sl_stream_write_line(s, fd, ts, line, n, flags);
 }
 
 static ssize_t h_stream_read(sl_stream *s, void *b, size_t n)
@@ -339,20 +346,26 @@ static int h_registry_credentials(void *ctx, const char *registry,
 	return SL_OK;
 }
 
-static int h_log_append(sl_container *c, int fd, int64_t ts, const char *line,
-	size_t len)
+static int h_log_append_ex(sl_container *c, int fd, int64_t ts,
+	const char *line, size_t len, unsigned flags)
 {
 	int rc;
 
 	if (files_lock(c))
 		return SL_ENOTFOUND;
 	rc = sl_logstore_append(sl_daemon.data_root, c->str[SL_CTR_ID], fd, ts,
-		line, len);
+		line, len, flags);
 	files_unlock(c);
 	if (rc && rc != -EINVAL && rc != -EPIPE)
 		sl_warn("local log copy of %.12s given up: %s",
 			c->str[SL_CTR_ID], strerror(-rc));
 	return errno_status(rc);
+}
+
+static int h_log_append(sl_container *c, int fd, int64_t ts, const char *line,
+	size_t len)
+{
+	return h_log_append_ex(c, fd, ts, line, len, 0);
 }
 
 static int h_log_complete(sl_container *c)
@@ -373,6 +386,39 @@ static void h_start_progress(sl_container *c, const char *text)
 	sl_info("start %.12s: %s", c->str[SL_CTR_ID],
 		text ? text : "");
 	sl_ctrtab_event(c, "progress", extra);
+}
+
+/* Agent services (1.2): copies into host->alloc memory for the plugin. */
+static char *alloc_copy_wipe(char *s)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = dup_alloc(s);
+	explicit_bzero(s, strlen(s));
+	free(s);
+	return d;
+}
+
+static char *h_agent_token(sl_container *c)
+{
+	return alloc_copy_wipe(sl_agent_token(c));
+}
+
+static int h_agent_connect(sl_call *call, sl_container *c, const char *addr)
+{
+	return sl_agent_connect(call, c, addr);
+}
+
+static char *h_agent_callback_url(sl_container *c)
+{
+	return alloc_copy_wipe(sl_agent_callback_url(c));
+}
+
+static int h_agent_state(sl_container *c)
+{
+	return sl_agent_state(c);
 }
 
 static const struct sl_host_v1 host_table = {
@@ -414,6 +460,14 @@ static const struct sl_host_v1 host_table = {
 	.log_append = h_log_append,
 	.log_complete = h_log_complete,
 	.start_progress = h_start_progress,
+	/* 1.2 */
+	.agent_token = h_agent_token,
+	.agent_connect = h_agent_connect,
+	.agent_callback_url = h_agent_callback_url,
+	.agent_state = h_agent_state,
+	/* 1.3 */
+	.log_append_ex = h_log_append_ex,
+	.stream_write_line_ex = h_stream_write_line_ex,
 };
 
 const struct sl_host_v1 *sl_host_get(const char *backend_name,

@@ -90,16 +90,7 @@ int sl_imgpull_distribution(const char *text, const struct oci_credentials *cred
 		rc = -1;
 		goto out;
 	}
-	memset(&ro, 0, sizeof(ro));
-	ro.host = host;
-	ro.plain_http = plain;
-	ro.repository = ref.repository;
-	ro.display_ref = canon;
-	ro.creds = creds;
-	ro.connect_timeout_s = 10;
-	ro.request_timeout_s = 60;
-	ro.stall_timeout_s = SL_IMGPULL_STALL_S;
-	ro.user_agent = "sockerless/" PACKAGE_VERSION;
+	sl_imgpull_reg_opts(&ro, host, plain, ref.repository, canon, creds);
 	if ((rc = oci_reg_open(&ro, &reg, &oe)) < 0 ||
 	    (rc = oci_reg_manifest(reg, ref.digest ? ref.digest : ref.tag, &body, &len, &ct,
 				   &digest, &oe)) < 0)

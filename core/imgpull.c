@@ -72,6 +72,22 @@ static char *host_of(const char *h)
 	return strndup(h, strcspn(h, "/"));
 }
 
+void sl_imgpull_reg_opts(struct oci_reg_opts *ro, const char *host, int plain,
+			 const char *repository, const char *display_ref,
+			 const struct oci_credentials *creds)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->host = host;
+	ro->plain_http = plain;
+	ro->repository = repository;
+	ro->display_ref = display_ref;
+	ro->creds = creds;
+	ro->connect_timeout_s = 10;
+	ro->request_timeout_s = 60;
+	ro->stall_timeout_s = SL_IMGPULL_STALL_S;
+	ro->user_agent = "sockerless/" PACKAGE_VERSION;
+}
+
 int sl_imgpull_endpoint(const char *registry, char **host, int *plain)
 {
 	const char *h;
@@ -204,10 +220,30 @@ static int registry_error(const struct oci_reg *reg, const struct oci_err *oe, i
 	return -1;
 }
 
-/* "os/arch[/variant]" into parts; 0 or -1. */
-static int parse_platform(const char *p, char *os, char *arch, char *variant, size_t n)
+/* Whether every byte of s[0, len) is in set (a strspn over a bounded run). */
+static int all_in(const char *s, size_t len, const char *set)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!s[i] || !strchr(set, s[i]))
+			return 0;
+	return len > 0;
+}
+
+#define PLATFORM_PART_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+/*
+ * "os/arch[/variant]" into parts; 0, or -1 with containerd's message in
+ * err (dockerd answers it with 400).  containerd's grammar: at most three
+ * parts, the OS a word with an optional "(version)", the others words that
+ * may hold dots.  A lone OS or architecture is not inferred here.
+ */
+static int parse_platform(const char *p, char *os, char *arch, char *variant, size_t n,
+			  char *err, size_t errlen)
 {
 	char buf[128], *a, *v;
+	const char *paren;
+	size_t oslen;
 
 	strcpy(os, "linux");
 	strcpy(arch, "amd64");
@@ -215,17 +251,37 @@ static int parse_platform(const char *p, char *os, char *arch, char *variant, si
 	if (!p || !*p)
 		return 0;
 	if (strlen(p) >= sizeof(buf))
-		return -1;
+		goto unknown;
 	strcpy(buf, p);
 	a = strchr(buf, '/');
 	if (!a)
-		return -1;
+		goto unknown;
 	*a++ = '\0';
 	v = strchr(a, '/');
 	if (v)
 		*v++ = '\0';
-	if (!*buf || !*a || strlen(buf) >= n || strlen(a) >= n || (v && strlen(v) >= n))
+	if (v && strchr(v, '/')) {
+		snprintf(err, errlen, "\"%s\": cannot parse platform specifier: invalid argument", p);
 		return -1;
+	}
+	paren = strchr(buf, '(');
+	oslen = paren ? (size_t)(paren - buf) : strlen(buf);
+	if (!all_in(buf, oslen, PLATFORM_PART_CHARS) ||
+	    (paren && buf[strlen(buf) - 1] != ')')) {
+		snprintf(err, errlen, "\"%s\" is an invalid OS component of \"%s\": OSAndVersion "
+			 "specifier component must match \"^([A-Za-z0-9_-]+)(?:\\(([A-Za-z0-9_.%%-]*)"
+			 "((?:\\+[A-Za-z0-9_.%%-]+)*)\\))?$\": invalid argument", buf, p);
+		return -1;
+	}
+	for (const char *part = a; part; part = part == a ? v : NULL)
+		if (!all_in(part, strlen(part), PLATFORM_PART_CHARS ".")) {
+			snprintf(err, errlen, "\"%s\" is an invalid component of \"%s\": platform "
+				 "specifier component must match \"^[A-Za-z0-9_.-]+$\": invalid argument",
+				 part, p);
+			return -1;
+		}
+	if (strlen(buf) >= n || strlen(a) >= n || (v && strlen(v) >= n))
+		goto unknown;
 	for (char *c = buf; *c; c++)
 		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
 	strcpy(os, buf);
@@ -233,6 +289,9 @@ static int parse_platform(const char *p, char *os, char *arch, char *variant, si
 	if (v)
 		strcpy(variant, v);
 	return 0;
+unknown:
+	snprintf(err, errlen, "\"%s\": unknown operating system or architecture: invalid argument", p);
+	return -1;
 }
 
 static const char *str_of(struct json_object *o, const char *key)
@@ -287,6 +346,9 @@ static struct json_object *make_record(const char *cdigest, const char *cfg, siz
 	json_object_object_add(rec, "Variant", json_object_new_string(str_of(c, "variant")));
 	json_object_object_add(rec, "Size", json_object_new_int64(size));
 	copy_key(rec, "Config", c, "config", json_object_new_object());
+	/* The legacy builder's fields, still shown to API clients before 1.45. */
+	json_object_object_add(rec, "Container", json_object_new_string(str_of(c, "container")));
+	copy_key(rec, "ContainerConfig", c, "container_config", NULL);
 	rootfs = json_object_new_object();
 	json_object_object_add(rootfs, "Type", json_object_new_string("layers"));
 	{
@@ -323,10 +385,8 @@ int sl_imgpull(const char *text, const char *platform, const struct oci_credenti
 	int rc = -1, orc, plain, current = 0;
 
 	*status = 500;
-	if (parse_platform(platform, os, arch, variant, sizeof(os)) < 0) {
+	if (parse_platform(platform, os, arch, variant, sizeof(os), err, errlen) < 0) {
 		*status = 400;
-		snprintf(err, errlen, "\"%s\": unknown operating system or architecture: invalid argument",
-			 platform);
 		return -1;
 	}
 	if (oci_ref_parse(text, &ref, &oe) < 0) {
@@ -349,16 +409,7 @@ int sl_imgpull(const char *text, const char *platform, const struct oci_credenti
 	endpoint(src.registry, &h, &plain);
 	if (!(host = host_of(h)))
 		goto nomem;
-	memset(&ro, 0, sizeof(ro));
-	ro.host = host;
-	ro.plain_http = plain;
-	ro.repository = src.repository;
-	ro.display_ref = canon;
-	ro.creds = creds;
-	ro.connect_timeout_s = 10;
-	ro.request_timeout_s = 60;
-	ro.stall_timeout_s = SL_IMGPULL_STALL_S;
-	ro.user_agent = "sockerless/" PACKAGE_VERSION;
+	sl_imgpull_reg_opts(&ro, host, plain, src.repository, canon, creds);
 	if (oci_reg_open(&ro, &reg, &oe) < 0)
 		goto fail;
 	orc = oci_reg_manifest(reg, src.digest ? src.digest : src.tag, &body, &len, &ct,

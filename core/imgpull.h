@@ -35,6 +35,15 @@ int sl_imgpull_configure(const char *const *mirrors, size_t n_mirrors,
  * Returns 0 or -1 (out of memory). */
 int sl_imgpull_endpoint(const char *registry, char **host, int *plain);
 
+struct oci_reg_opts;
+struct oci_credentials;
+
+/* Fills *ro for talking to host about repository the way every pull does
+ * (timeouts, stall limit, user agent).  Borrows every string. */
+void sl_imgpull_reg_opts(struct oci_reg_opts *ro, const char *host, int plain,
+			 const char *repository, const char *display_ref,
+			 const struct oci_credentials *creds);
+
 /* Receives each progress message (a JSON object, borrowed for the call) in
  * the order dockerd sends them. */
 typedef void (*sl_imgpull_out_fn)(void *ud, struct json_object *msg);

@@ -19,6 +19,76 @@
 /* One lock for every copy: an append is one short write. */
 static pthread_mutex_t append_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Followers waiting for changes, any container. */
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sl_logstore_watch *watches;
+
+/* Wakes the followers of id.  A full pipe already holds a wake-up. */
+static void notify(const char *id)
+{
+	static const char one = 1;
+
+	pthread_mutex_lock(&watch_lock);
+	for (struct sl_logstore_watch *w = watches; w; w = w->next) {
+		ssize_t r;
+
+		if (strcmp(w->id, id))
+			continue;
+		r = write(w->fd[1], &one, 1);
+		(void)r;
+	}
+	pthread_mutex_unlock(&watch_lock);
+}
+
+int sl_logstore_watch_open(struct sl_logstore_watch *w, const char *id)
+{
+	if (strlen(id) >= sizeof(w->id))
+		return -EINVAL;
+	if (pipe(w->fd) < 0)
+		return -errno;
+	for (int i = 0; i < 2; i++)
+		if (fcntl(w->fd[i], F_SETFD, FD_CLOEXEC) < 0 ||
+		    fcntl(w->fd[i], F_SETFL, O_NONBLOCK) < 0) {
+			int e = errno;
+
+			close(w->fd[0]);
+			close(w->fd[1]);
+			return -e;
+		}
+	snprintf(w->id, sizeof(w->id), "%s", id);
+	pthread_mutex_lock(&watch_lock);
+	w->next = watches;
+	watches = w;
+	pthread_mutex_unlock(&watch_lock);
+	return 0;
+}
+
+int sl_logstore_watch_fd(const struct sl_logstore_watch *w)
+{
+	return w->fd[0];
+}
+
+void sl_logstore_watch_drain(struct sl_logstore_watch *w)
+{
+	char buf[64];
+
+	while (read(w->fd[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+void sl_logstore_watch_close(struct sl_logstore_watch *w)
+{
+	pthread_mutex_lock(&watch_lock);
+	for (struct sl_logstore_watch **p = &watches; *p; p = &(*p)->next)
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	pthread_mutex_unlock(&watch_lock);
+	close(w->fd[0]);
+	close(w->fd[1]);
+}
+
 static int exists(const char *root, const char *id, const char *sub)
 {
 	char p[4096];
@@ -70,18 +140,21 @@ static int write_all(int fd, const char *b, size_t n)
 }
 
 int sl_logstore_append(const char *root, const char *id, int fd,
-	int64_t ts_ns, const char *line, size_t len)
+	int64_t ts_ns, const char *line, size_t len, unsigned flags)
 {
 	char p[4096], head[64], *rec = NULL;
 	int h, lfd = -1, rc;
 
-	if ((fd != 1 && fd != 2) || (len && !line))
+	if ((fd != 1 && fd != 2) || (len && !line) || (flags & ~SL_LINE_PARTIAL))
 		return -EINVAL;
-	if (len && line[len - 1] == '\n')
+	if (len && line[len - 1] == '\n') {
 		len--;
+		flags &= ~SL_LINE_PARTIAL;
+	}
 	if ((rc = sl_ctrfiles_path(root, id, "log", p, sizeof(p))))
 		return rc;
-	h = snprintf(head, sizeof(head), "%d %" PRId64 " %zu\n", fd, ts_ns, len);
+	h = snprintf(head, sizeof(head), "%d %" PRId64 " %zu%s\n", fd, ts_ns, len,
+		flags & SL_LINE_PARTIAL ? " p" : "");
 	rec = malloc((size_t)h + len + 1);
 	if (!rec)
 		return -ENOMEM;
@@ -118,6 +191,7 @@ out:
 	if (lfd >= 0)
 		close(lfd);
 	free(rec);
+	notify(id);
 	return rc;
 }
 
@@ -153,6 +227,7 @@ int sl_logstore_complete(const char *root, const char *id)
 		rc = -EIO;
 out:
 	pthread_mutex_unlock(&append_lock);
+	notify(id);
 	return rc;
 }
 
@@ -160,17 +235,19 @@ out:
  * malloc'd buffer reused across calls), 0 at the end or at a torn record,
  * or a negative errno. */
 static int next_record(FILE *f, int *fd, int64_t *ts, char **line,
-	size_t *cap, size_t *len)
+	size_t *cap, size_t *len, unsigned *flags)
 {
-	char head[64];
+	char head[64], tag = 0;
 	long long t;
 	size_t n;
-	int sfd;
+	int sfd, k;
 
 	if (!fgets(head, sizeof(head), f) || !strchr(head, '\n'))
 		return 0;
-	if (sscanf(head, "%d %lld %zu", &sfd, &t, &n) != 3)
+	k = sscanf(head, "%d %lld %zu %c", &sfd, &t, &n, &tag);
+	if (k < 3 || (k == 4 && tag != 'p'))
 		return -EINVAL;
+	*flags = tag == 'p' ? SL_LINE_PARTIAL : 0;
 	if (n + 1 > *cap) {
 		char *nb = realloc(*line, n + 1);
 
@@ -205,6 +282,7 @@ int sl_logstore_read(const char *root, const char *id,
 	size_t cap = 0, len;
 	long long skip = 0, end = *pos;
 	int64_t ts;
+	unsigned flags;
 	FILE *f;
 	int fd, rc;
 
@@ -222,7 +300,7 @@ int sl_logstore_read(const char *root, const char *id,
 			rc = -errno;
 			goto out;
 		}
-		while ((rc = next_record(f, &fd, &ts, &line, &cap, &len)) > 0)
+		while ((rc = next_record(f, &fd, &ts, &line, &cap, &len, &flags)) > 0)
 			n += passes(fl, fd, ts);
 		if (rc < 0)
 			goto out;
@@ -232,7 +310,7 @@ int sl_logstore_read(const char *root, const char *id,
 		rc = -errno;
 		goto out;
 	}
-	while ((rc = next_record(f, &fd, &ts, &line, &cap, &len)) > 0) {
+	while ((rc = next_record(f, &fd, &ts, &line, &cap, &len, &flags)) > 0) {
 		end = ftello(f);
 		if (!passes(fl, fd, ts))
 			continue;
@@ -240,7 +318,7 @@ int sl_logstore_read(const char *root, const char *id,
 			skip--;
 			continue;
 		}
-		rc = emit(arg, fd, ts, line, len);
+		rc = emit(arg, fd, ts, line, len, flags);
 		if (rc)
 			break;
 	}

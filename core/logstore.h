@@ -4,7 +4,9 @@
  * (log.complete beside it), `docker logs` is served from it alone.
  *
  * Format: one record per line, "<fd> <ts_ns> <len>\n" then len bytes of
- * the line (without its newline) and "\n".  A record is written with one
+ * the line (without its newline) and "\n"; the head is "<fd> <ts_ns>
+ * <len> p\n" for a partial line (SL_LINE_PARTIAL: the process wrote no
+ * newline after it), which is served without one.  A record is written with one
  * write() under a lock, so a reader sees whole records, or a torn last one
  * while an append is in progress, which it leaves for the next read.
  */
@@ -14,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sockerless/plugin.h"
+
 enum sl_logstore_state {
 	SL_LOGSTORE_NONE = 0,     /* nothing appended */
 	SL_LOGSTORE_PARTIAL = 1,  /* lines, not (yet) complete */
@@ -21,12 +25,13 @@ enum sl_logstore_state {
 	SL_LOGSTORE_BROKEN = 3    /* an append failed: never served alone */
 };
 
-/* Appends one line (a trailing newline is dropped).  An append to a
- * complete copy makes it incomplete again (the container runs again).
- * Returns 0, -EINVAL (fd not 1 or 2), -EPIPE once broken, or a negative
- * errno (then the copy is marked broken). */
+/* Appends one line (a trailing newline is dropped; flags may hold
+ * SL_LINE_PARTIAL, ignored when the line ends in a newline).  An append
+ * to a complete copy makes it incomplete again (the container runs
+ * again).  Returns 0, -EINVAL (fd not 1 or 2, unknown flags), -EPIPE once
+ * broken, or a negative errno (then the copy is marked broken). */
 int sl_logstore_append(const char *root, const char *id, int fd,
-	int64_t ts_ns, const char *line, size_t len);
+	int64_t ts_ns, const char *line, size_t len, unsigned flags);
 
 /* Flushes the copy to disk and marks it complete.  Returns 0, -EPIPE when
  * broken, or a negative errno. */
@@ -41,9 +46,10 @@ struct sl_logstore_filter {
 	int64_t tail;                /* -1 = all; the last n that pass the rest */
 };
 
-/* Receives one line; a non-zero return stops the read and is returned. */
+/* Receives one line (flags: SL_LINE_PARTIAL when it had no newline); a
+ * non-zero return stops the read and is returned. */
 typedef int (*sl_logstore_emit_fn)(void *arg, int fd, int64_t ts_ns,
-	const char *line, size_t len);
+	const char *line, size_t len, unsigned flags);
 
 /*
  * Emits the records from byte offset *pos on that pass the filter, and
@@ -54,5 +60,27 @@ typedef int (*sl_logstore_emit_fn)(void *arg, int fd, int64_t ts_ns,
 int sl_logstore_read(const char *root, const char *id,
 	const struct sl_logstore_filter *f, long long *pos,
 	sl_logstore_emit_fn emit, void *arg);
+
+/*
+ * A follower's wake-up: a pipe that gets a byte whenever c's copy changes
+ * (a line appended, marked complete or broken), so a follower sleeps in
+ * poll() with its client's cancel fd beside it instead of re-reading the
+ * file on a timer.  Drain it before each read: a change after the drain
+ * leaves a byte, so none is missed.
+ */
+struct sl_logstore_watch {
+	int fd[2];
+	char id[65];
+	struct sl_logstore_watch *next;
+};
+
+/* Registers w for container id.  0 or a negative errno. */
+int sl_logstore_watch_open(struct sl_logstore_watch *w, const char *id);
+/* The fd to poll for POLLIN. */
+int sl_logstore_watch_fd(const struct sl_logstore_watch *w);
+/* Empties the pipe. */
+void sl_logstore_watch_drain(struct sl_logstore_watch *w);
+/* Unregisters w and closes its pipe. */
+void sl_logstore_watch_close(struct sl_logstore_watch *w);
 
 #endif

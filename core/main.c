@@ -18,6 +18,9 @@
 
 #include <curl/curl.h>
 
+#include "core/agent.h"
+#include "core/agent_listen.h"
+#include "core/agent_tls.h"
 #include "core/api_ctr.h"
 #include "core/call.h"
 #include "core/credstore.h"
@@ -62,6 +65,8 @@ struct options {
 	int tls, tlsverify, insecure_tcp;
 	const char *tlscacert, *tlscert, *tlskey;
 	struct sl_server_limits limits;
+	const char *agent_listen, *agent_advertise;
+	const char *agent_tlscert, *agent_tlskey;
 	const char *mirrors[MAX_REGISTRY_OPTS], *insecure[MAX_REGISTRY_OPTS];
 	size_t n_mirrors, n_insecure;
 };
@@ -104,6 +109,13 @@ static void usage(FILE *f)
 "                             (http:// or https://; repeatable, the first is used)\n"
 "      --insecure-registry=HOST  contact registry HOST[:PORT] over plain HTTP\n"
 "                             (repeatable; loopback registries always are)\n"
+"      --agent-listen=HOST:PORT  accept reverse-mode agents (sockerless-agent\n"
+"                             dialling back from its container) on HOST:PORT\n"
+"      --agent-advertise=URL  the URL agents dial (default http://HOST:PORT of\n"
+"                             --agent-listen, https:// with TLS)\n"
+"      --agent-tlscert=FILE   serve https to agents with this certificate (PEM);\n"
+"                             with --tls, --tlscert is the default\n"
+"      --agent-tlskey=FILE    its key (PEM); with --tls, --tlskey is the default\n"
 "  -v, --version              print the version and exit\n"
 "  -h, --help                 print this help and exit\n"
 "\n"
@@ -134,7 +146,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	enum { OPT_PLUGIN_DIR = 256, OPT_DATA_ROOT, OPT_TLS, OPT_TLSVERIFY,
 		OPT_TLSCACERT, OPT_TLSCERT, OPT_TLSKEY, OPT_INSECURE_TCP,
 		OPT_IDLE_TIMEOUT, OPT_MAX_CONNECTIONS, OPT_REGISTRY_MIRROR,
-		OPT_INSECURE_REGISTRY };
+		OPT_INSECURE_REGISTRY, OPT_AGENT_LISTEN, OPT_AGENT_ADVERTISE,
+		OPT_AGENT_TLSCERT, OPT_AGENT_TLSKEY };
 	static const struct option longopts[] = {
 		{"backend", required_argument, NULL, 'b'},
 		{"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
@@ -152,6 +165,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
 		{"registry-mirror", required_argument, NULL, OPT_REGISTRY_MIRROR},
 		{"insecure-registry", required_argument, NULL, OPT_INSECURE_REGISTRY},
+		{"agent-listen", required_argument, NULL, OPT_AGENT_LISTEN},
+		{"agent-advertise", required_argument, NULL, OPT_AGENT_ADVERTISE},
+		{"agent-tlscert", required_argument, NULL, OPT_AGENT_TLSCERT},
+		{"agent-tlskey", required_argument, NULL, OPT_AGENT_TLSKEY},
 		{"version", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -190,6 +207,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_TLSCERT: o->tlscert = optarg; break;
 		case OPT_TLSKEY: o->tlskey = optarg; break;
 		case OPT_INSECURE_TCP: o->insecure_tcp = 1; break;
+		case OPT_AGENT_LISTEN: o->agent_listen = optarg; break;
+		case OPT_AGENT_ADVERTISE: o->agent_advertise = optarg; break;
+		case OPT_AGENT_TLSCERT: o->agent_tlscert = optarg; break;
+		case OPT_AGENT_TLSKEY: o->agent_tlskey = optarg; break;
 		case OPT_IDLE_TIMEOUT:
 			if (parse_uint("--idle-timeout", optarg, 0, 86400 * 365,
 				       &o->limits.idle_timeout) < 0)
@@ -438,6 +459,23 @@ int main(int argc, char **argv)
 		fail("%s", "--tlsverify needs --tlscacert");
 		return 2;
 	}
+	/* The callback listener is TLS as -H is: agents then verify the
+	 * daemon, as docker clients do. */
+	if (!o.agent_tlscert != !o.agent_tlskey) {
+		fail("%s", "--agent-tlscert and --agent-tlskey go together");
+		return 2;
+	}
+	if (!o.agent_tlscert && o.tls) {
+		o.agent_tlscert = o.tlscert;
+		o.agent_tlskey = o.tlskey;
+	}
+	if (o.agent_tlscert && !o.agent_listen) {
+		if (!o.tls) {
+			fail("%s", "--agent-tlscert needs --agent-listen");
+			return 2;
+		}
+		o.agent_tlscert = o.agent_tlskey = NULL;
+	}
 
 	/* Signals: SIGPIPE never kills us (clients vanish mid-stream); the
 	 * stop signals are taken synchronously by sigwait below, so they are
@@ -513,6 +551,10 @@ int main(int argc, char **argv)
 		fail("%s", err);
 		goto out;
 	}
+	/* The agent client answers for a container whose agent is
+	 * connected, whatever the plugin's hooks. */
+	sl_agent_route(&sl_daemon.backend);
+	sl_ctrtab_set_agent_hooks(sl_agent_exit_code, sl_agent_forget);
 	sl_api_lifecycle_init();
 	if (sl_ctrtab_init(sl_daemon.store, sl_daemon.events) < 0) {
 		fail("%s", "cannot load the container records");
@@ -531,6 +573,26 @@ int main(int argc, char **argv)
 		sl_daemon.backend.name, sl_daemon.backend.version,
 		sl_daemon.backend.path, sl_daemon.backend.abi_major,
 		sl_daemon.backend.abi_minor);
+	if (o.agent_tlscert) {
+		char *cert = read_file(o.agent_tlscert, err, sizeof(err));
+		char *key = cert ? read_file(o.agent_tlskey, err, sizeof(err)) :
+			NULL;
+
+		rc = key ? sl_agent_tls_init(cert, key, err, sizeof(err)) : -1;
+		if (key)
+			explicit_bzero(key, strlen(key));
+		free(cert);
+		free(key);
+		if (rc < 0) {
+			fail("--agent-tlscert: %s", err);
+			goto out_backend;
+		}
+	}
+	if (o.agent_listen && sl_agent_listen_start(o.agent_listen,
+			o.agent_advertise, err, sizeof(err)) < 0) {
+		fail("--agent-listen: %s", err);
+		goto out_backend;
+	}
 	/* Before recover, whose exit reports start their own auto-removals. */
 	sl_api_lifecycle_resume();
 	if (sl_daemon.backend.recover) {
@@ -542,6 +604,9 @@ int main(int argc, char **argv)
 			sl_warn("backend recover failed: %s", sl_call_message(&call, rc));
 		sl_call_end(&call);
 	}
+	/* The agents of the containers still running, dialled again or
+	 * awaited on the callback listener. */
+	sl_agent_recover();
 
 	/* Listeners. */
 	if (o.tls) {
@@ -593,6 +658,8 @@ out_server:
 	sl_work_drain();
 	sl_loader_fini(&sl_daemon.backend);
 	sl_work_drain();
+	sl_agent_listen_stop();
+	sl_agent_shutdown();
 	sl_server_begin_close();
 	sl_events_shutdown(sl_daemon.events);
 	sl_ctrtab_broadcast();
@@ -605,6 +672,9 @@ out_listeners:
 		sl_listen_close(&ls[i]);
 out_backend:
 	sl_loader_fini(&sl_daemon.backend);
+	sl_agent_listen_stop();
+	sl_agent_shutdown();
+	sl_agent_tls_end(5000);
 	sl_exec_table_clear();
 out_ctr:
 	sl_net_fini();

@@ -323,7 +323,8 @@ int sl_net_remove(const char *ref, struct sl_call *call)
 				"%sname:\"%s\" id:\"%.12s\"", eps[0] ? ", " : "",
 				sl_net_str(ep, "Name"), sl_net_str(ep, "EndpointID"));
 		}
-		rc = sl_call_set_error(call, SL_ECONFLICT,
+		/* dockerd's ActiveEndpointsError is a Forbidden (403). */
+		rc = sl_call_set_error(call, SL_EPERM,
 			"error while removing network: network %s has active endpoints (%s)",
 			sl_net_str(doc, "Name"), eps);
 		goto out;
@@ -379,16 +380,8 @@ int sl_net_list(const struct sl_filters *f, struct json_object **out,
 		int unused = !json_object_object_length(json_object_object_get(doc, "Containers"));
 
 		label_pairs(doc, kv);
-		if (sl_filters_has_key(f, "name")) {
-			/* dockerd matches names by substring, ids by prefix. */
-			int any = 0;
-
-			for (const char *const *v = sl_filters_get(f, "name"); *v && !any; v++)
-				any = strstr(name, *v) != NULL;
-			if (!any)
-				continue;
-		}
-		if (!sl_filters_fuzzy_match(f, "id", id) ||
+		if (!sl_filters_regex_match(f, "name", name) ||
+		    !sl_filters_regex_match(f, "id", id) ||
 		    !sl_filters_exact_match(f, "driver", sl_net_str(doc, "Driver")) ||
 		    !sl_filters_exact_match(f, "scope", "local") ||
 		    !sl_filters_exact_match(f, "type", builtin ? "builtin" : "custom") ||

@@ -88,4 +88,8 @@ void sl_net_ctr_removed(struct sl_container *c);
  * NULL when c is attached nowhere. */
 struct json_object *sl_net_ctr_networks(struct sl_container *c);
 
+/* Appends the name s (len bytes) to the array a unless it is there:
+ * DNS names and aliases list each name once. */
+void sl_net_name_add(struct json_object *a, const char *s, size_t len);
+
 #endif

@@ -203,6 +203,37 @@ void sl_net_ctr_removed(struct sl_container *c)
 	sl_net_unlock();
 }
 
+void sl_net_name_add(struct json_object *a, const char *s, size_t len)
+{
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *v = json_object_array_get_idx(a, i);
+
+		if ((size_t)json_object_get_string_len(v) == len &&
+		    !memcmp(json_object_get_string(v), s, len))
+			return;
+	}
+	json_object_array_add(a, json_object_new_string_len(s, (int)len));
+}
+
+/* dockerd's order: the name, the aliases, the short ID, the hostname,
+ * each once (compose passes the short ID as an alias too). */
+static struct json_object *dns_names(struct sl_container *c, struct json_object *aliases)
+{
+	struct json_object *dns = json_object_new_array();
+	const char *h = c->str[SL_CTR_HOSTNAME];
+
+	sl_net_name_add(dns, c->str[SL_CTR_NAME], strlen(c->str[SL_CTR_NAME]));
+	for (size_t i = 0; aliases && i < json_object_array_length(aliases); i++) {
+		struct json_object *v = json_object_array_get_idx(aliases, i);
+
+		sl_net_name_add(dns, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+	}
+	sl_net_name_add(dns, c->str[SL_CTR_ID], 12);
+	if (h && *h)
+		sl_net_name_add(dns, h, strlen(h));
+	return dns;
+}
+
 struct json_object *sl_net_ctr_networks(struct sl_container *c)
 {
 	static const char *const empty_str[] = {"MacAddress", "Gateway", "IPAddress",
@@ -235,13 +266,8 @@ struct json_object *sl_net_ctr_networks(struct sl_container *c)
 		json_object_object_add(e, "GlobalIPv6PrefixLen", json_object_new_int(0));
 		/* dockerd: the names the container answers to on user networks. */
 		dns = NULL;
-		if (!sl_net_predefined(sl_net_str(doc, "Name"))) {
-			dns = json_object_new_array();
-			json_object_array_add(dns, json_object_new_string(c->str[SL_CTR_NAME]));
-			json_object_array_add(dns, json_object_new_string_len(c->str[SL_CTR_ID], 12));
-			for (size_t i = 0; al && i < json_object_array_length(al); i++)
-				json_object_array_add(dns, json_object_get(json_object_array_get_idx(al, i)));
-		}
+		if (!sl_net_predefined(sl_net_str(doc, "Name")))
+			dns = dns_names(c, al);
 		json_object_object_add(e, "DNSNames", dns);
 		json_object_object_add(out, sl_net_str(doc, "Name"), e);
 	}

@@ -74,9 +74,9 @@ void sl_stream_format_ts(int64_t ns, char *buf, size_t len)
 }
 
 int sl_stream_write_line(struct sl_stream *s, int fd, int64_t ts_ns,
-	const char *line, size_t n)
+	const char *line, size_t n, unsigned flags)
 {
-	int need_nl = n == 0 || line[n - 1] != '\n';
+	int need_nl = !(flags & SL_LINE_PARTIAL) && (n == 0 || line[n - 1] != '\n');
 	char ts[48];
 	size_t tl = 0, total;
 	char *buf;

@@ -27,9 +27,10 @@ struct sl_stream {
 /* Writes bytes, framed for stream `fd` when multiplexed. */
 ssize_t sl_stream_write(struct sl_stream *s, int fd, const void *buf,
 	size_t n);
-/* Writes a log line with an optional timestamp prefix and newline. */
+/* Writes a log line with an optional timestamp prefix, and a newline
+ * unless it has one or flags hold SL_LINE_PARTIAL. */
 int sl_stream_write_line(struct sl_stream *s, int fd, int64_t ts_ns,
-	const char *line, size_t n);
+	const char *line, size_t n, unsigned flags);
 ssize_t sl_stream_read(struct sl_stream *s, void *buf, size_t n,
 	int timeout_ms);
 

@@ -354,15 +354,8 @@ static int matches(const struct sl_filters *f, struct json_object *doc, int dang
 	const char *name = json_object_get_string(json_object_object_get(doc, "Name"));
 	struct json_object *labels = json_object_object_get(doc, "Labels");
 
-	if (sl_filters_has_key(f, "name") && !sl_filters_fuzzy_match(f, "name", name)) {
-		/* dockerd matches names by substring. */
-		int any = 0;
-
-		for (const char *const *v = sl_filters_get(f, "name"); *v && !any; v++)
-			any = strstr(name, *v) != NULL;
-		if (!any)
-			return 0;
-	}
+	if (!sl_filters_regex_match(f, "name", name))
+		return 0;
 	if (!sl_filters_exact_match(f, "driver",
 		    json_object_get_string(json_object_object_get(doc, "Driver"))))
 		return 0;

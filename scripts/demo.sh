@@ -6,7 +6,9 @@
 # defaults (30 s Log Analytics ingestion, a few seconds of scheduling,
 # long-running operations, throttling), and sockerlessd --backend=aca
 # against it, then drives it with the real docker CLI: each container runs
-# as an Azure Container Apps job execution.  `--backend=example` runs the
+# as an Azure Container Apps job execution, with the sockerless agent (its
+# image pushed to the same registry) giving it docker exec, docker run -i
+# and exact exit codes.  `--backend=example` runs the
 # same commands on the example backend (local processes) instead.  With
 # --keep everything stays up afterwards (DOCKER_HOST is printed).
 #
@@ -77,6 +79,15 @@ if [ "$backend" = aca ]; then
 	export AZURE_TENANT_ID=00000000-0000-0000-0000-0000000000aa
 	export AZURE_CLIENT_ID=sockerless-demo
 	export AZURE_CLIENT_SECRET=sockerless-demo-secret
+	# The agent's image, in the registry the simulator pulls from; the
+	# backend's default agent=auto then injects it into every job
+	# (forward mode: the daemon dials each replica's agent).
+	echo "demo: pushing the sockerless agent's image..."
+	export SOCKERLESS_ACA_AGENT_IMAGE="$REGISTRY_HOST/sockerless/agent:latest"
+	$asroot sh "$top/agent/agent-image.sh" "$top/build/agent/sockerless-agent" \
+		"$SOCKERLESS_ACA_AGENT_IMAGE" >"$run/agent-image.log" 2>&1 || {
+		cat "$run/agent-image.log"; echo "demo: the agent image was not pushed" >&2; exit 1
+	}
 fi
 "$top/build/sockerlessd" --backend="$backend" -H "unix://$sock" \
 	--data-root "$run/data" --registry-mirror "http://$REGISTRY_HOST" \
@@ -89,10 +100,13 @@ docker version
 docker run --rm busybox sh -c 'echo hello from Azure Container Apps; echo to stderr >&2; exit 3' || echo "exit code: $?"
 id=$(docker run -d busybox sh -c "echo started; sleep 2; echo done")
 docker logs -f "$id"
-docker wait "$id"
 docker ps -a
 docker inspect -f '{{.Name}} {{.State.Status}} exit {{.State.ExitCode}}' "$id"
 docker rm "$id"
+docker run -d --name demo-box busybox sh -c 'echo up; sleep 60'
+docker exec demo-box sh -c 'echo exec in $(hostname), cwd $(pwd); exit 5' || echo "exit code: $?"
+echo "some input" | docker run -i --rm busybox wc -c
+docker rm -f demo-box
 docker images
 docker info
 set +x

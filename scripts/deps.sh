@@ -5,9 +5,9 @@ set -eu
 
 PKGS="build-essential autoconf automake libtool pkg-config
 libmicrohttpd-dev libjson-c-dev libcurl4-openssl-dev libssl-dev
-libgnutls28-dev libarchive-dev libcmocka-dev abigail-tools
+libgnutls28-dev libmbedtls-dev libarchive-dev libcmocka-dev abigail-tools
 docker-registry umoci skopeo busybox-static apache2-utils
-python3 nodejs curl ca-certificates openssl iproute2 util-linux procps valgrind"
+python3 python3-pytest docker-compose nodejs curl ca-certificates openssl iproute2 util-linux procps valgrind"
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -19,7 +19,8 @@ fail=0
 skipped=0
 status=0
 skips=$(mktemp "${TMPDIR:-/tmp}/sl-skips.XXXXXX")
-trap 'rm -f "$skips"' EXIT
+failures=$(mktemp "${TMPDIR:-/tmp}/sl-failures.XXXXXX")
+trap 'rm -f "$skips" "$failures"' EXIT
 
 # skips_in FILE...: every "SKIP:" line the TAP driver printed, as
 # "TEST[: CHECK]<TAB>REASON".  A skipped check reads
@@ -56,6 +57,32 @@ note_skips() {
 	rm -f "$skips.new"
 }
 
+# note_failures DIR LABEL: show the log of every test under DIR that
+# failed, in full, and remember a short account of it (its "not ok" lines
+# and the first diagnostic after each) for the end of the run, where CI's
+# excerpt of the output can see it.
+note_failures() {
+	for trs in $(find "$1" -name '*.trs' | sort); do
+		grep -qE '^:global-test-result: (FAIL|ERROR|XPASS)' "$trs" || continue
+		log=${trs%.trs}.log
+		echo "=== $log"
+		cat "$log"
+		{
+			echo "$2: ${log#"$1"/}"
+			awk '/^not ok/ { print "  " $0; n = 1; next }
+				n == 1 && /^#/ { print "    " $0; n = 0; next }
+				{ n = 0 }
+				/^Bail out!/ { print "  " $0 }' "$log" | head -8
+			grep '^ERROR:' "$log" | cut -c1-200 | head -3 | sed 's/^/  /'
+		} >>"$failures"
+	done
+}
+
+# Tests spend most of their time waiting for daemons, simulated clouds and
+# clients, not on the CPU: four at a time on two cores finish the suite in
+# half the time of two, with the CPU still not saturated (measured: 117%).
+check_jobs=$(( $(nproc 2>/dev/null || echo 2) * 2 ))
+
 # run_suite DIR CONFIGURE-ARGS...: build in DIR and run make check there.
 run_suite() {
 	dir=$1
@@ -68,13 +95,8 @@ run_suite() {
 		tail -50 "$dir/make.out"; echo "build failed in $dir"; status=1; return
 	fi
 	check_rc=0
-	(cd "$dir" && make -j2 check >check.out 2>&1) || check_rc=1
-	# Show any failure's log in full.
-	for log in $(find "$dir" -name '*.log' ! -name test-suite.log ! -name config.log | sort); do
-		if grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null; then
-			echo "=== $log"; cat "$log"
-		fi
-	done
+	(cd "$dir" && make -j$check_jobs check >check.out 2>&1) || check_rc=1
+	note_failures "$dir" "$(basename "$dir")"
 	if [ -f "$dir/test-suite.log" ]; then
 		sed -n '1,12p' "$dir/test-suite.log"
 	fi
@@ -106,11 +128,12 @@ run_suite "$top/build-asan" --enable-werror --enable-sanitizers
 rm -rf "$top/build-dist"
 mkdir -p "$top/build-dist"
 if (cd "$top/build-dist" && "$top/configure" >/dev/null 2>&1 &&
-    make -j2 distcheck >distcheck.out 2>&1); then
+    make -j$check_jobs distcheck >distcheck.out 2>&1); then
 	echo "distcheck: ok"
 	pass=$((pass + 1))
 else
 	tail -60 "$top/build-dist/distcheck.out"
+	note_failures "$top/build-dist" distcheck
 	echo "distcheck: FAILED"
 	fail=$((fail + 1))
 	status=1
@@ -162,5 +185,9 @@ if [ "${CI:-}" = true ] && [ -s "$skips" ]; then
 	fi
 fi
 
+if [ -s "$failures" ]; then
+	echo "failed tests:"
+	cat "$failures"
+fi
 echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ] && [ "$status" -eq 0 ]

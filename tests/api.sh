@@ -5,7 +5,7 @@
 start_registry
 
 P="$top_builddir/tests/plugins/.libs"
-tap_plan 33
+tap_plan 34
 
 start_daemon api --backend="$P/minimal.so" || { echo "Bail out! daemon did not start"; exit 1; }
 pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
@@ -76,6 +76,16 @@ r=$(api GET '/v1.47/events?since=0&until=1')
 contains "events with until ends" "$r" "200"
 r=$(api GET '/v1.47/events?filters=%7Bbad')
 contains "malformed events filters are 400 JSON" "$r" '400 {"message":'
+# Filters that are not JSON: dockerd's words, on every endpoint taking them.
+bad=""
+for ep in "GET containers/json" "GET images/json" "GET volumes" "GET networks" "GET events" \
+	"POST containers/prune" "POST images/prune" "POST volumes/prune" "POST networks/prune"; do
+	r=$(api ${ep% *} "/v1.47/${ep#* }?filters=%7Bbad")
+	[ "$r" = '400 {"message":"invalid filter"}' ] || bad="$bad
+$ep: $r"
+done
+[ -z "$bad" ] && ok "filters that are not JSON: 400 invalid filter everywhere" ||
+	not_ok "filters that are not JSON" "$bad"
 
 r=$(api GET /v1.47/version)
 contains "daemon keeps serving after bad requests" "$r" "200 "

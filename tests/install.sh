@@ -5,13 +5,8 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 start_registry
 
-tap_plan 7
-dest="$tmp/dest"
-if ! make -s -C "$top_builddir" install DESTDIR="$dest" >"$tmp/install.log" 2>&1; then
-	not_ok "make install DESTDIR" "$(tail -20 "$tmp/install.log")"
-	echo "Bail out! install failed"
-	exit 1
-fi
+tap_plan 9
+install_to_dest
 ok "make install into a DESTDIR"
 
 pc=$(find "$dest" -name sockerless-plugin.pc | head -1)
@@ -58,4 +53,15 @@ else
 	not_ok "installed daemon starts"
 	not_ok "runs containers"
 fi
+
+# The conformance kit, installed beside the daemon (its scenarios under
+# pkgdatadir, found through SOCKERLESS_CONFORMANCE_DIR in a DESTDIR).
+kit=$(find "$dest" -path '*/bin/sockerless-conformance' | head -1)
+kitdir=$(find "$dest" -path '*/conformance/lifecycle.sh' | head -1)
+[ -n "$kit" ] && [ -n "$kitdir" ] && [ -n "$(find "$dest" -name sockerless-conformance.1)" ] &&
+	ok "sockerless-conformance, its scenarios and man page are installed" ||
+	not_ok "installed kit" "kit=$kit scenarios=$kitdir"
+out=$(SOCKERLESS_CONFORMANCE_DIR=$(dirname "$kitdir") timeout 120 "$kit" --sockerlessd "$daemon" \
+	--backend="$tmp/ext/myexample.so" --registry-mirror "$SL_MIRROR" --only lifecycle/exit-codes 2>&1)
+contains "the installed kit runs against the out-of-tree backend" "$out" "# 1 passed, 0 failed, 0 skipped"
 tap_done

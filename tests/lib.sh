@@ -51,6 +51,48 @@ contains() {
 	esac
 }
 
+# wait_for TIMEOUT-S COMMAND...: polls every 0.2 s until the command
+# succeeds; fails after the deadline.
+wait_for() {
+	wf_t=$1
+	shift
+	wf_i=0
+	while [ $wf_i -lt $((wf_t * 5)) ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+		wf_i=$((wf_i + 1))
+	done
+	return 1
+}
+
+# tls_certs DIR HOST...: a test CA (DIR/ca.pem), a certificate it signs
+# for the HOSTs (IP addresses or DNS names in its subjectAltName:
+# DIR/cert.pem, DIR/key.pem) and an unrelated CA (DIR/rogue.pem), valid
+# for a day.  P-256 keys: quick to make.
+tls_certs() {
+	tc_d=$1
+	shift
+	mkdir -p "$tc_d"
+	tc_san=""
+	for tc_h in "$@"; do
+		case $tc_h in
+		*:* | *[0-9]) tc_san="$tc_san,IP:$tc_h" ;;
+		*) tc_san="$tc_san,DNS:$tc_h" ;;
+		esac
+	done
+	printf 'subjectAltName=%s\n' "${tc_san#,}" >"$tc_d/ext"
+	tc_k="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+	openssl req -x509 $tc_k -days 1 -subj /CN=sockerless-test-ca \
+		-keyout "$tc_d/ca-key.pem" -out "$tc_d/ca.pem" >/dev/null 2>&1 &&
+	openssl req $tc_k -subj "/CN=$1" -keyout "$tc_d/key.pem" \
+		-out "$tc_d/cert.csr" >/dev/null 2>&1 &&
+	openssl x509 -req -in "$tc_d/cert.csr" -CA "$tc_d/ca.pem" \
+		-CAkey "$tc_d/ca-key.pem" -CAcreateserial -days 1 \
+		-extfile "$tc_d/ext" -out "$tc_d/cert.pem" >/dev/null 2>&1 &&
+	openssl req -x509 $tc_k -days 1 -subj /CN=rogue \
+		-keyout "$tc_d/rogue-key.pem" -out "$tc_d/rogue.pem" >/dev/null 2>&1
+}
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sl-test.XXXXXX")
 SL_PIDS=""
 
@@ -159,4 +201,15 @@ api() {
 
 tap_done() {
 	[ "$TAP_FAILED" -eq 0 ]
+}
+
+# install_to_dest: `make install` into $tmp/dest (sets $dest), or a failed
+# check and a bail-out: the tests that build against an install need it.
+install_to_dest() {
+	dest="$tmp/dest"
+	if ! make -s -C "$top_builddir" install DESTDIR="$dest" >"$tmp/install.log" 2>&1; then
+		not_ok "make install DESTDIR" "$(tail -20 "$tmp/install.log")"
+		echo "Bail out! install failed"
+		exit 1
+	fi
 }

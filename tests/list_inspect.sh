@@ -6,7 +6,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 start_registry
 
-tap_plan 17
+tap_plan 25
 start_daemon li --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
 pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
@@ -63,6 +63,31 @@ n=$(get '/containers/json' | py "len(d)")
 
 s=$(get '/containers/json?all=1&filters=%7B%22status%22%3A%5B%22exited%22%5D%7D' | py "[e['Names'][0] for e in d]")
 [ "$s" = "['/one']" ] && ok "a status filter picks from cached entries" || not_ok "filter" "$s"
+
+# publish, expose, is-task and isolation, through docker ps.  Ports exist
+# while a container runs (dockerd's list matches no port of a stopped one).
+docker run -d --name p1 -p 8080:80 -p 5353:53/udp --expose 9000 busybox sleep 300 >/dev/null
+docker run -d --name p2 --label com.docker.swarm.task.id=t1 --isolation default busybox sleep 300 >/dev/null
+docker create --name p3 -p 7070:70 busybox true >/dev/null
+# names ARGS...: the names docker ps -a lists, sorted, on one line.
+names() { docker ps -a --format '{{.Names}}' "$@" 2>&1 | sort | tr '\n' ' ' | sed 's/ $//'; }
+s="$(names --filter publish=8080),$(names --filter publish=8080/udp),$(names --filter publish=5350-5360/udp),$(names --filter publish=80)"
+[ "$s" = "p1,,p1," ] && ok "publish matches the host port, its protocol and ranges" || not_ok "publish" "$s"
+s="$(names --filter expose=80/tcp),$(names --filter expose=9000),$(names --filter expose=53/UDP),$(names --filter expose=81-89),$(names --filter expose=70)"
+[ "$s" = "p1,p1,p1,," ] && ok "expose matches a running container's ports" || not_ok "expose" "$s"
+s="$(names --filter expose=9000 --filter publish=1)"
+[ "$s" = p1 ] && ok "a port matching either filter keeps the container" || not_ok "publish or expose" "$s"
+s="$(names --filter is-task=true),$(names --filter is-task=0 --filter name=^p)"
+[ "$s" = "p2,p1 p3" ] && ok "is-task true and false" || not_ok "is-task" "$s"
+s="$(names --filter isolation=default --filter name=^p),$(names --filter isolation=hyperv)"
+[ "$s" = "p1 p2 p3," ] && ok "isolation: every container here is default" || not_ok "isolation" "$s"
+contains "publish with a ':' is 400" "$(api GET '/v1.47/containers/json?filters=%7B%22publish%22%3A%5B%228080%3A80%22%5D%7D')" \
+	'400 {"message":"filter for '"'publish'"' should not contain '"':'"': 8080:80"}'
+contains "expose with a reversed range is 400" "$(names --filter expose=90-80)" \
+	'error while looking up for expose 90-80: invalid port range: 90-80'
+contains "is-task that is no boolean is 400" "$(names --filter is-task=maybe)" \
+	"invalid filter 'is-task=[maybe]'"
+docker rm -f p1 p2 p3 >/dev/null
 
 # Many entries: the answer streams in blocks and must still be one whole,
 # valid array, the same from a cold and a warm cache.  Only created

@@ -87,16 +87,16 @@ r=$(api DELETE /v1.47/networks/host)
 eq "... with 403" "${r%% *}" 403
 
 # NetworkMode default is the bridge; a missing network is dockerd's 404.
-r=$(create_api d1 '{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode":"default"}}')
+r=$(create_api nx1 '{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode":"default"}}')
 eq "NetworkMode default: created" "${r%% *}" 201
-eq "... shown as bridge" "$(docker inspect -f '{{.HostConfig.NetworkMode}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' d1)" "bridge bridge"
-r=$(create_api d2 '{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode":"nosuch"}}')
+eq "... shown as bridge" "$(docker inspect -f '{{.HostConfig.NetworkMode}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' nx1)" "bridge bridge"
+r=$(create_api nx2 '{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode":"nosuch"}}')
 eq "create on a missing network: 404" "$r" '404 {"message":"network nosuch not found"}'
-r=$(create_api d3 '{"Image":"busybox","Cmd":["true"],"NetworkingConfig":{"EndpointsConfig":{"ghost":{}}}}')
+r=$(create_api nx3 '{"Image":"busybox","Cmd":["true"],"NetworkingConfig":{"EndpointsConfig":{"ghost":{}}}}')
 eq "... also through EndpointsConfig" "$r" '404 {"message":"network ghost not found"}'
-r=$(create_api d4 '{"Image":"busybox","Cmd":["true"],"NetworkingConfig":{"EndpointsConfig":{"bridge":{"Aliases":["a"]}}}}')
+r=$(create_api nx4 '{"Image":"busybox","Cmd":["true"],"NetworkingConfig":{"EndpointsConfig":{"bridge":{"Aliases":["a"]}}}}')
 eq "... nor at create" "${r%% *}" 400
-fails_with "... and no record is left" "No such container: d2" docker container inspect d2
+fails_with "... and no record is left" "No such container: nx2" docker container inspect nx2
 
 # --- restart --------------------------------------------------------------------------
 stop_daemon
@@ -108,7 +108,7 @@ eq "attachments and aliases survive a restart" \
 	"$(docker inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.Aliases}}{{end}}' w1)" "n1=[web]"
 
 # --- removal ------------------------------------------------------------------------------
-docker rm -f w1 d1 >/dev/null
+docker rm -f w1 nx1 >/dev/null
 eq "rm of the container detaches it" "$(docker network inspect -f '{{len .Containers}}' n1)" 0
 out=$(docker network prune -f 2>&1)
 contains "prune removes the unused networks" "$out" "n2"

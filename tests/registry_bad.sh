@@ -27,6 +27,7 @@ class H(http.server.BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
         elif self.path.startswith("/v2/hang/"):
+            open(sys.argv[1] + ".hung", "w").close()
             time.sleep(3600)
             return
         else:
@@ -63,15 +64,17 @@ contains "a manifest over the size limit is refused" "$out" "response too large"
 start=$(date +%s)
 docker pull "$R/hang/img" >"$tmp/hang.out" 2>&1 &
 pull=$!
-i=0
-until grep -q "hang" "$tmp/bad/log" 2>/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
-t0=$(date +%s%N)
-v=$(docker version --format '{{.Server.Version}}' 2>&1)
-t1=$(date +%s%N)
-if kill -0 $pull 2>/dev/null && [ -n "$v" ] && [ $(( (t1 - t0) / 1000000 )) -lt 5000 ]; then
+# The pull is in the daemon's hands once the registry holds its request.
+# curl, not the CLI: under load the CLI's own start-up could outlast the
+# 15 s stall, and the check would measure the machine, not the daemon.
+wait_for 30 test -e "$tmp/port.hung"
+seen=$?
+v=$(curl -s --max-time 10 --unix-socket "$SL_SOCK" http://d/version)
+if [ $seen -eq 0 ] && kill -0 $pull 2>/dev/null && case $v in *"\"ApiVersion\""*) true ;; *) false ;; esac; then
 	ok "the daemon answers other requests while a pull hangs"
 else
-	not_ok "serving during a hung pull" "version: $v" "pull running: $(kill -0 $pull 2>/dev/null && echo yes || echo no)"
+	not_ok "serving during a hung pull" "the registry got the request: $([ $seen -eq 0 ] && echo yes || echo no)" \
+		"version: $v" "pull running: $(kill -0 $pull 2>/dev/null && echo yes || echo no)"
 fi
 # The stall timeout is 15 s; give it 60 before calling it unbounded.
 i=0

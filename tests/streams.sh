@@ -5,7 +5,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 start_registry
 
-tap_plan 16
+tap_plan 18
 PY=python3
 EX="$top_builddir/plugin-api/example/.libs"
 TP="$top_builddir/tests/plugins/.libs"
@@ -107,23 +107,40 @@ kill -0 "$SL_PID" 2>/dev/null && ok "the daemon survived the stress" ||
 	not_ok "daemon alive" "$(tail -5 "$tmp/ex/log")"
 
 A="/v1.43/containers/$cid/attach?stream=1&stdin=1&stdout=1&stderr=1"
-check "attach: ctrl-p ctrl-q detaches; a broken sequence reaches the process" \
-	hj POST "$A" "" 'send:one\n' 'expect:one' 'send:\x10x\n' 'expect:\x10x' \
-	'send:\x10\x11' eof
-check "attach: detachKeys=ctrl-a,b detaches" \
-	hj POST "$A&detachKeys=ctrl-a,b" "" 'send:two\x01\n' 'expect:two\x01' \
-	'send:\x01b' eof
+# Without a TTY, as with dockerd, the detach keys are data for the process
+# (binary stdin holds them); the exec below has them detach.
+check "attach without a TTY: ctrl-p ctrl-q reach the process" \
+	hj POST "$A" "" 'send:one\n' 'expect:one' 'send:\x10\x11x\n' 'expect:\x10\x11x' \
+	close
+check "attach without a TTY: detachKeys=ctrl-a,b reach the process" \
+	hj POST "$A&detachKeys=ctrl-a,b" "" 'send:two\x01b\n' 'expect:two\x01b' \
+	close
 st=$(docker inspect --format '{{.State.Running}}' catter 2>&1)
-[ "$st" = true ] && ok "the container keeps running after a detach" || not_ok "running after detach" "$st"
+[ "$st" = true ] && ok "the container keeps running after the attaches" || not_ok "running after attaches" "$st"
 out=$(api POST "$A&detachKeys=ctrl-")
 contains "attach: invalid detach keys answer 400" "$out" '400 {"message":"Invalid detach keys (ctrl-) provided"}'
 
-eid=$(curl -sf --unix-socket "$SL_SOCK" -H 'Content-Type: application/json' \
-	-d '{"Cmd":["cat"],"AttachStdin":true,"AttachStdout":true,"DetachKeys":"ctrl-x"}' \
-	"http://d/v1.43/containers/$cid/exec" | sed 's/.*"Id":"\([0-9a-f]*\)".*/\1/')
-check "exec: DetachKeys ctrl-x detaches" \
-	hj POST "/v1.43/exec/$eid/start" '{"Detach":false,"Tty":false}' \
+# exec_id TTY: creates a cat exec in catter with DetachKeys ctrl-x.
+exec_id() {
+	curl -sf --unix-socket "$SL_SOCK" -H 'Content-Type: application/json' \
+		-d '{"Cmd":["cat"],"AttachStdin":true,"AttachStdout":true,"Tty":'"$1"',"DetachKeys":"ctrl-x"}' \
+		"http://d/v1.43/containers/$cid/exec" | sed 's/.*"Id":"\([0-9a-f]*\)".*/\1/'
+}
+# Exec as attach: the keys detach on a TTY only, as with dockerd.
+check "exec with a TTY: DetachKeys ctrl-x detaches" \
+	hj POST "/v1.43/exec/$(exec_id true)/start" '{"Detach":false,"Tty":true}' \
 	'send:three\n' 'expect:three' 'send:\x18' eof
+check "exec without a TTY: DetachKeys ctrl-x reach the process" \
+	hj POST "/v1.43/exec/$(exec_id false)/start" '{"Detach":false,"Tty":false}' \
+	'send:four\x18\n' 'expect:four\x18' close
+# Binary stdin through docker exec -i, ctrl-p ctrl-q at both ends and
+# throughout, comes out whole.
+{ printf '\020\021'; head -c 1048576 /dev/urandom; printf '\020\021\020'; \
+	head -c 4096 /dev/urandom; printf '\020\021'; } >"$tmp/bin.in"
+want=$(sha256sum <"$tmp/bin.in")
+got=$(docker exec -i catter cat <"$tmp/bin.in" | sha256sum)
+[ "$got" = "$want" ] && ok "docker exec -i: binary stdin holding ctrl-p ctrl-q keeps its sha256" ||
+	not_ok "exec -i binary stdin" "want $want" "got $got"
 out=$(api POST "/containers/$cid/exec" -H 'Content-Type: application/json' \
 	-d '{"Cmd":["cat"],"DetachKeys":"ctrl-p,"}')
 contains "exec: invalid DetachKeys answer 400" "$out" '400 {"message":"Invalid escape keys (ctrl-p,) provided"}'

@@ -21,10 +21,12 @@ static void be_fini(void *state)
 	if (!b)
 		return;
 	atomic_store(&b->stopping, 1);
-	/* The poller reports into the log module: stop it first.  The log
-	 * module owns b->workspace. */
-	aca_poller_free(b->poller);
+	/* The poller reports into the log module and the captures kick the
+	 * poller: stop its thread first, free it once the captures are
+	 * joined.  The log module owns b->workspace. */
+	aca_poller_stop(b->poller);
 	aca_logs_free(b->logs);
+	aca_poller_free(b->poller);
 	aca_azure_free(b->az);
 	aca_config_free(&b->cfg);
 	free(b);
@@ -171,11 +173,13 @@ static const struct sl_backend_v1 aca_backend = {
 	.recover = aca_store_recover,
 	.containers = &aca_container_ops,
 	.streams = &aca_stream_ops,
-	.exec = NULL,      /* needs the agent (no exec API for job replicas) */
-	.archive = NULL,   /* needs the agent */
+	/* exec, cp and top need the agent: the core routes them through a
+	 * live one; these say why when there is none. */
+	.exec = &aca_exec_ops,
+	.archive = &aca_archive_ops,
 	.images = NULL,    /* the host's registry client reads image configs */
 	.volumes = &aca_volume_ops,
-	.monitor = NULL,   /* top and stats need the agent */
+	.monitor = &aca_monitor_ops,
 };
 
 SL_EXPORT int sockerless_backend_entry_v1(const struct sl_host_v1 *host,

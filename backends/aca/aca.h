@@ -79,6 +79,15 @@ enum aca_log_family {
 	ACA_LOGS_RESOURCE = 2     /* azure-monitor: ContainerAppConsoleLogs */
 };
 
+/* How the container's agent reaches the daemon (agent). */
+enum aca_agent_mode {
+	ACA_AGENT_AUTO = 0,       /* reverse when the daemon has a callback
+	                             listener, else forward */
+	ACA_AGENT_FORWARD = 1,    /* the daemon dials the agent */
+	ACA_AGENT_REVERSE = 2,    /* the agent dials the daemon */
+	ACA_AGENT_OFF = 3         /* no agent: the image's command as is */
+};
+
 enum aca_orphans {
 	ACA_ORPHANS_REPORT = 0,   /* log tagged jobs the store does not know */
 	ACA_ORPHANS_DELETE = 1    /* delete them */
@@ -102,11 +111,15 @@ struct aca_config {
 	char *agent_image;        /* agent_image, default sockerless/agent:latest */
 	char *agent_token;        /* agent_token (secret) */
 	char *callback_url;       /* SOCKERLESS_CALLBACK_URL */
+	char *callback_ca;        /* callback-ca: the PEM text of the file,
+	                             the CA https reverse agents trust */
 	char *workload_profile;   /* workload_profile; NULL = Consumption */
 	char *secret_env;         /* secret_env: comma-separated fnmatch
 	                             patterns of env names sent as secrets */
 	enum aca_log_family log_family;  /* log_family auto|log-analytics|azure-monitor */
 	enum aca_orphans orphans; /* orphans report|delete */
+	enum aca_agent_mode agent_mode; /* agent auto|forward|reverse|off */
+	int agent_port;           /* agent-port, default 7777: forward listen */
 
 	/* Endpoints, without a trailing slash.  SOCKERLESS_ENDPOINT_URL sets
 	 * all three (the simulator); otherwise Azure's public cloud, and
@@ -412,6 +425,20 @@ char *aca_jobspec_build(const struct sl_host_v1 *host,
 	const struct aca_config *cfg, sl_container *c, const char *job,
 	struct aca_err *err);
 
+struct aca_agent_plan;
+/*
+ * aca_jobspec_build with the agent when `agent` plans it (NULL or OFF:
+ * exactly aca_jobspec_build): an EmptyDir volume "sl-agent", an init
+ * container from cfg->agent_image running `/sockerless-agent install
+ * /sl-agent`, the main container's command the agent in that volume and
+ * its args the agent's flags, "--" and the merged ENTRYPOINT + CMD, the
+ * token as the secret "sl-agent-token" (SOCKERLESS_AGENT_TOKEN by
+ * secretRef) and SOCKERLESS_CONTAINER_ID.
+ */
+char *aca_jobspec_build_agent(const struct sl_host_v1 *host,
+	const struct aca_config *cfg, sl_container *c, const char *job,
+	const struct aca_agent_plan *agent, struct aca_err *err);
+
 /*
  * images.c: command and args for the template from the container's
  * effective Entrypoint/Cmd against the image's (NULL-terminated lists
@@ -502,6 +529,67 @@ struct aca_backend {
 #define ACA_DATA_JOB "job"             /* the job's name */
 #define ACA_DATA_EXECUTION "execution" /* the current execution's name */
 #define ACA_DATA_SIGNAL "signal"       /* the signal a stop/kill asked */
+#define ACA_DATA_AGENT "agent"         /* "forward", "reverse" or "off: why" */
+
+/* The start of a forward agent's announcement (agent/PROTOCOL.md). */
+#define ACA_AGENT_ANNOUNCE "SOCKERLESS_AGENT listen="
+/* 1 when a console line (fd 2, as read from the log stream or Log
+ * Analytics) is a forward agent's announcement, not the container's. */
+int aca_agent_is_announce(int fd, const char *text, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* agent.c: the in-container agent (agent/PROTOCOL.md)                  */
+/* ------------------------------------------------------------------ */
+
+/* What one start does about the agent. */
+struct aca_agent_plan {
+	enum aca_agent_mode mode;  /* FORWARD, REVERSE or OFF once planned */
+	char *token;               /* host->alloc; secret (wiped by _free) */
+	char *callback_url;        /* reverse: host->alloc */
+	char why_off[160];         /* OFF: the reason, for errors and inspect */
+	int port;                  /* forward: the agent's listen port */
+};
+
+/*
+ * Decides for c's next start: off (configuration, an old daemon, no
+ * command), forward or reverse (auto: reverse when the daemon hands out
+ * a callback URL), and fetches the token (the operator's agent-token is
+ * stored as the container's secret first).  Records the outcome under
+ * ACA_DATA_AGENT.  SL_OK (also for OFF), SL_EINVAL when reverse was asked
+ * and the daemon has no callback listener, SL_ENOMEM.  Free p with
+ * aca_agent_plan_free, also after a failure.
+ */
+int aca_agent_plan(const struct sl_host_v1 *host, const struct aca_config *cfg,
+	sl_container *c, struct aca_agent_plan *p, struct aca_err *err);
+void aca_agent_plan_free(const struct sl_host_v1 *host, struct aca_agent_plan *p);
+
+/* Whether c's starts will run the agent as far as create can tell (not
+ * off, a 1.2 daemon, a command to hand it). */
+int aca_agent_will_run(const struct sl_host_v1 *host,
+	const struct aca_config *cfg, sl_container *c);
+/* At create, for a container that will run the agent: stores its token,
+ * which tells the core to expect the agent (docker run's attach, sent
+ * before the start, then waits for it).  SL_OK or an SL_* status. */
+int aca_agent_expect(const struct sl_host_v1 *host,
+	const struct aca_config *cfg, sl_container *c, struct aca_err *err);
+
+/*
+ * Forward mode, after the replica runs: waits (bounded) for the agent's
+ * announcement in the log stream capture and has the host dial it.  A
+ * failure is logged and the container runs on without the agent; the
+ * return value says whether it connected (SL_OK) for the caller's logs.
+ */
+int aca_agent_connect(struct aca_backend *b, sl_call *call, sl_container *c);
+
+/* Why the agent cannot serve c now, for 501 messages (buf >= 200). */
+void aca_agent_why(const struct sl_host_v1 *host, sl_container *c,
+	char *buf, size_t len);
+
+/* The backend's hooks for exec, cp and top without a live agent: 501
+ * naming the reason (the core routes through a live agent itself). */
+extern const struct sl_exec_ops_v1 aca_exec_ops;
+extern const struct sl_archive_ops_v1 aca_archive_ops;
+extern const struct sl_monitor_ops_v1 aca_monitor_ops;
 
 /* ------------------------------------------------------------------ */
 /* execution.c: one execution, as ARM shows it                         */
@@ -517,6 +605,8 @@ struct aca_exec_view {
 	                           detailedStatus; -1 when not given */
 	char waiting[48];       /* a container's waiting reason, e.g.
 	                           ImagePullBackOff ("" when none) */
+	int main_running;       /* detailedStatus shows a container still
+	                           Running (after a stop: not yet ended) */
 	char reason[64];        /* properties.reason (DeadlineExceeded...) */
 	char message[256];      /* properties.message */
 };
@@ -573,7 +663,10 @@ int64_t aca_time_now(void);
 /* ------------------------------------------------------------------ */
 
 int aca_poller_new(struct aca_backend *b, struct aca_poller **out);
-/* Stops and joins the thread, drops every handle. */
+/* Stops and joins the thread; the handles stay, so aca_poller_kick from
+ * a capture thread still being joined is harmless. */
+void aca_poller_stop(struct aca_poller *p);
+/* Stops the thread if still running, drops every handle. */
 void aca_poller_free(struct aca_poller *p);
 /* Watches the execution of c (takes a reference on c) until it ends. */
 int aca_poller_watch(struct aca_poller *p, sl_container *c, const char *job,
@@ -581,7 +674,8 @@ int aca_poller_watch(struct aca_poller *p, sl_container *c, const char *job,
 /* Waits until the poller reported c's execution ended, or timeout_ms. */
 int aca_poller_wait_exit(struct aca_poller *p, const struct aca_cancel *cx,
 	const char *ctr_id, long timeout_ms);
-/* Polls c's execution soon again, at the first interval (after stop). */
+/* Polls c's execution soon again, at the first interval (after stop, or
+ * when the capture saw the log stream end).  p may be NULL. */
 void aca_poller_kick(struct aca_poller *p, const char *ctr_id);
 /* Stops watching c (it is being removed). */
 void aca_poller_forget(struct aca_poller *p, const char *ctr_id);
@@ -630,6 +724,15 @@ void aca_logs_capture_drain(struct aca_logs *l, const char *ctr_id,
 /* Drops c's capture (the container is removed); readers holding it keep
  * their own reference. */
 void aca_logs_capture_forget(struct aca_logs *l, const char *ctr_id);
+/*
+ * Forward agent (agent.c): waits up to timeout_ms (or until cx is
+ * cancelled or the capture ends) for the agent's announcement line, which
+ * the capture of a container started with ACA_DATA_AGENT "forward" keeps
+ * out of the output; writes "host:port" into addr.  SL_OK, SL_ENOTFOUND
+ * (no capture, or it ended without one), SL_ETIMEDOUT, SL_ECANCELED.
+ */
+int aca_logs_capture_agent_addr(struct aca_logs *l, const char *ctr_id,
+	const struct aca_cancel *cx, long timeout_ms, char *addr, size_t len);
 
 /* The exit code from the system log's "exit code 'N'" text (Log
  * Analytics); SL_ENOTFOUND when no such row is visible yet, SL_ENOTSUP

@@ -476,6 +476,18 @@ static int load_enums(const struct sl_host_v1 *host, struct aca_config *cfg,
 		cfg->orphans = ACA_ORPHANS_DELETE;
 	else
 		return malformed(err, "orphans", v, "report or delete");
+
+	v = opt(host, "agent");
+	if (!v || !strcmp(v, "auto"))
+		cfg->agent_mode = ACA_AGENT_AUTO;
+	else if (!strcmp(v, "forward"))
+		cfg->agent_mode = ACA_AGENT_FORWARD;
+	else if (!strcmp(v, "reverse"))
+		cfg->agent_mode = ACA_AGENT_REVERSE;
+	else if (!strcmp(v, "off"))
+		cfg->agent_mode = ACA_AGENT_OFF;
+	else
+		return malformed(err, "agent", v, "auto, forward, reverse or off");
 	return SL_OK;
 }
 
@@ -525,6 +537,56 @@ static int load_urls(const struct sl_host_v1 *host, struct aca_config *cfg,
 	return SL_OK;
 }
 
+/* The most PEM text callback-ca may hold: a CA chain, not a bundle. */
+#define CALLBACK_CA_MAX (64 * 1024)
+
+/*
+ * callback-ca=FILE: the CA (PEM) reverse agents verify an https callback
+ * listener against.  Read here, once, so a bad path stops the daemon at
+ * start rather than failing every container.
+ */
+static int load_callback_ca(const struct sl_host_v1 *host,
+	struct aca_config *cfg, struct aca_err *err)
+{
+	const char *path = opt(host, "callback-ca");
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f;
+	int rc = SL_OK;
+
+	if (!path)
+		return SL_OK;
+	if (!(f = fopen(path, "re")))
+		return aca_err_set(err, SL_EINVAL, "aca: callback-ca %.200s: %s",
+			path, strerror(errno));
+	if (!(buf = malloc(CALLBACK_CA_MAX + 1))) {
+		fclose(f);
+		return aca_err_set(err, SL_ENOMEM, "aca: out of memory");
+	}
+	n = fread(buf, 1, CALLBACK_CA_MAX + 1, f);
+	if (ferror(f))
+		rc = aca_err_set(err, SL_EINVAL, "aca: callback-ca %.200s: "
+			"cannot read it", path);
+	else if (n > CALLBACK_CA_MAX)
+		rc = aca_err_set(err, SL_EINVAL, "aca: callback-ca %.200s: more "
+			"than %d bytes; give the CA that signed the daemon's "
+			"--agent-tlscert, not a bundle", path, CALLBACK_CA_MAX);
+	fclose(f);
+	if (!rc) {
+		buf[n] = 0;
+		if (strlen(buf) != n ||
+		    !strstr(buf, "-----BEGIN CERTIFICATE-----"))
+			rc = aca_err_set(err, SL_EINVAL, "aca: callback-ca %.200s: "
+				"not a PEM certificate", path);
+	}
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	cfg->callback_ca = buf;
+	return SL_OK;
+}
+
 static int load_numbers(const struct sl_host_v1 *host, struct aca_config *cfg,
 	struct aca_err *err)
 {
@@ -533,7 +595,8 @@ static int load_numbers(const struct sl_host_v1 *host, struct aca_config *cfg,
 	    get_int(host, "poll-max-ms", 10000, 100, 300000, &cfg->poll_max_ms, err) ||
 	    get_int(host, "job-timeout", 86400, 1, 30L * 86400,
 		    &cfg->job_timeout_s, err) ||
-	    get_int(host, "http-timeout", 60, 1, 3600, &cfg->http_timeout_s, err))
+	    get_int(host, "http-timeout", 60, 1, 3600, &cfg->http_timeout_s, err) ||
+	    get_int(host, "agent-port", 7777, 1, 65535, &cfg->agent_port, err))
 		return err->status;
 	if (cfg->poll_max_ms < cfg->poll_ms) {
 		char n1[192], n2[192];
@@ -563,6 +626,8 @@ int aca_config_load(const struct sl_host_v1 *host, struct aca_config *cfg,
 	if (!rc)
 		rc = load_numbers(host, cfg, err);
 	if (!rc)
+		rc = load_callback_ca(host, cfg, err);
+	if (!rc)
 		rc = instance_id(host, &cfg->instance_id, err);
 	if (rc)
 		aca_config_free(cfg);
@@ -589,7 +654,8 @@ void aca_config_free(struct aca_config *cfg)
 	char **strs[] = {
 		&cfg->subscription, &cfg->resource_group, &cfg->environment,
 		&cfg->location, &cfg->workspace, &cfg->storage_account,
-		&cfg->agent_image, &cfg->callback_url, &cfg->workload_profile,
+		&cfg->agent_image, &cfg->callback_url, &cfg->callback_ca,
+		&cfg->workload_profile,
 		&cfg->secret_env, &cfg->arm_url, &cfg->la_url,
 		&cfg->authority_url, &cfg->tenant_id, &cfg->client_id,
 		&cfg->client_cert_path, &cfg->federated_token_file,

@@ -21,7 +21,8 @@ static int create_hook(void *state, sl_call *call, sl_container *c)
 	struct aca_backend *b = state;
 	struct aca_err err = {0};
 
-	if (aca_jobspec_validate(b->host, &b->cfg, c, &err))
+	if (aca_jobspec_validate(b->host, &b->cfg, c, &err) ||
+	    aca_agent_expect(b->host, &b->cfg, c, &err))
 		return aca_err_report(b->host, call, &err);
 	return SL_OK;
 }
@@ -120,6 +121,7 @@ static int start_hook(void *state, sl_call *call, sl_container *c)
 	struct sl_state_v1 st = { SL_HEADER(struct sl_state_v1) };
 	struct aca_exec_view v;
 	struct aca_err err = {0};
+	struct aca_agent_plan agent;
 	char job[40], exec[80] = "", msg[160];
 	char *body = NULL, *prev = NULL;
 	int rc;
@@ -128,7 +130,9 @@ static int start_hook(void *state, sl_call *call, sl_container *c)
 	if (rc)
 		return h->set_error(call, rc, "cannot record the job name");
 	h->ctr_data_set(c, ACA_DATA_SIGNAL, NULL);
-	body = aca_jobspec_build(h, &b->cfg, c, job, &err);
+	if (aca_agent_plan(h, &b->cfg, c, &agent, &err))
+		goto fail;
+	body = aca_jobspec_build_agent(h, &b->cfg, c, job, &agent, &err);
 	if (!body)
 		goto fail;
 	snprintf(msg, sizeof(msg), "creating Container Apps job %s", job);
@@ -171,11 +175,15 @@ static int start_hook(void *state, sl_call *call, sl_container *c)
 	st.started_ns = v.start_ns;
 	h->state_changed(c, &st);
 	aca_poller_watch(b->poller, c, job, exec);
+	/* After the state says running, so the agent's exit code (which
+	 * may come at once) is not overwritten by it. */
+	aca_agent_connect(b, call, c);
 	rc = SL_OK;
 	goto out;
 fail:
 	rc = aca_err_report(h, call, &err);
 out:
+	aca_agent_plan_free(h, &agent);
 	if (body) {
 		/* It holds the secret env values and registry passwords. */
 		aca_config_wipe(body);

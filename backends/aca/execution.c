@@ -43,7 +43,7 @@ static struct json_object *jget(struct json_object *o, const char *key)
 }
 
 /* The first replica's main container in detailedStatus: its exit code,
- * or the reason it waits. */
+ * the reason it waits, or that it still runs. */
 static void read_detailed(struct json_object *props, struct aca_exec_view *v)
 {
 	struct json_object *reps = jget(jget(props, "detailedStatus"), "replicas");
@@ -64,6 +64,8 @@ static void read_detailed(struct json_object *props, struct aca_exec_view *v)
 				v->code = json_object_get_int(code);
 			if (st && strcmp(st, "Pending") == 0 && info && !v->waiting[0])
 				snprintf(v->waiting, sizeof(v->waiting), "%s", info);
+			if (st && strcmp(st, "Running") == 0)
+				v->main_running = 1;
 		}
 	}
 }

@@ -471,14 +471,16 @@ static int check_overrides(struct json_object *raw, struct aca_err *err)
 	if (wd && *wd)
 		return aca_err_set(err, SL_EINVAL,
 			"the working directory (-w %.200s) cannot be applied in "
-			"Azure Container Apps: a Job always starts in the image's "
-			"WORKDIR; set WORKDIR in the image or cd in the command",
+			"Azure Container Apps without the sockerless agent (the "
+			"backend's agent setting is off): a Job always starts in the "
+			"image's WORKDIR; set WORKDIR in the image or cd in the command",
 			wd);
 	if (user && *user)
 		return aca_err_set(err, SL_EINVAL,
 			"the user (-u %.200s) cannot be applied in Azure Container "
-			"Apps: a Job always runs as the image's USER; set USER in "
-			"the image instead", user);
+			"Apps without the sockerless agent (the backend's agent "
+			"setting is off): a Job always runs as the image's USER; set "
+			"USER in the image instead", user);
 	return SL_OK;
 }
 
@@ -497,6 +499,15 @@ static int check_command(const struct sl_host_v1 *host, sl_container *c,
 	if (rc)
 		return aca_err_set(err, rc, "aca: out of memory");
 	return SL_OK;
+}
+
+/* Whether a start will run the agent, as far as create can tell: the
+ * agent applies -w, -u and -i, which Azure alone cannot. */
+static int agent_possible(const struct sl_host_v1 *host,
+	const struct aca_config *cfg)
+{
+	return cfg->agent_mode != ACA_AGENT_OFF &&
+		SL_HAS_FIELD(host, struct sl_host_v1, agent_state);
 }
 
 int aca_jobspec_validate(const struct sl_host_v1 *host,
@@ -523,13 +534,26 @@ int aca_jobspec_validate(const struct sl_host_v1 *host,
 			"replicas run without extra privileges");
 		goto out;
 	}
-	if (host->ctr_int(c, SL_CTR_OPEN_STDIN)) {
+	if ((host->ctr_int(c, SL_CTR_OPEN_STDIN) || host->ctr_int(c, SL_CTR_TTY)) &&
+	    !aca_agent_will_run(host, cfg, c)) {
+		int in = (int)host->ctr_int(c, SL_CTR_OPEN_STDIN);
+
 		/* Refused here: once attach has hijacked the connection a
-		 * refusal can no longer reach the client. */
+		 * refusal can no longer reach the client.  A TTY too: running
+		 * without the terminal the user asked for would change what
+		 * the program does (isatty, line buffering, colours). */
 		rc = aca_err_set(err, SL_EINVAL,
-			"-i (keeping stdin open) is not possible on the aca backend: Azure "
-			"Container Apps Jobs give a container no stdin (it needs the sockerless "
-			"agent in the container)");
+			"%s is not possible on the aca backend "
+			"without the sockerless agent: Azure Container Apps Jobs give "
+			"a container no %s, and %s",
+			in ? "-i (keeping stdin open)" : "-t (a terminal)",
+			in ? "stdin" : "terminal",
+			cfg->agent_mode == ACA_AGENT_OFF ?
+				"the agent is disabled by configuration (agent=off)" :
+			!agent_possible(host, cfg) ?
+				"the daemon has no agent client (plugin ABI before 1.2)" :
+				"the image's ENTRYPOINT and CMD are unknown, so the agent "
+				"cannot start them");
 		goto out;
 	}
 	rc = check_binds(host, c, hc, err);
@@ -537,7 +561,7 @@ int aca_jobspec_validate(const struct sl_host_v1 *host,
 		rc = check_volumes(host, cfg, c, raw, err);
 	if (!rc)
 		rc = check_ports(host, c, hc, err);
-	if (!rc)
+	if (!rc && !agent_possible(host, cfg))
 		rc = check_overrides(raw, err);
 	if (!rc)
 		rc = check_command(host, c, err);
@@ -712,11 +736,127 @@ static void build_env(struct body *b, const struct sl_host_v1 *host,
 	}
 }
 
+/* The agent's volume and where it is mounted in both containers. */
+#define AGENT_VOLUME "sl-agent"
+#define AGENT_DIR "/sl-agent"
+#define AGENT_SECRET "sl-agent-token"
+/* The CA an https reverse agent verifies the daemon with: public, but a
+ * secret keeps a PEM block out of the job's env list and the portal. */
+#define AGENT_CA_SECRET "sl-agent-callback-ca"
+/* Choice: Azure documents no rule for an init container's resources on
+ * Jobs; the smallest valid pair keeps the replica's total low. */
+#define AGENT_INIT_CPU 0.25
+#define AGENT_INIT_MEM "0.5Gi"
+
+/* An array member of o, added when absent. */
+static struct json_object *array_member(struct body *b, struct json_object *o,
+	const char *key)
+{
+	struct json_object *a = member(o, key);
+
+	if (a && json_object_is_type(a, json_type_array))
+		return a;
+	return jadd(b, o, key, json_object_new_array());
+}
+
+static void push_strv(struct body *b, struct json_object *a,
+	const char *const *v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		jpush(b, a, jstr(v[i]));
+}
+
+static void push_env(struct body *b, struct json_object *env,
+	const char *name, const char *key, const char *value)
+{
+	struct json_object *e = jpush(b, env, json_object_new_object());
+
+	if (e) {
+		jadd(b, e, "name", jstr(name));
+		jadd(b, e, key, jstr(value));
+	}
+}
+
+static void push_mount(struct body *b, struct json_object *ctr)
+{
+	struct json_object *m, *mnts = array_member(b, ctr, "volumeMounts");
+
+	if (mnts && (m = jpush(b, mnts, json_object_new_object()))) {
+		jadd(b, m, "volumeName", jstr(AGENT_VOLUME));
+		jadd(b, m, "mountPath", jstr(AGENT_DIR));
+	}
+}
+
+/*
+ * The main container runs the agent, which runs what Docker would:
+ * ENTRYPOINT + CMD (the user's or the image's, already merged in the
+ * record) after "--", as the user and in the directory given at create.
+ */
+static void agent_command(struct body *b, const struct sl_host_v1 *host,
+	sl_container *c, const struct aca_agent_plan *agent,
+	struct json_object *ctr)
+{
+	struct json_object *raw = raw_config(host, c), *cmd, *args;
+	const char *wd = member_str(raw, "WorkingDir");
+	const char *user = member_str(raw, "User");
+	char listen[32];
+
+	if ((cmd = jadd(b, ctr, "command", json_object_new_array())))
+		jpush(b, cmd, jstr(AGENT_DIR "/sockerless-agent"));
+	if (!(args = jadd(b, ctr, "args", json_object_new_array())))
+		goto out;
+	if (agent->mode == ACA_AGENT_REVERSE) {
+		jpush(b, args, jstr("--callback"));
+		jpush(b, args, jstr(agent->callback_url));
+	} else {
+		snprintf(listen, sizeof(listen), "0.0.0.0:%d", agent->port);
+		jpush(b, args, jstr("--listen"));
+		jpush(b, args, jstr(listen));
+	}
+	if (host->ctr_int(c, SL_CTR_TTY))
+		jpush(b, args, jstr("--tty"));
+	if (host->ctr_int(c, SL_CTR_OPEN_STDIN))
+		jpush(b, args, jstr("--stdin"));
+	if (wd && *wd) {
+		jpush(b, args, jstr("--workdir"));
+		jpush(b, args, jstr(wd));
+	}
+	if (user && *user) {
+		jpush(b, args, jstr("--user"));
+		jpush(b, args, jstr(user));
+	}
+	jpush(b, args, jstr("--"));
+	push_strv(b, args, host->ctr_list(c, SL_CTR_ENTRYPOINT));
+	push_strv(b, args, host->ctr_list(c, SL_CTR_CMD));
+out:
+	json_object_put(raw);
+}
+
+/* An https reverse agent gets the configured CA (callback-ca); without
+ * one it falls back to the image's system bundle. */
+static void agent_ca(struct body *b, const struct aca_config *cfg,
+	const struct aca_agent_plan *agent, struct json_object *env,
+	struct json_object *secrets)
+{
+	struct json_object *s;
+
+	if (agent->mode != ACA_AGENT_REVERSE || !cfg->callback_ca ||
+	    !agent->callback_url || strncasecmp(agent->callback_url,
+		"https://", 8))
+		return;
+	push_env(b, env, "SOCKERLESS_CALLBACK_CA", "secretRef", AGENT_CA_SECRET);
+	if ((s = jpush(b, secrets, json_object_new_object()))) {
+		jadd(b, s, "name", jstr(AGENT_CA_SECRET));
+		jadd(b, s, "value", jstr(cfg->callback_ca));
+	}
+}
+
 static struct json_object *build_container(struct body *b,
 	const struct sl_host_v1 *host, const struct aca_config *cfg,
-	sl_container *c, struct json_object *secrets, struct aca_err *err)
+	sl_container *c, const struct aca_agent_plan *agent,
+	struct json_object *secrets, struct aca_err *err)
 {
-	struct json_object *ctr = json_object_new_object(), *res, *env;
+	struct json_object *ctr = json_object_new_object(), *res, *env, *s;
 	char cname[64], mem[16], **command = NULL, **args = NULL;
 	double cpu;
 	int rc;
@@ -737,22 +877,69 @@ static struct json_object *build_container(struct body *b,
 	aca_jobspec_container_name(host->ctr_str(c, SL_CTR_NAME), cname);
 	jadd(b, ctr, "name", jstr(cname));
 	jadd(b, ctr, "image", jstr(host->ctr_str(c, SL_CTR_IMAGE_REF)));
-	if (command)
-		jadd(b, ctr, "command", jstrv(command));
-	if (args)
-		jadd(b, ctr, "args", jstrv(args));
+	if (agent) {
+		agent_command(b, host, c, agent, ctr);
+	} else {
+		if (command)
+			jadd(b, ctr, "command", jstrv(command));
+		if (args)
+			jadd(b, ctr, "args", jstrv(args));
+	}
 	aca_strv_free(command);
 	aca_strv_free(args);
-	if ((env = jadd(b, ctr, "env", json_object_new_array())))
+	if ((env = jadd(b, ctr, "env", json_object_new_array()))) {
 		build_env(b, host, cfg, c, env, secrets);
+		if (agent) {
+			push_env(b, env, "SOCKERLESS_AGENT_TOKEN", "secretRef",
+				AGENT_SECRET);
+			push_env(b, env, "SOCKERLESS_CONTAINER_ID", "value",
+				host->ctr_str(c, SL_CTR_ID));
+			if ((s = jpush(b, secrets, json_object_new_object()))) {
+				jadd(b, s, "name", jstr(AGENT_SECRET));
+				jadd(b, s, "value", jstr(agent->token));
+			}
+			agent_ca(b, cfg, agent, env, secrets);
+		}
+	}
 	if ((res = jadd(b, ctr, "resources", json_object_new_object()))) {
 		jadd(b, res, "cpu", json_object_new_double(cpu));
 		jadd(b, res, "memory", jstr(mem));
 	}
+	if (agent)
+		push_mount(b, ctr);
 	return ctr;
 fail:
 	json_object_put(ctr);
 	return NULL;
+}
+
+/* The init container that copies the agent into the shared volume, and
+ * that volume (an EmptyDir: it lives as long as the replica). */
+static void build_agent_init(struct body *b, const struct aca_config *cfg,
+	struct json_object *tmpl)
+{
+	static const char *const install[] = { "install", AGENT_DIR, NULL };
+	struct json_object *inits, *ic, *a, *res, *vols, *v;
+
+	if (!(inits = jadd(b, tmpl, "initContainers", json_object_new_array())) ||
+	    !(ic = jpush(b, inits, json_object_new_object())))
+		return;
+	jadd(b, ic, "name", jstr("sl-agent-install"));
+	jadd(b, ic, "image", jstr(cfg->agent_image));
+	if ((a = jadd(b, ic, "command", json_object_new_array())))
+		jpush(b, a, jstr("/sockerless-agent"));
+	if ((a = jadd(b, ic, "args", json_object_new_array())))
+		push_strv(b, a, install);
+	if ((res = jadd(b, ic, "resources", json_object_new_object()))) {
+		jadd(b, res, "cpu", json_object_new_double(AGENT_INIT_CPU));
+		jadd(b, res, "memory", jstr(AGENT_INIT_MEM));
+	}
+	push_mount(b, ic);
+	if ((vols = array_member(b, tmpl, "volumes")) &&
+	    (v = jpush(b, vols, json_object_new_object()))) {
+		jadd(b, v, "name", jstr(AGENT_VOLUME));
+		jadd(b, v, "storageType", jstr("EmptyDir"));
+	}
 }
 
 /*
@@ -776,8 +963,8 @@ static void build_volumes(struct body *b, const struct sl_host_v1 *host,
 		snprintf(name, sizeof(name), "%.*s", (int)vm[i].nlen, vm[i].name);
 		snprintf(dst, sizeof(dst), "%.*s", (int)vm[i].dlen, vm[i].dst);
 		aca_jobspec_share_name(name, share);
-		if (!vols && (!(vols = jadd(b, tmpl, "volumes", json_object_new_array())) ||
-			      !(mnts = jadd(b, ctr, "volumeMounts", json_object_new_array()))))
+		if (!vols && (!(vols = array_member(b, tmpl, "volumes")) ||
+			      !(mnts = array_member(b, ctr, "volumeMounts"))))
 			break;
 		for (size_t k = 0; k < json_object_array_length(vols); k++) {
 			const char *vn = member_str(json_object_array_get_idx(vols, k), "name");
@@ -821,9 +1008,32 @@ static struct json_object *build_configuration(struct body *b,
 	return conf;
 }
 
+/* The agent image's registry credentials, when it is not the registry
+ * of the container's image (Azure takes one entry per server). */
+static int agent_registry(const struct sl_host_v1 *host,
+	const struct aca_config *cfg, sl_container *c,
+	struct json_object *registries, struct json_object *secrets,
+	struct aca_err *err)
+{
+	char a[256], m[256];
+
+	if (!aca_registry_host(cfg->agent_image, a, sizeof(a)) &&
+	    !aca_registry_host(host->ctr_str(c, SL_CTR_IMAGE_REF), m, sizeof(m)) &&
+	    !strcmp(a, m))
+		return SL_OK;
+	return aca_registry_add(host, cfg->agent_image, registries, secrets, err);
+}
+
 char *aca_jobspec_build(const struct sl_host_v1 *host,
 	const struct aca_config *cfg, sl_container *c, const char *job,
 	struct aca_err *err)
+{
+	return aca_jobspec_build_agent(host, cfg, c, job, NULL, err);
+}
+
+char *aca_jobspec_build_agent(const struct sl_host_v1 *host,
+	const struct aca_config *cfg, sl_container *c, const char *job,
+	const struct aca_agent_plan *agent, struct aca_err *err)
 {
 	struct body b = { 0 };
 	struct json_object *root = json_object_new_object();
@@ -834,14 +1044,19 @@ char *aca_jobspec_build(const struct sl_host_v1 *host,
 	char *env_id = aca_config_env_id(cfg), *out = NULL;
 
 	(void)job;  /* the name is the URL's; the body does not repeat it */
+	if (agent && agent->mode != ACA_AGENT_FORWARD &&
+	    agent->mode != ACA_AGENT_REVERSE)
+		agent = NULL;
 	err->status = SL_OK;
 	if (!root || !secrets || !registries || !ctrs || !env_id) {
 		b.oom = 1;
 		goto out;
 	}
-	if (!jpush(&b, ctrs, build_container(&b, host, cfg, c, secrets, err)) ||
+	if (!jpush(&b, ctrs, build_container(&b, host, cfg, c, agent, secrets,
+		    err)) ||
 	    aca_registry_add(host, host->ctr_str(c, SL_CTR_IMAGE_REF),
-		    registries, secrets, err))
+		    registries, secrets, err) ||
+	    (agent && agent_registry(host, cfg, c, registries, secrets, err)))
 		goto out;
 	jadd(&b, root, "location", jstr(cfg->location));
 	jadd(&b, root, "tags", build_tags(&b, host, cfg, c));
@@ -856,6 +1071,8 @@ char *aca_jobspec_build(const struct sl_host_v1 *host,
 			jadd(&b, tmpl, "containers", json_object_get(ctrs));
 			build_volumes(&b, host, cfg, c,
 				json_object_array_get_idx(ctrs, 0), tmpl);
+			if (agent)
+				build_agent_init(&b, cfg, tmpl);
 		}
 	}
 	if (!b.oom) {

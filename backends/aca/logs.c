@@ -8,7 +8,11 @@
  * stream skipped lines), merged with whatever the capture holds, since
  * Log Analytics shows rows 20 s to minutes after they were written.
  * Once a capture is complete the host serves `docker logs` from its
- * local copy and this hook is not called any more.
+ * local copy and this hook is not called any more.  With the agent the
+ * host keeps that copy itself and serves it while it is whole (live, for
+ * `logs -f` too): this hook answers only when it has a hole (a daemon
+ * restart lost output, the agent unreachable) or before a forward agent
+ * was dialled.
  *
  * Only the container's current execution is shown: Azure keeps the rows
  * of earlier executions (a `docker restart` starts a new one), but the
@@ -55,40 +59,32 @@ static void set_resolved(struct aca_logs *l, enum aca_log_family fam,
 }
 
 /*
- * Reads the managed environment's appLogsConfiguration unless the
- * configuration names both the family and the workspace.  Called with
- * l->mu held; a failure leaves l unresolved (logged; retried later).
+ * Reads the managed environment's appLogsConfiguration: the table family
+ * (*fam, when the configuration left it to us), the workspace's customer
+ * id and the destination (*ws, *dest: malloc'd or NULL, caller frees).
+ * A workspace named in the configuration wins over the environment's.
  */
-static int resolve_locked(struct aca_logs *l, const struct aca_cancel *cx)
+static int read_destination(struct aca_backend *b, const struct aca_cancel *cx,
+	enum aca_log_family *fam, char **ws_out, char **dest_out,
+	struct aca_err *err)
 {
-	struct aca_backend *b = l->b;
 	const struct aca_config *cfg = &b->cfg;
 	struct aca_resp r = { 0 };
-	struct aca_err err = { 0 };
 	struct json_object *root = NULL, *props, *alc, *dst, *lac, *cid;
 	const char *dest = NULL, *ws = NULL;
-	enum aca_log_family fam = cfg->log_family;
 	char *env = NULL, *path = NULL;
 	int rc;
 
-	if (l->resolved)
-		return SL_OK;
-	if (fam != ACA_LOGS_AUTO && cfg->workspace) {
-		set_resolved(l, fam, cfg->workspace, "configured");
-		return SL_OK;
-	}
-	if (l->resolve_failed_at &&
-	    aca_time_now() - l->resolve_failed_at < RESOLVE_RETRY_NS)
-		return SL_EUNAVAIL;
+	*ws_out = *dest_out = NULL;
 	env = aca_config_env_id(cfg);
 	if (!env || asprintf(&path, "%s?api-version=%s", env, ACA_API_JOBS) < 0) {
 		path = NULL;
-		rc = SL_ENOMEM;
+		rc = aca_err_set(err, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = aca_arm(b->az, cx, "GET", path, NULL, 0, &r, &err);
+	rc = aca_arm(b->az, cx, "GET", path, NULL, 0, &r, err);
 	if (rc == SL_OK && r.status != 200)
-		rc = aca_err_from_resp(&err, &r, "read the managed environment");
+		rc = aca_err_from_resp(err, &r, "read the managed environment");
 	if (rc != SL_OK)
 		goto out;
 	root = json_tokener_parse(r.body ? r.body : "");
@@ -102,18 +98,68 @@ static int resolve_locked(struct aca_logs *l, const struct aca_cancel *cx)
 			ws = json_object_get_string(cid);
 	}
 	if (dest && strcmp(dest, "azure-monitor") == 0) {
-		if (fam == ACA_LOGS_AUTO)
-			fam = ACA_LOGS_RESOURCE;
+		if (*fam == ACA_LOGS_AUTO)
+			*fam = ACA_LOGS_RESOURCE;
 	} else if (dest && strcmp(dest, "log-analytics") == 0) {
-		if (fam == ACA_LOGS_AUTO)
-			fam = ACA_LOGS_CL;
+		if (*fam == ACA_LOGS_AUTO)
+			*fam = ACA_LOGS_CL;
 	} else {
 		ws = NULL;          /* "none" or absent: no rows anywhere */
 	}
 	if (cfg->workspace)
 		ws = cfg->workspace;
-	set_resolved(l, fam, ws, dest && *dest ? dest : "none");
-	if (!l->workspace && l->family == ACA_LOGS_RESOURCE)
+	if ((ws && *ws && !(*ws_out = strdup(ws))) ||
+	    !(*dest_out = strdup(dest && *dest ? dest : "none"))) {
+		free(*ws_out);
+		*ws_out = NULL;
+		rc = aca_err_set(err, SL_ENOMEM, "out of memory");
+	}
+out:
+	json_object_put(root);
+	aca_resp_free(&r);
+	free(path);
+	free(env);
+	return rc;
+}
+
+/*
+ * Resolves the family and the workspace once: from the configuration
+ * when it names both, else from the environment.  The ARM call is made
+ * without l->mu, which every capture and reader takes; two first calls
+ * at once may both ask, and the first answer stays.  A failure is logged
+ * and retried after RESOLVE_RETRY_NS.
+ */
+static int resolve(struct aca_logs *l, const struct aca_cancel *cx)
+{
+	struct aca_backend *b = l->b;
+	const struct aca_config *cfg = &b->cfg;
+	enum aca_log_family fam = cfg->log_family;
+	struct aca_err err = { 0 };
+	char *ws = NULL, *dest = NULL;
+	int rc = SL_OK, ask;
+
+	pthread_mutex_lock(&l->mu);
+	if (!l->resolved && fam != ACA_LOGS_AUTO && cfg->workspace)
+		set_resolved(l, fam, cfg->workspace, "configured");
+	if (!l->resolved && l->resolve_failed_at &&
+	    aca_time_now() - l->resolve_failed_at < RESOLVE_RETRY_NS)
+		rc = SL_EUNAVAIL;
+	ask = !l->resolved && rc == SL_OK;
+	pthread_mutex_unlock(&l->mu);
+	if (!ask)
+		return rc;
+	rc = read_destination(b, cx, &fam, &ws, &dest, &err);
+	pthread_mutex_lock(&l->mu);
+	if (rc != SL_OK)
+		l->resolve_failed_at = aca_time_now();
+	else if (!l->resolved)
+		set_resolved(l, fam, ws, dest);
+	pthread_mutex_unlock(&l->mu);
+	if (rc != SL_OK)
+		sl_host_log(b->host, SL_LOG_WARN,
+			"aca: cannot read the log destination of environment %s "
+			"(%s); will try again", cfg->environment, err.msg);
+	else if (!ws && fam == ACA_LOGS_RESOURCE)
 		/* Azure Monitor: the workspace is the diagnostic setting's,
 		 * which the environment does not name. */
 		sl_host_log(b->host, SL_LOG_WARN,
@@ -122,33 +168,14 @@ static int resolve_locked(struct aca_logs *l, const struct aca_cancel *cx)
 			"of the workspace its diagnostic setting writes to, or "
 			"docker logs shows only what this daemon captured from "
 			"the log stream", cfg->environment);
-	else if (!l->workspace)
+	else if (!ws)
 		sl_host_log(b->host, SL_LOG_WARN,
 			"aca: environment %s keeps no logs (appLogsConfiguration."
 			"destination is %s): docker logs shows only what this "
 			"daemon captured from the log stream", cfg->environment,
-			l->destination);
-out:
-	if (rc != SL_OK) {
-		l->resolve_failed_at = aca_time_now();
-		sl_host_log(b->host, SL_LOG_WARN,
-			"aca: cannot read the log destination of environment %s "
-			"(%s); will try again", cfg->environment, err.msg);
-	}
-	json_object_put(root);
-	aca_resp_free(&r);
-	free(path);
-	free(env);
-	return rc;
-}
-
-static int resolve(struct aca_logs *l, const struct aca_cancel *cx)
-{
-	int rc;
-
-	pthread_mutex_lock(&l->mu);
-	rc = resolve_locked(l, cx);
-	pthread_mutex_unlock(&l->mu);
+			dest);
+	free(ws);
+	free(dest);
 	return rc;
 }
 
@@ -458,8 +485,12 @@ static int serve_la(struct reader *rd, struct aca_capture *cp,
 	struct aca_logs_filter qf = rd->f;
 	unsigned pass = 0;
 	int64_t from = 0;
-	int rc = SL_OK, first = 1;
+	int rc = SL_OK, first = 1, fwd;
+	char *mode = host->ctr_data_get(rd->c, ACA_DATA_AGENT);
 
+	/* A forward agent's announcements are in the console log too. */
+	fwd = mode && strcmp(mode, "forward") == 0;
+	host->free(mode);
 	if (!seen)
 		return host->set_error(rd->call, SL_ENOMEM, "out of memory");
 	for (;;) {
@@ -489,7 +520,8 @@ static int serve_la(struct reader *rd, struct aca_capture *cp,
 
 				if (r < 0)
 					rc = SL_ENOMEM;
-				else if (r)
+				else if (r && !(fwd && aca_agent_is_announce(
+				    rows.v[i].fd, rows.v[i].text, rows.v[i].len)))
 					rc = aca_lines_push(&fresh, rows.v[i].ts,
 						rows.v[i].fd, rows.v[i].text,
 						rows.v[i].len);

@@ -51,6 +51,7 @@ struct aca_capture {
 	int running;              /* aca_logs_capture_running was called */
 	int64_t started_ns;       /* when aca_logs_capture_start ran */
 	int done, complete, head_dropped;
+	char agent_addr[256];     /* forward agent's announced host:port */
 	atomic_int missed;        /* lines may be missing */
 	atomic_int halt;          /* ends the HTTP stream (fini, drain) */
 	struct aca_capture *next;
@@ -62,6 +63,7 @@ struct aca_capture {
 	int store_off;            /* the host's copy was given up */
 	int removed;              /* the container is gone: stop */
 	unsigned since_prune;     /* lines since seen was pruned */
+	int agent_fwd;            /* a forward agent will announce itself */
 };
 
 struct aca_thr {
@@ -189,8 +191,9 @@ static int cap_ended(struct aca_capture *cp)
 	return e;
 }
 
-/* Waits up to ms for aca_logs_capture_ended; returns whether it came. */
-static int wait_ended(struct aca_capture *cp, long ms)
+/* Waits up to ms for aca_logs_capture_ended, or with `running` also for
+ * aca_logs_capture_running; returns whether it came. */
+static int wait_report(struct aca_capture *cp, long ms, int running)
 {
 	struct aca_logs *l = cp->l;
 	struct timespec t0;
@@ -199,11 +202,28 @@ static int wait_ended(struct aca_capture *cp, long ms)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&l->mu);
-	while (!(e = cp->ended) && !stopping(cp) &&
+	while (!(e = cp->ended || (running && cp->running)) && !stopping(cp) &&
 	       (left = ms - elapsed_ms(&t0)) > 0)
 		wait_locked(l, left);
 	pthread_mutex_unlock(&l->mu);
 	return e;
+}
+
+static int wait_ended(struct aca_capture *cp, long ms)
+{
+	return wait_report(cp, ms, 0);
+}
+
+/*
+ * The stream ended or the replica is gone: the execution has most likely
+ * ended.  The poller is asked to look now rather than after its
+ * backed-off interval, so the exit reaches the store about one poll
+ * after the last line (`logs -f` waits for it before it ends).
+ */
+static void end_seen(struct aca_capture *cp)
+{
+	if (!cap_ended(cp) && !stopping(cp))
+		aca_poller_kick(cp->l->b->poller, cp->id);
 }
 
 /* ---- Azure: the replica and its token ----------------------------------- */
@@ -361,6 +381,49 @@ static void add_line(struct aca_capture *cp, int64_t ts, int fd,
 	pthread_mutex_unlock(&l->mu);
 }
 
+int aca_agent_is_announce(int fd, const char *text, size_t len)
+{
+	size_t n = sizeof(ACA_AGENT_ANNOUNCE) - 1;
+	static const char proto[] = " proto=";
+
+	if (fd != 2 || len <= n || memcmp(text, ACA_AGENT_ANNOUNCE, n))
+		return 0;
+	/* "listen=ADDR proto=N": a line of the container's own that merely
+	 * starts the same way stays. */
+	for (size_t i = n; i + sizeof(proto) - 1 < len; i++)
+		if (!memcmp(text + i, proto, sizeof(proto) - 1))
+			return 1;
+	return 0;
+}
+
+/*
+ * The forward agent's announcement (agent/PROTOCOL.md, "Forward
+ * announcement"; repeated until the daemon connects) is the agent's, not
+ * the container's: it is kept out of the output, and the first one's
+ * address is handed to aca_logs_capture_agent_addr.  Returns 1 when the
+ * line was an announcement.
+ */
+static int agent_announce(struct aca_capture *cp, int fd, const char *text,
+	size_t len)
+{
+	size_t n = sizeof(ACA_AGENT_ANNOUNCE) - 1, a;
+
+	if (!cp->agent_fwd || !aca_agent_is_announce(fd, text, len))
+		return 0;
+	if (cp->agent_addr[0])
+		return 1;
+	for (a = 0; n + a < len && !strchr(" \r\n", text[n + a]); a++)
+		;
+	if (a == 0 || a >= sizeof(cp->agent_addr))
+		return 1;
+	pthread_mutex_lock(&cp->l->mu);
+	memcpy(cp->agent_addr, text + n, a);
+	cp->agent_addr[a] = 0;
+	pthread_cond_broadcast(&cp->l->cv);
+	pthread_mutex_unlock(&cp->l->mu);
+	return 1;
+}
+
 static int on_line(void *arg, int64_t ts, int fd, const char *text,
 	size_t len)
 {
@@ -374,7 +437,7 @@ static int on_line(void *arg, int64_t ts, int fd, const char *text,
 	}
 	if (cp->first_new < 0)
 		cp->first_new = r;
-	if (!r)
+	if (!r || agent_announce(cp, fd, text, len))
 		return 0;
 	if (!cp->store_off && SL_HAS_FIELD(host, struct sl_host_v1, log_append)) {
 		int rc = host->log_append(cp->c, fd, ts, text, len);
@@ -455,20 +518,22 @@ static int follow_once(struct aca_capture *cp, const char *endpoint,
 /*
  * Waits until the container has a log stream; SL_ENOTFOUND when the
  * execution ended without one, SL_ECANCELED when we stop.  The replica
- * lists its container once it started: asked with backoff, and at once
- * when the poller reports the execution Running.
+ * lists its container once the execution runs, which the start hook and
+ * the poller report (aca_logs_capture_running): asking before that would
+ * be wasted ARM calls, since a new execution is Processing for seconds
+ * (a node, the image).  Without a report the replica is asked every
+ * poll_max_ms anyway; once running, with a short backoff for a container
+ * that is not listed yet.
  */
 static int wait_endpoint(struct aca_capture *cp, char **url,
 	enum ctr_state *st)
 {
 	struct aca_backend *b = cp->l->b;
 	struct aca_cancel cx = { .stop = &cp->halt };
-	long delay = 2000, cap = b->cfg.poll_max_ms > 0 ? b->cfg.poll_max_ms
+	long delay = 1000, cap = b->cfg.poll_max_ms > 0 ? b->cfg.poll_max_ms
 							: 10000;
 
-	/* A new execution is Processing for seconds (a node, the image):
-	 * asking at once would be wasted. */
-	cap_sleep(cp, delay);
+	(void)wait_report(cp, cap, 1);
 	for (;;) {
 		int ended, rc;
 
@@ -476,11 +541,16 @@ static int wait_endpoint(struct aca_capture *cp, char **url,
 			return SL_ECANCELED;
 		ended = cap_ended(cp);
 		rc = replica_state(cp, &cx, url, st);
+		if (*st == CTR_GONE)
+			end_seen(cp);
 		if (rc == SL_OK && *url)
 			return SL_OK;
 		if (ended || *st == CTR_GONE)
 			return SL_ENOTFOUND;
-		cap_sleep(cp, delay);
+		if (!wait_report(cp, 0, 1))
+			(void)wait_report(cp, cap, 1);   /* still Processing */
+		else
+			cap_sleep(cp, delay);
 		delay = delay * 3 / 2 > cap ? cap : delay * 3 / 2;
 	}
 }
@@ -530,8 +600,10 @@ static void capture_run(struct aca_capture *cp)
 			refreshed = 1;
 			continue;
 		}
-		if (rc == SL_ENOTFOUND)
+		if (rc == SL_ENOTFOUND) {
+			end_seen(cp);
 			break;      /* the replica was cleaned up */
+		}
 		if (rc != SL_OK) {
 			if (++failures >= MAX_FAILURES)
 				break;
@@ -548,9 +620,10 @@ static void capture_run(struct aca_capture *cp)
 		 * follow on at once, the replay covers the gap. */
 		if (t1.tv_sec - t0.tv_sec >= LONG_CONN_S && !cap_ended(cp))
 			continue;
-		/* Most likely the exit.  The poller tells within its
-		 * interval, which saves asking ARM; without it the replica
-		 * tells.  Then one more connection drains. */
+		/* Most likely the exit.  The poller, kicked, tells within
+		 * its first interval, which saves asking ARM; without it the
+		 * replica tells.  Then one more connection drains. */
+		end_seen(cp);
 		if (wait_ended(cp, (b->cfg.poll_max_ms > 0 ?
 			    b->cfg.poll_max_ms : 10000) + 2000) ||
 		    (replica_state(cp, &cx, NULL, &st) == SL_OK &&
@@ -670,6 +743,20 @@ void aca_capture_join_all(struct aca_logs *l)
 	}
 }
 
+/* With the agent the core keeps the local copy (from the agent, not
+ * the stream); a forward agent announces its address first. */
+static void agent_mode(const struct sl_host_v1 *host, sl_container *c,
+	struct aca_capture *cp)
+{
+	char *mode = host->ctr_data_get(c, ACA_DATA_AGENT);
+
+	if (mode && (!strcmp(mode, "forward") || !strcmp(mode, "reverse"))) {
+		cp->store_off = 1;
+		cp->agent_fwd = !strcmp(mode, "forward");
+	}
+	host->free(mode);
+}
+
 static int capture_start(struct aca_logs *l, sl_container *c,
 	const char *job, const char *execution, int resume)
 {
@@ -703,6 +790,7 @@ static int capture_start(struct aca_logs *l, sl_container *c,
 		cp->store_off = 1;
 		atomic_store(&cp->missed, 1);
 	}
+	agent_mode(host, c, cp);
 	cp->c = host->ctr_ref(c);
 	cp->refs = 2;                /* the list's and the thread's */
 	cp->listed = 1;
@@ -798,11 +886,36 @@ void aca_logs_capture_ended(struct aca_logs *l, const char *ctr_id)
 	pthread_mutex_unlock(&l->mu);
 }
 
+/* 1 when the container's agent reported the exit: the host's copy of
+ * the output, from the agent, is then whole without the stream. */
+static int agent_delivered(struct aca_logs *l, const char *ctr_id)
+{
+	const struct sl_host_v1 *host = l->b->host;
+	struct aca_capture *cp;
+	sl_container *c = NULL;
+
+	if (!SL_HAS_FIELD(host, struct sl_host_v1, agent_state))
+		return 0;
+	pthread_mutex_lock(&l->mu);
+	for (cp = l->caps; cp; cp = cp->next)
+		if (strcmp(cp->id, ctr_id) == 0 && cp->store_off)
+			break;
+	/* The caller holds the container, so c outlives the lock. */
+	if (cp)
+		c = cp->c;
+	pthread_mutex_unlock(&l->mu);
+	return c && host->agent_state(c) == SL_AGENT_STATE_EXITED;
+}
+
 void aca_logs_capture_drain(struct aca_logs *l, const char *ctr_id, long timeout_ms)
 {
 	struct timespec t0;
 
 	if (!l || !ctr_id)
+		return;
+	/* Nothing of the stream's is needed (a stream Azure refuses would
+	 * hold `docker rm` for the whole timeout). */
+	if (agent_delivered(l, ctr_id))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&l->mu);
@@ -843,4 +956,43 @@ void aca_logs_capture_forget(struct aca_logs *l, const char *ctr_id)
 	pthread_mutex_unlock(&l->mu);
 	if (f)
 		cap_free(f);
+}
+
+int aca_logs_capture_agent_addr(struct aca_logs *l, const char *ctr_id,
+	const struct aca_cancel *cx, long timeout_ms, char *addr, size_t len)
+{
+	struct aca_capture *cp = l ? aca_capture_get(l, ctr_id) : NULL;
+	struct timespec t0;
+	long left;
+	int rc = SL_ETIMEDOUT;
+
+	if (!cp)
+		return SL_ENOTFOUND;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_mutex_lock(&l->mu);
+	for (;;) {
+		if (cp->agent_addr[0]) {
+			snprintf(addr, len, "%s", cp->agent_addr);
+			rc = SL_OK;
+			break;
+		}
+		if (cp->done || cp->ended) {
+			rc = SL_ENOTFOUND;
+			break;
+		}
+		if ((left = timeout_ms - elapsed_ms(&t0)) <= 0)
+			break;
+		pthread_mutex_unlock(&l->mu);
+		if (aca_cancelled(cx)) {
+			pthread_mutex_lock(&l->mu);
+			rc = SL_ECANCELED;
+			break;
+		}
+		pthread_mutex_lock(&l->mu);
+		/* Short waits: cancellation has no condition to signal. */
+		wait_locked(l, left < 200 ? left : 200);
+	}
+	pthread_mutex_unlock(&l->mu);
+	aca_capture_put(l, cp);
+	return rc;
 }

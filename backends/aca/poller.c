@@ -27,6 +27,11 @@
 #define CODE_WAIT_MS (120 * 1000L)
 #define CODE_RETRY_MS 5000L
 
+/* How long a stopped execution's main container may take to end after
+ * Azure's stop: its SIGTERM grace (30 s, not configurable for jobs) and
+ * some slack for the kill. */
+#define STOP_END_WAIT_MS (40 * 1000L)
+
 struct watch {
 	struct watch *next;
 	sl_container *c;           /* referenced */
@@ -92,9 +97,11 @@ static void drop(struct aca_poller *p, struct watch *w)
 }
 
 /*
- * The exit code of an ended execution into *code, with *guess set when
- * it is only a guess from the status.  SL_EAGAIN-like: returns 1 when the
- * answer should wait for the system log (Log Analytics is late).
+ * The exit code of an ended execution into *code, with *why set when it
+ * is only a guess from the status.  Returns 0 when decided, or the number
+ * of milliseconds after which to look again: soon while a stopped
+ * execution's container is still ending, CODE_RETRY_MS while the answer
+ * waits for the system log (Log Analytics is late).
  */
 static int decide_code(struct aca_poller *p, struct watch *w, const char *job,
 	const char *exec, const struct aca_exec_view *v, int *code, const char **why)
@@ -120,6 +127,17 @@ static int decide_code(struct aca_poller *p, struct watch *w, const char *job,
 		*code = v->code;
 		return 0;
 	}
+	/* Azure marks an execution Stopped when the stop is accepted; its
+	 * container may still be handling SIGTERM, and its own exit code
+	 * (0 for a program that exits cleanly on SIGTERM) comes when it
+	 * ends.  Guessing 137 meanwhile would be wrong. */
+	if (v->main_running && strcmp(v->status, "Stopped") == 0) {
+		if (!w->code_deadline_ms)
+			w->code_deadline_ms = mono_ms() + STOP_END_WAIT_MS;
+		if (mono_ms() < w->code_deadline_ms)
+			return (int)p->b->cfg.poll_ms;
+		w->code_deadline_ms = 0;
+	}
 	rc = aca_logs_exit_code(p->b->logs, &cx, job, exec, code, &err);
 	if (rc == SL_OK)
 		return 0;
@@ -129,7 +147,7 @@ static int decide_code(struct aca_poller *p, struct watch *w, const char *job,
 		if (!w->code_deadline_ms)
 			w->code_deadline_ms = mono_ms() + CODE_WAIT_MS;
 		if (mono_ms() < w->code_deadline_ms)
-			return 1;
+			return (int)CODE_RETRY_MS;
 	}
 	if (strcmp(v->status, "Succeeded") == 0)
 		*code = 0;
@@ -224,7 +242,7 @@ static int poll_one(struct aca_poller *p, struct watch *w, const char *job,
 	wait = decide_code(p, w, job, exec, &v, &code, &why);
 	if (wait) {
 		pthread_mutex_lock(&p->mu);
-		w->interval_ms = CODE_RETRY_MS;
+		w->interval_ms = wait;
 		pthread_mutex_unlock(&p->mu);
 		return 0;
 	}
@@ -307,7 +325,7 @@ int aca_poller_new(struct aca_backend *b, struct aca_poller **out)
 	return SL_OK;
 }
 
-void aca_poller_free(struct aca_poller *p)
+void aca_poller_stop(struct aca_poller *p)
 {
 	if (!p)
 		return;
@@ -317,6 +335,14 @@ void aca_poller_free(struct aca_poller *p)
 	pthread_mutex_unlock(&p->mu);
 	if (p->started)
 		pthread_join(p->thread, NULL);
+	p->started = 0;
+}
+
+void aca_poller_free(struct aca_poller *p)
+{
+	if (!p)
+		return;
+	aca_poller_stop(p);
 	while (p->list)
 		drop(p, p->list);
 	pthread_cond_destroy(&p->ended);
@@ -366,9 +392,14 @@ void aca_poller_kick(struct aca_poller *p, const char *ctr_id)
 {
 	struct watch *w;
 
+	if (!p)
+		return;
 	pthread_mutex_lock(&p->mu);
 	w = find(p, ctr_id);
 	if (w) {
+		/* One interval from now, even when a poll was due sooner: after
+		 * a stop the process needs a moment to handle SIGTERM, and the
+		 * execution shows Stopped before its exit code is known. */
 		w->interval_ms = p->b->cfg.poll_ms;
 		w->due_ms = mono_ms() + w->interval_ms;
 		pthread_cond_broadcast(&p->wake);

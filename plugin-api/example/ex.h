@@ -87,6 +87,7 @@ uint64_t ex_logbuf_since(const struct ex_logbuf *lb, int64_t ts_ns);
 struct ex_line {
 	int64_t ts_ns;
 	int fd;
+	int partial;         /* the output ended without a newline after it */
 	size_t len;
 	char *data;          /* malloc'd, owned by the struct ex_lines */
 };
@@ -106,7 +107,8 @@ struct ex_lines {
 void ex_lines_init(struct ex_lines *l);
 /* Adds a record; completes a line when it ends in '\n'.  0 or SL_ENOMEM. */
 int ex_lines_feed(struct ex_lines *l, const struct ex_rec *r);
-/* Turns every pending fragment into a line (the output has ended). */
+/* Turns every pending fragment into a partial line (the output has
+ * ended without a newline). */
 int ex_lines_flush(struct ex_lines *l);
 /* Drops the completed lines, keeping the pending fragments. */
 void ex_lines_clear(struct ex_lines *l);
@@ -234,6 +236,10 @@ struct ex_ctr {
 	pthread_t sup;        /* the supervisor of the current run */
 	sl_container *handle; /* referenced while the supervisor runs */
 	struct ex_exec *execs;
+	/* The agent option (ex_agent.c): waiting for its announce line, and
+	 * the address it gave. */
+	int agent_wait;
+	char agent_addr[128];
 };
 
 struct ex_backend {
@@ -249,7 +255,35 @@ struct ex_backend {
 	char kernel[72];
 	char status_buf[64];
 	const char *driver_status[3];
+	/* The agent option (ex_agent.c); NULL = containers run bare. */
+	const char *agent_path;
+	int agent_reverse;
 };
+
+/* A container's command wrapped in the agent (ex_agent.c). */
+struct ex_agent_run {
+	int active;
+	char **argv;      /* agent, its flags, "--", the container's argv */
+	char **env;       /* token, container id, callback URL */
+};
+
+/* Reads the agent options at init; SL_OK or SL_EINVAL. */
+int ex_agent_init(struct ex_backend *be, sl_call *call);
+/* At create, with the agent option on: makes the container's token, which
+ * tells the host an agent will come, so an attach sent before the start
+ * (docker run -i) waits for it.  SL_OK or SL_ENOMEM. */
+int ex_agent_expect(struct ex_backend *be, sl_call *call, sl_container *c);
+/* Fills *run when the agent option is on (else run->active = 0). */
+int ex_agent_wrap(struct ex_backend *be, sl_call *call, sl_container *c,
+	const char **argv, struct ex_agent_run *run);
+void ex_agent_run_free(struct ex_agent_run *run);
+/* In the output sink (x->lock held): takes the announce line off the
+ * agent's stderr; 1 when it did (*buf and *n then skip it). */
+int ex_agent_announce(struct ex_ctr *x, int fd, const char **buf, size_t *n);
+/* After the start (forward mode): waits for the announce and has the host
+ * dial it.  A failure is logged; the container runs without the agent. */
+int ex_agent_connect(struct ex_backend *be, sl_call *call, sl_container *c,
+	struct ex_ctr *x);
 
 /* Finds the container's record, creating it when absent.  Returns a
  * reference (release with ex_ctr_put) or NULL on ENOMEM. */

@@ -68,6 +68,12 @@ static int ctr_sink(void *arg, int fd, const char *buf, size_t n)
 	int64_t ts;
 
 	pthread_mutex_lock(&x->lock);
+	if (ex_agent_announce(x, fd, &buf, &n))
+		pthread_cond_broadcast(&x->cond);
+	if (!n) {
+		pthread_mutex_unlock(&x->lock);
+		return 0;
+	}
 	while (must_wait(&x->log, n) && x->pid > 0 &&
 	       !ex_pid_exited(x->pid, 0)) {
 		struct timespec dl;
@@ -177,6 +183,8 @@ static int ctr_create(void *state, sl_call *call, sl_container *c)
 			binds[0]);
 	if (!(ep && ep[0]) && !(cmd && cmd[0]))
 		return host->set_error(call, SL_EINVAL, "no command specified");
+	if (ex_agent_expect(be, call, c))
+		return SL_ENOMEM;
 	x = ex_ctr_get(be, c, 1);
 	if (!x)
 		return host->set_error(call, SL_ENOMEM, "out of memory");
@@ -191,29 +199,40 @@ static int spawn_run(struct ex_backend *be, sl_call *call, sl_container *c,
 	const struct sl_host_v1 *host = be->host;
 	const char *cwd = host->ctr_str(c, SL_CTR_WORKING_DIR);
 	struct ex_spawn_req req;
+	struct ex_agent_run ag = {0};
 	const char **argv = ctr_argv(host, c);
-	char **envp;
+	char **envp = NULL;
 	int rc;
 
 	memset(&req, 0, sizeof(req));
-	envp = ex_env_build(host->ctr_list(c, SL_CTR_ENV), NULL,
-		host->ctr_str(c, SL_CTR_HOSTNAME),
+	if (argv) {
+		rc = ex_agent_wrap(be, call, c, argv, &ag);
+		if (rc < 0)
+			goto out;
+	}
+	envp = ex_env_build(host->ctr_list(c, SL_CTR_ENV),
+		(const char *const *)ag.env, host->ctr_str(c, SL_CTR_HOSTNAME),
 		(int)host->ctr_int(c, SL_CTR_TTY));
 	if (!argv || !envp) {
 		rc = host->set_error(call, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	req.argv = argv;
+	req.argv = ag.active ? (const char *const *)ag.argv : argv;
 	req.envp = envp;
 	req.cwd = cwd && *cwd ? cwd : "/";
 	req.user = host->ctr_str(c, SL_CTR_USER);
-	req.tty = host->ctr_int(c, SL_CTR_TTY) != 0;
+	/* With the agent, it allocates the main process's TTY itself. */
+	req.tty = !ag.active && host->ctr_int(c, SL_CTR_TTY) != 0;
 	req.want_stdin = host->ctr_int(c, SL_CTR_OPEN_STDIN) != 0;
 	req.rows = (unsigned short)host->ctr_int(c, SL_CTR_CONSOLE_HEIGHT);
 	req.cols = (unsigned short)host->ctr_int(c, SL_CTR_CONSOLE_WIDTH);
 	rc = ex_spawn(host, call, &req, ch);
 out:
 	free(argv);
+	ex_agent_run_free(&ag);
+	if (envp)
+		for (size_t i = 0; envp[i]; i++)
+			explicit_bzero(envp[i], strlen(envp[i]));
 	ex_strv_free(envp);
 	return rc;
 }
@@ -269,6 +288,8 @@ static int ctr_start(void *state, sl_call *call, sl_container *c)
 	x->finished_ns = 0;
 	x->running = 1;
 	x->paused = 0;
+	x->agent_wait = be->agent_path && !be->agent_reverse;
+	x->agent_addr[0] = 0;
 	x->handle = host->ctr_ref(c);
 	sa->x = x;
 	if (pthread_create(&x->sup, NULL, supervise, sa) != 0) {
@@ -299,6 +320,9 @@ static int ctr_start(void *state, sl_call *call, sl_container *c)
 	rc = SL_OK;
 out:
 	pthread_mutex_unlock(&x->report_lock);
+	/* Outside report_lock: the agent may report the exit meanwhile. */
+	if (rc == SL_OK && be->agent_path && !be->agent_reverse)
+		(void)ex_agent_connect(be, call, c, x);
 	free(sa);
 	ex_ctr_put(x);
 	return rc;

@@ -17,7 +17,7 @@ void ex_lines_init(struct ex_lines *l)
 }
 
 static int add_line(struct ex_lines *l, int fd, int64_t ts, char *data,
-	size_t len)
+	size_t len, int partial)
 {
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 32;
@@ -30,6 +30,7 @@ static int add_line(struct ex_lines *l, int fd, int64_t ts, char *data,
 	}
 	l->v[l->n].ts_ns = ts;
 	l->v[l->n].fd = fd;
+	l->v[l->n].partial = partial;
 	l->v[l->n].len = len;
 	l->v[l->n].data = data;
 	l->n++;
@@ -55,14 +56,14 @@ static int pend_add(struct ex_pending *p, const struct ex_rec *r)
 }
 
 /* Hands the pending buffer over as a line. */
-static int pend_take(struct ex_lines *l, int fd)
+static int pend_take(struct ex_lines *l, int fd, int partial)
 {
 	struct ex_pending *p = &l->pend[fd];
 	int rc;
 
 	if (p->len == 0)
 		return 0;
-	rc = add_line(l, fd, p->ts_ns, p->buf, p->len);
+	rc = add_line(l, fd, p->ts_ns, p->buf, p->len, partial);
 	if (rc < 0)
 		return rc;
 	memset(p, 0, sizeof(*p));
@@ -80,16 +81,16 @@ int ex_lines_feed(struct ex_lines *l, const struct ex_rec *r)
 	if (rc < 0)
 		return rc;
 	if (r->data[r->len - 1] == '\n')
-		return pend_take(l, fd);
+		return pend_take(l, fd, 0);
 	return 0;
 }
 
 int ex_lines_flush(struct ex_lines *l)
 {
-	int rc = pend_take(l, 1);
+	int rc = pend_take(l, 1, 1);
 
 	if (rc == 0)
-		rc = pend_take(l, 2);
+		rc = pend_take(l, 2, 1);
 	return rc;
 }
 

@@ -50,9 +50,15 @@ static int emit_lines(const struct sl_host_v1 *host, sl_stream *out,
 
 		if (!line_wanted(o, ln))
 			continue;
-		if (host->stream_write_line(out, ln->fd, ln->ts_ns, ln->data,
-		    ln->len) < 0)
+		if (ln->partial && SL_HAS_FIELD(host, struct sl_host_v1,
+		    stream_write_line_ex)) {
+			if (host->stream_write_line_ex(out, ln->fd, ln->ts_ns,
+			    ln->data, ln->len, SL_LINE_PARTIAL) < 0)
+				return SL_ECANCELED;
+		} else if (host->stream_write_line(out, ln->fd, ln->ts_ns,
+		    ln->data, ln->len) < 0) {
 			return SL_ECANCELED;
+		}
 	}
 	return 0;
 }

@@ -99,6 +99,12 @@ static int be_init(const struct sl_host_v1 *host, sl_call *call,
 		snprintf(be->kernel, sizeof(be->kernel), "%s", u.release);
 		os_name(be->os_name, sizeof(be->os_name), u.sysname);
 	}
+	rc = ex_agent_init(be, call);
+	if (rc < 0) {
+		pthread_mutex_destroy(&be->lock);
+		free(be);
+		return rc;
+	}
 	snprintf(be->status_buf, sizeof(be->status_buf),
 		"Log buffer bytes=%ld", logb);
 	be->driver_status[0] = "Containers run as=host processes";

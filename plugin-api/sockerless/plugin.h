@@ -1,5 +1,5 @@
 /*
- * sockerless/plugin.h - the Sockerless backend plugin ABI, version 1.1.
+ * sockerless/plugin.h - the Sockerless backend plugin ABI, version 1.2.
  *
  * A backend is a shared object that exports exactly one function,
  * sockerless_backend_entry_v1().  The daemon (the "host") hands it a table
@@ -53,7 +53,13 @@
  * History: 1.0 the first release.  1.1 adds the secret store, registry
  * credentials, the local log store and start progress (host services at
  * the end of sl_host_v1), restart_count in sl_state_v1, and the monitor
- * table (top, stats) at the end of sl_backend_v1.
+ * table (top, stats) at the end of sl_backend_v1.  1.2 adds the agent
+ * services (agent_token, agent_connect, agent_callback_url, agent_state) at
+ * the end of sl_host_v1: a backend that starts sockerless-agent in its
+ * containers gets exec, attach, cp, top, pause, kill, exact exit codes and
+ * a complete local log copy from the core.  1.3 adds log_append_ex and
+ * stream_write_line_ex at the end of sl_host_v1, whose SL_LINE_PARTIAL
+ * flag keeps a last line that has no newline as the process wrote it.
  */
 #ifndef SOCKERLESS_PLUGIN_H
 #define SOCKERLESS_PLUGIN_H
@@ -68,7 +74,7 @@ extern "C" {
 #endif
 
 #define SL_ABI_MAJOR 1
-#define SL_ABI_MINOR 1
+#define SL_ABI_MINOR 3
 
 /* The name of the one symbol a v1 plugin exports. */
 #define SL_ENTRY_SYMBOL "sockerless_backend_entry_v1"
@@ -267,6 +273,15 @@ enum sl_ctr_status {
 	SL_STATUS_EXITED = 5,
 	SL_STATUS_DEAD = 6,
 	SL_STATUS_REMOVED = 7  /* the backend removed it (AutoRemove in the cloud) */
+};
+
+/* Since 1.2: what host->agent_state() reports of a container's agent. */
+enum sl_agent_state {
+	SL_AGENT_STATE_NONE = 0,     /* no agent: the backend's hooks answer */
+	SL_AGENT_STATE_WAITING = 1,  /* expected (callback URL handed out) or
+	                              * reconnecting; not usable yet */
+	SL_AGENT_STATE_LIVE = 2,     /* connected: the core routes through it */
+	SL_AGENT_STATE_EXITED = 3    /* it reported the main process's exit */
 };
 
 /*
@@ -585,8 +600,11 @@ struct sl_host_v1 {
 	 * (the container ended and every line arrived) it calls log_complete,
 	 * and from then on `docker logs` is served by the host from this copy
 	 * alone, instantly, with since/until/tail/timestamps, and the logs hook
-	 * is no longer called.  Until then the logs hook (the cloud's log
-	 * service) answers, or, when the backend has no logs hook, the host
+	 * is no longer called.  (With an agent the host writes the copy and
+	 * serves it while it is whole, before it is complete: see "The
+	 * agent's copy" in plugin-api/README.md.)  Until then the logs hook
+	 * (the cloud's log service) answers, or, when the backend has no
+	 * logs hook, the host
 	 * serves what was appended so far (following new lines while the
 	 * container runs).  `fd` is 1 or 2; `line` holds one line without
 	 * or with its newline (the host adds one).  Returns SL_OK, SL_EINVAL
@@ -619,7 +637,68 @@ struct sl_host_v1 {
 	 * from any thread during the start hook.
 	 */
 	void (*start_progress)(sl_container *c, const char *text);
+
+	/* ---- Since 1.2 (check with SL_HAS_FIELD before calling) ---- */
+
+	/*
+	 * The container's agent token: 256 random bits as 64 hex digits,
+	 * created on the first call and kept in the secret store under the
+	 * name "agent-token" (a value the backend stored there itself, an
+	 * operator's default say, is used as is).  Returns a copy (host->alloc,
+	 * NUL-terminated; wipe and free it with host->free) for the backend to
+	 * hand the agent (SOCKERLESS_AGENT_TOKEN, a cloud secret), or NULL
+	 * when the container is gone or out of memory.  Never log it.
+	 */
+	char *(*agent_token)(sl_container *c);
+
+	/*
+	 * Forward mode: the agent listens at `addr` ("host:port", "[v6]:port")
+	 * and announced it (agent/PROTOCOL.md).  The host dials it, upgrades
+	 * with the container's agent token, says hello and keeps the
+	 * connection: from then on exec, attach, archive, top, pause, unpause
+	 * and kill of this container go through the agent whatever the
+	 * backend's hooks, the agent's exit code is the container's (a later
+	 * state report with another code does not overwrite it) and the main
+	 * output goes into the local log store.  When the connection drops
+	 * while the process runs, the host redials the same address.  Blocks
+	 * for the handshake (a few seconds at most, or until the call is
+	 * cancelled); SL_OK, SL_EUNAVAIL (unreachable), SL_EPERM (the token
+	 * was refused), SL_EINVAL (bad address) or SL_ENOTFOUND.
+	 */
+	int (*agent_connect)(sl_call *call, sl_container *c, const char *addr);
+
+	/*
+	 * Reverse mode: the URL the container's agent must dial
+	 * (SOCKERLESS_CALLBACK_URL; the agent appends /v1/agent/<id>), from
+	 * the daemon's --agent-advertise, or --agent-listen when no advertise
+	 * URL is set.  Also tells the host to expect that agent: its
+	 * callback is accepted only with the container's token.  Returns a
+	 * copy (host->alloc) or NULL when the daemon has no callback listener
+	 * (then use forward mode or run without the agent).
+	 */
+	char *(*agent_callback_url)(sl_container *c);
+
+	/* The state of the container's agent (enum sl_agent_state). */
+	int (*agent_state)(sl_container *c);
+
+	/* ---- Since 1.3 (check with SL_HAS_FIELD before calling) ---- */
+
+	/*
+	 * log_append and stream_write_line with flags.  With SL_LINE_PARTIAL
+	 * the bytes end mid-line: the process's output stopped without a
+	 * newline (its last line, a prompt), or a long line continues in the
+	 * next call.  The host then adds no newline, and `docker logs` shows
+	 * the bytes exactly as written, as dockerd does.  Without the flag
+	 * they behave as log_append and stream_write_line.
+	 */
+	int (*log_append_ex)(sl_container *c, int fd, int64_t ts_ns,
+		const char *line, size_t len, unsigned flags);
+	int (*stream_write_line_ex)(sl_stream *s, int fd, int64_t ts_ns,
+		const char *line, size_t n, unsigned flags);
 };
+
+/* Flags of log_append_ex and stream_write_line_ex (since 1.3). */
+#define SL_LINE_PARTIAL 0x1u
 
 /* Frees what host->registry_credentials filled in (NULL fields are fine). */
 static inline void sl_host_credentials_free(const struct sl_host_v1 *host,

@@ -32,7 +32,7 @@
 	_Static_assert((k) == (v), #k " was renumbered: enumerators are append-only")
 
 _Static_assert(SL_ABI_MAJOR == 1, "a new major needs a new layout file");
-_Static_assert(SL_ABI_MINOR >= 1, "SL_ABI_MINOR: these pins include the 1.1 appends");
+_Static_assert(SL_ABI_MINOR >= 3, "SL_ABI_MINOR: these pins include the 1.3 appends");
 
 /* struct sl_state_v1 */
 PIN(sl_state_v1, struct_size, 0, 4);
@@ -183,7 +183,13 @@ PIN(sl_host_v1, registry_credentials, 264, 8);
 PIN(sl_host_v1, log_append, 272, 8);
 PIN(sl_host_v1, log_complete, 280, 8);
 PIN(sl_host_v1, start_progress, 288, 8);
-PIN_SIZE(sl_host_v1, 296);
+PIN(sl_host_v1, agent_token, 296, 8);
+PIN(sl_host_v1, agent_connect, 304, 8);
+PIN(sl_host_v1, agent_callback_url, 312, 8);
+PIN(sl_host_v1, agent_state, 320, 8);
+PIN(sl_host_v1, log_append_ex, 328, 8);
+PIN(sl_host_v1, stream_write_line_ex, 336, 8);
+PIN_SIZE(sl_host_v1, 344);
 
 /* struct sl_container_ops_v1 */
 PIN(sl_container_ops_v1, struct_size, 0, 4);
@@ -372,6 +378,12 @@ PIN_ENUM(SL_STATUS_EXITED, 5);
 PIN_ENUM(SL_STATUS_DEAD, 6);
 PIN_ENUM(SL_STATUS_REMOVED, 7);
 
+/* enum sl_agent_state */
+PIN_ENUM(SL_AGENT_STATE_NONE, 0);
+PIN_ENUM(SL_AGENT_STATE_WAITING, 1);
+PIN_ENUM(SL_AGENT_STATE_LIVE, 2);
+PIN_ENUM(SL_AGENT_STATE_EXITED, 3);
+
 static const struct {
 	const char *name;
 	size_t size;
@@ -408,7 +420,7 @@ int main(void)
 	for (i = 0; i < n; i++)
 		printf("ok %zu - %s layout pinned (%zu bytes)\n", ++t,
 			structs[i].name, structs[i].size);
-	printf("ok %zu - enumerators pinned (sl_status, sl_log_level, sl_ctr_str_field, sl_ctr_list_field, sl_ctr_int_field, sl_exec_str_field, sl_exec_list_field, sl_exec_int_field, sl_ctr_status)\n", ++t);
+	printf("ok %zu - enumerators pinned (sl_status, sl_log_level, sl_ctr_str_field, sl_ctr_list_field, sl_ctr_int_field, sl_exec_str_field, sl_exec_list_field, sl_exec_int_field, sl_ctr_status, sl_agent_state)\n", ++t);
 
 	ok = st.struct_size == sizeof(st) && st.abi_major == SL_ABI_MAJOR &&
 		st.abi_minor == SL_ABI_MINOR;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,7 +99,7 @@ static void test_remove_takes_everything(void **state)
 
 	(void)state;
 	assert_int_equal(sl_secrets_set(root, ID, "a", "1", 1), 0);
-	assert_int_equal(sl_logstore_append(root, ID, 1, 1, "x", 1), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 1, 1, "x", 1, 0), 0);
 	assert_int_equal(sl_logstore_complete(root, ID), 0);
 	assert_int_equal(sl_ctrfiles_remove(root, ID), 0);
 	snprintf(path, sizeof(path), "%s/ctrfiles/%s", root, ID);
@@ -134,18 +135,20 @@ static void test_sweep_keeps_recorded(void **state)
 	assert_int_not_equal(stat(path, &st), 0);
 }
 
-/* Collects what a read emits as "fd:ts:line;" */
+/* Collects what a read emits as "fd:ts:line;" ("fd:ts:line+;" for a
+ * partial line). */
 struct got {
 	char buf[4096];
 };
 
-static int collect(void *arg, int fd, int64_t ts, const char *line, size_t len)
+static int collect(void *arg, int fd, int64_t ts, const char *line, size_t len,
+	unsigned flags)
 {
 	struct got *g = arg;
 	size_t used = strlen(g->buf);
 
-	snprintf(g->buf + used, sizeof(g->buf) - used, "%d:%lld:%.*s;", fd,
-		(long long)ts, (int)len, line);
+	snprintf(g->buf + used, sizeof(g->buf) - used, "%d:%lld:%.*s%s;", fd,
+		(long long)ts, (int)len, line, flags & SL_LINE_PARTIAL ? "+" : "");
 	return 0;
 }
 
@@ -167,12 +170,12 @@ static void test_log_filters(void **state)
 	assert_int_equal(sl_logstore_state(root, ID), SL_LOGSTORE_NONE);
 	read_all(&all, &g);
 	assert_string_equal(g.buf, "");
-	assert_int_equal(sl_logstore_append(root, ID, 1, 10, "one\n", 4), 0);
-	assert_int_equal(sl_logstore_append(root, ID, 2, 20, "two", 3), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 1, 10, "one\n", 4, 0), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 2, 20, "two", 3, 0), 0);
 	/* A line may hold anything but is one record, newlines included. */
-	assert_int_equal(sl_logstore_append(root, ID, 1, 30, "3 4 5\n6", 7), 0);
-	assert_int_equal(sl_logstore_append(root, ID, 1, 40, "", 0), 0);
-	assert_int_equal(sl_logstore_append(root, ID, 3, 50, "x", 1), -EINVAL);
+	assert_int_equal(sl_logstore_append(root, ID, 1, 30, "3 4 5\n6", 7, 0), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 1, 40, "", 0, 0), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 3, 50, "x", 1, 0), -EINVAL);
 	assert_int_equal(sl_logstore_state(root, ID), SL_LOGSTORE_PARTIAL);
 
 	read_all(&all, &g);
@@ -207,13 +210,13 @@ static void test_log_follow_and_complete(void **state)
 	struct got g = {{0}};
 
 	(void)state;
-	assert_int_equal(sl_logstore_append(root, ID, 1, 1, "a", 1), 0);
-	assert_int_equal(sl_logstore_append(root, ID, 1, 2, "b", 1), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 1, 1, "a", 1, 0), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 1, 2, "b", 1, 0), 0);
 	assert_int_equal(sl_logstore_read(root, ID, &f, &pos, collect, &g), 0);
 	assert_string_equal(g.buf, "1:2:b;");
 	/* A follower reads on from where it stopped, without tail. */
 	f.tail = -1;
-	assert_int_equal(sl_logstore_append(root, ID, 2, 3, "c", 1), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 2, 3, "c", 1, 0), 0);
 	assert_int_equal(sl_logstore_read(root, ID, &f, &pos, collect, &g), 0);
 	assert_string_equal(g.buf, "1:2:b;2:3:c;");
 	assert_int_equal(sl_logstore_read(root, ID, &f, &pos, collect, &g), 0);
@@ -223,7 +226,7 @@ static void test_log_follow_and_complete(void **state)
 	assert_int_equal(sl_logstore_state(root, ID), SL_LOGSTORE_COMPLETE);
 	/* The container runs again: the copy grows and is incomplete until
 	 * the backend completes it again. */
-	assert_int_equal(sl_logstore_append(root, ID, 1, 4, "again", 5), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 1, 4, "again", 5, 0), 0);
 	assert_int_equal(sl_logstore_state(root, ID), SL_LOGSTORE_PARTIAL);
 	assert_int_equal(sl_logstore_read(root, ID, &f, &pos, collect, &g), 0);
 	assert_string_equal(g.buf, "1:2:b;2:3:c;1:4:again;");
@@ -237,14 +240,14 @@ static void test_log_broken_stays_broken(void **state)
 	FILE *fp;
 
 	(void)state;
-	assert_int_equal(sl_logstore_append(root, ID, 1, 1, "a", 1), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 1, 1, "a", 1, 0), 0);
 	/* What a failed append leaves (the disk filled up). */
 	snprintf(path, sizeof(path), "%s/ctrfiles/%s/log.broken", root, ID);
 	fp = fopen(path, "w");
 	assert_non_null(fp);
 	fclose(fp);
 	assert_int_equal(sl_logstore_state(root, ID), SL_LOGSTORE_BROKEN);
-	assert_int_equal(sl_logstore_append(root, ID, 1, 2, "b", 1), -EPIPE);
+	assert_int_equal(sl_logstore_append(root, ID, 1, 2, "b", 1, 0), -EPIPE);
 	assert_int_equal(sl_logstore_complete(root, ID), -EPIPE);
 	assert_int_equal(sl_logstore_state(root, ID), SL_LOGSTORE_BROKEN);
 }
@@ -258,7 +261,7 @@ static void test_log_torn_record_waits(void **state)
 	FILE *fp;
 
 	(void)state;
-	assert_int_equal(sl_logstore_append(root, ID, 1, 1, "whole", 5), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 1, 1, "whole", 5, 0), 0);
 	/* An append caught halfway: the reader stops before it. */
 	snprintf(path, sizeof(path), "%s/ctrfiles/%s/log", root, ID);
 	fp = fopen(path, "a");
@@ -274,6 +277,24 @@ static void test_log_torn_record_waits(void **state)
 	assert_string_equal(g.buf, "1:1:whole;1:2:half a line;");
 }
 
+/* A line without its newline stays so; a newline wins over the flag. */
+static void test_log_partial_line(void **state)
+{
+	struct sl_logstore_filter all = {1, 1, 0, 0, -1};
+	struct got g;
+
+	(void)state;
+	assert_int_equal(sl_logstore_append(root, ID, 1, 1, "whole\n", 6, 0), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 1, 2, "prompt> ", 8,
+		SL_LINE_PARTIAL), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 2, 3, "done\n", 5,
+		SL_LINE_PARTIAL), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 2, 4, "", 0, SL_LINE_PARTIAL), 0);
+	assert_int_equal(sl_logstore_append(root, ID, 1, 5, "x", 1, 0x2), -EINVAL);
+	read_all(&all, &g);
+	assert_string_equal(g.buf, "1:1:whole;1:2:prompt> +;2:3:done;2:4:+;");
+}
+
 static void test_empty_copy_completes(void **state)
 {
 	struct sl_logstore_filter all = {1, 1, 0, 0, -1};
@@ -284,6 +305,51 @@ static void test_empty_copy_completes(void **state)
 	assert_int_equal(sl_logstore_state(root, ID), SL_LOGSTORE_COMPLETE);
 	read_all(&all, &g);
 	assert_string_equal(g.buf, "");
+}
+
+static int readable(int fd)
+{
+	struct pollfd pf = {.fd = fd, .events = POLLIN};
+
+	return poll(&pf, 1, 0) == 1;
+}
+
+/* A follower's watch wakes on its container's appends and completion
+ * only, and is quiet again once drained. */
+static void test_log_watch(void **state)
+{
+	static const char other[] = "fedcba9876543210fedcba9876543210"
+		"fedcba9876543210fedcba9876543210";
+	struct sl_logstore_watch w, w2;
+
+	(void)state;
+	assert_int_equal(sl_logstore_watch_open(&w, ID), 0);
+	assert_int_equal(sl_logstore_watch_open(&w2, other), 0);
+	assert_false(readable(sl_logstore_watch_fd(&w)));
+	assert_int_equal(sl_logstore_append(root, ID, 1, 5, "a\n", 2, 0), 0);
+	assert_true(readable(sl_logstore_watch_fd(&w)));
+	assert_false(readable(sl_logstore_watch_fd(&w2)));
+	sl_logstore_watch_drain(&w);
+	assert_false(readable(sl_logstore_watch_fd(&w)));
+	/* A follower that does not drain never blocks an append: fill its
+	 * pipe, then append. */
+	for (;;) {
+		char buf[4096] = {0};
+
+		if (write(w.fd[1], buf, sizeof(buf)) < 0) {
+			assert_int_equal(errno, EAGAIN);
+			break;
+		}
+	}
+	assert_int_equal(sl_logstore_append(root, ID, 2, 7, "b", 1, 0), 0);
+	sl_logstore_watch_drain(&w);
+	assert_false(readable(sl_logstore_watch_fd(&w)));
+	assert_int_equal(sl_logstore_complete(root, ID), 0);
+	assert_true(readable(sl_logstore_watch_fd(&w)));
+	sl_logstore_watch_close(&w);
+	sl_logstore_watch_close(&w2);
+	/* Closed watches are gone from the list: appends still work. */
+	assert_int_equal(sl_logstore_append(root, ID, 1, 6, "c", 1, 0), 0);
 }
 
 int main(void)
@@ -297,7 +363,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_follow_and_complete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_broken_stays_broken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_torn_record_waits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_partial_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_copy_completes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_watch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -324,6 +324,59 @@ static void test_generation_guards_the_hosts_report(void **state)
 	assert_int_equal(status_of(fx->c), SL_STATUS_RUNNING);
 }
 
+/* ---- the agent's exit code --------------------------------------------- */
+
+static int agent_code = -1;
+static struct sl_container *agent_removed;
+
+static int fake_agent_exit(struct sl_container *c, int *code)
+{
+	(void)c;
+	if (agent_code < 0)
+		return 0;
+	*code = agent_code;
+	return 1;
+}
+
+static void fake_agent_forget(struct sl_container *c)
+{
+	agent_removed = c;
+}
+
+static int exit_code_of(struct sl_container *c)
+{
+	struct sl_ctr_state s;
+
+	sl_ctr_get_state(c, &s);
+	free(s.error);
+	return s.exit_code;
+}
+
+static void test_agent_exit_code_wins(void **state)
+{
+	struct fixture *fx = *state;
+
+	sl_ctrtab_set_agent_hooks(fake_agent_exit, fake_agent_forget);
+	report(fx->c, SL_STATUS_RUNNING, 0);
+	/* No agent code: the backend's report stands. */
+	report(fx->c, SL_STATUS_EXITED, 1);
+	assert_int_equal(exit_code_of(fx->c), 1);
+	/* The agent saw 42: a later report's guess does not overwrite it. */
+	agent_code = 42;
+	report(fx->c, SL_STATUS_EXITED, 137);
+	assert_int_equal(exit_code_of(fx->c), 42);
+	report(fx->c, SL_STATUS_RUNNING, 0);
+	report(fx->c, SL_STATUS_EXITED, 0);
+	assert_int_equal(exit_code_of(fx->c), 42);
+	/* A removal tells the agent client. */
+	sl_ctr_ref(fx->c);
+	sl_ctrtab_remove(fx->c);
+	assert_ptr_equal(agent_removed, fx->c);
+	sl_ctr_unref(fx->c);
+	agent_code = -1;
+	sl_ctrtab_set_agent_hooks(NULL, NULL);
+}
+
 /* ---- names ------------------------------------------------------------- */
 
 static struct sl_container *new_ctr(const char *id, const char *name)
@@ -378,6 +431,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_removed_stays_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newest_write_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generation_guards_the_hosts_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_exit_code_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_slice_ignores_wall_clock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_taken_automatic_name_is_replaced, setup, teardown),
 	};

@@ -159,6 +159,23 @@ static void test_exact_and_fuzzy(void **state)
 	sl_filters_free(f);
 }
 
+/* moby's Match: exact, else an unanchored regular expression; a bad one matches nothing. */
+static void test_regex(void **state)
+{
+	struct sl_filters *f = parse_ok("{\"name\":{\"^/web$\":true,\"db\":true,\"a[\":true}}");
+
+	(void)state;
+	assert_true(sl_filters_regex_match(f, "name", "/web"));
+	assert_false(sl_filters_regex_match(f, "name", "/web2"));
+	assert_true(sl_filters_regex_match(f, "name", "my-db-1"));
+	assert_true(sl_filters_regex_match(f, "name", "a["));
+	assert_false(sl_filters_regex_match(f, "name", "a"));
+	assert_false(sl_filters_regex_match(f, "name", NULL));
+	assert_true(sl_filters_regex_match(f, "id", "x"));
+	assert_true(sl_filters_regex_match(NULL, "name", "x"));
+	sl_filters_free(f);
+}
+
 static void test_match_label(void **state)
 {
 	const char *const labels[] = { "app", "web", "tier", "front", "empty", "", NULL };
@@ -511,6 +528,50 @@ static void test_now(void **state)
 	assert_true(a > b - 2 * S && a < b + 2 * S);
 }
 
+/* publish / expose values: moby's ParsePortRange and its messages. */
+static void port_bad(const char *value, const char *msg)
+{
+	struct sl_filters *f = sl_filters_new();
+	char err[160] = "";
+
+	assert_non_null(f);
+	assert_int_equal(sl_filters_add(f, "publish", value), 0);
+	assert_int_equal(sl_filters_check_ports(f, "publish", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, msg);
+	sl_filters_free(f);
+}
+
+static void test_ports(void **state)
+{
+	struct sl_filters *f;
+	char err[160];
+
+	(void)state;
+	f = parse_ok("{\"expose\":{\"80\":true,\"8000-8010/UDP\":true,\"53-53/udp\":true}}");
+	assert_int_equal(sl_filters_check_ports(f, "expose", err, sizeof(err)), 0);
+	assert_true(sl_filters_port_in(f, "expose", 80, "tcp"));
+	assert_true(sl_filters_port_in(f, "expose", 80, NULL));
+	assert_false(sl_filters_port_in(f, "expose", 80, "udp"));
+	assert_true(sl_filters_port_in(f, "expose", 8000, "udp"));
+	assert_true(sl_filters_port_in(f, "expose", 8010, "UDP"));
+	assert_false(sl_filters_port_in(f, "expose", 8011, "udp"));
+	assert_true(sl_filters_port_in(f, "expose", 53, "udp"));
+	assert_false(sl_filters_port_in(f, "publish", 80, "tcp"));
+	sl_filters_free(f);
+
+	port_bad("8080:80", "filter for 'publish' should not contain ':': 8080:80");
+	port_bad("", "error while looking up for publish : invalid port range: value is empty");
+	port_bad("abc", "error while looking up for publish abc: invalid start port 'abc': "
+		 "invalid syntax");
+	port_bad("70000/tcp", "error while looking up for publish 70000/tcp: invalid start port "
+		 "'70000': value out of range");
+	port_bad("90-80", "error while looking up for publish 90-80: invalid port range: 90-80");
+	port_bad("80-", "error while looking up for publish 80-: invalid end port '': "
+		 "value is empty");
+	port_bad("1-2-3", "error while looking up for publish 1-2-3: invalid end port '2-3': "
+		 "invalid syntax");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,9 +581,11 @@ int main(void)
 		cmocka_unit_test(test_empty_inputs),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_exact_and_fuzzy),
+		cmocka_unit_test(test_regex),
 		cmocka_unit_test(test_match_label),
 		cmocka_unit_test(test_validate_keys),
 		cmocka_unit_test(test_get_bool),
+		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_build_and_dup),
 		cmocka_unit_test(test_go_durations),
 		cmocka_unit_test(test_relative),

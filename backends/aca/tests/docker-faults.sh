@@ -6,12 +6,8 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../../.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/backends/aca/tests/lib.sh"
-need_docker
 N=6
-tap_plan $((N + 5))
-start_registry
-sim_up $ACA_SIM_FAST --token-lifetime 6
-aca_daemon aca || { echo "Bail out! sockerlessd --backend=aca did not start"; exit 1; }
+aca_begin $((N + 5)) --daemon $ACA_SIM_FAST --token-lifetime 6
 docker pull -q busybox >/dev/null 2>&1 || { echo "Bail out! pull failed"; exit 1; }
 
 curl -sf -X POST "$SIM_URL/_sim/faults" -H 'Content-Type: application/json' -d '{

@@ -7,12 +7,8 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../../.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/backends/aca/tests/lib.sh"
-need_docker
-tap_plan 10
-start_registry
-sim_up $ACA_SIM_FAST
 export SOCKERLESS_ACA_STORAGE_ACCOUNT=sockerlessstore
-aca_daemon aca || { echo "Bail out! sockerlessd --backend=aca did not start"; exit 1; }
+aca_begin 10 --daemon $ACA_SIM_FAST
 
 # arm_get PATH: GET an ARM path of the simulator; prints the body.
 arm_get() {

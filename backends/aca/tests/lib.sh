@@ -46,6 +46,37 @@ aca_env() {
 	export AZURE_TENANT_ID=$ACA_TENANT
 	export AZURE_CLIENT_ID=sockerless-tests
 	export AZURE_CLIENT_SECRET=sockerless-tests-secret
+	# The agent only where a test asks for it (push_agent_image and
+	# ACA_AGENT=auto|forward|reverse): the others check Azure's own paths.
+	export SOCKERLESS_ACA_AGENT=${ACA_AGENT:-off}
+}
+
+# push_agent_image: builds the agent image into the test registry
+# (make agent-image) and points the backend's agent-image at it.
+push_agent_image() {
+	pa_ref=$REGISTRY_HOST/sockerless/agent:latest
+	pa_bin=$top_builddir/agent/sockerless-agent
+	if LC_ALL=C readelf -l "$pa_bin" 2>/dev/null | grep -q 'program interpreter'; then
+		# A sanitizer build links the agent dynamically (ASan cannot
+		# link statically); the replicas' images need a static one.
+		pa_bin=$tmp/sockerless-agent
+		pa_src=$(sed -n '/^agent_sockerless_agent_SOURCES/,/[^\\]$/p' \
+			"$top_srcdir/agent/agent.am" | tr ' \\\t' '\n\n\n' | grep '\.c$' |
+			sed "s|^|$top_srcdir/|")
+		if ! ${CC:-cc} -std=c11 -O2 -static -I"$top_builddir" -I"$top_srcdir/agent" \
+			$pa_src -lmbedtls -lmbedx509 -lmbedcrypto -lpthread -o "$pa_bin" >"$tmp/agent-cc.log" 2>&1; then
+			echo "Bail out! no static agent for the image:"
+			sed 's/^/# /' "$tmp/agent-cc.log"
+			exit 1
+		fi
+	fi
+	if ! sh "$top_srcdir/agent/agent-image.sh" "$pa_bin" \
+		"$pa_ref" >"$tmp/agent-image.log" 2>&1; then
+		echo "Bail out! the agent image was not pushed:"
+		sed 's/^/# /' "$tmp/agent-image.log"
+		exit 1
+	fi
+	export SOCKERLESS_ACA_AGENT_IMAGE=$pa_ref
 }
 
 # aca_daemon NAME [ARGS...]: sockerlessd --backend=aca against the
@@ -78,25 +109,65 @@ sim_jobs() {
 		"$SDK_PYTHON" -c 'import json,sys; [print(j["name"]) for j in json.load(sys.stdin)["value"]]'
 }
 
-# wait_for TIMEOUT-S COMMAND...: polls every 0.2 s until the command
-# succeeds; fails after the deadline.
-wait_for() {
-	wf_t=$1
-	shift
-	wf_i=0
-	while [ $wf_i -lt $((wf_t * 5)) ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-		wf_i=$((wf_i + 1))
-	done
-	return 1
-}
-
-# need_docker N: bails out of a plan of N when the CLI is missing
+# need_docker: bails out when the docker CLI is missing
 # (scripts/deps.sh installs it; a missing CLI is a broken setup).
 need_docker() {
 	command -v docker >/dev/null 2>&1 || { echo "Bail out! no docker CLI (run scripts/deps.sh)"; exit 1; }
 }
 
+# aca_begin PLAN [--agent] [--daemon] [SIM_ARGS...]: the start most tests
+# share: the docker CLI checked, the plan, the test registry, the agent
+# image pushed (--agent), the simulator started with SIM_ARGS, and
+# (--daemon) sockerlessd --backend=aca as "aca".  Bails out when a part
+# does not come up.
+aca_begin() {
+	need_docker
+	tap_plan "$1"
+	shift
+	ab_agent=
+	ab_daemon=
+	while :; do
+		case ${1:-} in
+		--agent) ab_agent=1 ;;
+		--daemon) ab_daemon=1 ;;
+		*) break ;;
+		esac
+		shift
+	done
+	start_registry
+	if [ -n "$ab_agent" ]; then
+		push_agent_image
+	fi
+	sim_up "$@"
+	if [ -n "$ab_daemon" ] && ! aca_daemon aca; then
+		echo "Bail out! sockerlessd --backend=aca did not start"
+		exit 1
+	fi
+}
+
 # no_jobs: true when the resource group holds no job.
 no_jobs() { [ -z "$(sim_jobs 2>/dev/null)" ]; }
+
+# agent_modes CHECKS: runs CHECKS MODE against a forward daemon, then a
+# reverse one (its --agent-listen at the simulator's bridge, the only
+# address replicas reach), each stopped after its checks, which must be
+# clean.  SL_LOG names the current daemon's log; SOCKERLESS_ACA_AGENT_TOKEN
+# set by the caller applies to the forward daemon only.
+agent_modes() {
+	ACA_AGENT=forward aca_daemon fwd ||
+		{ echo "Bail out! sockerlessd --backend=aca did not start"; exit 1; }
+	SL_LOG=$tmp/fwd/log
+	"$1" forward
+	stop_daemon && ok "forward: the daemon stops cleanly" ||
+		not_ok "forward: daemon stop" "$(tail -20 "$SL_LOG")"
+	unset SOCKERLESS_ACA_AGENT_TOKEN
+	am_gw=$(sim_get /_sim/replicas | "$SDK_PYTHON" -c \
+		'import json,sys; print(json.load(sys.stdin)["network"]["gateway"])')
+	[ -n "$am_gw" ] || { echo "Bail out! the simulator reports no bridge gateway"; exit 1; }
+	ACA_AGENT=reverse aca_daemon rev --agent-listen "$am_gw:0" ||
+		{ echo "Bail out! sockerlessd --backend=aca (reverse) did not start"; exit 1; }
+	SL_LOG=$tmp/rev/log
+	"$1" reverse
+	stop_daemon && ok "reverse: the daemon stops cleanly" ||
+		not_ok "reverse: daemon stop" "$(tail -20 "$SL_LOG")"
+}

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -273,6 +274,7 @@ static void test_validate_refusals(void **state)
 	static const char *const none[] = { NULL };
 	struct fixture *f = *state;
 	struct fake_ctr saved = f->fc;
+	enum aca_agent_mode saved_mode = f->cfg.agent_mode;
 	struct aca_err err;
 
 	f->fc.list[SL_CTR_BINDS] = host_bind;
@@ -288,9 +290,20 @@ static void test_validate_refusals(void **state)
 	assert_int_equal(validate(f, &err), SL_EINVAL);
 	f->fc = saved;
 
-	/* No stdin for a job; named volumes not mounted yet. */
+	/* Stdin only through the agent; named volumes not mounted yet. */
 	f->fc.ints[SL_CTR_OPEN_STDIN] = 1;
+	assert_int_equal(validate(f, &err), SL_OK);
+	f->cfg.agent_mode = ACA_AGENT_OFF;
 	assert_int_equal(validate(f, &err), SL_EINVAL);
+	assert_non_null(strstr(err.msg, "keeping stdin open"));
+	assert_non_null(strstr(err.msg, "(agent=off)"));
+	f->fc = saved;
+	/* A terminal too: running without it would change the program. */
+	f->fc.ints[SL_CTR_TTY] = 1;
+	assert_int_equal(validate(f, &err), SL_EINVAL);
+	assert_non_null(strstr(err.msg, "-t (a terminal)"));
+	f->cfg.agent_mode = saved_mode;
+	assert_int_equal(validate(f, &err), SL_OK);
 	f->fc = saved;
 	f->fc.list[SL_CTR_BINDS] = named;
 	assert_int_equal(validate(f, &err), SL_EINVAL);
@@ -301,10 +314,15 @@ static void test_validate_refusals(void **state)
 	assert_int_equal(validate(f, &err), SL_EINVAL);
 	f->fc = saved;
 
+	/* -w and -u: the agent applies them; without it they are refused. */
 	f->fc.raw = "{\"WorkingDir\":\"/work\"}";
+	assert_int_equal(validate(f, &err), SL_OK);
+	f->cfg.agent_mode = ACA_AGENT_OFF;
 	assert_int_equal(validate(f, &err), SL_EINVAL);
 	f->fc.raw = "{\"User\":\"1000:1000\"}";
 	assert_int_equal(validate(f, &err), SL_EINVAL);
+	f->cfg.agent_mode = ACA_AGENT_AUTO;
+	assert_int_equal(validate(f, &err), SL_OK);
 	f->fc = saved;
 
 	f->fc.list[SL_CTR_PORT_BINDINGS] = ports;
@@ -391,8 +409,10 @@ static void test_validate_messages(void **state)
 		"work in Azure Container Apps"));
 	f->fc.list[SL_CTR_BINDS] = NULL;
 	f->fc.raw = "{\"WorkingDir\":\"/work\"}";
+	f->cfg.agent_mode = ACA_AGENT_OFF;
 	assert_int_equal(validate(f, &err), SL_EINVAL);
 	assert_non_null(strstr(err.msg, "working directory"));
+	assert_non_null(strstr(err.msg, "agent setting is off"));
 }
 
 /* ---- the body ---------------------------------------------------------- */
@@ -423,19 +443,210 @@ static const char *get_str(struct json_object *o, const char *path)
 	return v ? json_object_get_string(v) : NULL;
 }
 
-static struct json_object *build(struct fixture *f)
+/* The job spec `s` (freed here) as JSON; fails the test on a build error
+ * (`s` NULL, `err` says why) or a spec that does not parse. */
+static struct json_object *parsed(char *s, const struct aca_err *err)
 {
-	struct aca_err err = { 0 };
-	char *s = aca_jobspec_build(&f->fh.host, &f->cfg, FAKE_CTR(&f->fc),
-		"sl-web-012345", &err);
 	struct json_object *o;
 
 	if (!s)
-		fail_msg("build failed: %d %s", err.status, err.msg);
+		fail_msg("build failed: %d %s", err->status, err->msg);
 	o = json_tokener_parse(s);
 	free(s);
 	assert_non_null(o);
 	return o;
+}
+
+static struct json_object *build(struct fixture *f)
+{
+	struct aca_err err = { 0 };
+
+	return parsed(aca_jobspec_build(&f->fh.host, &f->cfg, FAKE_CTR(&f->fc),
+		"sl-web-012345", &err), &err);
+}
+
+static struct json_object *build_agent(struct fixture *f,
+	const struct aca_agent_plan *plan)
+{
+	struct aca_err err = { 0 };
+
+	return parsed(aca_jobspec_build_agent(&f->fh.host, &f->cfg,
+		FAKE_CTR(&f->fc), "sl-web-012345", plan, &err), &err);
+}
+
+/* The i-th string of the array at path, "" past its end. */
+static const char *arg(struct json_object *o, const char *path, size_t i)
+{
+	struct json_object *a = get(o, path);
+
+	if (!a || i >= json_object_array_length(a))
+		return "";
+	return json_object_get_string(json_object_array_get_idx(a, i));
+}
+
+/* Finds the env entry `name` of the main container. */
+static struct json_object *env_entry(struct json_object *o, const char *name)
+{
+	struct json_object *env = get(o, "properties.template.containers.0.env");
+
+	for (size_t i = 0; env && i < json_object_array_length(env); i++) {
+		struct json_object *e = json_object_array_get_idx(env, i);
+
+		if (!strcmp(get_str(e, "name"), name))
+			return e;
+	}
+	return NULL;
+}
+
+static void test_body_agent_forward(void **state)
+{
+	static const char *const ep[] = { "/bin/echo", NULL };
+	static const char *const cmd[] = { "hello", "world", NULL };
+	static const char *const vols[] = { "data:/data", NULL };
+	struct fixture *f = *state;
+	struct aca_agent_plan plan = { 0 };
+	struct json_object *o, *ic, *e;
+	const char *main_path = "properties.template.containers.0";
+	char path[128];
+	size_t n;
+
+	static char token[] = "0123abcd";
+
+	plan.mode = ACA_AGENT_FORWARD;
+	plan.port = 7777;
+	plan.token = token;
+	f->fc.list[SL_CTR_ENTRYPOINT] = ep;
+	f->fc.list[SL_CTR_CMD] = cmd;
+	f->fc.ints[SL_CTR_TTY] = 1;
+	f->fc.ints[SL_CTR_OPEN_STDIN] = 1;
+	f->fc.raw = "{\"WorkingDir\":\"/tmp\",\"User\":\"1000\","
+		"\"HostConfig\":{\"Binds\":[\"data:/data\"]}}";
+	f->fc.list[SL_CTR_VOLUMES] = vols;
+	f->cfg.storage_account = strdup("sockerlessstore");
+	assert_non_null(f->cfg.storage_account);
+	o = build_agent(f, &plan);
+
+	/* The main container starts the agent, which starts ENTRYPOINT+CMD. */
+	snprintf(path, sizeof(path), "%s.command", main_path);
+	assert_int_equal(json_object_array_length(get(o, path)), 1);
+	assert_string_equal(arg(o, path, 0), "/sl-agent/sockerless-agent");
+	snprintf(path, sizeof(path), "%s.args", main_path);
+	{
+		static const char *const want[] = {
+			"--listen", "0.0.0.0:7777", "--tty", "--stdin",
+			"--workdir", "/tmp", "--user", "1000", "--",
+			"/bin/echo", "hello", "world", NULL
+		};
+
+		for (n = 0; want[n]; n++)
+			assert_string_equal(arg(o, path, n), want[n]);
+		assert_int_equal(json_object_array_length(get(o, path)), n);
+	}
+	/* The token by secretRef only; the id as a plain value. */
+	e = env_entry(o, "SOCKERLESS_AGENT_TOKEN");
+	assert_non_null(e);
+	assert_null(get(e, "value"));
+	assert_string_equal(get_str(e, "secretRef"), "sl-agent-token");
+	e = env_entry(o, "SOCKERLESS_CONTAINER_ID");
+	assert_non_null(e);
+	assert_string_equal(get_str(e, "value"), ID1);
+	e = get(o, "properties.configuration.secrets");
+	n = json_object_array_length(e);
+	assert_true(n >= 1);
+	assert_string_equal(get_str(e, "0.name"), "sl-agent-token");
+	assert_string_equal(get_str(e, "0.value"), "0123abcd");
+
+	/* The init container installs into the EmptyDir both mount. */
+	assert_int_equal(json_object_array_length(get(o,
+		"properties.template.initContainers")), 1);
+	ic = get(o, "properties.template.initContainers.0");
+	assert_string_equal(get_str(ic, "image"), "sockerless/agent:latest");
+	assert_string_equal(arg(ic, "command", 0), "/sockerless-agent");
+	assert_string_equal(arg(ic, "args", 0), "install");
+	assert_string_equal(arg(ic, "args", 1), "/sl-agent");
+	assert_true(json_object_get_double(get(ic, "resources.cpu")) == 0.25);
+	assert_string_equal(get_str(ic, "resources.memory"), "0.5Gi");
+	assert_string_equal(get_str(ic, "volumeMounts.0.volumeName"), "sl-agent");
+	assert_string_equal(get_str(ic, "volumeMounts.0.mountPath"), "/sl-agent");
+	/* Next to the named volume, not instead of it. */
+	assert_int_equal(json_object_array_length(get(o,
+		"properties.template.volumes")), 2);
+	assert_string_equal(get_str(o, "properties.template.volumes.0.name"), "data");
+	assert_string_equal(get_str(o, "properties.template.volumes.1.name"),
+		"sl-agent");
+	assert_string_equal(get_str(o,
+		"properties.template.volumes.1.storageType"), "EmptyDir");
+	snprintf(path, sizeof(path), "%s.volumeMounts", main_path);
+	assert_int_equal(json_object_array_length(get(o, path)), 2);
+	snprintf(path, sizeof(path), "%s.volumeMounts.0.mountPath", main_path);
+	assert_string_equal(get_str(o, path), "/sl-agent");
+	json_object_put(o);
+}
+
+static void test_body_agent_reverse(void **state)
+{
+	struct fixture *f = *state;
+	struct aca_agent_plan plan = { 0 };
+	struct json_object *o;
+	const char *args = "properties.template.containers.0.args";
+
+	static char token[] = "0123abcd";
+	static char url[] = "http://10.0.0.1:7070/v1/agent/" ID1;
+	static char https_url[] = "https://sl.example:7070/v1/agent/" ID1;
+
+	/* The image's own command (busybox: CMD sh), no -t/-i/-w/-u. */
+	plan.mode = ACA_AGENT_REVERSE;
+	plan.token = token;
+	plan.callback_url = url;
+	o = build_agent(f, &plan);
+	assert_string_equal(arg(o, args, 0), "--callback");
+	assert_string_equal(arg(o, args, 1), plan.callback_url);
+	assert_string_equal(arg(o, args, 2), "--");
+	assert_string_equal(arg(o, args, 3), "sh");
+	assert_int_equal(json_object_array_length(get(o, args)), 4);
+	json_object_put(o);
+
+	/* http: the CA is not sent (nothing to verify). */
+	f->cfg.callback_ca = strdup("-----BEGIN CERTIFICATE-----\nMIIB\n"
+		"-----END CERTIFICATE-----\n");
+	o = build_agent(f, &plan);
+	assert_null(env_entry(o, "SOCKERLESS_CALLBACK_CA"));
+	json_object_put(o);
+
+	/* https: the CA travels as a secret, referenced from the env. */
+	plan.callback_url = https_url;
+	o = build_agent(f, &plan);
+	assert_string_equal(arg(o, args, 1), https_url);
+	assert_non_null(env_entry(o, "SOCKERLESS_CALLBACK_CA"));
+	assert_string_equal(get_str(env_entry(o, "SOCKERLESS_CALLBACK_CA"),
+		"secretRef"), "sl-agent-callback-ca");
+	assert_null(get(env_entry(o, "SOCKERLESS_CALLBACK_CA"), "value"));
+	{
+		struct json_object *secrets = get(o,
+			"properties.configuration.secrets");
+		int seen = 0;
+
+		for (size_t i = 0; i < json_object_array_length(secrets); i++) {
+			struct json_object *e = json_object_array_get_idx(secrets, i);
+
+			if (!strcmp(get_str(e, "name"), "sl-agent-callback-ca")) {
+				assert_string_equal(get_str(e, "value"),
+					f->cfg.callback_ca);
+				seen++;
+			}
+		}
+		assert_int_equal(seen, 1);
+	}
+	json_object_put(o);
+
+	/* Off: exactly the body without the agent. */
+	plan.mode = ACA_AGENT_OFF;
+	o = build_agent(f, &plan);
+	assert_null(get(o, "properties.template.initContainers"));
+	assert_null(get(o, "properties.template.containers.0.command"));
+	assert_null(env_entry(o, "SOCKERLESS_AGENT_TOKEN"));
+	assert_null(strstr(json_object_to_json_string(o), "0123abcd"));
+	json_object_put(o);
 }
 
 static void test_body_plain(void **state)
@@ -788,17 +999,36 @@ static int load(struct fake_host *fh, const char *const *config,
 	return aca_config_load(&fh->host, cfg, err);
 }
 
+/* The config tests' host: the fake, and no endpoint from the
+ * environment unless a test sets one. */
+static int host_setup(void **state)
+{
+	struct fake_host *fh = calloc(1, sizeof(*fh));
+
+	if (!fh || fakehost_init(fh)) {
+		free(fh);
+		return -1;
+	}
+	unsetenv("SOCKERLESS_ENDPOINT_URL");
+	*state = fh;
+	return 0;
+}
+
+static int host_teardown(void **state)
+{
+	fakehost_fini(*state);
+	free(*state);
+	return 0;
+}
+
 static void test_config_defaults(void **state)
 {
-	struct fake_host fh;
+	struct fake_host *fh = *state;
 	struct aca_config cfg;
 	struct aca_err err;
 
-	(void)state;
-	assert_int_equal(fakehost_init(&fh), 0);
-	unsetenv("SOCKERLESS_ENDPOINT_URL");
 	unsetenv("AZURE_AUTHORITY_HOST");
-	assert_int_equal(load(&fh, base_config, &cfg, &err), SL_OK);
+	assert_int_equal(load(fh, base_config, &cfg, &err), SL_OK);
 	assert_string_equal(cfg.environment, "sockerless");
 	assert_string_equal(cfg.location, "eastus");
 	assert_string_equal(cfg.agent_image, "sockerless/agent:latest");
@@ -813,11 +1043,12 @@ static void test_config_defaults(void **state)
 	assert_int_equal(cfg.use_cli, 1);
 	assert_int_equal(cfg.log_family, ACA_LOGS_AUTO);
 	assert_int_equal(cfg.orphans, ACA_ORPHANS_REPORT);
+	assert_int_equal(cfg.agent_mode, ACA_AGENT_AUTO);
+	assert_int_equal(cfg.agent_port, 7777);
 	assert_null(cfg.workload_profile);
 	assert_null(cfg.workspace);
 	aca_config_free(&cfg);
 	assert_null(cfg.subscription);
-	fakehost_fini(&fh);
 }
 
 static void test_config_values(void **state)
@@ -834,18 +1065,18 @@ static void test_config_values(void **state)
 		"use-azure-cli=false",
 		"poll-interval-ms=250",
 		"job-timeout=600",
+		"agent=reverse",
+		"agent-port=9000",
 		NULL
 	};
-	struct fake_host fh;
+	struct fake_host *fh = *state;
 	struct aca_config cfg;
 	struct aca_err err;
 	char buf[256], *env_id;
 
-	(void)state;
-	assert_int_equal(fakehost_init(&fh), 0);
 	setenv("SOCKERLESS_ENDPOINT_URL", "http://127.0.0.1:8080//", 1);
 	setenv("AZURE_CLIENT_SECRET", "top-secret", 1);
-	assert_int_equal(load(&fh, config, &cfg, &err), SL_OK);
+	assert_int_equal(load(fh, config, &cfg, &err), SL_OK);
 	unsetenv("SOCKERLESS_ENDPOINT_URL");
 	unsetenv("AZURE_CLIENT_SECRET");
 	assert_string_equal(cfg.location, "eastus2");
@@ -859,6 +1090,8 @@ static void test_config_values(void **state)
 	assert_int_equal(cfg.use_cli, 0);
 	assert_int_equal(cfg.poll_ms, 250);
 	assert_int_equal(cfg.job_timeout_s, 600);
+	assert_int_equal(cfg.agent_mode, ACA_AGENT_REVERSE);
+	assert_int_equal(cfg.agent_port, 9000);
 	env_id = aca_config_env_id(&cfg);
 	assert_string_equal(env_id, "/subscriptions/00000000-0000-0000-0000-"
 		"000000000001/resourceGroups/my.rg(1)/providers/Microsoft.App/"
@@ -873,114 +1106,144 @@ static void test_config_values(void **state)
 		SL_EINVAL);
 	aca_config_free(&cfg);
 	assert_null(cfg.client_secret);
-	fakehost_fini(&fh);
 }
 
-static void test_config_errors(void **state)
+/* Fails unless `config` is refused with nothing left to free; `what`
+ * names it in the failure. */
+static void refused(struct fake_host *fh, const char *const *config,
+	const char *what)
 {
-	static const char *const no_sub[] = { "resource-group=rg", NULL };
-	static const char *const no_rg[] = {
-		"subscription-id=00000000-0000-0000-0000-000000000001", NULL };
-	static const char *const bad_sub[] = {
-		"subscription-id=not-a-guid", "resource-group=rg", NULL };
-	static const char *const bad_rg[] = {
-		"subscription-id=00000000-0000-0000-0000-000000000001",
-		"resource-group=ends.with.dot.", NULL };
-	static const char *const bad_env[] = {
-		"subscription-id=00000000-0000-0000-0000-000000000001",
-		"resource-group=rg", "environment=1env", NULL };
-	static const char *const bad_family[] = {
-		"subscription-id=00000000-0000-0000-0000-000000000001",
-		"resource-group=rg", "log-family=syslog", NULL };
-	static const char *const bad_orphans[] = {
-		"subscription-id=00000000-0000-0000-0000-000000000001",
-		"resource-group=rg", "orphans=keep", NULL };
-	static const char *const bad_num[] = {
-		"subscription-id=00000000-0000-0000-0000-000000000001",
-		"resource-group=rg", "job-timeout=0", NULL };
-	static const char *const bad_num2[] = {
-		"subscription-id=00000000-0000-0000-0000-000000000001",
-		"resource-group=rg", "poll-interval-ms=12x", NULL };
-	static const char *const bad_poll[] = {
-		"subscription-id=00000000-0000-0000-0000-000000000001",
-		"resource-group=rg", "poll-interval-ms=5000",
-		"poll-max-ms=1000", NULL };
-	static const char *const bad_ws[] = {
-		"subscription-id=00000000-0000-0000-0000-000000000001",
-		"resource-group=rg", "log-analytics-workspace=myworkspace", NULL };
-	static const char *const bad_imds[] = {
-		"subscription-id=00000000-0000-0000-0000-000000000001",
-		"resource-group=rg", "imds-url=ftp://x", NULL };
-	static const char *const *const cases[] = {
-		no_sub, no_rg, bad_sub, bad_rg, bad_env, bad_family, bad_orphans,
-		bad_num, bad_num2, bad_poll, bad_ws, bad_imds, NULL
-	};
-	struct fake_host fh;
 	struct aca_config cfg;
 	struct aca_err err;
 
-	(void)state;
-	assert_int_equal(fakehost_init(&fh), 0);
-	unsetenv("SOCKERLESS_ENDPOINT_URL");
-	for (int i = 0; cases[i]; i++) {
-		if (load(&fh, cases[i], &cfg, &err) != SL_EINVAL)
-			fail_msg("config case %d accepted", i);
-		assert_null(cfg.subscription);   /* nothing left to free */
+	if (load(fh, config, &cfg, &err) != SL_EINVAL)
+		fail_msg("config with %s ... accepted", what);
+	assert_null(cfg.subscription);
+}
+
+/* Configurations both the refusal and the message tests use. */
+static const char *const no_sub[] = { "resource-group=rg", NULL };
+static const char *const no_rg[] = {
+	"subscription-id=00000000-0000-0000-0000-000000000001", NULL };
+static const char *const bad_sub[] = {
+	"subscription-id=xyz", "resource-group=rg", NULL };
+
+static void test_config_errors(void **state)
+{
+	static const char *const bad_rg[] = {
+		"subscription-id=00000000-0000-0000-0000-000000000001",
+		"resource-group=ends.with.dot.", NULL };
+	static const char *const *const cases[] = {
+		no_sub, no_rg, bad_sub, bad_rg, NULL
+	};
+	/* Each after a valid subscription and resource group. */
+	static const char *const bad_opts[][2] = {
+		{ "environment=1env" }, { "log-family=syslog" },
+		{ "orphans=keep" }, { "job-timeout=0" },
+		{ "poll-interval-ms=12x" },
+		{ "poll-interval-ms=5000", "poll-max-ms=1000" },
+		{ "log-analytics-workspace=myworkspace" },
+		{ "imds-url=ftp://x" }, { "agent=sometimes" },
+		{ "agent-port=65536" },
+	};
+	struct fake_host *fh = *state;
+	struct aca_config cfg;
+	struct aca_err err;
+
+	for (int i = 0; cases[i]; i++)
+		refused(fh, cases[i], cases[i][0]);
+	for (size_t i = 0; i < sizeof(bad_opts) / sizeof(bad_opts[0]); i++) {
+		const char *opts[] = { base_config[0], "resource-group=rg",
+			bad_opts[i][0], bad_opts[i][1], NULL };
+
+		refused(fh, opts, bad_opts[i][0]);
 	}
 	setenv("SOCKERLESS_ENDPOINT_URL", "localhost:8080", 1);
-	assert_int_equal(load(&fh, base_config, &cfg, &err), SL_EINVAL);
+	assert_int_equal(load(fh, base_config, &cfg, &err), SL_EINVAL);
 	unsetenv("SOCKERLESS_ENDPOINT_URL");
-	fakehost_fini(&fh);
+}
+
+static void test_config_callback_ca(void **state)
+{
+	static const char pem[] = "-----BEGIN CERTIFICATE-----\nMIIB\n"
+		"-----END CERTIFICATE-----\n";
+	char dir[] = "/tmp/sl-test-ca.XXXXXX", good[64], bad[64], opt1[80],
+		opt2[80], opt3[80];
+	const char *with_ca[] = {
+		"subscription-id=00000000-0000-0000-0000-000000000001",
+		"resource-group=rg", opt1, NULL };
+	const char *not_pem[] = { with_ca[0], with_ca[1], opt2, NULL };
+	const char *missing_file[] = { with_ca[0], with_ca[1], opt3, NULL };
+	struct fake_host *fh = *state;
+	struct aca_config cfg;
+	struct aca_err err;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(good, sizeof(good), "%s/ca.pem", dir);
+	snprintf(bad, sizeof(bad), "%s/key.txt", dir);
+	assert_non_null(f = fopen(good, "w"));
+	fputs(pem, f);
+	fclose(f);
+	assert_non_null(f = fopen(bad, "w"));
+	fputs("not a certificate\n", f);
+	fclose(f);
+	snprintf(opt1, sizeof(opt1), "callback-ca=%s", good);
+	snprintf(opt2, sizeof(opt2), "callback-ca=%s", bad);
+	snprintf(opt3, sizeof(opt3), "callback-ca=%s/none.pem", dir);
+	assert_int_equal(load(fh, with_ca, &cfg, &err), SL_OK);
+	assert_string_equal(cfg.callback_ca, pem);
+	aca_config_free(&cfg);
+	assert_null(cfg.callback_ca);
+	assert_int_equal(load(fh, not_pem, &cfg, &err), SL_EINVAL);
+	assert_null(cfg.subscription);
+	if (messages_work())
+		assert_non_null(strstr(err.msg, "not a PEM certificate"));
+	assert_int_equal(load(fh, missing_file, &cfg, &err), SL_EINVAL);
+	if (messages_work())
+		assert_non_null(strstr(err.msg, "No such file"));
+	assert_int_equal(load(fh, base_config, &cfg, &err), SL_OK);
+	assert_null(cfg.callback_ca);
+	aca_config_free(&cfg);
+	unlink(good);
+	unlink(bad);
+	rmdir(dir);
 }
 
 static void test_config_messages(void **state)
 {
-	static const char *const no_sub[] = { "resource-group=rg", NULL };
-	static const char *const no_rg[] = {
-		"subscription-id=00000000-0000-0000-0000-000000000001", NULL };
-	static const char *const bad_sub[] = {
-		"subscription-id=xyz", "resource-group=rg", NULL };
-	struct fake_host fh;
+	struct fake_host *fh = *state;
 	struct aca_config cfg;
 	struct aca_err err;
 
-	(void)state;
-	assert_int_equal(fakehost_init(&fh), 0);
-	unsetenv("SOCKERLESS_ENDPOINT_URL");
-	assert_int_equal(load(&fh, no_sub, &cfg, &err), SL_EINVAL);
-	if (!messages_work()) {
-		fakehost_fini(&fh);
+	assert_int_equal(load(fh, no_sub, &cfg, &err), SL_EINVAL);
+	if (!messages_work())
 		return;
-	}
 	assert_string_equal(err.msg, "aca: SOCKERLESS_ACA_SUBSCRIPTION_ID (or "
 		"--backend-opt subscription-id=) is required: the Azure "
 		"subscription the jobs run in");
-	load(&fh, no_rg, &cfg, &err);
+	load(fh, no_rg, &cfg, &err);
 	assert_non_null(strstr(err.msg, "SOCKERLESS_ACA_RESOURCE_GROUP"));
 	assert_non_null(strstr(err.msg, "--backend-opt resource-group="));
-	load(&fh, bad_sub, &cfg, &err);
+	load(fh, bad_sub, &cfg, &err);
 	assert_non_null(strstr(err.msg, "SOCKERLESS_ACA_SUBSCRIPTION_ID"));
 	assert_non_null(strstr(err.msg, "'xyz'"));
-	fakehost_fini(&fh);
 }
 
 static void test_instance_id(void **state)
 {
-	struct fake_host fh;
+	struct fake_host *fh = *state;
 	struct aca_config a, b;
 	struct aca_err err;
 	char path[512], buf[64] = "";
 	FILE *fp;
 
-	(void)state;
-	assert_int_equal(fakehost_init(&fh), 0);
-	unsetenv("SOCKERLESS_ENDPOINT_URL");
-	assert_int_equal(load(&fh, base_config, &a, &err), SL_OK);
+	assert_int_equal(load(fh, base_config, &a, &err), SL_OK);
 	assert_int_equal(strlen(a.instance_id), 32);
 	assert_int_equal(strspn(a.instance_id, "0123456789abcdef"), 32);
-	assert_int_equal(load(&fh, base_config, &b, &err), SL_OK);
+	assert_int_equal(load(fh, base_config, &b, &err), SL_OK);
 	assert_string_equal(a.instance_id, b.instance_id);
-	snprintf(path, sizeof(path), "%s/instance-id", fh.state_dir);
+	snprintf(path, sizeof(path), "%s/instance-id", fh->state_dir);
 	fp = fopen(path, "r");
 	assert_non_null(fp);
 	assert_non_null(fgets(buf, sizeof(buf), fp));
@@ -995,8 +1258,7 @@ static void test_instance_id(void **state)
 	assert_non_null(fp);
 	fputs("garbage\n", fp);
 	fclose(fp);
-	assert_int_equal(load(&fh, base_config, &a, &err), SL_EINVAL);
-	fakehost_fini(&fh);
+	assert_int_equal(load(fh, base_config, &a, &err), SL_EINVAL);
 }
 
 int main(void)
@@ -1014,16 +1276,25 @@ int main(void)
 		cmocka_unit_test(test_share_names),
 		cmocka_unit_test_setup_teardown(test_body_volumes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_plain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_agent_forward, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_body_agent_reverse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_secrets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_tags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_registry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_profile, setup, teardown),
-		cmocka_unit_test(test_config_defaults),
-		cmocka_unit_test(test_config_values),
-		cmocka_unit_test(test_config_errors),
-		cmocka_unit_test(test_config_messages),
-		cmocka_unit_test(test_instance_id),
+		cmocka_unit_test_setup_teardown(test_config_defaults, host_setup,
+			host_teardown),
+		cmocka_unit_test_setup_teardown(test_config_values, host_setup,
+			host_teardown),
+		cmocka_unit_test_setup_teardown(test_config_errors, host_setup,
+			host_teardown),
+		cmocka_unit_test_setup_teardown(test_config_callback_ca, host_setup,
+			host_teardown),
+		cmocka_unit_test_setup_teardown(test_config_messages, host_setup,
+			host_teardown),
+		cmocka_unit_test_setup_teardown(test_instance_id, host_setup,
+			host_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

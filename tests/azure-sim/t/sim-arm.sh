@@ -214,16 +214,28 @@ r1=$(hdr x-ms-ratelimit-remaining-subscription-reads)
 g1=$(hdr x-ms-ratelimit-remaining-subscription-global-reads)
 check "reads header is below the bucket of 250 ($r1)" test "$r1" -lt 250
 check "global reads header is the larger, subscription-wide bucket ($g1)" test "$g1" -gt "$r1"
+# Every answer's body is kept (bd/N), so the first 429's can be read.
+mkdir -p "$TMP/bd"
 urls=()
-for i in $(seq 299); do urls+=(-o /dev/null "$SIM_URL$JOBS/job-a?api-version=$API"); done
-urls+=(-o "$TMP/body" "$SIM_URL$JOBS/job-a?api-version=$API")
-curl -s -H "Authorization: $AUTH" \
-	-w '%{http_code} %header{retry-after} %header{x-ms-ratelimit-remaining-subscription-reads}\n' \
-	"${urls[@]}" >"$TMP/burst"
-check "a tight loop of 300 GETs is throttled (429)" grep -q '^429 ' "$TMP/burst"
-check "the first 200-odd GETs of the burst pass" test "$(grep -c '^200 ' "$TMP/burst")" -ge 240
-read -r st ra left <<<"$(tail -n 1 "$TMP/burst")"
-is "$st $(jv "d['error']['code']")" "429 TooManyRequests" "the last GET of the burst -> 429 TooManyRequests"
+for i in $(seq 300); do urls+=(-o "$TMP/bd/$i" "$SIM_URL$JOBS/job-a?api-version=$API"); done
+burst() {
+	curl -s -H "Authorization: $AUTH" \
+		-w '%{http_code} %header{retry-after} %header{x-ms-ratelimit-remaining-subscription-reads}\n' \
+		"${urls[@]}" >"$TMP/burst"
+}
+burst
+cp "$TMP/burst" "$TMP/burst1"
+# A loaded machine may serve 300 GETs slower than the bucket refills
+# (25/s): then another burst empties it.
+n=1
+while ! grep -q '^429 ' "$TMP/burst" && [ $n -lt 10 ]; do burst; n=$((n + 1)); done
+check "a tight loop of GETs is throttled (429; $n burst(s) of 300)" grep -q '^429 ' "$TMP/burst"
+check "the first 200-odd GETs of the burst pass" test "$(grep -c '^200 ' "$TMP/burst1")" -ge 240
+# The burst's first 429: its status line and body.
+n429=$(grep -n '^429 ' "$TMP/burst" | head -n 1 | cut -d: -f1)
+read -r st ra left <<<"$(sed -n "${n429:-1}p" "$TMP/burst")"
+cp "$TMP/bd/${n429:-1}" "$TMP/body"
+is "$st $(jv "d['error']['code']")" "429 TooManyRequests" "a GET of the burst -> 429 TooManyRequests"
 check "429 message names the operation type" grep -q "limit has been reached for operation type - 'Read'" "$TMP/body"
 check "429 carries Retry-After in seconds ($ra)" sh -c "echo '$ra' | grep -Eq '^[1-9][0-9]*$'"
 is "$left" 0 "429 says no reads remain"
@@ -241,11 +253,17 @@ sim_start $SIM_FAST --no-workloads --no-arm-throttle || { ok 1 "simulator starts
 arm_auth
 urls=()
 for i in $(seq 300); do urls+=(-o /dev/null "$SIM_URL$JOBS?api-version=$API"); done
-curl -s -H "Authorization: $AUTH" \
-	-w '%{http_code} %header{x-ms-ratelimit-remaining-subscription-reads}\n' \
-	"${urls[@]}" >"$TMP/burst"
+burst() {
+	curl -s -H "Authorization: $AUTH" \
+		-w '%{http_code} %header{x-ms-ratelimit-remaining-subscription-reads}\n' \
+		"${urls[@]}" >"$TMP/burst"
+}
+burst
 is "$(cut -d' ' -f1 "$TMP/burst" | sort -u)" 200 "--no-arm-throttle: 300 GETs in a burst all pass"
-is "$(tail -n 1 "$TMP/burst")" "200 0" "--no-arm-throttle: the reads header still says the bucket is empty"
+n=1
+while ! grep -qx '200 0' "$TMP/burst" && [ $n -lt 10 ]; do burst; n=$((n + 1)); done
+check "--no-arm-throttle: a GET passes while the reads header says the bucket is empty" \
+	grep -qx '200 0' "$TMP/burst"
 check "--help documents --no-arm-throttle" grep -q -- --no-arm-throttle "$TMP/help"
 sim_stop
 done_testing

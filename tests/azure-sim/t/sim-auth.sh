@@ -60,7 +60,13 @@ is "$STATUS $(jv "d['error']['code']")" "403 InvalidTokenError" "Log Analytics w
 AUTH=
 req POST "/v1/workspaces/$WS/query" '{"query":"ContainerAppConsoleLogs_CL | take 1"}'
 is "$STATUS $(jv "d['error']['code']")" "401 AuthorizationRequiredError" "Log Analytics without a token -> 401"
+# Issued after the ARM token, it may outlive it by a moment.
 AUTH="Bearer $lashort"
+la_answers() {
+	req POST "/v1/workspaces/$WS/query" '{"query":"ContainerAppConsoleLogs_CL | take 1"}'
+	[ "$STATUS" = "$1" ]
+}
+wait_until 10 "the 1-second Log Analytics token expires" la_answers 401
 req POST "/v1/workspaces/$WS/query" '{"query":"ContainerAppConsoleLogs_CL | take 1"}'
 is "$STATUS" 401 "Log Analytics with an expired token -> 401"
 AUTH="Bearer $la"

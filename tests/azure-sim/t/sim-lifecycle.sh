@@ -178,16 +178,18 @@ la_query "ContainerAppConsoleLogs | where ContainerGroupName startswith '$EX' | 
 is "$(jv "d['tables'][0]['rows'][0][0]")" 0 "none: no console rows in the resource-specific table"
 
 # ---- ingestion delay ----
+# 10 s: the wait for Succeeded and the query below must fit in it on a
+# loaded machine too.
 AUTH_SAVE=$AUTH
 AUTH=
-req PUT /_sim/settings '{"ingestionDelayMs":3000,"ingestionJitterMs":0}'
+req PUT /_sim/settings '{"ingestionDelayMs":10000,"ingestionJitterMs":0}'
 AUTH=$AUTH_SAVE
 req PUT "$JOBS/late?api-version=$API" "$(job_body $BB '["/bin/sh","-c","echo late-row"]')"
 start late
 wait_until 30 "late execution Succeeded" is_status late "$EX" Succeeded
 la_query "ContainerAppConsoleLogs_CL | where ContainerJobName_s == 'late' | count"
 is "$(jv "d['tables'][0]['rows'][0][0]")" 0 "rows not visible before the ingestion delay"
-wait_until 10 "rows visible after the ingestion delay" sh -c \
+wait_until 25 "rows visible after the ingestion delay" sh -c \
 	"curl -s -H 'Authorization: Bearer $LA_TOKEN' -H 'Content-Type: application/json' --data '{\"query\":\"ContainerAppConsoleLogs_CL | where ContainerJobName_s == \\\"late\\\" | count\"}' '$SIM_URL/v1/workspaces/$WS/query' | grep -q '\\[\\[1\\]\\]'"
 
 # ---- delete removes the job and its executions ----

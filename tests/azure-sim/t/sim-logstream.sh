@@ -14,7 +14,7 @@ arm_auth
 BB=docker.io/library/busybox:latest
 
 req PUT "$JOBS/streamer?api-version=$API" \
-	"$(job_body $BB '["/bin/sh","-c","sleep 3; for i in 1 2 3 4 5; do echo line-$i; sleep 1; done; echo oops >&2"]')"
+	"$(job_body $BB '["/bin/sh","-c","sleep 3; for i in 1 2 3 4 5; do echo line-$i; sleep 2; done; echo oops >&2"]')"
 is "$STATUS" 201 "job created"
 req POST "$JOBS/streamer/getAuthToken?api-version=2023-11-02-preview"
 dp=$(jv "d['properties']['token']")
