@@ -465,15 +465,23 @@ static int ag_attach(void *st, sl_call *call, sl_container *c,
 	struct sl_attach_opts_v1 fb = *o;
 	int rc, live = sl_agent_state(c) == SL_AGENT_STATE_LIVE;
 	/* Replayed from the first byte for an attach that began before the
-	 * run (not one that came while the agent reconnects). */
+	 * run: one waiting for a start, or one asked for before the running
+	 * run began whose hook came late, after the agent connected (not
+	 * one that came while the agent reconnects). */
 	int st0 = sl_api_ctr_status(c);
-	int before = st0 != SL_STATUS_RUNNING && st0 != SL_STATUS_PAUSED;
+	int replay = !live;
 
+	if (st0 == SL_STATUS_RUNNING || st0 == SL_STATUS_PAUSED) {
+		pthread_mutex_lock(&c->lock);
+		replay = o->requested_ns > 0 &&
+			c->state.started_ns >= o->requested_ns;
+		pthread_mutex_unlock(&c->lock);
+	}
 	if (live || (o->stream && sl_agent_expecting(c))) {
 		sl_agent_hold(c, 1);
 		rc = live ? 1 : await_agent(c, call);
 		if (rc == 1)
-			rc = attach_over(c, call, o, io, !live && before);
+			rc = attach_over(c, call, o, io, replay);
 		else if (rc == 0)
 			rc = 1;
 		sl_agent_hold(c, -1);

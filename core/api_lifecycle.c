@@ -46,6 +46,28 @@ static void mark_running(struct sl_container *c, unsigned long gen)
 	sl_ctrtab_state_changed_if(c, &st, gen);
 }
 
+/* How long a start waits for attach hooks asked for before it. */
+#define START_ATTACH_WAIT_MS 5000
+
+/*
+ * docker run sends its attach, starts the container once the 101 is
+ * back, and expects every byte the process writes.  The attach hook runs
+ * on a worker that a loaded machine may schedule after the start: a
+ * backend that keeps a bounded buffer would then have dropped the head
+ * of the output before the hook took its place.  So a start waits (at
+ * most START_ATTACH_WAIT_MS) until the hooks of attaches already asked
+ * for have been called; plugin.h tells hooks to take their place first.
+ */
+static void await_attach_hooks(struct sl_container *c)
+{
+	int64_t deadline = sl_time_now_ns() + START_ATTACH_WAIT_MS * 1000000LL;
+	const struct timespec nap = {0, 2 * 1000 * 1000};
+
+	while (__atomic_load_n(&c->attach_unhooked, __ATOMIC_SEQ_CST) > 0 &&
+	    sl_time_now_ns() < deadline && !sl_server_closing())
+		nanosleep(&nap, NULL);
+}
+
 enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 {
 	struct sl_container *c;
@@ -67,6 +89,7 @@ enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 		sl_ctr_unref(c);
 		return sl_http_error(r, 409, "cannot start a paused container, try unpause instead");
 	}
+	await_attach_hooks(c);
 	gen = sl_ctrtab_state_gen(c);
 	sl_vol_ctr_event(c, "mount");
 	sl_call_begin(&call);

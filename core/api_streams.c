@@ -32,15 +32,24 @@ struct stream_job {
 	int via_agent;            /* logs: the local copy, because the agent
 	                           * writes it whole */
 	int attaching;            /* counted in c->attaching */
+	int unhooked;             /* counted in c->attach_unhooked (atomic) */
 };
 
 /* How long a follow that ended waits for the container's exit report. */
 #define FOLLOW_EXIT_WAIT_MS 30000
 
+/* The attach hook is (about to be) called: a start may go ahead. */
+static void job_hooked(struct stream_job *j)
+{
+	if (__atomic_exchange_n(&j->unhooked, 0, __ATOMIC_SEQ_CST))
+		__atomic_sub_fetch(&j->c->attach_unhooked, 1, __ATOMIC_SEQ_CST);
+}
+
 static void job_free(void *arg)
 {
 	struct stream_job *j = arg;
 
+	job_hooked(j);   /* the client left before the 101 */
 	if (j->attaching)
 		__atomic_sub_fetch(&j->c->attaching, 1, __ATOMIC_SEQ_CST);
 	sl_ctr_unref(j->c);
@@ -224,6 +233,7 @@ static int attach_work(struct sl_stream *s, struct sl_call *call, void *arg)
 {
 	struct stream_job *j = arg;
 
+	job_hooked(j);
 	return sl_daemon.backend.streams.attach(sl_daemon.backend.state, call,
 		j->c, &j->opts.attach, s);
 }
@@ -343,6 +353,8 @@ enum MHD_Result sl_api_ctr_attach(struct sl_req *r)
 	j->c = c;
 	j->attaching = 1;
 	__atomic_add_fetch(&c->attaching, 1, __ATOMIC_SEQ_CST);
+	j->unhooked = 1;
+	__atomic_add_fetch(&c->attach_unhooked, 1, __ATOMIC_SEQ_CST);
 	j->opts.attach = (struct sl_attach_opts_v1){SL_HEADER(struct sl_attach_opts_v1)};
 	j->opts.attach.stdin_wanted = sl_http_query_bool(r, "stdin", 0);
 	j->opts.attach.stdout_wanted = sl_http_query_bool(r, "stdout", 0);

@@ -49,6 +49,10 @@ struct sl_container {
 	/* Attach requests accepted and not yet finished (atomic; api_streams.c):
 	 * AutoRemove lets them take the end of the output first. */
 	int attaching;
+	/* Of those, the ones whose hook has not been called yet (atomic): a
+	 * start waits for them, so an attach sent before the start (docker
+	 * run) takes its place in the output before the process writes. */
+	int attach_unhooked;
 	char *str[SL_CTR_NSTR];     /* indexed by enum sl_ctr_str_field */
 	char **list[SL_CTR_NLIST];  /* indexed by enum sl_ctr_list_field */
 	int64_t ints[SL_CTR_NINT];  /* indexed by enum sl_ctr_int_field */

@@ -208,20 +208,6 @@ static int s_attach(void *state, sl_call *call, sl_container *c,
 		since = ex_now_ns();
 	if (!x)
 		return host->set_error(call, SL_ENOMEM, "out of memory");
-	memset(&in, 0, sizeof(in));
-	if (opts->stdin_wanted && host->ctr_int(c, SL_CTR_OPEN_STDIN)) {
-		in.host = host;
-		in.s = io;
-		in.ctr = x;
-		in.fd = -1;
-		in.close_on_eof = host->ctr_int(c, SL_CTR_STDIN_ONCE) != 0;
-		if (ex_stdin_start(&in) < 0) {
-			ex_ctr_put(x);
-			return host->set_error(call, SL_ENOMEM,
-				"cannot start the stdin thread");
-		}
-	}
-
 	/*
 	 * `docker run` attaches, gets the 101 and starts the container, so
 	 * the process may have printed, or even exited, before this hook
@@ -230,7 +216,8 @@ static int s_attach(void *state, sl_call *call, sl_container *c,
 	 * when the last run had already ended, the attach is for the next
 	 * run (docker start -a attaches before it starts).  The pin keeps
 	 * what this client has not read yet in the buffer: the process
-	 * waits for a slow client rather than lose its output.
+	 * waits for a slow client rather than lose its output.  It comes
+	 * first: the host lets a start go ahead once this hook is called.
 	 */
 	pthread_mutex_lock(&x->lock);
 	ex_logbuf_pin(&x->log, &pin,
@@ -242,6 +229,19 @@ static int s_attach(void *state, sl_call *call, sl_container *c,
 	if (opts->logs)
 		rc = ex_logbuf_copy(&x->log, pin.seq, &recs, &n, &pin.seq);
 	pthread_mutex_unlock(&x->lock);
+
+	memset(&in, 0, sizeof(in));
+	if (rc == 0 && opts->stdin_wanted &&
+	    host->ctr_int(c, SL_CTR_OPEN_STDIN)) {
+		in.host = host;
+		in.s = io;
+		in.ctr = x;
+		in.fd = -1;
+		in.close_on_eof = host->ctr_int(c, SL_CTR_STDIN_ONCE) != 0;
+		if (ex_stdin_start(&in) < 0)
+			rc = host->set_error(call, SL_ENOMEM,
+				"cannot start the stdin thread");
+	}
 
 	if (rc == 0)
 		rc = write_recs(host, io, opts, recs, n);

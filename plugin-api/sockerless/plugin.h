@@ -358,7 +358,11 @@ struct sl_attach_opts_v1 {
 	 * When the client asked (unix ns).  The client may start the
 	 * container before this hook runs (docker run sends attach, then
 	 * start, once it has the 101), so stream the output produced since
-	 * this time, not only what comes after the hook began.
+	 * this time, not only what comes after the hook began.  The host
+	 * holds a start back (up to 5 s) until the attach hooks asked for
+	 * before it have been called: a hook that takes its place in the
+	 * output first, before it blocks or starts threads, loses nothing
+	 * to a bounded buffer.
 	 */
 	int64_t requested_ns;
 };
