@@ -28,11 +28,19 @@ struct ag_chunk {
 	char *data;
 };
 
+/* A session reading the buffer at its own pace (attach). */
+struct ag_outreader {
+	uint64_t cursor;	/* the next offset it reads */
+	int64_t moved_ms;	/* when it last read (ag_mono_ms) */
+	struct ag_outreader *next;
+};
+
 struct ag_outbuf {
 	struct ag_chunk *c;	/* circular array of chunks */
 	size_t head, n, cap;
 	size_t bytes, limit;	/* bytes held, and the bound */
 	uint64_t start, end;	/* offsets held: [start, end) */
+	struct ag_outreader *readers;
 };
 
 void ag_outbuf_init(struct ag_outbuf *b, size_t limit);
@@ -41,6 +49,13 @@ void ag_outbuf_free(struct ag_outbuf *b);
  * the bound. */
 int ag_outbuf_append(struct ag_outbuf *b, int stream, int64_t ts,
     const char *p, size_t len);
+/* Readers whose place the buffer keeps while they read on. */
+void ag_outbuf_reader_add(struct ag_outbuf *b, struct ag_outreader *r);
+void ag_outbuf_reader_del(struct ag_outbuf *b, struct ag_outreader *r);
+/* 1 when appending LEN bytes would drop bytes that a reader which read
+ * within the last STALL_MS has not read yet: the writer should wait. */
+int ag_outbuf_held(const struct ag_outbuf *b, size_t len, int64_t now_ms,
+    int64_t stall_ms);
 /* Copies at most MAX bytes of one chunk starting at offset OFF (which
  * must be in [start, end)) into OUT; returns the count, *STREAM and *TS
  * (the chunk's stamp) set. */
@@ -80,6 +95,7 @@ struct ag_opts {
 struct ag_main {
 	pthread_mutex_t mu;	/* guards everything below and the outbuf */
 	pthread_cond_t cv;	/* any change: output, exit, ack, closed session */
+	pthread_cond_t room;	/* a reader of out read on, or left */
 	pid_t pid;		/* also its process group */
 	int launched;		/* start attempted: pid, tty and in are final */
 	int64_t started_ns;
@@ -311,6 +327,7 @@ void ag_tar_hdr_free(struct ag_tar_hdr *h);
 /* ---- util ---- */
 int ag_write_all(int fd, const void *p, size_t len);
 int64_t ag_now_ns(void);
+int64_t ag_mono_ms(void);	/* CLOCK_MONOTONIC, for deadlines */
 void ag_log(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))

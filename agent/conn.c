@@ -356,16 +356,16 @@ on_frame(struct ag_conn *c, const struct sl_agent_hdr *h,
 {
 	struct ag_session *s;
 
+	/* Any frame shows the daemon is there: a PONG may wait behind a
+	 * long run of stdin frames. */
+	pthread_mutex_lock(&c->mu);
+	c->pings_out = 0;
+	pthread_mutex_unlock(&c->mu);
 	if (h->channel == 0) {
 		switch (h->type) {
 		case SL_AGENT_PING:
 			(void)ag_conn_send(c, SL_AGENT_PONG, 0, p,
 			    h->length > 64 ? 64 : h->length);
-			break;
-		case SL_AGENT_PONG:
-			pthread_mutex_lock(&c->mu);
-			c->pings_out = 0;
-			pthread_mutex_unlock(&c->mu);
 			break;
 		case SL_AGENT_ACK:
 			pthread_mutex_lock(&ag_main.mu);

@@ -1,8 +1,11 @@
 /*
  * agent/outbuf.c - the main process's output as a bounded list of chunks
  * addressed by byte offset (PROTOCOL.md section 4, attach "from").
- * Attach sessions read it at their own pace; a reader that falls behind
- * the oldest byte held has overflowed.  The caller locks (ag_main.mu).
+ * Attach sessions read it at their own pace.  The process's output waits
+ * for a reader that is behind but reading (ag_outbuf_held), as dockerd's
+ * does for an attached client; a reader that stopped reading does not
+ * hold it, and once it falls behind the oldest byte held it has
+ * overflowed.  The caller locks (ag_main.mu).
  *
  * Each chunk carries the time its first byte was read (protocol v2's
  * stamps); a later read joins it only within MERGE_NS, so no byte's
@@ -149,4 +152,43 @@ ag_outbuf_read(const struct ag_outbuf *b, uint64_t off, char *out, size_t max,
 	*stream = c->stream;
 	*ts = c->ts;
 	return n;
+}
+
+void
+ag_outbuf_reader_add(struct ag_outbuf *b, struct ag_outreader *r)
+{
+	r->moved_ms = ag_mono_ms();
+	r->next = b->readers;
+	b->readers = r;
+}
+
+void
+ag_outbuf_reader_del(struct ag_outbuf *b, struct ag_outreader *r)
+{
+	for (struct ag_outreader **p = &b->readers; *p; p = &(*p)->next)
+		if (*p == r) {
+			*p = r->next;
+			break;
+		}
+}
+
+int
+ag_outbuf_held(const struct ag_outbuf *b, size_t len, int64_t now_ms,
+    int64_t stall_ms)
+{
+	uint64_t keep;
+
+	/* The oldest offset the buffer would keep after the append; a
+	 * single write larger than the bound needs every reader caught up. */
+	if (len >= b->limit)
+		keep = b->end;
+	else if (b->bytes + len > b->limit)
+		keep = b->start + (b->bytes + len - b->limit);
+	else
+		return 0;
+	for (const struct ag_outreader *r = b->readers; r; r = r->next)
+		if (r->cursor >= b->start && r->cursor < keep &&
+		    now_ms - r->moved_ms < stall_ms)
+			return 1;
+	return 0;
 }

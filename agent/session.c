@@ -100,9 +100,19 @@ signal_main(struct ag_session *s)
 }
 
 struct attach {
-	uint64_t cursor;
+	struct ag_outreader rd;	/* in ag_main.out's readers while it runs */
 	int stamps;	/* v2: output as STDOUT_AT/STDERR_AT */
 };
+
+/* The attach no longer reads: the output need not wait for it. */
+static void
+reader_leave(struct attach *a)
+{
+	pthread_mutex_lock(&ag_main.mu);
+	ag_outbuf_reader_del(&ag_main.out, &a->rd);
+	pthread_cond_broadcast(&ag_main.room);
+	pthread_mutex_unlock(&ag_main.mu);
+}
 
 static void *
 attach_run(void *arg)
@@ -115,7 +125,7 @@ attach_run(void *arg)
 
 	if (buf == NULL) {
 		ag_sess_error(s, "internal", "out of memory");
-		return NULL;
+		goto out;
 	}
 	for (;;) {
 		int stream, closed = 0;
@@ -124,21 +134,23 @@ attach_run(void *arg)
 
 		pthread_mutex_lock(&ag_main.mu);
 		while (!(closed = ag_sess_closed(s)) &&
-		    a->cursor >= ag_main.out.end && !ag_main.exited)
+		    a->rd.cursor >= ag_main.out.end && !ag_main.exited)
 			pthread_cond_wait(&ag_main.cv, &ag_main.mu);
 		if (closed) {
 			pthread_mutex_unlock(&ag_main.mu);
 			break;
 		}
-		if (a->cursor < ag_main.out.start) {
+		if (a->rd.cursor < ag_main.out.start) {
 			pthread_mutex_unlock(&ag_main.mu);
 			ag_sess_error(s, "internal", "output queue overflow");
 			break;
 		}
-		if (a->cursor < ag_main.out.end) {
-			n = ag_outbuf_read(&ag_main.out, a->cursor, data,
+		if (a->rd.cursor < ag_main.out.end) {
+			n = ag_outbuf_read(&ag_main.out, a->rd.cursor, data,
 			    ATTACH_CHUNK, &stream, &ts);
-			a->cursor += n;
+			a->rd.cursor += n;
+			a->rd.moved_ms = ag_mono_ms();
+			pthread_cond_broadcast(&ag_main.room);
 			pthread_mutex_unlock(&ag_main.mu);
 			if (!a->stamps) {
 				if (ag_sess_send(s, stream, data, n) < 0)
@@ -159,6 +171,8 @@ attach_run(void *arg)
 		break;
 	}
 	free(buf);
+out:
+	reader_leave(a);
 	return NULL;
 }
 
@@ -193,22 +207,27 @@ attach(struct ag_session *s)
 		s->can_write = 1;
 	}
 	s->in = &ag_main.in;
-	a->cursor = ag_main.out.end;
+	a->rd.cursor = ag_main.out.end;
 	if (from != NULL) {
 		unsigned long long off = strtoull(from, NULL, 10);
 
-		if (off < a->cursor)
-			a->cursor = off < ag_main.out.start ?
+		if (off < a->rd.cursor)
+			a->rd.cursor = off < ag_main.out.start ?
 			    ag_main.out.start : off;
 	}
 	ok = sl_agent_fields_addf(&f, "from", "%llu",
-	    (unsigned long long)a->cursor) == 0 &&
+	    (unsigned long long)a->rd.cursor) == 0 &&
 	    sl_agent_fields_add(&f, "tty", ag_main.tty ? "1" : "0") == 0 &&
 	    (!a->stamps || sl_agent_fields_add(&f, "stamps", "1") == 0);
+	/* From here the output keeps this reader's place. */
+	if (ok)
+		ag_outbuf_reader_add(&ag_main.out, &a->rd);
 	pthread_mutex_unlock(&ag_main.mu);
 	reply(s, &f, ok, 0);
-	if (ok && ag_sess_thread(s, attach_run) < 0)
+	if (ok && ag_sess_thread(s, attach_run) < 0) {
+		reader_leave(a);
 		ag_sess_error(s, "internal", "cannot start a thread");
+	}
 }
 
 static void

@@ -21,6 +21,7 @@ extern char **environ;
 struct ag_main ag_main = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 	.cv = PTHREAD_COND_INITIALIZER,
+	.room = PTHREAD_COND_INITIALIZER,
 	.pty_fd = -1,
 	.in = { .mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1 },
 };
@@ -29,6 +30,10 @@ static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
 	SIGUSR2 };
 
 static int pumps;	/* output pumps still reading, under ag_main.mu */
+
+/* An attached reader that has read nothing for this long no longer holds
+ * the main process's output back; it overflows instead (PROTOCOL.md). */
+#define READER_STALL_MS 30000
 
 struct pump {
 	int fd, stream, out;
@@ -49,8 +54,21 @@ pump_run(void *arg)
 		if (r <= 0)
 			break;	/* EIO: every slave of the TTY closed */
 		/* The replay buffer first: whoever saw the bytes on the
-		 * console and attaches then must find them there. */
+		 * console and attaches then must find them there.  It
+		 * waits for attached readers that are behind but reading. */
 		pthread_mutex_lock(&ag_main.mu);
+		while (ag_outbuf_held(&ag_main.out, (size_t)r, ag_mono_ms(),
+		    READER_STALL_MS)) {
+			struct timespec dl;
+
+			clock_gettime(CLOCK_REALTIME, &dl);
+			dl.tv_nsec += 200 * 1000000L;
+			if (dl.tv_nsec >= 1000000000L) {
+				dl.tv_sec++;
+				dl.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&ag_main.room, &ag_main.mu, &dl);
+		}
 		(void)ag_outbuf_append(&ag_main.out, p->stream, ts, buf,
 		    (size_t)r);
 		pthread_cond_broadcast(&ag_main.cv);
@@ -203,15 +221,6 @@ start_main(void)
 	return 0;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* How long output may still arrive after the main process exited: a
  * background child that keeps the pipe open must not hold the exit. */
 #define DRAIN_MS 2000
@@ -225,7 +234,7 @@ ag_supervise(void)
 	sigset_t set;
 	struct timespec tick = { 0, 100 * 1000000L };
 	int64_t main_done_at = -1, deadline = -1;
-	int64_t reannounce_at = mono_ms() + REANNOUNCE_MS;
+	int64_t reannounce_at = ag_mono_ms() + REANNOUNCE_MS;
 	int running = start_main() == 0, announced = 0, status = 0;
 
 	signal_set(&set);
@@ -236,7 +245,7 @@ ag_supervise(void)
 	pthread_cond_broadcast(&ag_main.cv);
 	pthread_mutex_unlock(&ag_main.mu);
 	if (!running)
-		main_done_at = mono_ms() - DRAIN_MS;
+		main_done_at = ag_mono_ms() - DRAIN_MS;
 	for (;;) {
 		siginfo_t si;
 		int sig = sigtimedwait(&set, &si, &tick);
@@ -248,7 +257,7 @@ ag_supervise(void)
 				ag_proc_reaped(pid, status);
 				if (running && pid == ag_main.pid) {
 					running = 0;
-					main_done_at = mono_ms();
+					main_done_at = ag_mono_ms();
 					pthread_mutex_lock(&ag_main.mu);
 					ag_main.code = ag_status_code(status);
 					pthread_mutex_unlock(&ag_main.mu);
@@ -260,13 +269,13 @@ ag_supervise(void)
 			else if (announced && (sig == SIGTERM || sig == SIGINT))
 				break;	/* the platform stops us: no more wait */
 		}
-		if (ag_opts.listen && mono_ms() >= reannounce_at &&
+		if (ag_opts.listen && ag_mono_ms() >= reannounce_at &&
 		    ag_server_reannounce())
-			reannounce_at = mono_ms() + REANNOUNCE_MS;
+			reannounce_at = ag_mono_ms() + REANNOUNCE_MS;
 		if (main_done_at < 0)
 			continue;
 		pthread_mutex_lock(&ag_main.mu);
-		if (!announced && (pumps == 0 || mono_ms() - main_done_at >= DRAIN_MS)) {
+		if (!announced && (pumps == 0 || ag_mono_ms() - main_done_at >= DRAIN_MS)) {
 			unsigned char b[4];
 
 			ag_main.exited = 1;
@@ -275,10 +284,10 @@ ag_supervise(void)
 			pthread_mutex_unlock(&ag_main.mu);
 			ag_conn_broadcast(SL_AGENT_EXIT, b, sizeof(b));
 			announced = 1;
-			deadline = mono_ms() + (int64_t)ag_opts.exit_wait * 1000;
+			deadline = ag_mono_ms() + (int64_t)ag_opts.exit_wait * 1000;
 			pthread_mutex_lock(&ag_main.mu);
 		}
-		int done = announced && (ag_main.acked || mono_ms() >= deadline);
+		int done = announced && (ag_main.acked || ag_mono_ms() >= deadline);
 
 		pthread_mutex_unlock(&ag_main.mu);
 		if (done)

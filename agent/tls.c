@@ -73,15 +73,6 @@ bio_recv(void *ctx, unsigned char *p, size_t n)
 	return MBEDTLS_ERR_NET_RECV_FAILED;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 ag_tls_init(const char *ca_file)
 {
@@ -191,7 +182,7 @@ handshake(struct relay *r, const char *name, long long deadline)
 	mbedtls_ssl_set_bio(&r->ssl, &r->net, bio_send, bio_recv, NULL);
 	while ((rc = mbedtls_ssl_handshake(&r->ssl)) != 0) {
 		struct pollfd p = { .fd = r->net };
-		long long left = deadline - now_ms();
+		long long left = deadline - ag_mono_ms();
 
 		if (rc != MBEDTLS_ERR_SSL_WANT_READ &&
 		    rc != MBEDTLS_ERR_SSL_WANT_WRITE)
@@ -305,8 +296,8 @@ relay_main(void *arg)
 			p[1].events |= POLLIN;
 		if (loc_eof || net_eof) {
 			if (flush_until == 0)
-				flush_until = now_ms() + FLUSH_MS;
-			timeout = (int)(flush_until - now_ms());
+				flush_until = ag_mono_ms() + FLUSH_MS;
+			timeout = (int)(flush_until - ag_mono_ms());
 			if (timeout <= 0)
 				break;
 		}
@@ -338,7 +329,7 @@ ag_tls_connect(int fd, const char *name, int timeout_ms)
 	r->net = fd;
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    handshake(r, name, now_ms() + timeout_ms) < 0 ||
+	    handshake(r, name, ag_mono_ms() + timeout_ms) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		goto fail;
 	r->loc = sv[1];

@@ -92,6 +92,7 @@ void sl_agent_put(struct sl_agent *a)
 		close(a->resume_fd);
 	pthread_mutex_destroy(&a->lock);
 	pthread_mutex_destroy(&a->wlock);
+	pthread_mutex_destroy(&a->ctl_lock);
 	pthread_cond_destroy(&a->cond);
 	sl_ctr_unref(a->c);
 	free(a);
@@ -287,6 +288,7 @@ static struct sl_agent *agent_new(struct sl_container *c, const char *addr,
 	pthread_mutex_unlock(&c->lock);
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_mutex_init(&a->wlock, NULL);
+	pthread_mutex_init(&a->ctl_lock, NULL);
 	pthread_cond_init(&a->cond, NULL);
 	sl_agent_forget(c);
 	/* After the old entry's reader is gone: it wrote the same record. */
@@ -333,6 +335,43 @@ char *sl_agent_token(struct sl_container *c)
 
 /* ---- frames on the socket ---- */
 
+/*
+ * Lets go of a->wlock (held), first sending the control frames the reader
+ * left for its holder.  `ok`: the stream is still in step; after a failed
+ * write nothing more is sent.
+ */
+static void wlock_release(struct sl_agent *a, int fd, int ok)
+{
+	for (;;) {
+		unsigned char p[SL_AGENT_PONG_MAX];
+		size_t len = 0;
+		int type = 0;
+
+		pthread_mutex_lock(&a->ctl_lock);
+		if (a->pong_due) {
+			type = SL_AGENT_PONG;
+			len = a->pong_len;
+			memcpy(p, a->pong, len);
+			a->pong_due = 0;
+		} else if (a->ack_due) {
+			type = SL_AGENT_ACK;
+			a->ack_due = 0;
+		}
+		if (!type) {
+			/* Under ctl_lock, so the reader either sees wlock
+			 * taken and leaves its frame, or takes it itself. */
+			pthread_mutex_unlock(&a->wlock);
+			pthread_mutex_unlock(&a->ctl_lock);
+			return;
+		}
+		pthread_mutex_unlock(&a->ctl_lock);
+		if (ok && sl_agent_frame_write(fd, type, 0, p, len)) {
+			shutdown(fd, SHUT_RDWR);
+			ok = 0;
+		}
+	}
+}
+
 static int agent_write(struct sl_agent *a, int fd, int type, uint32_t ch,
 	const void *buf, size_t len)
 {
@@ -344,8 +383,40 @@ static int agent_write(struct sl_agent *a, int fd, int type, uint32_t ch,
 	 * it (the reader sees that and reconnects) rather than send on. */
 	if (rc)
 		shutdown(fd, SHUT_RDWR);
-	pthread_mutex_unlock(&a->wlock);
+	wlock_release(a, fd, rc == 0);
 	return rc;
+}
+
+/*
+ * A control frame (PONG, ACK) from the reader thread.  The reader must
+ * never wait for wlock: its holder may be blocked sending stdin to an
+ * agent that is itself blocked sending output this reader has yet to
+ * read (docker run -i of a large input), and the two would wait on each
+ * other until a send timeout cut the connection.  So when wlock is
+ * taken, the frame is left for its holder (wlock_release).
+ */
+static void reader_send(struct sl_agent *a, int fd, int type,
+	const void *buf, size_t len)
+{
+	int rc;
+
+	pthread_mutex_lock(&a->ctl_lock);
+	if (pthread_mutex_trylock(&a->wlock)) {
+		if (type == SL_AGENT_PONG) {
+			a->pong_len = len < sizeof(a->pong) ? len : sizeof(a->pong);
+			memcpy(a->pong, buf, a->pong_len);
+			a->pong_due = 1;
+		} else {
+			a->ack_due = 1;
+		}
+		pthread_mutex_unlock(&a->ctl_lock);
+		return;
+	}
+	pthread_mutex_unlock(&a->ctl_lock);
+	rc = sl_agent_frame_write(fd, type, 0, buf, len);
+	if (rc)
+		shutdown(fd, SHUT_RDWR);
+	wlock_release(a, fd, rc == 0);
 }
 
 static int agent_write_cur(struct sl_agent *a, int type, uint32_t ch,
@@ -412,7 +483,7 @@ static void exit_ack(struct sl_agent *a, int fd)
 	pthread_mutex_unlock(&a->lock);
 	pthread_mutex_unlock(&tab_lock);
 	if (!held)
-		(void)agent_write(a, fd, SL_AGENT_ACK, 0, NULL, 0);
+		reader_send(a, fd, SL_AGENT_ACK, NULL, 0);
 }
 
 void sl_agent_hold(struct sl_container *c, int delta)
@@ -1040,7 +1111,9 @@ static void *reader(void *arg)
 		}
 		if (h.channel == 0) {
 			if (h.type == SL_AGENT_PING)
-				(void)agent_write(a, fd, SL_AGENT_PONG, 0, buf, h.length);
+				reader_send(a, fd, SL_AGENT_PONG, buf,
+					h.length < SL_AGENT_PONG_MAX ?
+					h.length : SL_AGENT_PONG_MAX);
 			else if (h.type == SL_AGENT_EXIT && h.length == 4) {
 				report_exit(a, (int)sl_agent_u32_get(buf));
 				exit_saved(a);

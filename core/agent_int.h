@@ -10,6 +10,10 @@
 
 #include "core/agent.h"
 
+/* The most of a PING's payload a PONG echoes (the agent sends a few
+ * bytes; the echo need not follow a peer that sends more). */
+#define SL_AGENT_PONG_MAX 64
+
 struct sl_agent_frame {
 	struct sl_agent_frame *next;
 	int type;
@@ -63,6 +67,13 @@ struct sl_agent {
 	int copying, contacted, log_done;
 	/* The reader's own (no lock). */
 	pthread_mutex_t wlock;       /* one frame at a time on the socket */
+	/* Control frames the reader could not write at once because another
+	 * thread held wlock: that thread sends them before it lets go.  The
+	 * reader never waits for wlock (see reader_send). */
+	pthread_mutex_t ctl_lock;
+	int pong_due, ack_due;
+	size_t pong_len;
+	unsigned char pong[SL_AGENT_PONG_MAX];
 	pthread_t reader;
 	int reader_started;
 	uint64_t log_off;            /* main output bytes received */

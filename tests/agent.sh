@@ -6,9 +6,16 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 start_registry
 
-AGENT="$top_builddir/agent/sockerless-agent"
 EX="$top_builddir/plugin-api/example/.libs"
-N=24
+N=25
+# The agent as the backend runs it, with a keepalive ping every second.
+AGENT=$tmp/agent-ping1
+printf '#!/bin/sh\nexec "%s" --ping-interval 1 "$@"\n' \
+	"$top_builddir/agent/sockerless-agent" >"$AGENT"
+chmod +x "$AGENT"
+
+head -c 25165824 /dev/urandom >"$tmp/huge.in"
+huge_sum=$(slow <"$tmp/huge.in")
 tap_plan $((N * 2 + 4))
 
 # gone PID: no such process, or a zombie.
@@ -30,6 +37,15 @@ suite() {
 	# the core to wait for the agent (else stdin went nowhere: a hang).
 	check "$mode: docker run -i: stdin through the agent" \
 		test "$(echo data | timeout 30 docker run -i --rm busybox wc -c | tr -d ' ')" = 5
+	# 24 times the agent's replay buffer through docker run -i cat, read
+	# by a client slower than cat: the main process waits for an
+	# attached reader, as under dockerd, instead of ending its session
+	# ("output queue overflow" once cut the output and reset the
+	# client).  The agent pings every second here, so pings and PONGs
+	# cross the stdin and output both in flight.
+	got=$(timeout 120 docker run -i --rm busybox cat <"$tmp/huge.in" 2>"$tmp/huge.err" | slow)
+	check "$mode: 24 MiB through docker run -i cat to a slow client, intact ($(head -c 200 "$tmp/huge.err"))" \
+		test "$got" = "$huge_sum"
 
 	id=$(docker run -d --name c1 busybox sh -c 'trap "echo got usr1" USR1; echo up; while :; do sleep 0.1; done')
 	wait_for 10 agent_live "$id" "$mode"

@@ -213,3 +213,27 @@ install_to_dest() {
 		exit 1
 	fi
 }
+
+# slow: a client slower than the process it reads: reads stdin 4 KiB at a
+# time with a pause every few reads (its own pace, not synchronisation)
+# and prints the byte count and sha256.
+slow() {
+	if [ ! -f "$tmp/slow.py" ]; then
+		cat >"$tmp/slow.py.$$" <<'EOF'
+import hashlib, sys, time
+h, n, k, f = hashlib.sha256(), 0, 0, sys.stdin.buffer
+while True:
+    b = f.read1(4096)
+    if not b:
+        break
+    h.update(b)
+    n += len(b)
+    k += 1
+    if k % 4 == 0:
+        time.sleep(0.001)
+print(n, h.hexdigest())
+EOF
+		mv "$tmp/slow.py.$$" "$tmp/slow.py"
+	fi
+	python3 "$tmp/slow.py"
+}

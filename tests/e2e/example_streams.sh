@@ -67,23 +67,7 @@ docker rm nf dir >/dev/null
 
 # ---- attached clients slower than the process ----
 
-# The client reads 4 KiB at a time with a pause every few reads (its own
-# pace, not synchronisation) and prints the byte count and sha256.
-cat >"$tmp/slow.py" <<'EOF'
-import hashlib, sys, time
-h, n, k, f = hashlib.sha256(), 0, 0, sys.stdin.buffer
-while True:
-    b = f.read1(4096)
-    if not b:
-        break
-    h.update(b)
-    n += len(b)
-    k += 1
-    if k % 4 == 0:
-        time.sleep(0.001)
-print(n, h.hexdigest())
-EOF
-slow() { python3 "$tmp/slow.py"; }
+# slow (tests/lib.sh) reads at its own pace, slower than the process.
 want=$(seq 1 50000 | slow)
 
 bad=""
