@@ -107,6 +107,9 @@ struct ag_main {
 	int code;
 	int acked;
 	struct ag_outbuf out;
+	/* Holds the output's place at byte 0 from the start until the
+	 * first attach session (the daemon's) takes its own. */
+	struct ag_outreader first;
 };
 
 extern struct ag_main ag_main;

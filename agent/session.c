@@ -182,6 +182,7 @@ attach(struct ag_session *s)
 	const char *from = ag_sess_get(s, "from");
 	const char *in = ag_sess_get(s, "stdin");
 	const char *stamps = ag_sess_get(s, "stamps");
+	const char *keep = ag_sess_get(s, "keep");
 	struct sl_agent_fields f = { 0 };
 	struct attach *a = calloc(1, sizeof(*a));
 	int ok;
@@ -219,9 +220,16 @@ attach(struct ag_session *s)
 	    (unsigned long long)a->rd.cursor) == 0 &&
 	    sl_agent_fields_add(&f, "tty", ag_main.tty ? "1" : "0") == 0 &&
 	    (!a->stamps || sl_agent_fields_add(&f, "stamps", "1") == 0);
-	/* From here the output keeps this reader's place. */
-	if (ok)
+	/* From here the output keeps this reader's place, and no longer
+	 * the place held for the first attach unless the daemon says
+	 * another attach is on its way ("keep"). */
+	if (ok) {
 		ag_outbuf_reader_add(&ag_main.out, &a->rd);
+		if (keep == NULL || strcmp(keep, "1") != 0) {
+			ag_outbuf_reader_del(&ag_main.out, &ag_main.first);
+			pthread_cond_broadcast(&ag_main.room);
+		}
+	}
 	pthread_mutex_unlock(&ag_main.mu);
 	reply(s, &f, ok, 0);
 	if (ok && ag_sess_thread(s, attach_run) < 0) {

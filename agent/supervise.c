@@ -30,9 +30,11 @@ static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
 	SIGUSR2 };
 
 static int pumps;	/* output pumps still reading, under ag_main.mu */
+static int pumps_held;	/* of those, waiting for a reader, under ag_main.mu */
 
 /* An attached reader that has read nothing for this long no longer holds
- * the main process's output back; it overflows instead (PROTOCOL.md). */
+ * the main process's output back; it overflows instead (PROTOCOL.md).
+ * The same bound applies to the wait for the first attach. */
 #define READER_STALL_MS 30000
 
 struct pump {
@@ -57,17 +59,24 @@ pump_run(void *arg)
 		 * console and attaches then must find them there.  It
 		 * waits for attached readers that are behind but reading. */
 		pthread_mutex_lock(&ag_main.mu);
-		while (ag_outbuf_held(&ag_main.out, (size_t)r, ag_mono_ms(),
+		if (ag_outbuf_held(&ag_main.out, (size_t)r, ag_mono_ms(),
 		    READER_STALL_MS)) {
-			struct timespec dl;
+			pumps_held++;
+			do {
+				struct timespec dl;
 
-			clock_gettime(CLOCK_REALTIME, &dl);
-			dl.tv_nsec += 200 * 1000000L;
-			if (dl.tv_nsec >= 1000000000L) {
-				dl.tv_sec++;
-				dl.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&ag_main.room, &ag_main.mu, &dl);
+				/* Timed: a reader stalls without a signal. */
+				clock_gettime(CLOCK_REALTIME, &dl);
+				dl.tv_nsec += 200 * 1000000L;
+				if (dl.tv_nsec >= 1000000000L) {
+					dl.tv_sec++;
+					dl.tv_nsec -= 1000000000L;
+				}
+				pthread_cond_timedwait(&ag_main.room,
+				    &ag_main.mu, &dl);
+			} while (ag_outbuf_held(&ag_main.out, (size_t)r,
+			    ag_mono_ms(), READER_STALL_MS));
+			pumps_held--;
 		}
 		(void)ag_outbuf_append(&ag_main.out, p->stream, ts, buf,
 		    (size_t)r);
@@ -206,6 +215,11 @@ start_main(void)
 	}
 	ag_main.pid = sp.pid;
 	ag_main.started_ns = ag_now_ns();
+	/* The daemon attaches after the start (forward mode dials once it
+	 * has read the announcement): the first output waits for it as
+	 * for a reader at byte 0, within READER_STALL_MS. */
+	ag_main.first.cursor = 0;
+	ag_outbuf_reader_add(&ag_main.out, &ag_main.first);
 	ag_main.tty = sp.tty;
 	ag_main.in.fd = sp.in_fd;
 	ag_main.in.tty = sp.tty;
@@ -275,6 +289,10 @@ ag_supervise(void)
 		if (main_done_at < 0)
 			continue;
 		pthread_mutex_lock(&ag_main.mu);
+		/* Output held for a reader is not a child keeping the pipe
+		 * open: the drain time counts from the last hold. */
+		if (pumps_held > 0)
+			main_done_at = ag_mono_ms();
 		if (!announced && (pumps == 0 || ag_mono_ms() - main_done_at >= DRAIN_MS)) {
 			unsigned char b[4];
 

@@ -616,17 +616,23 @@ out:
 static int log_open(struct sl_agent *a, int fd)
 {
 	struct sl_agent_fields f = {0};
-	int rc;
+	int rc, keep;
 
+	pthread_mutex_lock(&tab_lock);
+	keep = *hold_find_locked(a->id) != NULL;
+	pthread_mutex_unlock(&tab_lock);
 	pthread_mutex_lock(&a->lock);
 	a->log_ch = a->next_ch++;
 	a->log_live = 1;
 	pthread_mutex_unlock(&a->lock);
 	/* "stamps": a version 2 agent stamps the output where it reads it
-	 * (a v1 agent ignores the field and sends plain output). */
+	 * (a v1 agent ignores the field and sends plain output).  "keep":
+	 * an attach waits for this agent (docker run), so the output keeps
+	 * its first byte for that attach as well as for this session. */
 	rc = sl_agent_fields_add(&f, "kind", "attach") ||
 		sl_agent_fields_add(&f, "stdin", "0") ||
 		sl_agent_fields_add(&f, "stamps", "1") ||
+		(keep && sl_agent_fields_add(&f, "keep", "1")) ||
 		sl_agent_fields_addf(&f, "from", "%llu",
 			(unsigned long long)a->log_off) ||
 		agent_write(a, fd, SL_AGENT_OPEN, a->log_ch, f.buf, f.len);
