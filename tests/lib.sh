@@ -214,13 +214,15 @@ install_to_dest() {
 	fi
 }
 
-# slow: a client slower than the process it reads: reads stdin 4 KiB at a
-# time with a pause every few reads (its own pace, not synchronisation)
-# and prints the byte count and sha256.
+# slow [EVERY SECONDS]: a client slower than the process it reads: reads
+# stdin 4 KiB at a time and pauses SECONDS every EVERY reads (default 4
+# and 0.001: its own pace, not synchronisation); prints the byte count
+# and sha256.
 slow() {
 	if [ ! -f "$tmp/slow.py" ]; then
 		cat >"$tmp/slow.py.$$" <<'EOF'
 import hashlib, sys, time
+every, pause = int(sys.argv[1]), float(sys.argv[2])
 h, n, k, f = hashlib.sha256(), 0, 0, sys.stdin.buffer
 while True:
     b = f.read1(4096)
@@ -229,11 +231,11 @@ while True:
     h.update(b)
     n += len(b)
     k += 1
-    if k % 4 == 0:
-        time.sleep(0.001)
+    if k % every == 0:
+        time.sleep(pause)
 print(n, h.hexdigest())
 EOF
 		mv "$tmp/slow.py.$$" "$tmp/slow.py"
 	fi
-	python3 "$tmp/slow.py"
+	python3 "$tmp/slow.py" "${1:-4}" "${2:-0.001}"
 }

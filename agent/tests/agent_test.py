@@ -293,6 +293,29 @@ def test_big_stdin():
        "the same 10 MiB on the agent's own stdout", len(a.out))
 
 
+def test_held_output():
+    """The output waits for an attached client that is behind (as under
+    dockerd): from the first byte, before the client attached, and after
+    the process exited while the client had stopped reading for longer
+    than the agent waits for a background child's output."""
+    n = 8 << 20  # more than the buffer and both sockets' buffers
+    a = Agent(["head", "-c", str(n), "/dev/urandom"])
+    c = a.conn()
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    ch, r = c.open("attach", [("from", "0")])
+    c.reading.clear()
+    ok(fields_get(r, "from") == "0",
+       "the first byte was kept for the first attach", r)
+    time.sleep(3)  # the client's own pause, longer than the drain wait
+    c.reading.set()
+    out, _, code = c.collect(ch, 60)
+    c.send(ACK, 0)
+    a.wait()
+    ok(len(out) == n and out == bytes(a.out) and code == 0,
+       "a client that paused gets every byte, then the exit",
+       len(out), len(a.out), code)
+
+
 def test_replay():
     a = Agent(["sh", "-c", "echo hello; echo world; sleep 60"])
     c = a.conn()
@@ -702,7 +725,7 @@ def test_busybox_root():
 
 def main():
     tests = [test_forward_basics, test_exec, test_exit_codes, test_tty_main, test_big_stdin,
-             test_replay, test_stamps, test_signals_pause, test_reaping, test_ack_wait, test_reannounce, test_misc,
+             test_held_output, test_replay, test_stamps, test_signals_pause, test_reaping, test_ack_wait, test_reannounce, test_misc,
              test_reverse, test_archive, test_top, test_busybox_root]
     for t in tests:
         try:

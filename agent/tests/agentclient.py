@@ -91,6 +91,10 @@ class Conn:
         self.next_ch = 1
         self.closed = threading.Event()
         self.auto_pong = True
+        # Cleared: the reader stops reading the socket (a client that
+        # stopped reading), until set again.
+        self.reading = threading.Event()
+        self.reading.set()
         threading.Thread(target=self._reader, daemon=True).start()
 
     @classmethod
@@ -123,6 +127,7 @@ class Conn:
     def _reader(self):
         try:
             while True:
+                self.reading.wait()
                 hdr = self._recv_exact(9)
                 t, ch, ln = struct.unpack(">BII", hdr)
                 payload = self._recv_exact(ln) if ln else b""
