@@ -37,6 +37,11 @@
 /* A session may queue this much output before the reader waits for it:
  * a slow client slows its own connection, never the daemon's memory. */
 #define SESS_QUEUE_MAX (4u << 20)
+/* How long the reader waits for room in one session's queue before it
+ * ends that session: its client stopped reading, and every other session
+ * of the connection (exec, signals, the log copy) waits behind it.  Below
+ * the agent's 60 s send timeout, which would drop the whole connection. */
+#define SESS_STALL_MS 20000
 /* A log line longer than this is stored in pieces. */
 #define LOG_LINE_MAX 16384
 /* Output may wait this much for the log store before the local copy is
@@ -332,6 +337,8 @@ char *sl_agent_token(struct sl_container *c)
 	}
 	return tok;
 }
+
+static int wait_cond(struct sl_agent *a, int timeout_ms);
 
 /* ---- frames on the socket ---- */
 
@@ -939,6 +946,8 @@ static void sess_frame(struct sl_agent *a, const struct sl_agent_hdr *h,
 {
 	struct sl_agent_sess *s;
 	struct sl_agent_frame *fr;
+	int64_t deadline = 0;
+	char overrun[80] = "";
 
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
@@ -948,7 +957,15 @@ static void sess_frame(struct sl_agent *a, const struct sl_agent_hdr *h,
 		if (s->queued < SESS_QUEUE_MAX || h->type == SL_AGENT_EXIT ||
 		    h->type == SL_AGENT_ERROR)
 			break;
-		pthread_cond_wait(&a->cond, &a->lock);
+		if (!deadline)
+			deadline = now_ns() + SESS_STALL_MS * 1000000LL;
+		if (now_ns() >= deadline) {
+			/* Its frames from now on are dropped (s->ended). */
+			s->ended = s->overrun = 1;
+			snprintf(overrun, sizeof(overrun), "%s", s->tag);
+			goto out;
+		}
+		wait_cond(a, 200);
 	}
 	if (!s->replied) {
 		free(s->reply);
@@ -983,6 +1000,10 @@ static void sess_frame(struct sl_agent *a, const struct sl_agent_hdr *h,
 out:
 	pthread_cond_broadcast(&a->cond);
 	pthread_mutex_unlock(&a->lock);
+	if (*overrun)
+		sl_info("agent %.12s: %s: the client read nothing for %d s; "
+			"its stream ends so the connection's other sessions go on",
+			a->id, overrun, SESS_STALL_MS / 1000);
 }
 
 /* The connection is gone: every session ends. */
@@ -1479,8 +1500,14 @@ int sl_agent_next(struct sl_agent_sess *s, int timeout_ms, int *type,
 		pthread_cond_broadcast(&a->cond);
 	}
 	if (!fr && s->ended) {
+		int overrun = s->overrun;
+
 		pthread_mutex_unlock(&a->lock);
-		snprintf(err, errlen, "connection to the container's agent lost");
+		if (overrun)
+			snprintf(err, errlen, "the client read nothing for %d s: "
+				"its stream was ended", SESS_STALL_MS / 1000);
+		else
+			snprintf(err, errlen, "connection to the container's agent lost");
 		return -1;
 	}
 	pthread_mutex_unlock(&a->lock);

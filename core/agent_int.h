@@ -26,8 +26,9 @@ struct sl_agent_sess {
 	struct sl_agent *a;          /* referenced */
 	uint32_t ch;
 	char tag[80];
-	/* Under a->lock. */
-	int replied, ended, lost;
+	/* Under a->lock.  overrun: ended because its client stopped
+	 * reading (SESS_STALL_MS). */
+	int replied, ended, lost, overrun;
 	int reply_type;
 	unsigned char *reply;        /* REPLY or ERROR fields, NUL after */
 	size_t reply_len;

@@ -17,7 +17,7 @@ chmod +x "$AGENT"
 head -c 25165824 /dev/urandom >"$tmp/huge.in"
 huge_sum=$(slow <"$tmp/huge.in")
 tail_sum=$(head -c 1500000 "$tmp/huge.in" | slow)
-tap_plan $((N * 2 + 4))
+tap_plan $((N * 2 + 7))
 
 # gone PID: no such process, or a zombie.
 gone() {
@@ -153,6 +153,27 @@ start_daemon forward --backend=example --plugin-dir "$EX" -o agent="$AGENT" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
 pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 suite forward
+# A client that stops reading: the core ends its stream after 20 s, and
+# the connection's other sessions go on (they used to wait behind it
+# until the agent's 60 s send timeout dropped the whole connection).
+st=$(docker run -d --name st busybox sh -c \
+	'while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done')
+wait_for 10 agent_live "$st" forward
+mkfifo "$tmp/stuck"
+docker attach --no-stdin --sig-proxy=false st >"$tmp/stuck" 2>/dev/null &
+apid=$!
+exec 5<"$tmp/stuck"   # opened, never read
+overran() { grep -q "agent ${st%"${st#????????????}"}: .*the client read nothing" "$tmp/forward/log"; }
+wait_for 60 overran
+check "forward: a client that reads nothing loses its attach after 20 s" overran
+check "forward: exec over the same connection goes on" \
+	test "$(timeout 20 docker exec st echo alive 2>&1)" = alive
+check "forward: the connection itself was kept" \
+	sh -c "! grep -q 'agent ${st%"${st#????????????}"}: connection lost' '$tmp/forward/log'"
+exec 5<&-
+kill "$apid" 2>/dev/null
+wait "$apid" 2>/dev/null
+docker rm -f st >/dev/null 2>&1
 # Non-zero with a leak or a sanitizer report (--enable-sanitizers).
 if stop_daemon; then ok "forward: the daemon exits 0"; else
 	not_ok "forward: the daemon exits 0" "$(tail -20 "$tmp/forward/log")"; fi
