@@ -656,6 +656,8 @@ static int log_fail(struct sl_agent *a)
 	was = a->log_failed;
 	a->log_failed = 1;
 	pthread_mutex_unlock(&a->lock);
+	if (!was)
+		sl_logstore_notify(a->id);
 	return was;
 }
 

@@ -24,7 +24,7 @@ static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sl_logstore_watch *watches;
 
 /* Wakes the followers of id.  A full pipe already holds a wake-up. */
-static void notify(const char *id)
+void sl_logstore_notify(const char *id)
 {
 	static const char one = 1;
 
@@ -191,7 +191,7 @@ out:
 	if (lfd >= 0)
 		close(lfd);
 	free(rec);
-	notify(id);
+	sl_logstore_notify(id);
 	return rc;
 }
 
@@ -227,7 +227,7 @@ int sl_logstore_complete(const char *root, const char *id)
 		rc = -EIO;
 out:
 	pthread_mutex_unlock(&append_lock);
-	notify(id);
+	sl_logstore_notify(id);
 	return rc;
 }
 

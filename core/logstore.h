@@ -82,5 +82,8 @@ int sl_logstore_watch_fd(const struct sl_logstore_watch *w);
 void sl_logstore_watch_drain(struct sl_logstore_watch *w);
 /* Unregisters w and closes its pipe. */
 void sl_logstore_watch_close(struct sl_logstore_watch *w);
+/* Wakes id's followers for a change the store does not see itself (the
+ * agent's copy stopped being whole: they hand over at once). */
+void sl_logstore_notify(const char *id);
 
 #endif
