@@ -114,7 +114,11 @@ cleanup() {
 	[ -z "${SL_KEEP_LOGS:-}" ] || cp -r "$tmp" "$SL_KEEP_LOGS" 2>/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+# A signal ends the test (through the EXIT trap): a test killed by a
+# timeout or ^C must not run on after its scratch directory went.
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # start_daemon NAME ARGS...: starts sockerlessd with a socket and data root
 # under $tmp/NAME; sets SL_SOCK, SL_PID and DOCKER_HOST.  Waits until it
