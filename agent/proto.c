@@ -67,6 +67,12 @@ sl_agent_i64_get(const unsigned char in[8])
 	return u <= INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
 }
 
+int64_t
+sl_agent_stamp_clamp(int64_t stamp, int64_t arrival)
+{
+	return stamp <= 0 || stamp > arrival ? arrival : stamp;
+}
+
 void
 sl_agent_hdr_put(unsigned char out[SL_AGENT_HDR_SIZE], int type,
     uint32_t channel, uint32_t length)

@@ -65,6 +65,11 @@ uint32_t sl_agent_u32_get(const unsigned char in[4]);
 /* And the 64-bit stamps of STDOUT_AT/STDERR_AT. */
 void sl_agent_i64_put(unsigned char out[8], int64_t v);
 int64_t sl_agent_i64_get(const unsigned char in[8]);
+/* The time to keep for output stamped STAMP that arrived at ARRIVAL (both
+ * Unix ns): the stamp, unless it is missing or from the future (the
+ * agent's clock ahead of the daemon's), then the arrival (PROTOCOL.md,
+ * "Clock skew"). */
+int64_t sl_agent_stamp_clamp(int64_t stamp, int64_t arrival);
 
 /*
  * Blocking frame I/O on a socket or pipe.  Both retry on EINTR and short

@@ -76,6 +76,22 @@ stamps_round_trip(void **state)
 	assert_int_equal(b[7], 8);
 }
 
+/* A stamp from an agent whose clock runs ahead is clamped to the
+ * arrival, so a line never sorts after lines stamped later here. */
+static void
+stamp_clamp(void **state)
+{
+	const int64_t now = 1764900000000000000LL;
+
+	(void)state;
+	assert_true(sl_agent_stamp_clamp(now - 5000, now) == now - 5000);
+	assert_true(sl_agent_stamp_clamp(now, now) == now);
+	assert_true(sl_agent_stamp_clamp(now + 1, now) == now);
+	assert_true(sl_agent_stamp_clamp(now + 3600000000000LL, now) == now);
+	assert_true(sl_agent_stamp_clamp(0, now) == now);
+	assert_true(sl_agent_stamp_clamp(-1, now) == now);
+}
+
 static void
 frames_over_a_socket(void **state)
 {
@@ -201,6 +217,7 @@ main(void)
 		cmocka_unit_test(header_round_trip),
 		cmocka_unit_test(header_refusals),
 		cmocka_unit_test(stamps_round_trip),
+		cmocka_unit_test(stamp_clamp),
 		cmocka_unit_test(frames_over_a_socket),
 		cmocka_unit_test(fields_build_and_walk),
 		cmocka_unit_test(fields_malformed),

@@ -862,9 +862,7 @@ static void log_out(struct sl_agent *a, int type, int64_t ts,
  */
 static int64_t source_stamp(const unsigned char *p)
 {
-	int64_t ts = sl_agent_i64_get(p), now = now_ns();
-
-	return ts <= 0 || ts > now ? now : ts;
+	return sl_agent_stamp_clamp(sl_agent_i64_get(p), now_ns());
 }
 
 /* A frame for the main output session. */
