@@ -4,8 +4,10 @@
 #include "relay.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
 int
 sl_relay_local_step(struct sl_relay_buf *b, int loc, int *loc_eof)
@@ -30,4 +32,50 @@ sl_relay_local_step(struct sl_relay_buf *b, int loc, int *loc_eof)
 		}
 	}
 	return 0;
+}
+
+long long
+sl_relay_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+sl_relay_wait(int fd, short events, long long deadline)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = events };
+		long long left = deadline - sl_relay_now_ms();
+		int r;
+
+		if (left <= 0)
+			return 0;
+		r = poll(&p, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r > 0 ? 1 : r == 0 ? 0 : -1;
+	}
+}
+
+int
+sl_relay_poll_timeout(int closing, long long *until)
+{
+	long long left;
+
+	if (!closing)
+		return -1;
+	if (*until == 0)
+		*until = sl_relay_now_ms() + SL_RELAY_FLUSH_MS;
+	left = *until - sl_relay_now_ms();
+	return left > 0 ? (int)left : 0;
+}
+
+int
+sl_relay_ended(const struct sl_relay_buf *b, int net_eof, int loc_eof)
+{
+	return (net_eof && b->down_off == b->down_len) ||
+	    (loc_eof && b->up_off == b->up_len);
 }

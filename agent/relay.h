@@ -24,4 +24,23 @@ struct sl_relay_buf {
  * LOC's input).  Returns 0, or -1 when writing to LOC failed. */
 int sl_relay_local_step(struct sl_relay_buf *b, int loc, int *loc_eof);
 
+/* 1 when either side has ended and what it sent has been delivered to
+ * the other: the connection ends. */
+int sl_relay_ended(const struct sl_relay_buf *b, int net_eof, int loc_eof);
+
+/* How long a closing relay may still flush: a peer that stops reading
+ * cannot hold it. */
+#define SL_RELAY_FLUSH_MS 5000
+
+/* The monotonic clock in ms, for the deadlines below. */
+long long sl_relay_now_ms(void);
+/* Waits for EVENTS on FD until DEADLINE (sl_relay_now_ms): 1 ready,
+ * 0 timed out, -1 poll failed. */
+int sl_relay_wait(int fd, short events, long long deadline);
+/* The relay loop's poll timeout: -1 (none) while neither end has ended
+ * (CLOSING 0); then what is left of SL_RELAY_FLUSH_MS from the first
+ * call that saw it closing (kept in *until, 0 at first), and 0 once that
+ * has run out: the loop stops. */
+int sl_relay_poll_timeout(int closing, long long *until);
+
 #endif

@@ -34,7 +34,6 @@
 #include <mbedtls/x509_crt.h>
 
 #define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
-#define FLUSH_MS 5000
 
 static mbedtls_ssl_config conf;
 static mbedtls_x509_crt ca;
@@ -181,18 +180,16 @@ handshake(struct relay *r, const char *name, long long deadline)
 		return -1;
 	mbedtls_ssl_set_bio(&r->ssl, &r->net, bio_send, bio_recv, NULL);
 	while ((rc = mbedtls_ssl_handshake(&r->ssl)) != 0) {
-		struct pollfd p = { .fd = r->net };
-		long long left = deadline - ag_mono_ms();
+		int w;
 
 		if (rc != MBEDTLS_ERR_SSL_WANT_READ &&
 		    rc != MBEDTLS_ERR_SSL_WANT_WRITE)
 			break;
-		p.events = rc == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT;
-		if (left <= 0) {
+		w = sl_relay_wait(r->net, rc == MBEDTLS_ERR_SSL_WANT_READ ?
+		    POLLIN : POLLOUT, deadline);
+		if (w == 0)
 			ag_log("callback: TLS handshake timed out");
-			return -1;
-		}
-		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+		if (w <= 0)
 			return -1;
 	}
 	if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
@@ -265,11 +262,7 @@ pump(struct relay *r, int *net_eof, int *loc_eof, short *net_wait)
 			return -1;
 		}
 	}
-	if (*net_eof && r->b.down_off == r->b.down_len)
-		return -1;
-	if (*loc_eof && r->b.up_off == r->b.up_len)
-		return -1;
-	return 0;
+	return sl_relay_ended(&r->b, *net_eof, *loc_eof) ? -1 : 0;
 }
 
 static void *
@@ -294,13 +287,9 @@ relay_main(void *arg)
 			p[1].events |= POLLOUT;
 		if (!loc_eof && r->b.up_off == r->b.up_len)
 			p[1].events |= POLLIN;
-		if (loc_eof || net_eof) {
-			if (flush_until == 0)
-				flush_until = ag_mono_ms() + FLUSH_MS;
-			timeout = (int)(flush_until - ag_mono_ms());
-			if (timeout <= 0)
-				break;
-		}
+		timeout = sl_relay_poll_timeout(loc_eof || net_eof, &flush_until);
+		if (timeout == 0)
+			break;
 		if (poll(p, 2, timeout) < 0 && errno != EINTR)
 			break;
 	}
@@ -329,7 +318,7 @@ ag_tls_connect(int fd, const char *name, int timeout_ms)
 	r->net = fd;
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    handshake(r, name, ag_mono_ms() + timeout_ms) < 0 ||
+	    handshake(r, name, sl_relay_now_ms() + timeout_ms) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		goto fail;
 	r->loc = sv[1];

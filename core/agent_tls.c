@@ -33,9 +33,6 @@
 #include "core/agent_tls.h"
 #include "core/log.h"
 
-/* How long a closing relay keeps trying to hand its last bytes over. */
-#define FLUSH_MS 5000
-
 static gnutls_certificate_credentials_t cred;
 static pthread_mutex_t relay_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t relay_cond = PTHREAD_COND_INITIALIZER;
@@ -77,31 +74,6 @@ int sl_agent_tls_on(void)
 	return cred != NULL;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits for `events` on fd until the deadline: 1 ready, 0 timed out. */
-static int wait_fd(int fd, short events, long long deadline)
-{
-	for (;;) {
-		struct pollfd p = {.fd = fd, .events = events};
-		long long left = deadline - now_ms();
-		int r;
-
-		if (left <= 0)
-			return 0;
-		r = poll(&p, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		return r > 0;
-	}
-}
-
 /* A TLS client starts with a handshake record (content type 22); anything
  * else is most likely an agent configured with http://, which deserves an
  * answer it can log rather than a dropped connection.  1 when TLS. */
@@ -113,7 +85,7 @@ static int looks_like_tls(int fd, long long deadline)
 	unsigned char b;
 	int n;
 
-	if (!wait_fd(fd, POLLIN, deadline) ||
+	if (sl_relay_wait(fd, POLLIN, deadline) <= 0 ||
 	    recv(fd, &b, 1, MSG_PEEK) != 1)
 		return 0;
 	if (b == 22)
@@ -155,13 +127,7 @@ static int pump(struct relay *r, int *net_eof, int *loc_eof)
 		else
 			return -1;
 	}
-	/* Either side's end ends the connection, once what it sent is
-	 * delivered. */
-	if (*net_eof && r->b.down_off == r->b.down_len)
-		return -1;
-	if (*loc_eof && r->b.up_off == r->b.up_len)
-		return -1;
-	return 0;
+	return sl_relay_ended(&r->b, *net_eof, *loc_eof) ? -1 : 0;
 }
 
 static void *relay_main(void *arg)
@@ -187,14 +153,9 @@ static void *relay_main(void *arg)
 			p[1].events |= POLLOUT;
 		if (!loc_eof && !busy)
 			p[1].events |= POLLIN;
-		/* A peer that stops reading cannot hold a closing relay. */
-		if (loc_eof || net_eof) {
-			if (!flush_until)
-				flush_until = now_ms() + FLUSH_MS;
-			timeout = (int)(flush_until - now_ms());
-			if (timeout <= 0)
-				break;
-		}
+		timeout = sl_relay_poll_timeout(loc_eof || net_eof, &flush_until);
+		if (timeout == 0)
+			break;
 		if (poll(p, 2, timeout) < 0 && errno != EINTR)
 			break;
 	}
@@ -213,7 +174,7 @@ static void *relay_main(void *arg)
 
 int sl_agent_tls_accept(int fd, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = sl_relay_now_ms() + timeout_ms;
 	struct relay *r = NULL;
 	int sv[2] = {-1, -1}, rc, fl;
 	pthread_t t;
@@ -241,8 +202,8 @@ int sl_agent_tls_accept(int fd, int timeout_ms)
 				gnutls_strerror(rc));
 			goto fail;
 		}
-		if (!wait_fd(fd, gnutls_record_get_direction(r->s) ? POLLOUT :
-			    POLLIN, deadline)) {
+		if (sl_relay_wait(fd, gnutls_record_get_direction(r->s) ?
+			    POLLOUT : POLLIN, deadline) <= 0) {
 			sl_info("agent callback refused: TLS handshake timed out");
 			goto fail;
 		}
