@@ -31,7 +31,7 @@ struct ag_chunk {
 /* A session reading the buffer at its own pace (attach). */
 struct ag_outreader {
 	uint64_t cursor;	/* the next offset it reads */
-	int64_t moved_ms;	/* when it last read (ag_mono_ms) */
+	int64_t moved_ms;	/* when it last read (sl_agent_now_ms) */
 	struct ag_outreader *next;
 };
 
@@ -330,7 +330,6 @@ void ag_tar_hdr_free(struct ag_tar_hdr *h);
 /* ---- util ---- */
 int ag_write_all(int fd, const void *p, size_t len);
 int64_t ag_now_ns(void);
-int64_t ag_mono_ms(void);	/* CLOCK_MONOTONIC, for deadlines */
 void ag_log(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))

@@ -157,7 +157,7 @@ ag_outbuf_read(const struct ag_outbuf *b, uint64_t off, char *out, size_t max,
 void
 ag_outbuf_reader_add(struct ag_outbuf *b, struct ag_outreader *r)
 {
-	r->moved_ms = ag_mono_ms();
+	r->moved_ms = sl_agent_now_ms();
 	r->next = b->readers;
 	b->readers = r;
 }

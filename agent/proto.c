@@ -4,6 +4,7 @@
 #include "proto.h"
 
 #include <errno.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,15 @@ int64_t
 sl_agent_stamp_clamp(int64_t stamp, int64_t arrival)
 {
 	return stamp <= 0 || stamp > arrival ? arrival : stamp;
+}
+
+int64_t
+sl_agent_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void

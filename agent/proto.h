@@ -70,6 +70,8 @@ int64_t sl_agent_i64_get(const unsigned char in[8]);
  * agent's clock ahead of the daemon's), then the arrival (PROTOCOL.md,
  * "Clock skew"). */
 int64_t sl_agent_stamp_clamp(int64_t stamp, int64_t arrival);
+/* The monotonic clock in ms, for deadlines on either end. */
+int64_t sl_agent_now_ms(void);
 
 /*
  * Blocking frame I/O on a socket or pipe.  Both retry on EINTR and short

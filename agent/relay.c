@@ -2,12 +2,12 @@
  * relay.c - the plain side of a TLS relay (see relay.h).
  */
 #include "relay.h"
+#include "proto.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <time.h>
 
 int
 sl_relay_local_step(struct sl_relay_buf *b, int loc, int *loc_eof)
@@ -34,21 +34,12 @@ sl_relay_local_step(struct sl_relay_buf *b, int loc, int *loc_eof)
 	return 0;
 }
 
-long long
-sl_relay_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 sl_relay_wait(int fd, short events, long long deadline)
 {
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = events };
-		long long left = deadline - sl_relay_now_ms();
+		long long left = deadline - sl_agent_now_ms();
 		int r;
 
 		if (left <= 0)
@@ -68,8 +59,8 @@ sl_relay_poll_timeout(int closing, long long *until)
 	if (!closing)
 		return -1;
 	if (*until == 0)
-		*until = sl_relay_now_ms() + SL_RELAY_FLUSH_MS;
-	left = *until - sl_relay_now_ms();
+		*until = sl_agent_now_ms() + SL_RELAY_FLUSH_MS;
+	left = *until - sl_agent_now_ms();
 	return left > 0 ? (int)left : 0;
 }
 

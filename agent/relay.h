@@ -32,9 +32,7 @@ int sl_relay_ended(const struct sl_relay_buf *b, int net_eof, int loc_eof);
  * cannot hold it. */
 #define SL_RELAY_FLUSH_MS 5000
 
-/* The monotonic clock in ms, for the deadlines below. */
-long long sl_relay_now_ms(void);
-/* Waits for EVENTS on FD until DEADLINE (sl_relay_now_ms): 1 ready,
+/* Waits for EVENTS on FD until DEADLINE (sl_agent_now_ms): 1 ready,
  * 0 timed out, -1 poll failed. */
 int sl_relay_wait(int fd, short events, long long deadline);
 /* The relay loop's poll timeout: -1 (none) while neither end has ended

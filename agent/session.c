@@ -149,7 +149,7 @@ attach_run(void *arg)
 			n = ag_outbuf_read(&ag_main.out, a->rd.cursor, data,
 			    ATTACH_CHUNK, &stream, &ts);
 			a->rd.cursor += n;
-			a->rd.moved_ms = ag_mono_ms();
+			a->rd.moved_ms = sl_agent_now_ms();
 			pthread_cond_broadcast(&ag_main.room);
 			pthread_mutex_unlock(&ag_main.mu);
 			if (!a->stamps) {

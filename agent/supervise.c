@@ -59,23 +59,19 @@ pump_run(void *arg)
 		 * console and attaches then must find them there.  It
 		 * waits for attached readers that are behind but reading. */
 		pthread_mutex_lock(&ag_main.mu);
-		if (ag_outbuf_held(&ag_main.out, (size_t)r, ag_mono_ms(),
+		if (ag_outbuf_held(&ag_main.out, (size_t)r, sl_agent_now_ms(),
 		    READER_STALL_MS)) {
 			pumps_held++;
 			do {
-				struct timespec dl;
-
 				/* Timed: a reader stalls without a signal. */
-				clock_gettime(CLOCK_REALTIME, &dl);
-				dl.tv_nsec += 200 * 1000000L;
-				if (dl.tv_nsec >= 1000000000L) {
-					dl.tv_sec++;
-					dl.tv_nsec -= 1000000000L;
-				}
+				int64_t t = ag_now_ns() + 200000000;
+				struct timespec dl = { t / 1000000000,
+				    t % 1000000000 };
+
 				pthread_cond_timedwait(&ag_main.room,
 				    &ag_main.mu, &dl);
 			} while (ag_outbuf_held(&ag_main.out, (size_t)r,
-			    ag_mono_ms(), READER_STALL_MS));
+			    sl_agent_now_ms(), READER_STALL_MS));
 			pumps_held--;
 		}
 		(void)ag_outbuf_append(&ag_main.out, p->stream, ts, buf,
@@ -248,7 +244,7 @@ ag_supervise(void)
 	sigset_t set;
 	struct timespec tick = { 0, 100 * 1000000L };
 	int64_t main_done_at = -1, deadline = -1;
-	int64_t reannounce_at = ag_mono_ms() + REANNOUNCE_MS;
+	int64_t reannounce_at = sl_agent_now_ms() + REANNOUNCE_MS;
 	int running = start_main() == 0, announced = 0, status = 0;
 
 	signal_set(&set);
@@ -259,7 +255,7 @@ ag_supervise(void)
 	pthread_cond_broadcast(&ag_main.cv);
 	pthread_mutex_unlock(&ag_main.mu);
 	if (!running)
-		main_done_at = ag_mono_ms() - DRAIN_MS;
+		main_done_at = sl_agent_now_ms() - DRAIN_MS;
 	for (;;) {
 		siginfo_t si;
 		int sig = sigtimedwait(&set, &si, &tick);
@@ -271,7 +267,7 @@ ag_supervise(void)
 				ag_proc_reaped(pid, status);
 				if (running && pid == ag_main.pid) {
 					running = 0;
-					main_done_at = ag_mono_ms();
+					main_done_at = sl_agent_now_ms();
 					pthread_mutex_lock(&ag_main.mu);
 					ag_main.code = ag_status_code(status);
 					pthread_mutex_unlock(&ag_main.mu);
@@ -283,17 +279,17 @@ ag_supervise(void)
 			else if (announced && (sig == SIGTERM || sig == SIGINT))
 				break;	/* the platform stops us: no more wait */
 		}
-		if (ag_opts.listen && ag_mono_ms() >= reannounce_at &&
+		if (ag_opts.listen && sl_agent_now_ms() >= reannounce_at &&
 		    ag_server_reannounce())
-			reannounce_at = ag_mono_ms() + REANNOUNCE_MS;
+			reannounce_at = sl_agent_now_ms() + REANNOUNCE_MS;
 		if (main_done_at < 0)
 			continue;
 		pthread_mutex_lock(&ag_main.mu);
 		/* Output held for a reader is not a child keeping the pipe
 		 * open: the drain time counts from the last hold. */
 		if (pumps_held > 0)
-			main_done_at = ag_mono_ms();
-		if (!announced && (pumps == 0 || ag_mono_ms() - main_done_at >= DRAIN_MS)) {
+			main_done_at = sl_agent_now_ms();
+		if (!announced && (pumps == 0 || sl_agent_now_ms() - main_done_at >= DRAIN_MS)) {
 			unsigned char b[4];
 
 			ag_main.exited = 1;
@@ -302,10 +298,10 @@ ag_supervise(void)
 			pthread_mutex_unlock(&ag_main.mu);
 			ag_conn_broadcast(SL_AGENT_EXIT, b, sizeof(b));
 			announced = 1;
-			deadline = ag_mono_ms() + (int64_t)ag_opts.exit_wait * 1000;
+			deadline = sl_agent_now_ms() + (int64_t)ag_opts.exit_wait * 1000;
 			pthread_mutex_lock(&ag_main.mu);
 		}
-		int done = announced && (ag_main.acked || ag_mono_ms() >= deadline);
+		int done = announced && (ag_main.acked || sl_agent_now_ms() >= deadline);
 
 		pthread_mutex_unlock(&ag_main.mu);
 		if (done)

@@ -64,7 +64,7 @@ held_by_a_reading_reader(void **state)
 	ag_outbuf_init(&b, 1000);
 	/* No reader: never held. */
 	fill(&b, 900);
-	assert_false(ag_outbuf_held(&b, 500, ag_mono_ms(), STALL));
+	assert_false(ag_outbuf_held(&b, 500, sl_agent_now_ms(), STALL));
 
 	r.cursor = 0;
 	ag_outbuf_reader_add(&b, &r);

@@ -318,7 +318,7 @@ ag_tls_connect(int fd, const char *name, int timeout_ms)
 	r->net = fd;
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    handshake(r, name, sl_relay_now_ms() + timeout_ms) < 0 ||
+	    handshake(r, name, sl_agent_now_ms() + timeout_ms) < 0 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		goto fail;
 	r->loc = sv[1];

@@ -39,15 +39,6 @@ ag_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int64_t
-ag_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The agent's own output streams belong to the main process (PROTOCOL.md
  * section 1), so diagnostics go to stderr only when asked for. */
 void

@@ -28,6 +28,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "agent/proto.h"
 #include "agent/relay.h"
 
 #include "core/agent_tls.h"
@@ -174,7 +175,7 @@ static void *relay_main(void *arg)
 
 int sl_agent_tls_accept(int fd, int timeout_ms)
 {
-	long long deadline = sl_relay_now_ms() + timeout_ms;
+	long long deadline = sl_agent_now_ms() + timeout_ms;
 	struct relay *r = NULL;
 	int sv[2] = {-1, -1}, rc, fl;
 	pthread_t t;
