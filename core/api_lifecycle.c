@@ -58,13 +58,16 @@ static void mark_running(struct sl_container *c, unsigned long gen)
  * most START_ATTACH_WAIT_MS) until the hooks of attaches already asked
  * for have been called; plugin.h tells hooks to take their place first.
  */
-static void await_attach_hooks(struct sl_container *c)
+/* Waits until the atomic counter *n is 0, looking every nap_ms, for at
+ * most wait_ms or until stop() says the daemon is going.  The attach
+ * counters have no condition to wait on: they move on worker threads. */
+static void await_zero(int *n, int wait_ms, int nap_ms, int (*stop)(void))
 {
-	int64_t deadline = sl_time_now_ns() + START_ATTACH_WAIT_MS * 1000000LL;
-	const struct timespec nap = {0, 2 * 1000 * 1000};
+	int64_t deadline = sl_time_now_ns() + wait_ms * 1000000LL;
+	const struct timespec nap = {0, nap_ms * 1000000L};
 
-	while (__atomic_load_n(&c->attach_unhooked, __ATOMIC_SEQ_CST) > 0 &&
-	    sl_time_now_ns() < deadline && !sl_server_closing())
+	while (__atomic_load_n(n, __ATOMIC_SEQ_CST) > 0 &&
+	    sl_time_now_ns() < deadline && !stop())
 		nanosleep(&nap, NULL);
 }
 
@@ -89,7 +92,8 @@ enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 		sl_ctr_unref(c);
 		return sl_http_error(r, 409, "cannot start a paused container, try unpause instead");
 	}
-	await_attach_hooks(c);
+	await_zero(&c->attach_unhooked, START_ATTACH_WAIT_MS, 2,
+		sl_server_closing);
 	gen = sl_ctrtab_state_gen(c);
 	sl_vol_ctr_event(c, "mount");
 	sl_call_begin(&call);
@@ -507,9 +511,6 @@ static void auto_remove(void *arg)
 	struct sl_container *c = arg;
 	struct sl_call call;
 	int rc;
-	int64_t deadline = sl_time_now_ns() +
-		AUTO_REMOVE_ATTACH_WAIT_MS * 1000000LL;
-	const struct timespec nap = {0, 10 * 1000 * 1000};
 
 	/* An exit reported while shutdown runs (fini stopping containers)
 	 * must not call a hook: fini may be running.  The next start removes
@@ -523,9 +524,8 @@ static void auto_remove(void *arg)
 	/* docker run --rm attaches before the start; under load its attach
 	 * hook may begin only after the exit, and a removed container has no
 	 * output left to give it. */
-	while (__atomic_load_n(&c->attaching, __ATOMIC_SEQ_CST) > 0 &&
-	    sl_time_now_ns() < deadline && !sl_server_hooks_closed())
-		nanosleep(&nap, NULL);
+	await_zero(&c->attaching, AUTO_REMOVE_ATTACH_WAIT_MS, 10,
+		sl_server_hooks_closed);
 	sl_call_begin(&call);
 	rc = sl_daemon.backend.containers.remove ?
 		sl_api_ctr_destroy(c, 0, &call) : SL_ENOTSUP;
