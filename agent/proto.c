@@ -1,6 +1,8 @@
 /*
  * agent/proto.c - frames and field lists of the agent protocol.
  */
+#include "config.h"
+
 #include "proto.h"
 
 #include <errno.h>
