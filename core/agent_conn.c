@@ -477,20 +477,36 @@ int sl_agent_expecting(struct sl_container *c)
 	return yes;
 }
 
-/* The agent reported its exit: acknowledge it, unless an attach holds
- * it (sl_agent_hold sends the ACK when the last one lets go). */
-static void exit_ack(struct sl_agent *a, int fd)
+/*
+ * Acknowledges the main process's exit once nothing holds the ACK back.
+ * The agent exits soon after it, so two things hold it: an attach still
+ * reading (sl_agent_hold lets go when the last one ends) and the output
+ * session, whose EXIT comes after the rest of the output.  The agent
+ * sends the exit on channel 0 as soon as the process ends; answered at
+ * once, it could exit before its session sent that rest, and the local
+ * copy would never be complete.  `owe`: the agent reported its exit now.
+ * `fd` >= 0: called by the reader, which must not wait for wlock.
+ */
+static void exit_ack(struct sl_agent *a, int fd, int owe)
 {
-	int held;
+	int send;
 
 	pthread_mutex_lock(&tab_lock);
-	held = *hold_find_locked(a->id) != NULL;
 	pthread_mutex_lock(&a->lock);
-	a->ack_owed = held;
+	if (owe)
+		a->ack_owed = 1;
+	send = a->ack_owed && !*hold_find_locked(a->id) &&
+		!(a->log_live && !a->log_failed);
+	if (send)
+		a->ack_owed = 0;
 	pthread_mutex_unlock(&a->lock);
 	pthread_mutex_unlock(&tab_lock);
-	if (!held)
+	if (!send)
+		return;
+	if (fd >= 0)
 		reader_send(a, fd, SL_AGENT_ACK, NULL, 0);
+	else
+		(void)agent_write_cur(a, SL_AGENT_ACK, 0, NULL, 0);
 }
 
 void sl_agent_hold(struct sl_container *c, int delta)
@@ -498,7 +514,6 @@ void sl_agent_hold(struct sl_container *c, int delta)
 	const char *id = c->str[SL_CTR_ID];
 	struct sl_agent *a = NULL;
 	struct hold **p, *h;
-	int owed = 0;
 
 	pthread_mutex_lock(&tab_lock);
 	p = hold_find_locked(id);
@@ -518,12 +533,7 @@ void sl_agent_hold(struct sl_container *c, int delta)
 	pthread_mutex_unlock(&tab_lock);
 	if (!a)
 		return;
-	pthread_mutex_lock(&a->lock);
-	owed = a->ack_owed;
-	a->ack_owed = 0;
-	pthread_mutex_unlock(&a->lock);
-	if (owed)
-		(void)agent_write_cur(a, SL_AGENT_ACK, 0, NULL, 0);
+	exit_ack(a, -1, 0);
 	sl_agent_put(a);
 }
 
@@ -914,7 +924,7 @@ static void log_frame(struct sl_agent *a, int fd, const struct sl_agent_hdr *h,
 			report_exit(a, (int)sl_agent_u32_get(buf));
 			exit_saved(a);
 		}
-		exit_ack(a, fd);
+		exit_ack(a, fd, 1);
 		break;
 	case SL_AGENT_ERROR:
 		sl_warn("agent %.12s: output session ended: %s", a->id,
@@ -925,6 +935,7 @@ static void log_frame(struct sl_agent *a, int fd, const struct sl_agent_hdr *h,
 		pthread_mutex_unlock(&a->lock);
 		(void)log_fail(a);
 		sl_agent_resume_save(a);
+		exit_ack(a, fd, 0);	/* it no longer holds the ACK */
 		break;
 	default:
 		break;
@@ -1144,7 +1155,7 @@ static void *reader(void *arg)
 			else if (h.type == SL_AGENT_EXIT && h.length == 4) {
 				report_exit(a, (int)sl_agent_u32_get(buf));
 				exit_saved(a);
-				exit_ack(a, fd);
+				exit_ack(a, fd, 1);
 			}
 			continue;
 		}

@@ -56,7 +56,7 @@ struct sl_agent {
 	int state;                   /* enum sl_agent_state */
 	int stopping;
 	int has_exit, exit_code, exit_reported;
-	int ack_owed;                /* exit ACK held for a waiting attach */
+	int ack_owed;                /* exit ACK held (exit_ack) */
 	int exits0;                  /* the container's exit count at start */
 	uint32_t next_ch;
 	struct sl_agent_sess *sessions;
