@@ -248,6 +248,60 @@ void *ag_archive_put_run(void *s);
 void *ag_archive_get_run(void *s);
 void ag_archive_stat(struct ag_session *s);
 void ag_top(struct ag_session *s);
+void ag_stats(struct ag_session *s);
+
+/* ---- proctree.c: the container's processes in /proc ---- */
+
+struct ag_proc {
+	pid_t pid, ppid;
+	uid_t uid;
+	unsigned long long ticks;	/* utime + stime */
+	unsigned long long cticks;	/* of its reaped children */
+	unsigned long long start;	/* ticks after boot */
+	long rss;			/* pages */
+	long threads;
+	int tty;
+	char comm[64];
+};
+
+/* Reads up to LEN - 1 bytes of PATH, NUL-terminated; the count, or -1. */
+int ag_read_file(const char *path, char *buf, size_t len);
+/* What /proc/PID/stat and status say of PID; 0, or -1. */
+int ag_proc_read(pid_t pid, struct ag_proc *p);
+/* The agent's descendants: their count, *out malloc'd (NULL for none;
+ * the caller frees), or -1. */
+int ag_proctree(struct ag_proc **out);
+
+/* ---- stats.c: one resource sample (the parsers, for the unit test) ---- */
+
+struct ag_stats {
+	uint64_t cpu_ns;	/* the container's CPU time, cumulative */
+	uint64_t system_ns;	/* the machine's, over all its CPUs */
+	uint32_t cpus;
+	uint32_t pids;		/* tasks (threads), as the pids cgroup counts */
+	uint64_t mem, mem_limit;	/* bytes; limit 0: none */
+	uint64_t rx, tx, blk_read, blk_write;
+	int net;		/* rx and tx are the container's */
+};
+
+/* From a cgroup v2 directory (cpu.stat, memory.*, pids.current,
+ * io.stat): 0 when it could be read, else -1. */
+int ag_stats_cgroup2(const char *dir, struct ag_stats *st);
+/* From cgroup v1 controller directories (NULL: not mounted). */
+int ag_stats_cgroup1(const char *cpuacct, const char *memory,
+    const char *pids, const char *blkio, struct ag_stats *st);
+/* The directory of the cgroup that /proc/self/cgroup's text SELF_CGROUP
+ * names in the hierarchy holding CTRL (NULL: the v2 one, "0::path"),
+ * mounted at /sys/fs/cgroup[/MOUNT]: 0, or -1 when none is named. */
+int ag_stats_cgroup_dir(const char *self_cgroup, const char *ctrl,
+    const char *mount, char *out, size_t len);
+/* Whether the cgroup.procs text PROCS names only pids in OURS (the agent
+ * and its descendants), and at least one: the cgroup is the container's. */
+int ag_stats_procs_own(const char *procs, const pid_t *ours, size_t n);
+/* /proc/net/dev's text: every interface but lo. */
+void ag_stats_netdev(const char *text, struct ag_stats *st);
+/* /proc/stat's text: system_ns and cpus; HZ its tick rate. */
+void ag_stats_system(const char *text, long hz, struct ag_stats *st);
 
 /* ---- http.c: the upgrade handshake ---- */
 

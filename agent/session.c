@@ -266,6 +266,8 @@ ag_session_start(struct ag_session *s)
 		signal_main(s);
 	else if (strcmp(kind, "top") == 0)
 		ag_top(s);
+	else if (strcmp(kind, "stats") == 0)
+		ag_stats(s);
 	else if (strcmp(kind, "archive-stat") == 0)
 		ag_archive_stat(s);
 	else if (strcmp(kind, "archive-get") == 0)

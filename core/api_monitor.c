@@ -307,7 +307,7 @@ enum MHD_Result sl_api_ctr_stats(struct sl_req *r)
 	c = sl_api_ctr_get(r, &ret);
 	if (!c)
 		return ret;
-	if (!sl_daemon.backend.monitor.stats) {
+	if (!sl_agent_hooks(c)->monitor.stats) {
 		sl_ctr_unref(c);
 		return sl_api_no_hook(r, "container stats");
 	}

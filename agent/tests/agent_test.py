@@ -73,13 +73,13 @@ def children(ppid):
 class Agent:
     """A sockerless-agent process with its stdout/stderr collected."""
 
-    def __init__(self, cmd, args=(), env=None, forward=True, exit_wait=5):
+    def __init__(self, cmd, args=(), env=None, forward=True, exit_wait=5, prefix=()):
         e = dict(os.environ)
         e["SOCKERLESS_AGENT_TOKEN"] = TOKEN
         e.pop("SOCKERLESS_CALLBACK_URL", None)
         e.pop("HOME", None)  # as in an image's environment
         e.update(env or {})
-        argv = [AGENT]
+        argv = list(prefix) + [AGENT]
         if forward:
             argv += ["--listen", "127.0.0.1:0"]
         argv += ["--exit-wait", str(exit_wait)] + list(args) + ["--"] + list(cmd)
@@ -667,6 +667,109 @@ def test_top():
     a.kill()
 
 
+def stats_sample(tmp, prefix=()):
+    """An agent whose child burns CPU and exits (its time then lives in
+    its reaper's counters), then a main process that sleeps beside a
+    child; returns (agent, its stats reply, the CPU seconds burned)."""
+    times = os.path.join(tmp, "times")
+    a = Agent(["sh", "-c", "(i=0; while [ $i -lt 100000 ]; do i=$((i + 1)); done; "
+               "times >%s.part; mv %s.part %s); sleep 61 & exec sleep 60"
+               % (times, times, times)], prefix=prefix)
+    try:
+        c = a.conn()
+        poll(lambda: os.path.exists(times), timeout=60)
+        poll(lambda: len(c.request("top")) >= 3)
+        s = dict(c.request("stats"))
+    except BaseException:
+        a.kill()
+        raise
+    # "times": the subshell's own user and system time first.
+    burned = 0.0
+    with open(times) as f:
+        for part in f.readline().split():
+            m, sec = part.rstrip("s").split("m")
+            burned += int(m) * 60 + float(sec)
+    return a, s, burned
+
+
+def test_stats():
+    tmp = tempfile.mkdtemp(prefix="ag-stats-")
+    a = None
+    try:
+        a, s, burned = stats_sample(tmp)
+        with open("/proc/stat") as f:
+            cpus = sum(1 for line in f if re.match(r"cpu[0-9]", line))
+        ok(s.get("source") == "processes" and 3 <= int(s.get("pids", 0)) <= 64,
+           "stats: a shared cgroup, so the agent and its descendants from /proc "
+           "(3 processes and the agent's threads)", s)
+        ok(int(s.get("cpu", 0)) >= int(burned * 1e9) - 10000000,
+           "stats: CPU time counts a child that has exited (%s ns for %.2f s burned)"
+           % (s.get("cpu"), burned))
+        ok(int(s.get("mem", 0)) > 0 and int(s.get("memlimit", 0)) > int(s.get("mem", 0)) and
+           int(s.get("system", 0)) > 0 and s.get("cpus") == str(cpus),
+           "stats: memory, the machine's memory as the limit, its CPU time and CPUs", s)
+        ok("rx" not in s and "tx" not in s,
+           "stats: no network figures where the network is not the container's alone", s)
+        now = time.time_ns()
+        ok(abs(int(s.get("read", 0)) - now) < 60 * 10**9, "stats: stamped with the time", s)
+    finally:
+        if a is not None:
+            a.kill()
+        shutil.rmtree(tmp)
+
+
+def test_stats_cgroup():
+    """As in a container: a cgroup that holds the agent and its descendants
+    alone is read instead of /proc (cgroup v1 here, or v2 where that is
+    what the machine mounts)."""
+    root = "/sys/fs/cgroup"
+    name = "sl-agent-test-%d" % os.getpid()
+    v2 = os.path.exists(os.path.join(root, "cgroup.controllers"))
+    dirs = [os.path.join(root, name)] if v2 else \
+        [os.path.join(root, c, name) for c in ("cpuacct", "memory", "pids")]
+    tmp = tempfile.mkdtemp(prefix="ag-stats-")
+    a = None
+    try:
+        for d in dirs:
+            os.mkdir(d)
+        limit = os.path.join(dirs[0] if v2 else dirs[1],
+                             "memory.max" if v2 else "memory.limit_in_bytes")
+        with open(limit, "w") as f:
+            f.write("268435456\n")
+        join = "; ".join("echo $$ >%s/cgroup.procs" % d for d in dirs)
+        a, s, burned = stats_sample(tmp, ["sh", "-c", join + '; exec "$@"', "sh"])
+        ok(s.get("source") == ("cgroup2" if v2 else "cgroup1") and
+           3 <= int(s.get("pids", 0)) <= 64,
+           "stats: a cgroup of its own is read (3 processes and the agent's threads)", s)
+        ok(int(s.get("cpu", 0)) >= int(burned * 1e9) - 10000000 and
+           int(s.get("mem", 0)) > 0 and s.get("memlimit") == "268435456" and "rx" in s,
+           "stats: its CPU time (%.2f s burned), memory and limit, and the network" % burned, s)
+    except OSError as e:
+        ok(False, "stats: a cgroup of its own", "cannot set one up: %s" % e)
+    finally:
+        if a is not None:
+            a.kill()
+        for d in dirs:
+            # What outlived the agent (the background sleep) goes first.
+            for _ in range(100):
+                try:
+                    with open(os.path.join(d, "cgroup.procs")) as f:
+                        pids = [int(x) for x in f.read().split()]
+                except OSError:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(pid, 9)
+                    except OSError:
+                        pass
+                try:
+                    os.rmdir(d)
+                    break
+                except OSError:
+                    time.sleep(0.05)
+        shutil.rmtree(tmp)
+
+
 def test_busybox_root():
     """The static agent in a tree holding nothing but busybox."""
     root = tempfile.mkdtemp(prefix="ag-bb-")
@@ -730,7 +833,7 @@ def test_busybox_root():
 def main():
     tests = [test_forward_basics, test_exec, test_exit_codes, test_tty_main, test_big_stdin,
              test_held_output, test_replay, test_stamps, test_signals_pause, test_reaping, test_ack_wait, test_reannounce, test_misc,
-             test_reverse, test_archive, test_top, test_busybox_root]
+             test_reverse, test_archive, test_top, test_stats, test_stats_cgroup, test_busybox_root]
     for t in tests:
         try:
             t()

@@ -209,8 +209,10 @@ void aca_agent_why(const struct sl_host_v1 *h, sl_container *c,
 
 /* ---- without the agent ------------------------------------------------ */
 
-static int no_agent(void *state, sl_call *call, sl_container *c,
-	const char *what)
+/* The 501 for `what` without a connected agent: `gap` says what Azure
+ * lacks, then why this container has no agent. */
+static int no_agent_gap(void *state, sl_call *call, sl_container *c,
+	const char *what, const char *gap)
 {
 	struct aca_backend *b = state;
 	char why[240];
@@ -218,8 +220,14 @@ static int no_agent(void *state, sl_call *call, sl_container *c,
 	aca_agent_why(b->host, c, why, sizeof(why));
 	return b->host->set_error(call, SL_ENOTSUP,
 		"%s is not supported by the aca backend without the "
-		"sockerless agent (Azure Container Apps Jobs have no such "
-		"API): %s", what, why);
+		"sockerless agent (%s): %s", what, gap, why);
+}
+
+static int no_agent(void *state, sl_call *call, sl_container *c,
+	const char *what)
+{
+	return no_agent_gap(state, call, c, what,
+		"Azure Container Apps Jobs have no such API");
 }
 
 static int ex_create(void *state, sl_call *call, sl_container *c, sl_exec *e)
@@ -264,6 +272,14 @@ static int mon_top(void *state, sl_call *call, sl_container *c,
 	return no_agent(state, call, c, "top");
 }
 
+static int mon_stats(void *state, sl_call *call, sl_container *c,
+	struct sl_stats_v1 *out)
+{
+	(void)out;
+	return no_agent_gap(state, call, c, "stats", "Azure Monitor has a "
+		"job's metrics only per minute and minutes late");
+}
+
 const struct sl_exec_ops_v1 aca_exec_ops = {
 	SL_HEADER(struct sl_exec_ops_v1),
 	.create = ex_create,
@@ -280,4 +296,5 @@ const struct sl_archive_ops_v1 aca_archive_ops = {
 const struct sl_monitor_ops_v1 aca_monitor_ops = {
 	SL_HEADER(struct sl_monitor_ops_v1),
 	.top = mon_top,
+	.stats = mon_stats,
 };

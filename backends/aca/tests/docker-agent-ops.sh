@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/backends/aca/tests/lib.sh"
 command -v script >/dev/null 2>&1 || { echo "Bail out! no script(1) (util-linux)"; exit 1; }
-aca_begin 31 --agent $ACA_SIM_FAST
+aca_begin 35 --agent $ACA_SIM_FAST
 
 # The operator's default token in both modes, so the refusals below can
 # be told apart from a token that is simply unknown to the test.
@@ -98,6 +98,20 @@ checks() {
 		wait_for 10 sh -c "[ \$(docker logs $id | sed -n 's/^n //p' | tail -1) -gt $((c2 + 3)) ]" &&
 		ok "$m: docker unpause: running again, the counter moves" ||
 		not_ok "$m: unpause" "$(cat "$tmp/out")" "counter $(counter "$id") after $c2"
+
+	# docker stats through the agent (Azure has no per-container
+	# figures): the replica is no cgroup of its own in the simulator, so
+	# the agent sums its processes (sh, the counter's usleep, itself).
+	out=$(docker stats --no-stream --format '{{.PIDs}} {{.MemUsage}}' "$id" 2>&1)
+	case $out in
+	[3-9]" "[1-9]*|[1-9][0-9]*" "[1-9]*) ok "$m: docker stats: processes and memory from the agent ($out)" ;;
+	*) not_ok "$m: docker stats" "$out" ;;
+	esac
+	out=$(api GET "/containers/$id/stats?stream=false")
+	case $out in
+	200*'"total_usage":'[1-9]*) ok "$m: the stats document counts CPU time" ;;
+	*) not_ok "$m: stats document" "$out" ;;
+	esac
 
 	"refusals_$m"
 

@@ -8,7 +8,7 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../../.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/backends/aca/tests/lib.sh"
-aca_begin 28 --agent $ACA_SIM_FAST
+aca_begin 29 --agent $ACA_SIM_FAST
 
 # The operator's default token in forward mode, so the checks below know
 # what must never show; reverse mode uses per-container tokens.
@@ -86,6 +86,10 @@ wait_for 30 sh -c "[ \"\$(docker inspect -f '{{.State.Running}}' $id)\" = true ]
 docker exec "$id" true >"$tmp/out" 2>&1
 grep -q 'agent=off' "$tmp/out" && ok "agent=off: exec answers naming the reason" ||
 	not_ok "exec without agent" "$(cat "$tmp/out")"
+docker stats --no-stream "$id" >"$tmp/out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && grep -q 'stats is not supported.*agent=off' "$tmp/out" &&
+	ok "agent=off: stats answers naming the reason" || not_ok "stats without agent" "rc=$rc" "$(cat "$tmp/out")"
 docker rm -f "$id" >/dev/null 2>&1
 stop_daemon && ok "agent=off: the daemon stops cleanly" || not_ok "agent=off: daemon stop" "$(tail -20 "$tmp/off/log")"
 tap_done
