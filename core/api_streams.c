@@ -111,9 +111,12 @@ static int logs_work(struct sl_stream *s, struct sl_call *call, void *arg)
  * it at once (sl_logstore_watch), this is only for an end that no line
  * announces (a container stopped without its agent's report). */
 #define FOLLOW_STATE_MS 1000
-/* How long a follower of the agent's copy waits, once the container
- * stopped, for the agent's last lines and the copy's completion. */
-#define AGENT_TAIL_WAIT_MS 5000
+/* How long a reader of the agent's copy waits, once the container stopped
+ * and the agent's EXIT came, for the log writer to store the lines ahead
+ * of it and mark the copy complete.  The writer stores a line at a time
+ * (100000 lines take seconds on a loaded machine); the bound is only for
+ * a store that stopped answering. */
+#define AGENT_TAIL_WAIT_MS 30000
 
 struct local_out {
 	struct sl_stream *s;
@@ -152,6 +155,44 @@ static int local_handover(struct sl_stream *s, struct sl_call *call,
 		j->c, &o, s);
 }
 
+static int ctr_stopped(struct sl_container *c)
+{
+	int status = sl_api_ctr_status(c);
+
+	return status != SL_STATUS_RUNNING && status != SL_STATUS_PAUSED &&
+		status != SL_STATUS_RESTARTING;
+}
+
+/*
+ * The agent's EXIT is read before the log writer has stored the output
+ * that came ahead of it, and the backend may report the exit in between:
+ * a reader that starts then waits (bounded) for the copy to complete, so
+ * `docker logs` right after `docker run` gets every line.  Used without
+ * follow; the follow loop waits in its own way.
+ */
+static void await_agent_copy(struct stream_job *j, struct sl_call *call,
+	const char *id)
+{
+	struct sl_logstore_watch w;
+	int64_t end = sl_time_now_ns() + AGENT_TAIL_WAIT_MS * 1000000LL;
+	struct pollfd pf[2] = {
+		{.fd = sl_call_get_cancel_fd(call), .events = POLLIN},
+		{.fd = -1, .events = POLLIN},
+	};
+
+	if (!j->via_agent || sl_logstore_watch_open(&w, id))
+		return;
+	pf[1].fd = sl_logstore_watch_fd(&w);
+	while (ctr_stopped(j->c) &&
+	       sl_logstore_state(sl_daemon.data_root, id) != SL_LOGSTORE_COMPLETE &&
+	       sl_agent_log_whole(j->c) && sl_time_now_ns() < end &&
+	       !sl_call_is_cancelled(call)) {
+		(void)poll(pf, 2, 200);
+		sl_logstore_watch_drain(&w);
+	}
+	sl_logstore_watch_close(&w);
+}
+
 /*
  * Serves `docker logs` from the local copy (host->log_append, or the
  * agent's output): all of it once the backend marked it complete, or what
@@ -185,18 +226,19 @@ static int local_logs_work(struct sl_stream *s, struct sl_call *call,
 		watching = 1;
 		pf[1].fd = sl_logstore_watch_fd(&w);
 	}
+	if (!o->follow)
+		await_agent_copy(j, call, id);
 	rc = sl_logstore_read(sl_daemon.data_root, id, &f, &pos, local_emit, &lo);
 	f.tail = -1;
 	while (o->follow && !rc && !done && !sl_call_is_cancelled(call) &&
 	       !sl_server_closing()) {
 		int st = sl_logstore_state(sl_daemon.data_root, id);
-		int status = sl_api_ctr_status(j->c);
-		int stopped = status != SL_STATUS_RUNNING &&
-			status != SL_STATUS_PAUSED && status != SL_STATUS_RESTARTING;
+		int stopped = ctr_stopped(j->c);
 
 		/* The backend's exit report can overtake the agent's last lines
-		 * on their way to the store: wait for the copy to complete,
-		 * bounded (an agent killed with its replica never sends it). */
+		 * on their way to the store: once the agent's EXIT came (the
+		 * copy is whole), wait for the writer to complete it.  An agent
+		 * killed with its replica sends none: not whole, no wait. */
 		if (stopped && j->via_agent && st != SL_LOGSTORE_COMPLETE &&
 		    sl_agent_log_whole(j->c)) {
 			if (!stopped_ns)

@@ -6,6 +6,8 @@
 #   daemon acknowledges (and so lets the agent exit) only after that
 #   session ended.  Once in CI the real agent's session thread ran late,
 #   the ACK came first and the local log copy stayed incomplete.
+# - 20000 lines at once: `docker logs` right after the exit waits for
+#   the log writer, which is still storing them.
 # - stamps from a clock an hour ahead, from 2020 and none at all
 #   (agent/PROTOCOL.md, "Clock skew").
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -18,7 +20,7 @@ if [ -x /usr/bin/python3 ]; then py=/usr/bin/python3; else py=python3; fi
 printf '#!/bin/sh\nPYTHONDONTWRITEBYTECODE=1 VERDICT_DIR=%s top_srcdir=%s exec %s %s "$@"\n' \
 	"$tmp/verdict" "$top_srcdir" "$py" "$top_srcdir/tests/scripted_agent.py" >"$AGENT"
 chmod +x "$AGENT"
-tap_plan 13
+tap_plan 14
 
 start_daemon reverse --backend=example --plugin-dir "$EX" -o agent="$AGENT" \
 	-o agent-mode=reverse --agent-listen 127.0.0.1:0 ||
@@ -43,6 +45,15 @@ v=$(cat "$tmp/verdict/$id" 2>/dev/null)
 check "after the session's ERROR the ACK comes ($v)" test "$v" = late
 check "... and the copy is not called complete" \
 	test ! -e "$data/$id/log.complete"
+
+# docker logs at once after the exit: the agent's EXIT is read before the
+# log writer stored the lines ahead of it, so the read waits for the copy
+# (it once got 19210 of 20000 lines under ASan).
+id=$(docker run -d busybox burst)
+docker wait "$id" >/dev/null 2>&1
+n=$(docker logs "$id" 2>/dev/null | wc -l)
+check "burst: docker logs right after the exit has all 20000 lines ($n)" \
+	test "$n" -eq 20000
 
 # Clock skew.  Seconds since the epoch of an RFC 3339 stamp.
 secs() { date -u -d "$1" +%s 2>/dev/null || echo 0; }

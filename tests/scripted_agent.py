@@ -14,6 +14,9 @@ CMD names the scenario:
   error-last  as exit-last, but the session ends with ERROR.
   skew        version 2 stamps: one from a clock an hour ahead, one from
               2020, one missing (0); then the exits in the usual order.
+  burst       20000 lines at once, then the exits: the daemon's log
+              writer, which stores a line at a time, is still behind when
+              the container is reported exited.
 The verdict is `early` (an ACK came in the pause), `late` (after the
 session ended) or `none` (no ACK within 10 s).
 """
@@ -124,7 +127,15 @@ def main():
     s = dial()
     ch = greet(s, scenario == "skew")
     verdict = "none"
-    if scenario == "skew":
+    if scenario == "burst":
+        data = b"".join(b"line %d\n" % i for i in range(1, 20001))
+        for k in range(0, len(data), 65536):
+            frame(s, STDOUT, ch, data[k:k + 65536])
+        frame(s, EXIT, 0, struct.pack(">I", 0))
+        frame(s, EXIT, ch, struct.pack(">I", 0))
+        if wait_ack(s, 10):
+            verdict = "late"
+    elif scenario == "skew":
         stamped(s, ch, time.time_ns() + 3600 * 10**9, b"ahead\n")
         stamped(s, ch, STAMP_2020, b"past\n")
         stamped(s, ch, 0, b"unstamped\n")
