@@ -29,6 +29,7 @@
 #include "core/agent_int.h"
 #include "core/ctrtab.h"
 #include "core/daemon.h"
+#include "core/host.h"
 #include "core/log.h"
 #include "core/logstore.h"
 #include "core/secrets.h"
@@ -47,6 +48,10 @@
 /* Output may wait this much for the log store before the local copy is
  * given up (docker logs then asks the backend). */
 #define LOGQ_MAX (64u << 20)
+/* The log writer stores its batch once it holds this much (at a frame's
+ * end), or LOG_BATCH_HARD within a frame. */
+#define LOG_BATCH (256u << 10)
+#define LOG_BATCH_HARD (8u << 20)
 
 static pthread_mutex_t tab_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sl_agent *tab;
@@ -86,6 +91,7 @@ void sl_agent_put(struct sl_agent *a)
 		return;
 	for (int i = 0; i < 2; i++)
 		free(a->line[i].buf);
+	sl_logstore_batch_free(&a->logb);
 	while (a->logq_head) {
 		struct sl_agent_frame *fr = a->logq_head;
 
@@ -725,13 +731,37 @@ static void log_feed(struct sl_agent *a, int i, int64_t ts,
 	}
 }
 
+/* Stores the lines batched so far. */
+static void log_flush(struct sl_agent *a)
+{
+	int rc;
+
+	if (!a->logb.len)
+		return;
+	rc = sl_host_log_append_batch(a->c, &a->logb);
+	if (rc && !log_fail(a))
+		sl_debug("agent %.12s: local log copy stopped (%d)", a->id, rc);
+}
+
+/* Stores the batch and, where no partial line is held, saves the offset
+ * (only then does the copy hold everything before it). */
+static void log_flush_save(struct sl_agent *a)
+{
+	log_flush(a);
+	if (!a->line[0].len && !a->line[1].len && !log_failed(a))
+		sl_agent_resume_save(a);
+}
+
 void sl_agent_log_line(struct sl_agent *a, int fd, int64_t ts,
 	const char *line, size_t len, unsigned flags)
 {
-	int rc = sl_daemon.host->log_append_ex(a->c, fd, ts, line, len, flags);
+	int rc = sl_logstore_batch_add(&a->logb, fd, ts, line, len, flags);
 
 	if (rc && !log_fail(a))
 		sl_debug("agent %.12s: local log copy stopped (%d)", a->id, rc);
+	/* A frame of one-byte lines makes a batch 20 times its size. */
+	if (a->logb.len >= LOG_BATCH_HARD)
+		log_flush(a);
 }
 
 /*
@@ -784,22 +814,22 @@ static void log_store(struct sl_agent *a, int type, int64_t ts,
 		pthread_mutex_lock(&a->lock);
 		a->store_off += n;
 		pthread_mutex_unlock(&a->lock);
-		/* Only where the copy holds everything before the offset. */
-		if (!a->line[0].len && !a->line[1].len)
-			sl_agent_resume_save(a);
 		return;
 	}
 	log_feed(a, 0, ts, NULL, 0, 1);
 	log_feed(a, 1, ts, NULL, 0, 1);
+	log_flush_save(a);
 	if (!log_failed(a))
 		sl_daemon.host->log_complete(a->c);
 }
 
 /*
- * The log store writes a file per line: far slower than a burst of
- * output (10 MiB through cat).  Done on the reader, it would hold every
- * session of the connection back until the agent's buffer overflows, so
- * a thread of its own writes what the reader queues.
+ * Storing output costs a lock, a state check and an open per batch:
+ * slower than a burst of output (10 MiB through cat).  Done on the
+ * reader, it would hold every session of the connection back until the
+ * agent's buffer overflows, so a thread of its own writes what the reader
+ * queues, a batch at a time: what is queued when it looks, up to
+ * LOG_BATCH bytes of records.
  */
 static void *log_writer(void *arg)
 {
@@ -807,6 +837,8 @@ static void *log_writer(void *arg)
 
 	for (;;) {
 		struct sl_agent_frame *fr;
+
+		int more;
 
 		pthread_mutex_lock(&a->lock);
 		while (!a->logq_head && !a->stopping)
@@ -818,11 +850,16 @@ static void *log_writer(void *arg)
 				a->logq_tail = NULL;
 			a->logq_bytes -= fr->len;
 		}
+		more = a->logq_head != NULL;
 		pthread_mutex_unlock(&a->lock);
 		if (!fr)
 			break;
 		log_store(a, fr->type, fr->ts, fr->data, fr->len);
 		free(fr);
+		/* Written when the queue is drained or the batch is full, so a
+		 * follower sees lines as soon as nothing more is waiting. */
+		if (!more || a->logb.len >= LOG_BATCH)
+			log_flush_save(a);
 	}
 	return NULL;
 }
@@ -836,6 +873,7 @@ static void log_out(struct sl_agent *a, int type, int64_t ts,
 
 	if (!a->logw_started) {
 		log_store(a, type, ts, p, n);
+		log_flush_save(a);
 		return;
 	}
 	fr = malloc(sizeof(*fr) + n);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/agent.h"
+#include "core/logstore.h"
 
 /* The most of a PING's payload a PONG echoes (the agent sends a few
  * bytes; the echo need not follow a peer that sends more). */
@@ -94,6 +95,7 @@ struct sl_agent {
 	pthread_t logw;
 	int logw_started;
 	struct sl_agent_line line[2]; /* the writer's own */
+	struct sl_logstore_batch logb; /* the writer's own: lines to store */
 	unsigned char *reply_buf;
 	struct sl_agent *next;
 };

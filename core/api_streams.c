@@ -113,9 +113,8 @@ static int logs_work(struct sl_stream *s, struct sl_call *call, void *arg)
 #define FOLLOW_STATE_MS 1000
 /* How long a reader of the agent's copy waits, once the container stopped
  * and the agent's EXIT came, for the log writer to store the lines ahead
- * of it and mark the copy complete.  The writer stores a line at a time
- * (100000 lines take seconds on a loaded machine); the bound is only for
- * a store that stopped answering. */
+ * of it and mark the copy complete (milliseconds, mostly); the bound is
+ * only for a store that stopped answering. */
 #define AGENT_TAIL_WAIT_MS 30000
 
 struct local_out {

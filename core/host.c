@@ -346,20 +346,29 @@ static int h_registry_credentials(void *ctx, const char *registry,
 	return SL_OK;
 }
 
-static int h_log_append_ex(sl_container *c, int fd, int64_t ts,
-	const char *line, size_t len, unsigned flags)
+int sl_host_log_append_batch(sl_container *c, struct sl_logstore_batch *b)
 {
 	int rc;
 
 	if (files_lock(c))
 		return SL_ENOTFOUND;
-	rc = sl_logstore_append(sl_daemon.data_root, c->str[SL_CTR_ID], fd, ts,
-		line, len, flags);
+	rc = sl_logstore_batch_append(sl_daemon.data_root, c->str[SL_CTR_ID], b);
 	files_unlock(c);
-	if (rc && rc != -EINVAL && rc != -EPIPE)
+	if (rc && rc != -EPIPE)
 		sl_warn("local log copy of %.12s given up: %s",
 			c->str[SL_CTR_ID], strerror(-rc));
 	return errno_status(rc);
+}
+
+static int h_log_append_ex(sl_container *c, int fd, int64_t ts,
+	const char *line, size_t len, unsigned flags)
+{
+	struct sl_logstore_batch b = {0};
+	int rc = sl_logstore_batch_add(&b, fd, ts, line, len, flags);
+
+	rc = rc ? errno_status(rc) : sl_host_log_append_batch(c, &b);
+	sl_logstore_batch_free(&b);
+	return rc;
 }
 
 static int h_log_append(sl_container *c, int fd, int64_t ts, const char *line,

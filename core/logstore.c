@@ -139,11 +139,11 @@ static int write_all(int fd, const char *b, size_t n)
 	return 0;
 }
 
-int sl_logstore_append(const char *root, const char *id, int fd,
+int sl_logstore_batch_add(struct sl_logstore_batch *b, int fd,
 	int64_t ts_ns, const char *line, size_t len, unsigned flags)
 {
-	char p[4096], head[64], *rec = NULL;
-	int h, lfd = -1, rc;
+	char head[64];
+	int h;
 
 	if ((fd != 1 && fd != 2) || (len && !line) || (flags & ~SL_LINE_PARTIAL))
 		return -EINVAL;
@@ -151,18 +151,42 @@ int sl_logstore_append(const char *root, const char *id, int fd,
 		len--;
 		flags &= ~SL_LINE_PARTIAL;
 	}
-	if ((rc = sl_ctrfiles_path(root, id, "log", p, sizeof(p))))
-		return rc;
 	h = snprintf(head, sizeof(head), "%d %" PRId64 " %zu%s\n", fd, ts_ns, len,
 		flags & SL_LINE_PARTIAL ? " p" : "");
-	rec = malloc((size_t)h + len + 1);
-	if (!rec)
-		return -ENOMEM;
-	memcpy(rec, head, (size_t)h);
-	if (len)
-		memcpy(rec + h, line, len);
-	rec[(size_t)h + len] = '\n';
+	if (b->len + (size_t)h + len + 1 > b->cap) {
+		size_t cap = (b->len + (size_t)h + len + 1) * 2;
+		char *nb = realloc(b->buf, cap);
 
+		if (!nb)
+			return -ENOMEM;
+		b->buf = nb;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, head, (size_t)h);
+	if (len)
+		memcpy(b->buf + b->len + h, line, len);
+	b->buf[b->len + (size_t)h + len] = '\n';
+	b->len += (size_t)h + len + 1;
+	return 0;
+}
+
+void sl_logstore_batch_free(struct sl_logstore_batch *b)
+{
+	free(b->buf);
+	b->buf = NULL;
+	b->len = b->cap = 0;
+}
+
+int sl_logstore_batch_append(const char *root, const char *id,
+	struct sl_logstore_batch *b)
+{
+	char p[4096];
+	int lfd = -1, rc;
+
+	if (!b->len)
+		return 0;
+	if ((rc = sl_ctrfiles_path(root, id, "log", p, sizeof(p))))
+		return rc;
 	pthread_mutex_lock(&append_lock);
 	rc = sl_logstore_state(root, id);
 	if (rc == SL_LOGSTORE_BROKEN) {
@@ -181,7 +205,7 @@ int sl_logstore_append(const char *root, const char *id, int fd,
 		rc = -errno;
 		goto out;
 	}
-	rc = write_all(lfd, rec, (size_t)h + len + 1);
+	rc = write_all(lfd, b->buf, b->len);
 	if (rc)
 		/* A torn record would desynchronise every later read: the copy
 		 * is given up and the backend's logs hook stays in charge. */
@@ -190,8 +214,20 @@ out:
 	pthread_mutex_unlock(&append_lock);
 	if (lfd >= 0)
 		close(lfd);
-	free(rec);
+	b->len = 0;
 	sl_logstore_notify(id);
+	return rc;
+}
+
+int sl_logstore_append(const char *root, const char *id, int fd,
+	int64_t ts_ns, const char *line, size_t len, unsigned flags)
+{
+	struct sl_logstore_batch b = {0};
+	int rc = sl_logstore_batch_add(&b, fd, ts_ns, line, len, flags);
+
+	if (!rc)
+		rc = sl_logstore_batch_append(root, id, &b);
+	sl_logstore_batch_free(&b);
 	return rc;
 }
 

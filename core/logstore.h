@@ -33,6 +33,23 @@ enum sl_logstore_state {
 int sl_logstore_append(const char *root, const char *id, int fd,
 	int64_t ts_ns, const char *line, size_t len, unsigned flags);
 
+/*
+ * Records built in memory and appended with one write: a writer with many
+ * lines at hand (the agent's output) pays for the lock, the state check
+ * and the open once, not per line.  add returns 0, -EINVAL (as append) or
+ * -ENOMEM; batch_append writes and empties the batch, and returns as
+ * sl_logstore_append.  The caller frees the batch.
+ */
+struct sl_logstore_batch {
+	char *buf;
+	size_t len, cap;
+};
+int sl_logstore_batch_add(struct sl_logstore_batch *b, int fd,
+	int64_t ts_ns, const char *line, size_t len, unsigned flags);
+int sl_logstore_batch_append(const char *root, const char *id,
+	struct sl_logstore_batch *b);
+void sl_logstore_batch_free(struct sl_logstore_batch *b);
+
 /* Flushes the copy to disk and marks it complete.  Returns 0, -EPIPE when
  * broken, or a negative errno. */
 int sl_logstore_complete(const char *root, const char *id);

@@ -13,18 +13,9 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 start_registry
 
-EX="$top_builddir/plugin-api/example/.libs"
-AGENT=$tmp/scripted-agent
-mkdir "$tmp/verdict"
-if [ -x /usr/bin/python3 ]; then py=/usr/bin/python3; else py=python3; fi
-printf '#!/bin/sh\nPYTHONDONTWRITEBYTECODE=1 VERDICT_DIR=%s top_srcdir=%s exec %s %s "$@"\n' \
-	"$tmp/verdict" "$top_srcdir" "$py" "$top_srcdir/tests/scripted_agent.py" >"$AGENT"
-chmod +x "$AGENT"
 tap_plan 14
 
-start_daemon reverse --backend=example --plugin-dir "$EX" -o agent="$AGENT" \
-	-o agent-mode=reverse --agent-listen 127.0.0.1:0 ||
-	{ echo "Bail out! daemon did not start"; exit 1; }
+scripted_agent_daemon reverse || { echo "Bail out! daemon did not start"; exit 1; }
 pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
 data=$tmp/reverse/data/ctrfiles
 

@@ -243,3 +243,19 @@ EOF
 	fi
 	python3 "$tmp/slow.py" "${1:-4}" "${2:-0.001}"
 }
+
+# scripted_agent_daemon NAME: a daemon on the example backend in reverse
+# mode whose containers run tests/scripted_agent.py (the command names
+# its scenario) instead of the agent; verdicts go to $tmp/verdict.
+scripted_agent_daemon() {
+	mkdir -p "$tmp/verdict"
+	if [ -x /usr/bin/python3 ]; then sa_py=/usr/bin/python3; else sa_py=python3; fi
+	printf '#!/bin/sh\nPYTHONDONTWRITEBYTECODE=1 VERDICT_DIR=%s top_srcdir=%s exec %s %s "$@"\n' \
+		"$tmp/verdict" "$top_srcdir" "$sa_py" "$top_srcdir/tests/scripted_agent.py" \
+		>"$tmp/scripted-agent"
+	chmod +x "$tmp/scripted-agent"
+	start_daemon "$1" --backend=example \
+		--plugin-dir "$top_builddir/plugin-api/example/.libs" \
+		-o agent="$tmp/scripted-agent" -o agent-mode=reverse \
+		--agent-listen 127.0.0.1:0
+}

@@ -14,9 +14,9 @@ CMD names the scenario:
   error-last  as exit-last, but the session ends with ERROR.
   skew        version 2 stamps: one from a clock an hour ahead, one from
               2020, one missing (0); then the exits in the usual order.
-  burst       20000 lines at once, then the exits: the daemon's log
-              writer, which stores a line at a time, is still behind when
-              the container is reported exited.
+  burst[-N]   N (20000) lines at once, then the exits: the daemon's log
+              writer is still behind when the container is reported
+              exited (and tests/bench/logcopy_bench.sh times it).
 The verdict is `early` (an ACK came in the pause), `late` (after the
 session ended) or `none` (no ACK within 10 s).
 """
@@ -127,8 +127,9 @@ def main():
     s = dial()
     ch = greet(s, scenario == "skew")
     verdict = "none"
-    if scenario == "burst":
-        data = b"".join(b"line %d\n" % i for i in range(1, 20001))
+    if scenario.startswith("burst"):
+        n = int(scenario[6:] or 20000)
+        data = b"".join(b"line %d\n" % i for i in range(1, n + 1))
         for k in range(0, len(data), 65536):
             frame(s, STDOUT, ch, data[k:k + 65536])
         frame(s, EXIT, 0, struct.pack(">I", 0))

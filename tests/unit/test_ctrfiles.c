@@ -203,6 +203,34 @@ static void test_log_filters(void **state)
 	assert_string_equal(g.buf, "1:10:one;1:30:3 4 5\n6;1:40:;");
 }
 
+/* A batch reads back as the same appends one at a time would, and a
+ * complete copy taking a batch is incomplete again. */
+static void test_log_batch(void **state)
+{
+	struct sl_logstore_filter all = {1, 1, 0, 0, -1};
+	struct sl_logstore_batch b = {0};
+	struct got g;
+
+	(void)state;
+	assert_int_equal(sl_logstore_batch_append(root, ID, &b), 0);
+	assert_int_equal(sl_logstore_state(root, ID), SL_LOGSTORE_NONE);
+	assert_int_equal(sl_logstore_batch_add(&b, 1, 10, "one\n", 4, 0), 0);
+	assert_int_equal(sl_logstore_batch_add(&b, 2, 20, "two", 3, SL_LINE_PARTIAL), 0);
+	assert_int_equal(sl_logstore_batch_add(&b, 3, 30, "x", 1, 0), -EINVAL);
+	assert_int_equal(sl_logstore_batch_add(&b, 1, 40, "", 0, 0), 0);
+	assert_int_equal(sl_logstore_batch_append(root, ID, &b), 0);
+	assert_int_equal(b.len, 0);
+	read_all(&all, &g);
+	assert_string_equal(g.buf, "1:10:one;2:20:two+;1:40:;");
+	assert_int_equal(sl_logstore_complete(root, ID), 0);
+	assert_int_equal(sl_logstore_batch_add(&b, 1, 50, "five\n", 5, 0), 0);
+	assert_int_equal(sl_logstore_batch_append(root, ID, &b), 0);
+	assert_int_equal(sl_logstore_state(root, ID), SL_LOGSTORE_PARTIAL);
+	read_all(&all, &g);
+	assert_string_equal(g.buf, "1:10:one;2:20:two+;1:40:;1:50:five;");
+	sl_logstore_batch_free(&b);
+}
+
 static void test_log_follow_and_complete(void **state)
 {
 	struct sl_logstore_filter f = {1, 1, 0, 0, 1};
@@ -360,6 +388,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove_takes_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_keeps_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_follow_and_complete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_broken_stays_broken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_torn_record_waits, setup, teardown),
