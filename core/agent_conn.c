@@ -837,7 +837,6 @@ static void *log_writer(void *arg)
 
 	for (;;) {
 		struct sl_agent_frame *fr;
-
 		int more;
 
 		pthread_mutex_lock(&a->lock);
