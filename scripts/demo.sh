@@ -105,6 +105,7 @@ docker inspect -f '{{.Name}} {{.State.Status}} exit {{.State.ExitCode}}' "$id"
 docker rm "$id"
 docker run -d --name demo-box busybox sh -c 'echo up; sleep 60'
 docker exec demo-box sh -c 'echo exec in $(hostname), cwd $(pwd); exit 5' || echo "exit code: $?"
+docker stats --no-stream demo-box
 echo "some input" | docker run -i --rm busybox wc -c
 docker rm -f demo-box
 docker images
