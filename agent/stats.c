@@ -111,7 +111,7 @@ int
 ag_stats_cgroup1(const char *cpuacct, const char *memory, const char *pids,
     const char *blkio, struct ag_stats *st)
 {
-	char buf[8192];
+	char buf[8192], *save = NULL;
 	uint64_t v;
 
 	if (cpuacct == NULL || file_u64(cpuacct, "cpuacct.usage", &v) != 0)
@@ -129,7 +129,8 @@ ag_stats_cgroup1(const char *cpuacct, const char *memory, const char *pids,
 		return 0;
 	/* "8:0 Read N", "8:0 Write N", ..., "Total N". */
 	keyed_file(blkio, "blkio.throttle.io_service_bytes", buf, sizeof(buf));
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+	for (char *line = strtok_r(buf, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save)) {
 		char op[16];
 		unsigned long long n;
 
@@ -259,57 +260,78 @@ ag_stats_procs_own(const char *procs, const pid_t *ours, size_t n)
 	return any;
 }
 
-/* Whether the cgroup DIR holds only the agent and its descendants. */
+/* Whether the cgroup DIR holds only OURS (the agent and its
+ * descendants, N of them). */
 static int
-own_cgroup(const char *dir)
+own_cgroup(const char *dir, const pid_t *ours, size_t n)
 {
 	char path[4096], *procs = malloc(65536);
-	struct ag_proc *ps = NULL;
-	pid_t *ours = NULL;
-	int n = -1, own = 0;
+	int own = 0;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	/* Larger than this: a host's cgroup, not a container's. */
-	if (procs == NULL || ag_read_file(path, procs, 65536) <= 0 ||
-	    strlen(procs) >= 65535 || (n = ag_proctree(&ps)) < 0 ||
+	if (procs != NULL && ag_read_file(path, procs, 65536) > 0 &&
+	    strlen(procs) < 65535)
+		own = ag_stats_procs_own(procs, ours, n);
+	free(procs);
+	return own;
+}
+
+/* The cgroup directories of the agent (v2: d[0]; v1: cpuacct, memory,
+ * pids, blkio, NULL where not mounted), when they hold only the agent
+ * and its descendants: 0, or -1. */
+static int
+container_cgroup(char d[4][4096], const char *p[4], const char **source)
+{
+	static const char *const v1[] = { "cpuacct", "memory", "pids", "blkio" };
+	char self[4096];
+	struct ag_proc *ps = NULL;
+	pid_t *ours = NULL;
+	int n, rc = -1;
+
+	if (ag_read_file("/proc/self/cgroup", self, sizeof(self)) <= 0 ||
+	    (n = ag_proctree(&ps)) < 0 ||
 	    (ours = malloc(((size_t)n + 1) * sizeof(*ours))) == NULL)
 		goto out;
 	ours[0] = getpid();
 	for (int i = 0; i < n; i++)
 		ours[i + 1] = ps[i].pid;
-	own = ag_stats_procs_own(procs, ours, (size_t)n + 1);
+	if (access(CGROUP_ROOT "/cgroup.controllers", F_OK) == 0) {
+		*source = "cgroup2";
+		p[0] = p[1] = p[2] = p[3] = NULL;
+		if (ag_stats_cgroup_dir(self, NULL, NULL, d[0], 4096) == 0 &&
+		    own_cgroup(d[0], ours, (size_t)n + 1)) {
+			p[0] = d[0];
+			rc = 0;
+		}
+		goto out;
+	}
+	*source = "cgroup1";
+	for (int i = 0; i < 4; i++)
+		p[i] = ag_stats_cgroup_dir(self, v1[i], v1[i], d[i], 4096) == 0 ?
+		    d[i] : NULL;
+	/* CPU and memory are what docker stats shows first: both must be
+	 * the container's. */
+	if (p[0] != NULL && p[1] != NULL && own_cgroup(p[0], ours, (size_t)n + 1) &&
+	    own_cgroup(p[1], ours, (size_t)n + 1))
+		rc = 0;
 out:
 	free(ours);
 	free(ps);
-	free(procs);
-	return own;
+	return rc;
 }
 
 /* The container's own cgroup: 0, or -1 (none, or not the container's). */
 static int
 from_cgroup(struct ag_stats *st, const char **source)
 {
-	char d[4][4096], self[4096];
-	static const char *const v1[] = { "cpuacct", "memory", "pids", "blkio" };
+	char d[4][4096];
 	const char *p[4];
 
-	if (ag_read_file("/proc/self/cgroup", self, sizeof(self)) <= 0)
+	if (container_cgroup(d, p, source) < 0)
 		return -1;
-	if (access(CGROUP_ROOT "/cgroup.controllers", F_OK) == 0) {
-		*source = "cgroup2";
-		if (ag_stats_cgroup_dir(self, NULL, NULL, d[0], sizeof(d[0])) < 0 ||
-		    !own_cgroup(d[0]))
-			return -1;
-		return ag_stats_cgroup2(d[0], st);
-	}
-	*source = "cgroup1";
-	for (int i = 0; i < 4; i++)
-		p[i] = ag_stats_cgroup_dir(self, v1[i], v1[i], d[i],
-		    sizeof(d[i])) == 0 ? d[i] : NULL;
-	/* CPU and memory are what docker stats shows first: both must be
-	 * the container's. */
-	if (p[0] == NULL || p[1] == NULL || !own_cgroup(p[0]) || !own_cgroup(p[1]))
-		return -1;
+	if (strcmp(*source, "cgroup2") == 0)
+		return ag_stats_cgroup2(p[0], st);
 	return ag_stats_cgroup1(p[0], p[1], p[2], p[3], st);
 }
 
@@ -317,15 +339,13 @@ from_cgroup(struct ag_stats *st, const char **source)
 static void
 proc_io(pid_t pid, struct ag_stats *st)
 {
-	char path[64], buf[1024], *r, *w;
+	char path[64], buf[1024];
 
 	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
 	if (ag_read_file(path, buf, sizeof(buf)) <= 0)
 		return;
-	if ((r = strstr(buf, "\nread_bytes: ")) != NULL)
-		st->blk_read += strtoull(r + 13, NULL, 10);
-	if ((w = strstr(buf, "\nwrite_bytes: ")) != NULL)
-		st->blk_write += strtoull(w + 14, NULL, 10);
+	st->blk_read += keyed(buf, "read_bytes:");
+	st->blk_write += keyed(buf, "write_bytes:");
 }
 
 /* The agent and its descendants: 0, or -1. */
