@@ -25,6 +25,28 @@ gone() {
 	[ -z "$g_st" ] || [ "$g_st" = Z ]
 }
 
+# stopped PGID: every process of the group is stopped.  A shell that
+# was in vfork when SIGSTOP came waits for its stopped child in "D" (a
+# killable sleep no stop signal ends): stopped too, since it cannot go
+# on until that child does.
+pstate() {
+	awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null
+}
+stopped() {
+	[ -n "$(pstate "$1")" ] || return 1
+	for s_p in $(pgrep -g "$1"); do
+		case $(pstate "$s_p") in
+		T | t | Z | '') ;;
+		D)
+			s_k=$(pgrep -P "$s_p") && [ -n "$s_k" ] || return 1
+			for s_c in $s_k; do
+				[ "$(pstate "$s_c")" = T ] || return 1
+			done ;;
+		*) return 1 ;;
+		esac
+	done
+}
+
 agent_live() {
 	grep -q "agent ${1%"${1#????????????}"}: \(connected\|called back\)" "$tmp/$2/log"
 }
@@ -100,9 +122,10 @@ suite() {
 	st=$(docker inspect -f '{{.State.Status}}' c1 2>&1)
 	pid=$(docker inspect -f '{{.State.Pid}}' c1 2>&1)
 	kids=$(pgrep -P "$pid" 2>/dev/null | head -1)
-	pst=$(awk '{ print $3 }' "/proc/$kids/stat" 2>/dev/null)
+	wait_for 10 stopped "$kids"
+	pst=$(for p in $(pgrep -g "$kids"); do printf '%s ' "$p:$(pstate "$p")"; done)
 	check "$mode: docker pause stops the main process ($st, $pst)" \
-		test "$st" = paused -a "$pst" = T
+		eval 'test "$st" = paused && stopped "$kids"'
 	docker unpause c1 >/dev/null 2>&1
 	check "$mode: docker unpause resumes it" \
 		test "$(docker inspect -f '{{.State.Status}}' c1 2>&1)" = running
