@@ -43,7 +43,7 @@ contains "docker stats --no-stream shows memory usage / limit" "$st" "100MiB / 4
 cpu=$(printf '%s\n' "$st" | awk '$2 == "c1" { sub("%", "", $3); print int($3) }')
 check "docker stats --no-stream shows the CPU rate between two samples ($cpu%)" \
 	test "${cpu:-0}" -ge 5 -a "${cpu:-0}" -le 99
-n=$(curl -sN --max-time 4 --unix-socket "$SL_SOCK" "http://d/containers/c1/stats" | grep -c '"cpu_stats"')
+n=$(curl -sN --max-time 8 --unix-socket "$SL_SOCK" "http://d/containers/c1/stats" | grep -c '"cpu_stats"')
 check "stats streams a document about every second" test "$n" -ge 2
 
 # RestartCount from the state report; the secret store.

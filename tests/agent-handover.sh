@@ -51,7 +51,9 @@ check "docker logs -f ended with the container" sh -c "! kill -0 $fpid"
 kill "$fpid" 2>/dev/null
 wait "$fpid" 2>/dev/null
 
-# Every line, in order; a repeat allowed only at the seam.
+# Every line, in order; a repeat allowed only at the seam (the lines
+# between the agent's stamp and the backend's: 10 per 20 ms, so up to 200
+# for a 400 ms gap on a loaded machine).
 "$SDK_PYTHON" - "$tmp/follow.out" >"$tmp/verdict" <<'PY'
 import sys
 nums = []
@@ -65,7 +67,7 @@ back = sum(1 for a, b in zip(nums, nums[1:]) if b <= a)
 dups = len(nums) - len(set(nums))
 print("lines %d missing %d (first %s) repeats %d steps back %d"
       % (len(nums), len(missing), missing[:5], dups, back))
-sys.exit(0 if not missing and back <= 1 and dups <= 50 else 1)
+sys.exit(0 if not missing and back <= 1 and dups <= 200 else 1)
 PY
 rc=$?
 check "every line came, in order, a few repeated at the seam ($(cat "$tmp/verdict"))" test $rc -eq 0

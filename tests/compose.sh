@@ -146,7 +146,7 @@ eq "aliases at API 1.44: with the short ID and the hostname, each once" \
 	"$(echo "$al" | tr -d '[]"' | tr ',' '\n' | sort | tr '\n' ' ')" "$want"
 eq "the network lists both containers" \
 	"$(docker network inspect -f '{{len .Containers}}' ${P}_net)" 2
-[ -f "$VOL/msg" ] && ok "the writer wrote into the volume" || not_ok "volume file" "$(ls -la "$VOL" 2>&1)"
+poll 30 test -f "$VOL/msg" && ok "the writer wrote into the volume" || not_ok "volume file" "$(ls -la "$VOL" 2>&1)"
 
 # --- logs -----------------------------------------------------------------
 reader_logged() { docker logs ${P}_reader_1 2>&1 | grep -q reader-got; }

@@ -32,12 +32,12 @@ contains "... closing line" "$(tail -1 "$tmp/exit.tap")" "# 1 passed, 2 failed, 
 # A stop hook that never returns: the scenario fails within the kit's
 # --timeout, naming the stop hook; the kit ends and leaves nothing behind.
 kit_run "$tmp/stop.tap" 90 --backend="$plugins/broken_stop.so" --registry-mirror "$SL_MIRROR" \
-	--timeout 5 --only lifecycle/stop-timeout-escalation,lifecycle/kill
+	--timeout 10 --only lifecycle/stop-timeout-escalation,lifecycle/kill
 [ "$KIT_RC" = 1 ] && ok "stop never returns: the kit fails (status 1)" ||
 	not_ok "broken_stop status" "$KIT_RC" "$(cat "$tmp/stop.tap")"
 d=$(kit_diag "$tmp/stop.tap" lifecycle/stop-timeout-escalation)
 contains "... stop-timeout-escalation fails naming the hook" "$d" "hook: stop"
-contains "... saying the call did not return" "$d" "did not return within 5 s"
+contains "... saying the call did not return" "$d" "did not return within 10 s"
 [ "$(result "$tmp/stop.tap" lifecycle/kill)" = pass ] && ok "... while kill passes" ||
 	not_ok "kill" "$(cat "$tmp/stop.tap")"
 [ "$KIT_SECS" -lt 60 ] && ok "the kit did not hang ($KIT_SECS s)" || not_ok "the kit took $KIT_SECS s"

@@ -109,9 +109,9 @@ def test_logs_stderr_split(client):
 # docker-py reads exec output from the raw socket, past the HTTP reader
 # that parsed the 101 headers: frames arriving in the same read as the
 # headers are lost (docker/docker-py#3332, #2042; dockerd shows it too).
-# The commands wait a moment before they print so that the test checks the
-# daemon, not that client race.
-SETTLE = "sleep 0.3; "
+# The commands wait a second (a loaded machine) before they print, so
+# that the test checks the daemon, not that client race.
+SETTLE = "sleep 1; "
 
 
 def test_exec_run_demux(client):

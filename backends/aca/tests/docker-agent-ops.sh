@@ -84,8 +84,15 @@ checks() {
 	docker pause "$id" >"$tmp/out" 2>&1 && wait_for 10 paused "$id" "true paused" &&
 		ok "$m: docker pause: inspect says Paused" || not_ok "$m: pause" "$(cat "$tmp/out")"
 	# The counter prints every 100 ms: over 1.5 s of polls it must not
-	# move by more than the one line that may have been in flight.
+	# move by more than one line.  Lines printed before the pause may
+	# still be on their way to the log store: first let it settle (two
+	# reads half a second apart agree).
 	c1=$(counter "$id")
+	i=0
+	while [ $i -lt 20 ] && sleep 0.5 && [ "$(counter "$id")" != "$c1" ]; do
+		c1=$(counter "$id")
+		i=$((i + 1))
+	done
 	i=0
 	while [ $i -lt 8 ] && [ "$(counter "$id")" -le $((c1 + 1)) ]; do
 		sleep 0.2

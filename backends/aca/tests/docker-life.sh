@@ -26,7 +26,11 @@ c=$(timeout 120 docker wait "$id")
 [ "$c" = 137 ] && ok "docker kill: 137" || not_ok "kill" "$c"
 
 # The trap runs as soon as the signal comes (wait is interrupted; a
-# foreground sleep would delay it past the simulator's 1 s grace).
+# foreground sleep would delay it past the grace).  A grace of 15 s for
+# this and the slow handler below: 1 s is too short for a shell to run
+# its trap on a loaded CI machine (137 instead of 0).
+curl -sf -X PUT -H 'Content-Type: application/json' -d '{"stopGraceSeconds": 15}' \
+	"$SIM_URL/_sim/settings" >/dev/null
 id2=$(docker run -d busybox sh -c 'trap "echo got TERM; exit 0" TERM; echo ready; while :; do sleep 1 & wait $!; done')
 wait_for 60 sh -c "docker logs $id2 2>&1 | grep -q ready"
 docker stop "$id2" >/dev/null 2>&1
@@ -37,8 +41,6 @@ docker logs "$id2" 2>&1 | grep -q 'got TERM' && ok "the stop signal reached the 
 
 # Azure marks the execution Stopped when it accepts the stop; the
 # program's own code comes only when it ends, within the grace period.
-curl -sf -X PUT -H 'Content-Type: application/json' -d '{"stopGraceSeconds": 15}' \
-	"$SIM_URL/_sim/settings" >/dev/null
 id3=$(docker run -d busybox sh -c 'trap "sleep 2; exit 5" TERM; echo ready; while :; do sleep 1 & wait $!; done')
 wait_for 60 sh -c "docker logs $id3 2>&1 | grep -q ready"
 docker stop "$id3" >/dev/null 2>&1
@@ -81,7 +83,8 @@ out=$(echo x | docker run -i --rm busybox cat 2>&1)
 contains "-i is refused at create with the reason" "$out" "stdin"
 
 # A daemon stopped (SIGTERM) mid-run finds its container again.
-id=$(docker run -d busybox sh -c 'sleep 6; exit 7')
+# 15 s: an ASan daemon's exit and restart must fit well inside it.
+id=$(docker run -d busybox sh -c 'sleep 15; exit 7')
 stop_daemon
 aca_daemon aca || { echo "Bail out! restart failed"; exit 1; }
 st=$(docker inspect -f '{{.State.Status}}' "$id")

@@ -71,6 +71,8 @@ storage:
     enabled: true
 http:
   addr: 127.0.0.1:$port
+  headers:
+    X-Sl-Registry: [$port-$$]
 YML
 	# setsid: own process group, so registry-down can stop it cleanly
 	# and a Ctrl-C of the caller's terminal does not race us.
@@ -82,7 +84,10 @@ YML
 		if ! kill -0 "$(cat "$dir/registry.pid")" 2>/dev/null; then
 			return 1
 		fi
-		if curl -fsS -o /dev/null "http://127.0.0.1:$port/v2/" 2>/dev/null; then
+		# Ours, not another test's registry that holds the port (ours
+		# then fails to bind): each answers with its own header.
+		if curl -fsS -D - -o /dev/null "http://127.0.0.1:$port/v2/" 2>/dev/null |
+		    tr -d '\r' | grep -qix "X-Sl-Registry: $port-$$"; then
 			return 0
 		fi
 		sleep 0.1
