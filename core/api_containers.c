@@ -23,6 +23,7 @@
 #include "core/image.h"
 #include "core/imageref.h"
 #include "core/log.h"
+#include "core/restart.h"
 #include "core/names.h"
 #include "core/network.h"
 #include "core/volume.h"
@@ -271,11 +272,10 @@ static void status_text(struct sl_container *c, const struct sl_ctr_state *st,
 		break;
 	case SL_STATUS_EXITED:
 	case SL_STATUS_DEAD:
-		human_duration(now - st->finished_ns, d, sizeof(d));
-		snprintf(buf, len, "Exited (%d) %s ago", st->exit_code, d);
-		break;
 	case SL_STATUS_RESTARTING:
-		snprintf(buf, len, "Restarting");
+		human_duration(now - st->finished_ns, d, sizeof(d));
+		snprintf(buf, len, "%s (%d) %s ago", st->status == SL_STATUS_RESTARTING ?
+			"Restarting" : "Exited", st->exit_code, d);
 		break;
 	default:
 		snprintf(buf, len, "Created");
@@ -875,7 +875,9 @@ enum MHD_Result sl_api_ctr_inspect(struct sl_req *r)
 	}
 	st = json_object_new_object();
 	json_object_object_add(st, "Status", json_object_new_string(sl_ctr_status_name(s.status)));
-	json_object_object_add(st, "Running", json_object_new_boolean(s.status == SL_STATUS_RUNNING || s.status == SL_STATUS_PAUSED));
+	/* dockerd counts a restarting container as running. */
+	json_object_object_add(st, "Running", json_object_new_boolean(s.status == SL_STATUS_RUNNING ||
+		s.status == SL_STATUS_PAUSED || s.status == SL_STATUS_RESTARTING));
 	json_object_object_add(st, "Paused", json_object_new_boolean(s.status == SL_STATUS_PAUSED));
 	json_object_object_add(st, "Restarting", json_object_new_boolean(s.status == SL_STATUS_RESTARTING));
 	json_object_object_add(st, "OOMKilled", json_object_new_boolean(s.oom_killed));
@@ -946,6 +948,8 @@ int sl_api_ctr_destroy(struct sl_container *c, int force, struct sl_call *call)
 	}
 	c->state.removing = 1;
 	pthread_mutex_unlock(&c->lock);
+	/* rm -f of a restarting container: nothing runs, nothing will. */
+	sl_restart_cancel(c);
 	rc = sl_daemon.backend.containers.remove(sl_daemon.backend.state, call, c, force);
 	if (rc) {
 		pthread_mutex_lock(&c->lock);

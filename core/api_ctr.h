@@ -42,6 +42,14 @@ void sl_random_hex(char *out, size_t nbytes);
 /* Calls the backend's remove and drops the record (and its execs). */
 int sl_api_ctr_destroy(struct sl_container *c, int force, struct sl_call *call);
 
+/*
+ * Starts a created or exited container through the backend's start hook
+ * (waiting first for attaches asked for before it): running once the hook
+ * returns, or the hook's error recorded on the container.  Returns the
+ * hook's status.  The API's start and the restart policy both use it.
+ */
+int sl_api_ctr_start_run(struct sl_container *c, struct sl_call *call);
+
 /* Registers the exit hook that implements AutoRemove. */
 void sl_api_lifecycle_init(void);
 /* At start, once the backend is up: finishes the auto-removals a shutdown

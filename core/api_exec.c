@@ -38,6 +38,8 @@ enum MHD_Result sl_api_exec_create(struct sl_req *r)
 	if (status != SL_STATUS_RUNNING) {
 		ret = sl_http_error(r, 409, status == SL_STATUS_PAUSED ?
 			"Container %s is paused, unpause the container before exec" :
+			status == SL_STATUS_RESTARTING ?
+			"Container %s is restarting, wait until the container is running" :
 			"container %s is not running", c->str[SL_CTR_ID]);
 		sl_ctr_unref(c);
 		return ret;

@@ -16,6 +16,7 @@
 #include "core/ctrtab.h"
 #include "core/daemon.h"
 #include "core/log.h"
+#include "core/restart.h"
 #include "core/volume.h"
 #include "core/server.h"
 #include "core/timeparse.h"
@@ -71,12 +72,40 @@ static void await_zero(int *n, int wait_ms, int nap_ms, int (*stop)(void))
 		nanosleep(&nap, NULL);
 }
 
+int sl_api_ctr_start_run(struct sl_container *c, struct sl_call *call)
+{
+	unsigned long gen;
+	int rc;
+
+	await_zero(&c->attach_unhooked, START_ATTACH_WAIT_MS, 2,
+		sl_server_closing);
+	gen = sl_ctrtab_state_gen(c);
+	sl_vol_ctr_event(c, "mount");
+	rc = sl_daemon.backend.containers.start(sl_daemon.backend.state, call, c);
+	if (rc) {
+		/* Docker records a failed start on the container. */
+		pthread_mutex_lock(&c->lock);
+		free(c->state.error);
+		c->state.error = strdup(sl_call_message(call, rc));
+		c->state.exit_code = sl_api_run_error_code(c->state.error,
+			c->state.exit_code ? c->state.exit_code : 128);
+		pthread_mutex_unlock(&c->lock);
+		sl_ctrtab_persist(c);
+		/* As dockerd: a --rm container that cannot start is removed, or
+		 * `docker run --rm` would wait for "removed" forever. */
+		if (c->ints[SL_CTR_AUTO_REMOVE])
+			sl_work_spawn_detached(auto_remove, sl_ctr_ref(c));
+		return rc;
+	}
+	mark_running(c, gen);
+	return SL_OK;
+}
+
 enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 {
 	struct sl_container *c;
 	enum MHD_Result ret;
 	struct sl_call call;
-	unsigned long gen;
 	int status, rc;
 
 	c = sl_api_ctr_get(r, &ret);
@@ -84,7 +113,8 @@ enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 		return ret;
 	NEED_HOOK(r, c, start, "container start");
 	status = sl_api_ctr_status(c);
-	if (status == SL_STATUS_RUNNING) {
+	/* dockerd counts a restarting container as running. */
+	if (status == SL_STATUS_RUNNING || status == SL_STATUS_RESTARTING) {
 		sl_ctr_unref(c);
 		return sl_http_empty(r, 304);
 	}
@@ -92,34 +122,13 @@ enum MHD_Result sl_api_ctr_start(struct sl_req *r)
 		sl_ctr_unref(c);
 		return sl_http_error(r, 409, "cannot start a paused container, try unpause instead");
 	}
-	await_zero(&c->attach_unhooked, START_ATTACH_WAIT_MS, 2,
-		sl_server_closing);
-	gen = sl_ctrtab_state_gen(c);
-	sl_vol_ctr_event(c, "mount");
+	sl_restart_user_start(c);
 	sl_call_begin(&call);
-	rc = sl_daemon.backend.containers.start(sl_daemon.backend.state, &call, c);
-	if (rc) {
-		ret = sl_api_hook_error(r, &call, rc, NULL);
-		/* Docker records a failed start on the container. */
-		pthread_mutex_lock(&c->lock);
-		free(c->state.error);
-		c->state.error = strdup(sl_call_message(&call, rc));
-		c->state.exit_code = sl_api_run_error_code(c->state.error,
-			c->state.exit_code ? c->state.exit_code : 128);
-		pthread_mutex_unlock(&c->lock);
-		sl_call_end(&call);
-		sl_ctrtab_persist(c);
-		/* As dockerd: a --rm container that cannot start is removed, or
-		 * `docker run --rm` would wait for "removed" forever. */
-		if (c->ints[SL_CTR_AUTO_REMOVE])
-			sl_work_spawn_detached(auto_remove, sl_ctr_ref(c));
-		sl_ctr_unref(c);
-		return ret;
-	}
+	rc = sl_api_ctr_start_run(c, &call);
+	ret = rc ? sl_api_hook_error(r, &call, rc, NULL) : sl_http_empty(r, 204);
 	sl_call_end(&call);
-	mark_running(c, gen);
 	sl_ctr_unref(c);
-	return sl_http_empty(r, 204);
+	return ret;
 }
 
 /*
@@ -179,6 +188,8 @@ static int stop_call(struct sl_container *c, struct sl_call *call, int signo,
 		self.signo = sl_api_parse_signal(c->str[SL_CTR_STOP_SIGNAL]);
 	if (self.signo <= 0)
 		self.signo = SIGTERM;
+	/* The exit it brings restarts nothing. */
+	sl_restart_user_stop(c, 0);
 	/* Before the hook: the exit it waits for may be reported (and its
 	 * "die" sent) before it returns. */
 	kill_event(c, self.signo);
@@ -236,6 +247,12 @@ enum MHD_Result sl_api_ctr_stop(struct sl_req *r)
 		sl_ctr_unref(c);
 		return sl_http_empty(r, 304);
 	}
+	/* Restarting: nothing runs; dropping the restart is the stop. */
+	if (status == SL_STATUS_RESTARTING && sl_restart_user_stop(c, 0)) {
+		sl_ctrtab_event(c, "stop", NULL);
+		sl_ctr_unref(c);
+		return sl_http_empty(r, 204);
+	}
 	sl_call_begin(&call);
 	rc = stop_call(c, &call, signo, t);
 	ret = rc ? sl_api_hook_error(r, &call, rc, NULL) : sl_http_empty(r, 204);
@@ -259,6 +276,12 @@ enum MHD_Result sl_api_ctr_kill(struct sl_req *r)
 		return ret;
 	NEED_HOOK(r, c, kill, "container kill");
 	status = sl_api_ctr_status(c);
+	/* dockerd: a restarting container is told not to come back, and
+	 * there is no process to signal. */
+	if (status == SL_STATUS_RESTARTING && sl_restart_user_stop(c, signo)) {
+		sl_ctr_unref(c);
+		return sl_http_empty(r, 204);
+	}
 	if (status != SL_STATUS_RUNNING && status != SL_STATUS_PAUSED) {
 		ret = sl_http_error(r, 409,
 			"Cannot kill container: %s: container %s is not running",
@@ -266,6 +289,7 @@ enum MHD_Result sl_api_ctr_kill(struct sl_req *r)
 		sl_ctr_unref(c);
 		return ret;
 	}
+	sl_restart_user_stop(c, signo);
 	sl_call_begin(&call);
 	rc = sl_daemon.backend.containers.kill(sl_daemon.backend.state, &call, c, signo);
 	if (rc) {
@@ -291,9 +315,13 @@ enum MHD_Result sl_api_ctr_restart(struct sl_req *r)
 	c = sl_api_ctr_get(r, &ret);
 	if (!c)
 		return ret;
+	/* A pending restart gives way to this one, and the stop's exit
+	 * restarts nothing; the start is a user's (RestartCount back to 0). */
+	sl_restart_user_stop(c, 0);
 	sl_call_begin(&call);
 	if (sl_daemon.backend.containers.restart) {
 		rc = sl_daemon.backend.containers.restart(sl_daemon.backend.state, &call, c, t);
+		sl_restart_user_start(c);
 	} else if (!sl_daemon.backend.containers.start || !sl_daemon.backend.containers.stop) {
 		sl_call_end(&call);
 		sl_ctr_unref(c);
@@ -305,6 +333,7 @@ enum MHD_Result sl_api_ctr_restart(struct sl_req *r)
 		if (!rc) {
 			unsigned long gen = sl_ctrtab_state_gen(c);
 
+			sl_restart_user_start(c);
 			rc = sl_daemon.backend.containers.start(sl_daemon.backend.state, &call, c);
 			if (!rc)
 				mark_running(c, gen);
@@ -339,7 +368,10 @@ static enum MHD_Result pause_common(struct sl_req *r, int pause)
 		return sl_api_no_hook(r, pause ? "container pause" : "container unpause");
 	}
 	status = sl_api_ctr_status(c);
-	if (pause && status == SL_STATUS_PAUSED)
+	if (status == SL_STATUS_RESTARTING)
+		ret = sl_http_error(r, 409, "Container %s is restarting, wait until the container is running",
+			c->str[SL_CTR_ID]);
+	else if (pause && status == SL_STATUS_PAUSED)
 		ret = sl_http_error(r, 409, "Container %s is already paused", c->str[SL_CTR_ID]);
 	else if (pause && status != SL_STATUS_RUNNING)
 		ret = sl_http_error(r, 409, "Container %s is not running", c->str[SL_CTR_ID]);
@@ -404,10 +436,16 @@ static int wait_satisfied(struct waiter *w, int *code)
 		ok = w->c->state.exits > w->start_exits || w->c->state.removed;
 		break;
 	default:
-		ok = w->c->state.status != SL_STATUS_RUNNING &&
-			w->c->state.status != SL_STATUS_PAUSED &&
-			w->c->state.status != SL_STATUS_RESTARTING;
+		/* An exit since the wait began counts though a restart
+		 * policy has brought the container back (dockerd's waiters
+		 * hear the "restarting" too). */
+		ok = w->c->state.exits > w->start_exits ||
+			(w->c->state.status != SL_STATUS_RUNNING &&
+			 w->c->state.status != SL_STATUS_PAUSED &&
+			 w->c->state.status != SL_STATUS_RESTARTING);
 	}
+	if (w->c->state.exits > w->start_exits)
+		*code = w->c->state.last_exit_code;
 	pthread_mutex_unlock(&w->c->lock);
 	return ok;
 }
@@ -549,7 +587,8 @@ static void on_exit_hook(struct sl_container *c)
 static void exit_hook(struct sl_container *c)
 {
 	sl_vol_ctr_event(c, "unmount");
-	on_exit_hook(c);
+	if (!sl_restart_on_exit(c))
+		on_exit_hook(c);
 }
 
 void sl_api_lifecycle_init(void)

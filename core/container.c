@@ -568,6 +568,7 @@ struct json_object *sl_ctr_to_json(struct sl_container *c)
 	json_object_object_add(st, "StartedNs", json_object_new_int64(c->state.started_ns));
 	json_object_object_add(st, "FinishedNs", json_object_new_int64(c->state.finished_ns));
 	json_object_object_add(st, "RestartCount", json_object_new_int(c->state.restart_count));
+	json_object_object_add(st, "ManualStop", json_object_new_boolean(c->state.manual_stop));
 	if (c->state.error)
 		json_object_object_add(st, "Error", json_object_new_string(c->state.error));
 	bd = json_object_new_object();
@@ -628,6 +629,8 @@ struct sl_container *sl_ctr_from_json(struct json_object *doc, char *err,
 		c->state.started_ns = jint(st, "StartedNs");
 		c->state.finished_ns = jint(st, "FinishedNs");
 		c->state.restart_count = (int)jint(st, "RestartCount");
+		c->state.manual_stop = (int)jint(st, "ManualStop");
+		c->state.last_exit_code = c->state.exit_code;
 		c->state.error = e ? strdup(e) : NULL;
 	}
 	if (json_object_object_get_ex(doc, "BackendData", &bd) &&

@@ -37,6 +37,19 @@ struct sl_ctr_state {
 	char *error;            /* may be NULL */
 	int restart_count;
 	int exits;              /* how many times it has exited (wait next-exit) */
+	int last_exit_code;     /* of the last exit, kept through a restart */
+	/* A user stopped or killed it (dockerd's HasBeenManuallyStopped):
+	 * unless-stopped does not restart it, not even at the daemon's
+	 * start.  Persisted; a user's start clears it. */
+	int manual_stop;
+	/* Runtime only (restart.c): a stop or kill since the last start
+	 * ended the restart policy for this run; the back-off of the last
+	 * restart; the generation of the RESTARTING state a pending restart
+	 * belongs to (0: none) and when it is due. */
+	int restart_canceled;
+	int restart_delay_ms;
+	unsigned long restart_gen;
+	int64_t restart_due_ns;
 	int removed;            /* gone from the table (wait removed) */
 	int removing;           /* a removal is in progress */
 	/* Bumped on every change applied to this state, so a caller can tell

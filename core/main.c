@@ -36,6 +36,7 @@
 #include "core/loader.h"
 #include "core/log.h"
 #include "core/network.h"
+#include "core/restart.h"
 #include "core/volume.h"
 #include "core/server.h"
 #include "core/store.h"
@@ -607,6 +608,8 @@ int main(int argc, char **argv)
 	/* The agents of the containers still running, dialled again or
 	 * awaited on the callback listener. */
 	sl_agent_recover();
+	/* Then the restart policies' own start of the daemon. */
+	sl_restart_resume();
 
 	/* Listeners. */
 	if (o.tls) {
@@ -653,6 +656,7 @@ out_server:
 	 * cleanly and the server stops.
 	 */
 	sl_call_cancel_all();
+	sl_restart_shutdown();
 	sl_server_close_hooks();
 	sl_work_drain_streams();
 	sl_work_drain();

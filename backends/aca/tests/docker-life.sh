@@ -7,7 +7,7 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../../.." && pwd)}"
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/backends/aca/tests/lib.sh"
-aca_begin 30 --daemon $ACA_SIM_FAST
+aca_begin 32 --daemon $ACA_SIM_FAST
 
 code_of() { "$@" >/dev/null 2>&1; echo $?; }
 
@@ -60,6 +60,17 @@ st=$(docker inspect -f '{{.State.Status}}' "$id2")
 docker rm -f "$id2" >/dev/null 2>&1 && ok "docker rm -f of a running container" || not_ok "rm -f"
 docker rm "$id" >/dev/null 2>&1
 wait_for 30 no_jobs && ok "no job left behind" || not_ok "jobs left" "$(sim_jobs)"
+
+# A restart policy is the core's: each restart starts a new execution.
+s0=$(sim_stat Jobs_Start)
+id4=$(docker run -d --restart on-failure:1 busybox sh -c 'echo run; exit 3')
+wait_for 120 sh -c "[ \"\$(docker inspect -f '{{.State.Status}} {{.RestartCount}}' $id4)\" = 'exited 1' ]"
+st=$(docker inspect -f '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}' "$id4")
+[ "$st" = "exited 1 3" ] && ok "--restart on-failure:1: run again once, then exited 3" ||
+	not_ok "restart policy" "$st"
+n=$(($(sim_stat Jobs_Start) - s0))
+[ "$n" = 2 ] && ok "... two executions started ($n)" || not_ok "executions" "$n"
+docker rm "$id4" >/dev/null
 
 out=$(docker create --cpus 3 busybox true 2>&1)
 case $out in *0.25*2*) ok "create refuses --cpus 3, naming the valid pairs" ;; *) not_ok "cpus" "$out" ;; esac
