@@ -90,6 +90,17 @@ lc_restart() {
 	[ "$s1" != "$s2" ] || fail "StartedAt did not change across restart ($s1)"
 }
 
+# --restart on-failure:2 of a command that fails: the daemon starts it
+# again twice (the start hook on an exited container, after dockerd's
+# back-off), then leaves it exited with its code and RestartCount 2.
+lc_restart_policy() {
+	dk_ok run -d --name kit-policy --restart on-failure:2 "$SL_IMAGE" sh -c 'exit 3' || return 1
+	poll "$SL_T" policy_done kit-policy ||
+		fail "after on-failure:2 of 'exit 3': '$(state kit-policy)', RestartCount $(restarts kit-policy); wanted 'exited 3' after 2 restarts (each one calls start again on the exited container)"
+}
+restarts() { docker inspect -f '{{.RestartCount}}' "$1" 2>&1; }
+policy_done() { [ "$(state "$1") $(restarts "$1")" = "exited 3 2" ]; }
+
 lc_remove() {
 	dk_ok run -d --name kit-rm "$SL_IMAGE" sleep 300 || return 1
 	dk rm kit-rm || return 1
@@ -150,6 +161,7 @@ group_lifecycle() {
 	scenario lifecycle/kill kill lc_kill
 	scenario lifecycle/kill-signal kill lc_kill_signal
 	scenario lifecycle/restart "restart (or stop, start)" lc_restart
+	scenario lifecycle/restart-policy "start, exit code" lc_restart_policy
 	scenario lifecycle/remove remove lc_remove
 	scenario lifecycle/run-rm remove lc_auto_remove
 	scenario lifecycle/wait-conditions "exit code" lc_wait_conditions
