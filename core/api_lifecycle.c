@@ -247,11 +247,19 @@ enum MHD_Result sl_api_ctr_stop(struct sl_req *r)
 		sl_ctr_unref(c);
 		return sl_http_empty(r, 304);
 	}
-	/* Restarting: nothing runs; dropping the restart is the stop. */
-	if (status == SL_STATUS_RESTARTING && sl_restart_user_stop(c, 0)) {
-		sl_ctrtab_event(c, "stop", NULL);
-		sl_ctr_unref(c);
-		return sl_http_empty(r, 204);
+	/* Restarting: nothing runs; dropping the restart is the stop.  A
+	 * restart already in its start hook is waited for, then stopped. */
+	if (status == SL_STATUS_RESTARTING) {
+		if (sl_restart_user_stop(c, 0)) {
+			sl_ctrtab_event(c, "stop", NULL);
+			sl_ctr_unref(c);
+			return sl_http_empty(r, 204);
+		}
+		status = sl_api_ctr_status(c);
+		if (status != SL_STATUS_RUNNING && status != SL_STATUS_PAUSED) {
+			sl_ctr_unref(c);
+			return sl_http_empty(r, 304);
+		}
 	}
 	sl_call_begin(&call);
 	rc = stop_call(c, &call, signo, t);
@@ -276,11 +284,15 @@ enum MHD_Result sl_api_ctr_kill(struct sl_req *r)
 		return ret;
 	NEED_HOOK(r, c, kill, "container kill");
 	status = sl_api_ctr_status(c);
-	/* dockerd: a restarting container is told not to come back, and
-	 * there is no process to signal. */
-	if (status == SL_STATUS_RESTARTING && sl_restart_user_stop(c, signo)) {
-		sl_ctr_unref(c);
-		return sl_http_empty(r, 204);
+	/* dockerd: a restarting container is told not to come back (by
+	 * SIGKILL or its stop signal), and there is no process to signal.
+	 * A restart in its start hook is waited for, then signalled. */
+	if (status == SL_STATUS_RESTARTING) {
+		if (sl_restart_user_stop(c, signo) ||
+		    (status = sl_api_ctr_status(c)) == SL_STATUS_RESTARTING) {
+			sl_ctr_unref(c);
+			return sl_http_empty(r, 204);
+		}
 	}
 	if (status != SL_STATUS_RUNNING && status != SL_STATUS_PAUSED) {
 		ret = sl_http_error(r, 409,
@@ -315,6 +327,11 @@ enum MHD_Result sl_api_ctr_restart(struct sl_req *r)
 	c = sl_api_ctr_get(r, &ret);
 	if (!c)
 		return ret;
+	if (!sl_daemon.backend.containers.restart &&
+	    (!sl_daemon.backend.containers.start || !sl_daemon.backend.containers.stop)) {
+		sl_ctr_unref(c);
+		return sl_api_no_hook(r, "container restart");
+	}
 	/* A pending restart gives way to this one, and the stop's exit
 	 * restarts nothing; the start is a user's (RestartCount back to 0). */
 	sl_restart_user_stop(c, 0);
@@ -322,18 +339,15 @@ enum MHD_Result sl_api_ctr_restart(struct sl_req *r)
 	if (sl_daemon.backend.containers.restart) {
 		rc = sl_daemon.backend.containers.restart(sl_daemon.backend.state, &call, c, t);
 		sl_restart_user_start(c);
-	} else if (!sl_daemon.backend.containers.start || !sl_daemon.backend.containers.stop) {
-		sl_call_end(&call);
-		sl_ctr_unref(c);
-		return sl_api_no_hook(r, "container restart");
 	} else {
 		status = sl_api_ctr_status(c);
 		if (status == SL_STATUS_RUNNING || status == SL_STATUS_PAUSED)
 			rc = stop_call(c, &call, 0, t);
 		if (!rc) {
-			unsigned long gen = sl_ctrtab_state_gen(c);
+			unsigned long gen;
 
 			sl_restart_user_start(c);
+			gen = sl_ctrtab_state_gen(c);
 			rc = sl_daemon.backend.containers.start(sl_daemon.backend.state, &call, c);
 			if (!rc)
 				mark_running(c, gen);
@@ -368,7 +382,7 @@ static enum MHD_Result pause_common(struct sl_req *r, int pause)
 		return sl_api_no_hook(r, pause ? "container pause" : "container unpause");
 	}
 	status = sl_api_ctr_status(c);
-	if (status == SL_STATUS_RESTARTING)
+	if (pause && status == SL_STATUS_RESTARTING)
 		ret = sl_http_error(r, 409, "Container %s is restarting, wait until the container is running",
 			c->str[SL_CTR_ID]);
 	else if (pause && status == SL_STATUS_PAUSED)
@@ -416,7 +430,7 @@ struct waiter {
 	struct sl_container *c;
 	struct MHD_Connection *conn;
 	enum wait_cond cond;
-	int start_exits;
+	int start_exits, start_stops;
 	int done;
 	char body[128];
 	size_t len, off;
@@ -433,7 +447,9 @@ static int wait_satisfied(struct waiter *w, int *code)
 		ok = w->c->state.removed;
 		break;
 	case WAIT_NEXT_EXIT:
-		ok = w->c->state.exits > w->start_exits || w->c->state.removed;
+		/* A dropped restart is a stop too (dockerd's SetStopped). */
+		ok = w->c->state.exits > w->start_exits ||
+			w->c->state.stops > w->start_stops || w->c->state.removed;
 		break;
 	default:
 		/* An exit since the wait began counts though a restart
@@ -520,6 +536,7 @@ enum MHD_Result sl_api_ctr_wait(struct sl_req *r)
 	w->cond = wc;
 	pthread_mutex_lock(&c->lock);
 	w->start_exits = c->state.exits;
+	w->start_stops = c->state.stops;
 	pthread_mutex_unlock(&c->lock);
 	/* The headers go out before the reader blocks: docker run starts the
 	 * container only once it has them. */

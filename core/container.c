@@ -623,6 +623,10 @@ struct sl_container *sl_ctr_from_json(struct json_object *doc, char *err,
 		c->state.status = (int)jint(st, "Status");
 		if (c->state.status < SL_STATUS_CREATED || c->state.status > SL_STATUS_REMOVED)
 			c->state.status = SL_STATUS_CREATED;
+		/* The daemon stopped with a restart pending: its exit was
+		 * reported; the policy decides again at start. */
+		if (c->state.status == SL_STATUS_RESTARTING)
+			c->state.status = SL_STATUS_EXITED;
 		c->state.exit_code = (int)jint(st, "ExitCode");
 		c->state.pid = (int)jint(st, "Pid");
 		c->state.oom_killed = (int)jint(st, "OOMKilled");

@@ -49,7 +49,15 @@ struct sl_ctr_state {
 	int restart_canceled;
 	int restart_delay_ms;
 	unsigned long restart_gen;
-	int64_t restart_due_ns;
+	/* A policy's start hook is running (the restart is no longer
+	 * pending, and the container not yet running). */
+	int restart_starting;
+	/* The generation the last exit was applied as: a restart is
+	 * scheduled only if nothing (a user's start) came since. */
+	unsigned long exit_gen;
+	/* Pending restarts dropped (a stop, a kill, a failed start): a stop
+	 * for the waits on the next exit, as dockerd's waiters see it. */
+	int stops;
 	int removed;            /* gone from the table (wait removed) */
 	int removing;           /* a removal is in progress */
 	/* Bumped on every change applied to this state, so a caller can tell

@@ -517,6 +517,7 @@ static int apply_state(struct sl_container *c, const struct sl_state_v1 *st,
 			c->state.exits++;
 		c->state.exit_code = exit_code;
 		c->state.last_exit_code = exit_code;
+		c->state.exit_gen = c->state.gen;
 		if (changed || st->finished_ns)
 			c->state.finished_ns = st->finished_ns ? st->finished_ns : now_ns();
 		c->state.pid = 0;

@@ -608,8 +608,6 @@ int main(int argc, char **argv)
 	/* The agents of the containers still running, dialled again or
 	 * awaited on the callback listener. */
 	sl_agent_recover();
-	/* Then the restart policies' own start of the daemon. */
-	sl_restart_resume();
 
 	/* Listeners. */
 	if (o.tls) {
@@ -638,6 +636,9 @@ int main(int argc, char **argv)
 		fail("%s", err);
 		goto out_server;
 	}
+	/* The restart policies' own start of the daemon, once nothing can
+	 * fail before the shutdown path that drains their tasks. */
+	sl_restart_resume();
 	sl_info("sockerlessd %s ready (data root %s)", PACKAGE_VERSION,
 		sl_daemon.data_root);
 

@@ -2,14 +2,22 @@
  * restart.c - restart policies (see restart.h).
  *
  * Each pending restart is a background task that sleeps out its back-off
- * on one condition variable, woken early by a cancel or the shutdown.
- * The container's lock guards its restart fields; rs_lock only orders
- * the sleeps with their wake-ups, and is never taken inside c->lock.
+ * on one condition variable (monotonic clock), woken early by a cancel or
+ * the shutdown.  The container's lock guards its restart fields; rs_lock
+ * only orders the sleeps with their wake-ups and is taken before c->lock,
+ * never inside it.
+ *
+ * A restart is "pending" (restart_gen names it) until its task claims it
+ * to call the start hook; from then until the hook returns it is
+ * "starting".  A user's stop, kill, restart or rm -f drops a pending
+ * restart, and waits for a starting one to finish, then acts on what it
+ * left (a running container, or an exited one): never two starts at once.
  */
 #include "config.h"
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,7 +26,7 @@
 #include "core/ctrtab.h"
 #include "core/log.h"
 #include "core/restart.h"
-#include "core/timeparse.h"
+#include "core/server.h"
 #include "core/worker.h"
 
 #define BACKOFF_FIRST_MS 100
@@ -27,8 +35,42 @@
 #define BACKOFF_RESET_NS (10 * 1000000000LL)
 
 static pthread_mutex_t rs_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t rs_cv = PTHREAD_COND_INITIALIZER;
-static int rs_stopping;
+static pthread_cond_t rs_cv;
+static pthread_once_t rs_once = PTHREAD_ONCE_INIT;
+static int rs_stopping;		/* atomic */
+
+/* One pending restart's task. */
+struct task {
+	struct sl_container *c;	/* referenced */
+	unsigned long gen;	/* the restart_gen it serves */
+	int64_t due;		/* monotonic ns */
+};
+
+/* The sleeps use the monotonic clock: a wall clock set back must not
+ * hold restarts up. */
+static void rs_init(void)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&rs_cv, &a);
+	pthread_condattr_destroy(&a);
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int stopping(void)
+{
+	return __atomic_load_n(&rs_stopping, __ATOMIC_SEQ_CST) ||
+		sl_call_shutting_down();
+}
 
 int sl_restart_wanted(const char *policy, int64_t max, int count,
 	int exit_code, int manual)
@@ -53,117 +95,172 @@ int sl_restart_backoff_ms(int last_ms, int64_t ran_ns)
 
 static void wake(void)
 {
+	pthread_once(&rs_once, rs_init);
 	pthread_mutex_lock(&rs_lock);
 	pthread_cond_broadcast(&rs_cv);
 	pthread_mutex_unlock(&rs_lock);
 }
 
-/* Whether the restart scheduled as `gen` is still wanted.  c->lock held. */
+/* Whether the restart scheduled as `gen` is still pending.  c->lock held. */
 static int pending_locked(struct sl_container *c, unsigned long gen)
 {
-	return c->state.restart_gen == gen && gen != 0 &&
+	return gen != 0 && c->state.restart_gen == gen &&
 		c->state.status == SL_STATUS_RESTARTING &&
 		!c->state.removing && !c->state.removed;
 }
 
-/*
- * Ends the pending restart `gen` (any, if 0): the container is exited
- * again, with the code of the exit that scheduled it.  Returns 1 if one
- * was pending.
- */
+/* Back to exited, with the code of the exit that scheduled the restart:
+ * a stop, for the waits on the next exit.  c->lock held. */
+static void exited_locked(struct sl_container *c)
+{
+	c->state.status = SL_STATUS_EXITED;
+	c->state.exit_code = c->state.last_exit_code;
+	c->state.restart_gen = 0;
+	c->state.stops++;
+	c->state.gen++;
+}
+
+static void changed(struct sl_container *c)
+{
+	sl_ctrtab_persist(c);
+	sl_ctrtab_broadcast();
+	wake();
+}
+
+/* Drops the pending restart `gen` (any, if 0).  Returns 1 if there was
+ * one. */
 static int end_pending(struct sl_container *c, unsigned long gen)
 {
 	int was;
 
 	pthread_mutex_lock(&c->lock);
-	was = c->state.status == SL_STATUS_RESTARTING && c->state.restart_gen &&
-		(!gen || c->state.restart_gen == gen);
-	if (was) {
-		c->state.status = SL_STATUS_EXITED;
-		c->state.restart_gen = 0;
-		c->state.gen++;
-	}
+	was = pending_locked(c, gen ? gen : c->state.restart_gen);
+	if (was)
+		exited_locked(c);
 	pthread_mutex_unlock(&c->lock);
-	if (was) {
-		sl_ctrtab_persist(c);
-		sl_ctrtab_broadcast();
-		wake();
-	}
+	if (was)
+		changed(c);
 	return was;
 }
 
-/* The background task of one pending restart; owns a reference to c. */
-static void restart_run(void *arg)
+/* Waits while a policy's start hook runs on c (as long as it takes: an
+ * ACA start waits for a replica), or until the daemon stops. */
+static void settle(struct sl_container *c)
 {
-	struct sl_container *c = arg;
+	for (;;) {
+		unsigned long seen = sl_ctrtab_generation();
+		int busy;
+
+		pthread_mutex_lock(&c->lock);
+		busy = c->state.restart_starting;
+		pthread_mutex_unlock(&c->lock);
+		if (!busy || sl_server_closing() || sl_call_shutting_down())
+			return;
+		sl_ctrtab_wait_change(seen, 500);
+	}
+}
+
+/* Calls the start hook for the restart `gen` if it is still pending. */
+static void start_claimed(struct sl_container *c, unsigned long gen)
+{
 	struct sl_call call;
-	struct timespec ts;
-	unsigned long gen;
-	int64_t due;
 	int go, rc;
 
 	pthread_mutex_lock(&c->lock);
-	gen = c->state.restart_gen;
-	due = c->state.restart_due_ns;
+	go = pending_locked(c, gen);
+	if (go) {
+		c->state.restart_gen = 0;
+		c->state.restart_starting = 1;
+	}
 	pthread_mutex_unlock(&c->lock);
+	if (!go)
+		return;	/* stopped, killed or removed meanwhile */
+	sl_call_begin(&call);
+	rc = sl_api_ctr_start_run(c, &call);
+	if (rc)
+		sl_warn("restart of %.12s failed: %s", c->str[SL_CTR_ID],
+			sl_call_message(&call, rc));
+	sl_call_end(&call);
+	pthread_mutex_lock(&c->lock);
+	c->state.restart_starting = 0;
+	/* As dockerd: a restart that fails leaves the container exited,
+	 * with the start's error and the exit's code, and stops there. */
+	if (rc && c->state.status == SL_STATUS_RESTARTING)
+		exited_locked(c);
+	pthread_mutex_unlock(&c->lock);
+	changed(c);
+}
 
-	/* due is on the realtime clock, as the condition's waits are. */
-	ts.tv_sec = (time_t)(due / 1000000000LL);
-	ts.tv_nsec = (long)(due % 1000000000LL);
+static void restart_run(void *arg)
+{
+	struct task *t = arg;
+	struct sl_container *c = t->c;
+	struct timespec ts;
+	int go;
+
+	pthread_once(&rs_once, rs_init);
+	ts.tv_sec = (time_t)(t->due / 1000000000LL);
+	ts.tv_nsec = (long)(t->due % 1000000000LL);
 	pthread_mutex_lock(&rs_lock);
 	for (;;) {
 		pthread_mutex_lock(&c->lock);
-		go = pending_locked(c, gen);
+		go = pending_locked(c, t->gen);
 		pthread_mutex_unlock(&c->lock);
-		if (!go || rs_stopping || sl_time_now_ns() >= due)
+		if (!go || stopping() || mono_ns() >= t->due)
 			break;
 		pthread_cond_timedwait(&rs_cv, &rs_lock, &ts);
 	}
 	pthread_mutex_unlock(&rs_lock);
-	if (!go)
-		goto out;	/* stopped, killed or removed meanwhile */
-	if (rs_stopping || sl_call_shutting_down()) {
-		end_pending(c, gen);
-		goto out;
-	}
-	sl_call_begin(&call);
-	rc = sl_api_ctr_start_run(c, &call);
-	if (rc) {
-		/* As dockerd: a restart that fails leaves the container
-		 * exited, with the start's error on it, and stops there. */
-		sl_warn("restart of %.12s failed: %s", c->str[SL_CTR_ID],
-			sl_call_message(&call, rc));
-		end_pending(c, gen);
-	}
-	sl_call_end(&call);
-out:
+	if (go && stopping())
+		end_pending(c, t->gen);
+	else if (go)
+		start_claimed(c, t->gen);
 	sl_ctr_unref(c);
+	free(t);
 }
 
-/* Moves an exited container to "restarting" and starts its task, with
- * `delay_ms` to wait.  c->lock held; returns 1 if it did. */
-static int schedule_locked(struct sl_container *c, int delay_ms)
+/* Moves an exited container to "restarting".  c->lock held; returns
+ * the restart's generation. */
+static unsigned long schedule_locked(struct sl_container *c)
 {
 	c->state.status = SL_STATUS_RESTARTING;
 	c->state.gen++;
 	c->state.restart_gen = c->state.gen;
-	c->state.restart_due_ns = sl_time_now_ns() + delay_ms * 1000000LL;
-	return 1;
+	return c->state.gen;
 }
 
-static void launch(struct sl_container *c, int delay_ms, int count)
+/* Starts the task of the restart `gen`, due in delay_ms. */
+static void launch(struct sl_container *c, unsigned long gen, int delay_ms,
+	int count)
 {
+	struct task *t = malloc(sizeof(*t));
+
 	sl_ctrtab_persist(c);
 	sl_ctrtab_broadcast();
+	if (t) {
+		t->c = sl_ctr_ref(c);
+		t->gen = gen;
+		t->due = mono_ns() + delay_ms * 1000000LL;
+	}
+	/* Never on this thread: it may be a backend's, holding its locks. */
+	if (!t || sl_work_spawn(restart_run, t) < 0) {
+		sl_warn("restart of %.12s dropped: no thread for it", c->str[SL_CTR_ID]);
+		if (t) {
+			sl_ctr_unref(t->c);
+			free(t);
+		}
+		end_pending(c, gen);
+		return;
+	}
 	sl_info("restarting %.12s in %d ms (policy %s, restart %d)",
 		c->str[SL_CTR_ID], delay_ms, c->str[SL_CTR_RESTART_POLICY], count);
-	sl_work_spawn_detached(restart_run, sl_ctr_ref(c));
 }
 
 int sl_restart_on_exit(struct sl_container *c)
 {
 	const char *policy = c->str[SL_CTR_RESTART_POLICY];
-	int go = 0, delay, count = 0;
+	unsigned long gen = 0;
+	int delay, count = 0;
 
 	if (!policy || !*policy || !strcmp(policy, "no"))
 		return 0;
@@ -171,20 +268,22 @@ int sl_restart_on_exit(struct sl_container *c)
 	delay = c->state.restart_delay_ms = sl_restart_backoff_ms(
 		c->state.restart_delay_ms,
 		c->state.finished_ns - c->state.started_ns);
-	/* A daemon that is stopping restarts nothing (dockerd counts its
-	 * shutdown as a manual stop for this decision). */
+	/* Not if anything came since the exit (a user's start), nor while
+	 * the daemon stops (dockerd counts its shutdown as a manual stop
+	 * for this decision). */
 	if ((c->state.status == SL_STATUS_EXITED || c->state.status == SL_STATUS_DEAD) &&
+	    c->state.gen == c->state.exit_gen &&
 	    !c->state.removing && !c->state.removed && !c->state.restart_canceled &&
-	    !sl_call_shutting_down() && !rs_stopping &&
+	    !stopping() &&
 	    sl_restart_wanted(policy, c->ints[SL_CTR_RESTART_MAX],
 		    c->state.restart_count, c->state.exit_code, c->state.manual_stop)) {
 		count = ++c->state.restart_count;
-		go = schedule_locked(c, delay);
+		gen = schedule_locked(c);
 	}
 	pthread_mutex_unlock(&c->lock);
-	if (go)
-		launch(c, delay, count);
-	return go;
+	if (gen)
+		launch(c, gen, delay, count);
+	return gen != 0;
 }
 
 /* dockerd's kill ends the restart policy when it sends SIGKILL or the
@@ -201,6 +300,7 @@ int sl_restart_user_stop(struct sl_container *c, int signo)
 {
 	int ends = ends_policy(c, signo);
 
+	settle(c);
 	pthread_mutex_lock(&c->lock);
 	if (!sl_call_shutting_down())
 		c->state.manual_stop = 1;
@@ -220,35 +320,38 @@ void sl_restart_user_start(struct sl_container *c)
 	c->state.restart_canceled = 0;
 	c->state.restart_count = 0;
 	c->state.restart_delay_ms = 0;
+	/* An exit being reported right now restarts nothing. */
+	c->state.gen++;
 	pthread_mutex_unlock(&c->lock);
+	sl_ctrtab_persist(c);
 }
 
 int sl_restart_cancel(struct sl_container *c)
 {
+	settle(c);
 	return end_pending(c, 0);
 }
 
 static int resume_one(struct sl_container *c, void *arg)
 {
-	int go = 0, count = 0;
+	unsigned long gen = 0;
 
 	(void)arg;
 	pthread_mutex_lock(&c->lock);
-	/* RESTARTING on record: the daemon died with the restart pending. */
-	if (c->state.status == SL_STATUS_RESTARTING && !c->state.restart_gen)
-		c->state.status = SL_STATUS_EXITED;
 	if ((c->state.status == SL_STATUS_EXITED || c->state.status == SL_STATUS_DEAD) &&
 	    c->state.started_ns && !c->state.removing &&
 	    sl_restart_wanted(c->str[SL_CTR_RESTART_POLICY],
 		    c->ints[SL_CTR_RESTART_MAX], c->state.restart_count,
 		    c->state.exit_code, c->state.manual_stop)) {
-		/* dockerd's restore starts them without counting. */
-		count = c->state.restart_count;
-		go = schedule_locked(c, 0);
+		/* dockerd's restore starts them as a user's start would:
+		 * RestartCount and the stop mark cleared. */
+		c->state.restart_count = 0;
+		c->state.manual_stop = 0;
+		gen = schedule_locked(c);
 	}
 	pthread_mutex_unlock(&c->lock);
-	if (go)
-		launch(c, 0, count);
+	if (gen)
+		launch(c, gen, 0, 0);
 	return 0;
 }
 
@@ -259,8 +362,6 @@ void sl_restart_resume(void)
 
 void sl_restart_shutdown(void)
 {
-	pthread_mutex_lock(&rs_lock);
-	rs_stopping = 1;
-	pthread_cond_broadcast(&rs_cv);
-	pthread_mutex_unlock(&rs_lock);
+	__atomic_store_n(&rs_stopping, 1, __ATOMIC_SEQ_CST);
+	wake();
 }

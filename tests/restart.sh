@@ -7,7 +7,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 start_registry
 
-tap_plan 33
+tap_plan 34
 start_daemon rs --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
 pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
@@ -45,29 +45,45 @@ check "docker run --restart on-failure:1 exits with the first run's code" test $
 # always: a command that fails at once comes back after 0.1, 0.2, 0.4,
 # 0.8, 1.6, 3.2 and 6.4 s; its 8th restart waits 12.8 s in the
 # "restarting" state, as dockerd shows it, long enough for the checks on
-# a loaded machine.
-docker run -d --name al --restart always busybox sh -c 'exit 1' >/dev/null
+# a loaded machine (the checks in it are few CLI calls, the rest curl).
+alid=$(docker run -d --name al --restart always busybox sh -c 'exit 1')
+snap() {
+	sn=$(st al '{{.State.Status}} {{.RestartCount}} {{.State.Running}} {{.State.Restarting}} {{.State.Pid}} {{.State.ExitCode}}')
+}
 restarting_long() {
-	[ "$(st al '{{.State.Status}}')" = restarting ] && [ "$(st al '{{.RestartCount}}')" -ge 8 ]
+	snap
+	set -- $sn
+	[ "$1" = restarting ] && [ "$2" -ge 8 ]
 }
 wait_for 60 restarting_long
 t_r=$(date +%s)
-check "always: restarting, RestartCount $(st al '{{.RestartCount}}') after a growing back-off" restarting_long
-check "... inspect: Running and Restarting true, Pid 0, ExitCode 1" \
-	is_st al '{{.State.Running}} {{.State.Restarting}} {{.State.Pid}} {{.State.ExitCode}}' "true true 0 1"
+set -- $sn
+n=$2
+check "always: restarting, RestartCount $n after a growing back-off ($sn)" \
+	test "$1" = restarting -a "$n" -ge 8
+check "... inspect: Running and Restarting true, Pid 0, ExitCode 1" test "$3 $4 $5 $6" = "true true 0 1"
 contains "... docker ps: Restarting (1) ... ago" "$(docker ps --filter name=al --format '{{.Status}}')" \
 	"Restarting (1) "
 out=$(docker rm al 2>&1)
 contains "... docker rm refuses it" "$out" "container is restarting: stop the container before removing or force remove"
-contains "... docker pause refuses it" "$(docker pause al 2>&1)" "is restarting, wait until the container is running"
-contains "... docker exec refuses it" "$(docker exec al true 2>&1)" "is restarting, wait until the container is running"
-docker start al >/dev/null 2>&1
-check "... docker start leaves it restarting (dockerd's 304)" is_st al '{{.State.Status}}' restarting
-n=$(st al '{{.RestartCount}}')
+contains "... pause refuses it" "$(api POST /containers/al/pause)" \
+	"409 {\"message\":\"Container $alid is restarting, wait until the container is running"
+contains "... exec refuses it" "$(api POST /containers/al/exec -H 'Content-Type: application/json' -d '{"Cmd":["true"]}')" \
+	"is restarting, wait until the container is running"
+contains "... start leaves it restarting (dockerd's 304)" "$(api POST /containers/al/start)" "304"
+# A wait for the next exit, begun while it restarts, ends with the stop
+# (dockerd's waiters hear a dropped restart as a stop).
+curl -s --max-time 30 -D "$tmp/wnext.h" -X POST --unix-socket "$SL_SOCK" \
+	"http://d/containers/al/wait?condition=next-exit" >"$tmp/wnext" 2>&1 &
+wp=$!
+wait_for 10 test -s "$tmp/wnext.h"
 t1=$(date +%s)
 docker stop al >/dev/null 2>&1
 check "... docker stop ends the restart at once ($(($(date +%s) - t1)) s)" \
 	is_st al '{{.State.Status}} {{.State.Restarting}}' "exited false"
+wait "$wp"
+contains "... and ends a wait for the next exit, with the exit's code" "$(cat "$tmp/wnext")" '"StatusCode":1'
+
 # Were the restart still pending, it would have fired by now.
 while [ "$(date +%s)" -lt $((t_r + 14)) ]; do sleep 0.5; done
 check "... and it stays exited, RestartCount $n" is_st al '{{.State.Status}} {{.RestartCount}}' "exited $n"
