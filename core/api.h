@@ -33,6 +33,7 @@ enum MHD_Result sl_api_ctr_wait(struct sl_req *r);
 
 /* api_rename.c */
 enum MHD_Result sl_api_ctr_rename(struct sl_req *r);
+enum MHD_Result sl_api_ctr_update(struct sl_req *r);
 
 /* api_streams.c */
 enum MHD_Result sl_api_ctr_logs(struct sl_req *r);

@@ -420,6 +420,10 @@ struct sl_container *sl_ctr_from_create(const char *id, const char *name,
 			goto fail;
 		c->ints[SL_CTR_RESTART_MAX] = v;
 	}
+	snprintf(c->state.restart_policy, sizeof(c->state.restart_policy), "%s",
+		c->str[SL_CTR_RESTART_POLICY] && *c->str[SL_CTR_RESTART_POLICY] ?
+		c->str[SL_CTR_RESTART_POLICY] : "no");
+	c->state.restart_max = c->ints[SL_CTR_RESTART_MAX];
 	/* Docker: no Test inherits the image's (none here); ["NONE"] disables. */
 	if (json_object_object_get_ex(root, "Healthcheck", &hck) &&
 	    json_object_is_type(hck, json_type_object) &&
@@ -569,6 +573,8 @@ struct json_object *sl_ctr_to_json(struct sl_container *c)
 	json_object_object_add(st, "FinishedNs", json_object_new_int64(c->state.finished_ns));
 	json_object_object_add(st, "RestartCount", json_object_new_int(c->state.restart_count));
 	json_object_object_add(st, "ManualStop", json_object_new_boolean(c->state.manual_stop));
+	json_object_object_add(st, "RestartPolicy", json_object_new_string(c->state.restart_policy));
+	json_object_object_add(st, "RestartMax", json_object_new_int64(c->state.restart_max));
 	if (c->state.error)
 		json_object_object_add(st, "Error", json_object_new_string(c->state.error));
 	bd = json_object_new_object();
@@ -634,6 +640,12 @@ struct sl_container *sl_ctr_from_json(struct json_object *doc, char *err,
 		c->state.finished_ns = jint(st, "FinishedNs");
 		c->state.restart_count = (int)jint(st, "RestartCount");
 		c->state.manual_stop = (int)jint(st, "ManualStop");
+		/* docker update's, if any (records before it have none). */
+		if (jstr(st, "RestartPolicy")) {
+			snprintf(c->state.restart_policy, sizeof(c->state.restart_policy),
+				"%s", jstr(st, "RestartPolicy"));
+			c->state.restart_max = jint(st, "RestartMax");
+		}
 		c->state.last_exit_code = c->state.exit_code;
 		c->state.error = e ? strdup(e) : NULL;
 	}

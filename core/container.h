@@ -36,6 +36,11 @@ struct sl_ctr_state {
 	int64_t finished_ns;
 	char *error;            /* may be NULL */
 	int restart_count;
+	/* The restart policy in force: the create's, or the last docker
+	 * update's (persisted).  The create's strings stay as they were for
+	 * the backend (ctr_str borrows them). */
+	char restart_policy[16];
+	int64_t restart_max;
 	int exits;              /* how many times it has exited (wait next-exit) */
 	int last_exit_code;     /* of the last exit, kept through a restart */
 	/* A user stopped or killed it (dockerd's HasBeenManuallyStopped):
@@ -91,6 +96,9 @@ struct sl_container {
 
 	pthread_mutex_t lock;   /* guards everything below */
 	struct sl_ctr_state state;
+	/* Bumped (under lock) when docker update changes what the cached
+	 * configuration parts were rendered from. */
+	unsigned long cfg_gen;
 	struct sl_kv *data;     /* backend data */
 	struct sl_ctrcache *cache;  /* rendered JSON (ctrcache.c) */
 };

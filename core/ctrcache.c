@@ -23,6 +23,7 @@ struct sl_ctrcache {
 	char *variant;
 	int flags;
 	char *part[SL_CTRCACHE_NPARTS];
+	unsigned long part_gen[SL_CTRCACHE_NPARTS];	/* c->cfg_gen rendered from */
 };
 
 static int same_str(const char *a, const char *b)
@@ -243,13 +244,16 @@ struct json_object *sl_ctrcache_part(struct sl_container *c,
 	struct sl_ctrcache *cc;
 	struct json_object *o, *raw;
 	char *text = NULL, *keep;
+	unsigned long g;
 
 	pthread_mutex_lock(&c->lock);
-	if (c->cache && c->cache->part[part])
+	g = c->cfg_gen;
+	if (c->cache && c->cache->part[part] && c->cache->part_gen[part] == g)
 		text = strdup(c->cache->part[part]);
 	pthread_mutex_unlock(&c->lock);
 	if (!text) {
-		/* The create body never changes: render once per record. */
+		/* The create body never changes, docker update seldom: render
+		 * once per record and update. */
 		raw = json_tokener_parse(c->raw);
 		o = fn(c, raw);
 		json_object_put(raw);
@@ -260,8 +264,10 @@ struct json_object *sl_ctrcache_part(struct sl_container *c,
 		keep = strdup(text);
 		pthread_mutex_lock(&c->lock);
 		cc = cache_of(c);
-		if (cc && keep && !cc->part[part]) {
+		if (cc && keep && c->cfg_gen == g) {
+			free(cc->part[part]);
 			cc->part[part] = keep;
+			cc->part_gen[part] = g;
 			keep = NULL;
 		}
 		pthread_mutex_unlock(&c->lock);

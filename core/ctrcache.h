@@ -14,8 +14,9 @@
  *    so no code that changes a container has to remember to invalidate
  *    anything.  The rule for the renderer: it reads only the immutable
  *    configuration, the state and name it is given, and the variant.
- *  - parts rendered from the immutable configuration alone (the create
- *    body): kept for the record's lifetime.
+ *  - parts rendered from the configuration alone (the create body, and
+ *    the restart policy docker update may change): kept until c->cfg_gen
+ *    moves.
  *
  * Everything is guarded by the container's lock and freed with the record.
  */

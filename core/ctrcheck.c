@@ -27,7 +27,7 @@ static const char *str_member(struct json_object *o, const char *key)
  * ValidateRestartPolicy, after dockerd's create turned an empty name
  * into "no".  Wrong types are left to the record parser's messages.
  */
-static int check_restart(struct json_object *hc, char *err, size_t errlen)
+int sl_ctrcheck_restart(struct json_object *hc, char *err, size_t errlen)
 {
 	struct json_object *rp = NULL, *mrc;
 	const char *name;
@@ -181,7 +181,7 @@ int sl_ctrcheck_hostconfig(struct json_object *body, char *err, size_t errlen)
 	if (!json_object_object_get_ex(body, "HostConfig", &hc) ||
 	    !json_object_is_type(hc, json_type_object))
 		return 0;
-	if (check_restart(hc, err, errlen) < 0 || check_log(hc, err, errlen) < 0)
+	if (sl_ctrcheck_restart(hc, err, errlen) < 0 || check_log(hc, err, errlen) < 0)
 		return -1;
 	return 0;
 }

@@ -15,4 +15,8 @@
  */
 int sl_ctrcheck_hostconfig(struct json_object *body, char *err, size_t errlen);
 
+/* The restart policy part of that check, on a HostConfig (borrowed);
+ * docker update's body has the same RestartPolicy member. */
+int sl_ctrcheck_restart(struct json_object *hc, char *err, size_t errlen);
+
 #endif

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,11 +114,12 @@ struct json_object *sl_ctrview_hostconfig(struct sl_container *c,
 	if (!nonempty(lc, "Type"))
 		json_object_object_add(lc, "Type", json_object_new_string("json-file"));
 	object_member(lc, "Config");
+	/* The policy in force: the create's, or docker update's. */
 	rp = object_member(o, "RestartPolicy");
-	if (!nonempty(rp, "Name"))
-		json_object_object_add(rp, "Name", json_object_new_string("no"));
-	if (!json_object_object_get_ex(rp, "MaximumRetryCount", NULL))
-		json_object_object_add(rp, "MaximumRetryCount", json_object_new_int(0));
+	pthread_mutex_lock(&c->lock);
+	json_object_object_add(rp, "Name", json_object_new_string(c->state.restart_policy));
+	json_object_object_add(rp, "MaximumRetryCount", json_object_new_int64(c->state.restart_max));
+	pthread_mutex_unlock(&c->lock);
 	/* The runtime /info names as the default one. */
 	if (!nonempty(o, "Runtime"))
 		json_object_object_add(o, "Runtime", json_object_new_string("sockerless"));

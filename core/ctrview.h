@@ -12,8 +12,9 @@
 
 /*
  * Inspect's HostConfig: the create body's (raw is the parsed body,
- * borrowed, or NULL) with dockerd's defaults for what it lacks.  The
- * caller owns the result.
+ * borrowed, or NULL) with dockerd's defaults for what it lacks and the
+ * restart policy in force (docker update's).  Takes c->lock.  The caller
+ * owns the result.
  */
 struct json_object *sl_ctrview_hostconfig(struct sl_container *c,
 	struct json_object *raw);

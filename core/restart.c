@@ -231,7 +231,7 @@ static unsigned long schedule_locked(struct sl_container *c)
 
 /* Starts the task of the restart `gen`, due in delay_ms. */
 static void launch(struct sl_container *c, unsigned long gen, int delay_ms,
-	int count)
+	int count, const char *policy)
 {
 	struct task *t = malloc(sizeof(*t));
 
@@ -253,18 +253,17 @@ static void launch(struct sl_container *c, unsigned long gen, int delay_ms,
 		return;
 	}
 	sl_info("restarting %.12s in %d ms (policy %s, restart %d)",
-		c->str[SL_CTR_ID], delay_ms, c->str[SL_CTR_RESTART_POLICY], count);
+		c->str[SL_CTR_ID], delay_ms, policy, count);
 }
 
 int sl_restart_on_exit(struct sl_container *c)
 {
-	const char *policy = c->str[SL_CTR_RESTART_POLICY];
+	char policy[sizeof(c->state.restart_policy)];
 	unsigned long gen = 0;
 	int delay, count = 0;
 
-	if (!policy || !*policy || !strcmp(policy, "no"))
-		return 0;
 	pthread_mutex_lock(&c->lock);
+	memcpy(policy, c->state.restart_policy, sizeof(policy));
 	delay = c->state.restart_delay_ms = sl_restart_backoff_ms(
 		c->state.restart_delay_ms,
 		c->state.finished_ns - c->state.started_ns);
@@ -275,14 +274,14 @@ int sl_restart_on_exit(struct sl_container *c)
 	    c->state.gen == c->state.exit_gen &&
 	    !c->state.removing && !c->state.removed && !c->state.restart_canceled &&
 	    !stopping() &&
-	    sl_restart_wanted(policy, c->ints[SL_CTR_RESTART_MAX],
+	    sl_restart_wanted(policy, c->state.restart_max,
 		    c->state.restart_count, c->state.exit_code, c->state.manual_stop)) {
 		count = ++c->state.restart_count;
 		gen = schedule_locked(c);
 	}
 	pthread_mutex_unlock(&c->lock);
 	if (gen)
-		launch(c, gen, delay, count);
+		launch(c, gen, delay, count, policy);
 	return gen != 0;
 }
 
@@ -334,14 +333,15 @@ int sl_restart_cancel(struct sl_container *c)
 
 static int resume_one(struct sl_container *c, void *arg)
 {
+	char policy[sizeof(c->state.restart_policy)];
 	unsigned long gen = 0;
 
 	(void)arg;
 	pthread_mutex_lock(&c->lock);
+	memcpy(policy, c->state.restart_policy, sizeof(policy));
 	if ((c->state.status == SL_STATUS_EXITED || c->state.status == SL_STATUS_DEAD) &&
 	    c->state.started_ns && !c->state.removing &&
-	    sl_restart_wanted(c->str[SL_CTR_RESTART_POLICY],
-		    c->ints[SL_CTR_RESTART_MAX], c->state.restart_count,
+	    sl_restart_wanted(policy, c->state.restart_max, c->state.restart_count,
 		    c->state.exit_code, c->state.manual_stop)) {
 		/* dockerd's restore starts them as a user's start would:
 		 * RestartCount and the stop mark cleared. */
@@ -351,7 +351,7 @@ static int resume_one(struct sl_container *c, void *arg)
 	}
 	pthread_mutex_unlock(&c->lock);
 	if (gen)
-		launch(c, gen, 0, 0);
+		launch(c, gen, 0, 0, policy);
 	return 0;
 }
 

@@ -39,7 +39,7 @@ const struct sl_route sl_routes[] = {
 	{"POST", "/containers/{id}/stop", sl_api_ctr_stop, 0, "container stop"},
 	{"POST", "/containers/{id}/restart", sl_api_ctr_restart, 0, "container restart"},
 	{"POST", "/containers/{id}/kill", sl_api_ctr_kill, 0, "container kill"},
-	{"POST", "/containers/{id}/update", U, 0, "container update"},
+	{"POST", "/containers/{id}/update", sl_api_ctr_update, 0, "container update"},
 	{"POST", "/containers/{id}/rename", sl_api_ctr_rename, 0, "container rename"},
 	{"POST", "/containers/{id}/pause", sl_api_ctr_pause, 0, "container pause"},
 	{"POST", "/containers/{id}/unpause", sl_api_ctr_unpause, 0, "container unpause"},

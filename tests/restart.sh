@@ -7,7 +7,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 start_registry
 
-tap_plan 34
+tap_plan 43
 start_daemon rs --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start"; exit 1; }
 pull_image busybox || { echo "Bail out! could not pull busybox"; exit 1; }
@@ -112,6 +112,29 @@ wait_for 10 sh -c "[ \$(docker inspect -f '{{.RestartCount}}' wt) -ge 1 ]"
 check "... and it was restarted" test "$(st wt '{{.RestartCount}}')" -ge 1
 docker rm -f wt >/dev/null 2>&1
 
+# docker update changes the policy of a running container; it applies
+# from the next exit.
+docker run -d --name upd busybox sh -c "while [ ! -e $tmp/go ]; do sleep 0.1; done; exit 3" >/dev/null
+out=$(docker update --restart on-failure:1 upd 2>&1)
+check "docker update --restart on-failure:1 ($out)" test "$out" = upd
+check "... inspect shows the new policy" \
+	is_st upd '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}' "on-failure 1"
+touch "$tmp/go"
+wait_for 30 is_st upd '{{.State.Status}} {{.RestartCount}}' "exited 1"
+check "... and the next exit is restarted once ($(st upd '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}'))" \
+	is_st upd '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}' "exited 1 3"
+contains "... an update event" "$(docker events --since "$t0" --until "$(($(date +%s) + 1))" \
+	--filter container=upd --filter event=update --format '{{.Action}}' 2>&1)" update
+out=$(docker update --memory 64m upd 2>&1)
+contains "docker update of a resource is refused, naming it" "$out" "Memory cannot be changed after create"
+check "... and changes nothing" is_st upd '{{.HostConfig.RestartPolicy.Name}}' on-failure
+contains "an unknown policy is refused" "$(docker update --restart bogus upd 2>&1)" \
+	"invalid restart policy: unknown policy 'bogus'"
+docker run -d --rm --name rmc busybox sleep 1000 >/dev/null
+contains "a --rm container's policy cannot be updated" "$(docker update --restart always rmc 2>&1)" \
+	"Restart policy cannot be updated because AutoRemove is enabled for the container"
+docker rm -f rmc >/dev/null 2>&1
+
 # The daemon's restart: always and unless-stopped start again, unless a
 # user stopped an unless-stopped one; always starts even then.
 docker run -d --name da --restart always busybox sleep 1000 >/dev/null
@@ -119,6 +142,8 @@ docker run -d --name du --restart unless-stopped busybox sleep 1000 >/dev/null
 docker run -d --name dus --restart unless-stopped busybox sleep 1000 >/dev/null
 docker run -d --name das --restart always busybox sleep 1000 >/dev/null
 docker run -d --name dno busybox sleep 1000 >/dev/null
+docker run -d --name dup busybox sleep 1000 >/dev/null
+docker update --restart unless-stopped dup >/dev/null 2>&1
 docker stop -t 1 dus das >/dev/null 2>&1
 check "unless-stopped and always stopped by the user: exited" \
 	test "$(st dus '{{.State.Status}}') $(st das '{{.State.Status}}')" = "exited exited"
@@ -126,7 +151,7 @@ stop_daemon
 check "the daemon stops (0)" test $? -eq 0
 start_daemon rs --backend=example --plugin-dir "$top_builddir/plugin-api/example/.libs" ||
 	{ echo "Bail out! daemon did not start again"; exit 1; }
-for n in da du das; do
+for n in da du das dup; do
 	wait_for 20 is_st "$n" '{{.State.Status}}' running
 done
 check "after the daemon's restart: always runs again" is_st da '{{.State.Status}}' running
@@ -134,6 +159,8 @@ check "... unless-stopped runs again" is_st du '{{.State.Status}}' running
 check "... always stopped by the user runs again (as dockerd)" is_st das '{{.State.Status}}' running
 check "... unless-stopped stopped by the user stays exited" is_st dus '{{.State.Status}}' exited
 check "... no policy: stays exited" is_st dno '{{.State.Status}}' exited
+check "... a policy set by docker update is kept across it, and applied" \
+	is_st dup '{{.State.Status}} {{.HostConfig.RestartPolicy.Name}}' "running unless-stopped"
 check "... a start of the daemon's is not counted (RestartCount 0, as dockerd)" is_st da '{{.RestartCount}}' 0
 check "... an exited on-failure:2 at its maximum stays exited" is_st of '{{.State.Status}}' exited
 check "the policy is shown in inspect" is_st du '{{.HostConfig.RestartPolicy.Name}}' unless-stopped
@@ -144,7 +171,7 @@ contains "a negative maximum is refused" "$out" "maximum retry count cannot be n
 out=$(docker run -d --restart always:3 busybox true 2>&1)
 contains "a maximum on always is refused" "$out" "maximum retry count can only be used with 'on-failure'"
 
-docker rm -f of ok0 fg kl da du dus das dno >/dev/null 2>&1
+docker rm -f of ok0 fg kl da du dus das dno dup upd >/dev/null 2>&1
 check "all removed" test -z "$(docker ps -aq)"
 stop_daemon
 check "the daemon exits 0" test $? -eq 0
