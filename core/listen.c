@@ -166,6 +166,20 @@ static int open_tcp(const char *hostport, int tls, int insecure,
 	freeaddrinfo(ai);
 	out->fd = fd;
 	out->is_tcp = 1;
+	/* Port 0: the kernel chose one; the spec (logged, "API listening
+	 * on ...") names it, so a caller can read where to connect. */
+	if (!strcmp(port, "0")) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+			snprintf(out->spec, sizeof(out->spec), "tcp://%s%s%s:%u",
+				ss.ss_family == AF_INET6 ? "[" : "", host,
+				ss.ss_family == AF_INET6 ? "]" : "",
+				ntohs(ss.ss_family == AF_INET6 ?
+					((struct sockaddr_in6 *)&ss)->sin6_port :
+					((struct sockaddr_in *)&ss)->sin_port));
+	}
 	return 0;
 }
 

@@ -5,10 +5,15 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 
 P="$top_builddir/tests/plugins/.libs"
-tap_plan 9
+tap_plan 10
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+# bound_port NAME: the port the kernel chose for daemon NAME's
+# tcp://127.0.0.1:0, from its "API listening on" line (a port picked
+# before the start could be taken by a parallel test meanwhile).
+bound_port() {
+	# The unix socket may answer before the tcp listener's line is out.
+	wait_for 10 grep -q 'API listening on tcp://' "$tmp/$1/log"
+	sed -n 's|.*API listening on tcp://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$tmp/$1/log" | head -1
 }
 
 # Plain TCP on a non-loopback address is refused without --insecure-tcp.
@@ -20,15 +25,16 @@ case $out in
 esac
 
 # unix + tcp at once.
-port=$(free_port)
-if start_daemon multi --backend="$P/minimal.so" -H "tcp://127.0.0.1:$port"; then
+if start_daemon multi --backend="$P/minimal.so" -H "tcp://127.0.0.1:0"; then
+	port=$(bound_port multi)
+	check "port 0: the log names the port chosen ($port)" test "${port:-0}" -gt 0
 	r=$(curl -s "http://127.0.0.1:$port/_ping")
 	[ "$r" = OK ] && ok "TCP listener answers beside the unix socket" || not_ok "tcp ping" "$r"
 	v=$(DOCKER_HOST="tcp://127.0.0.1:$port" docker version --format '{{.Server.APIVersion}}' 2>&1)
 	[ "$v" = 1.47 ] && ok "docker CLI over TCP" || not_ok "docker tcp" "$v"
 	stop_daemon
 else
-	not_ok "daemon with two listeners"; not_ok "docker CLI over TCP"
+	not_ok "daemon with two listeners"; not_ok "port 0"; not_ok "docker CLI over TCP"
 fi
 
 # TLS with client certificates.
@@ -48,9 +54,9 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=rogue \
 	-keyout rogue-key.pem -out rogue.pem >/dev/null 2>&1
 cd - >/dev/null || exit 1
 
-port=$(free_port)
-if start_daemon tls --backend="$P/minimal.so" -H "tcp://127.0.0.1:$port" --tlsverify \
+if start_daemon tls --backend="$P/minimal.so" -H "tcp://127.0.0.1:0" --tlsverify \
 	--tlscacert "$tmp/ca.pem" --tlscert "$tmp/cert.pem" --tlskey "$tmp/key.pem"; then
+	port=$(bound_port tls)
 	r=$(curl -s --cacert "$tmp/ca.pem" --cert "$tmp/client-cert.pem" --key "$tmp/client-key.pem" \
 		"https://127.0.0.1:$port/_ping")
 	[ "$r" = OK ] && ok "TLS with a valid client certificate" || not_ok "tls ok" "$r"
