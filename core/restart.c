@@ -2,10 +2,9 @@
  * restart.c - restart policies (see restart.h).
  *
  * Each pending restart is a background task that sleeps out its back-off
- * on one condition variable (monotonic clock), woken early by a cancel or
- * the shutdown.  The container's lock guards its restart fields; rs_lock
- * only orders the sleeps with their wake-ups and is taken before c->lock,
- * never inside it.
+ * on the container table's change notice (sl_ctrtab_wait_change), which
+ * a cancel and the shutdown broadcast.  The container's lock guards its
+ * restart fields.
  *
  * A restart is "pending" (restart_gen names it) until its task claims it
  * to call the start hook; from then until the hook returns it is
@@ -34,9 +33,6 @@
 /* A run this long resets the back-off, as dockerd's. */
 #define BACKOFF_RESET_NS (10 * 1000000000LL)
 
-static pthread_mutex_t rs_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t rs_cv;
-static pthread_once_t rs_once = PTHREAD_ONCE_INIT;
 static int rs_stopping;		/* atomic */
 
 /* One pending restart's task. */
@@ -46,18 +42,8 @@ struct task {
 	int64_t due;		/* monotonic ns */
 };
 
-/* The sleeps use the monotonic clock: a wall clock set back must not
+/* Due times are on the monotonic clock: a wall clock set back must not
  * hold restarts up. */
-static void rs_init(void)
-{
-	pthread_condattr_t a;
-
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(&rs_cv, &a);
-	pthread_condattr_destroy(&a);
-}
-
 static int64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -93,14 +79,6 @@ int sl_restart_backoff_ms(int last_ms, int64_t ran_ns)
 	return last_ms >= BACKOFF_MAX_MS / 2 ? BACKOFF_MAX_MS : last_ms * 2;
 }
 
-static void wake(void)
-{
-	pthread_once(&rs_once, rs_init);
-	pthread_mutex_lock(&rs_lock);
-	pthread_cond_broadcast(&rs_cv);
-	pthread_mutex_unlock(&rs_lock);
-}
-
 /* Whether the restart scheduled as `gen` is still pending.  c->lock held. */
 static int pending_locked(struct sl_container *c, unsigned long gen)
 {
@@ -120,11 +98,12 @@ static void exited_locked(struct sl_container *c)
 	c->state.gen++;
 }
 
+/* Saves c and wakes the waits on the table, the restart tasks among
+ * them. */
 static void changed(struct sl_container *c)
 {
 	sl_ctrtab_persist(c);
 	sl_ctrtab_broadcast();
-	wake();
 }
 
 /* Drops the pending restart `gen` (any, if 0).  Returns 1 if there was
@@ -195,22 +174,21 @@ static void restart_run(void *arg)
 {
 	struct task *t = arg;
 	struct sl_container *c = t->c;
-	struct timespec ts;
 	int go;
 
-	pthread_once(&rs_once, rs_init);
-	ts.tv_sec = (time_t)(t->due / 1000000000LL);
-	ts.tv_nsec = (long)(t->due % 1000000000LL);
-	pthread_mutex_lock(&rs_lock);
 	for (;;) {
+		unsigned long seen = sl_ctrtab_generation();
+		int64_t left;
+
 		pthread_mutex_lock(&c->lock);
 		go = pending_locked(c, t->gen);
 		pthread_mutex_unlock(&c->lock);
-		if (!go || stopping() || mono_ns() >= t->due)
+		left = t->due - mono_ns();
+		if (!go || stopping() || left <= 0)
 			break;
-		pthread_cond_timedwait(&rs_cv, &rs_lock, &ts);
+		sl_ctrtab_wait_change(seen, left > 1000000000LL ? 1000 :
+			(int)(left / 1000000) + 1);
 	}
-	pthread_mutex_unlock(&rs_lock);
 	if (go && stopping())
 		end_pending(c, t->gen);
 	else if (go)
@@ -363,5 +341,5 @@ void sl_restart_resume(void)
 void sl_restart_shutdown(void)
 {
 	__atomic_store_n(&rs_stopping, 1, __ATOMIC_SEQ_CST);
-	wake();
+	sl_ctrtab_broadcast();
 }
